@@ -1,0 +1,1 @@
+"""StudySpot: software for study libraries."""

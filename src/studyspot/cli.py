@@ -1,0 +1,79 @@
+"""The `studyspot` command: migrate, serve one service, start everything, admin tasks.
+
+Services add their own sub-commands in `studyspot/services/<name>/cli.py`
+(a Typer app named `cli`); they are mounted here under the service's name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+
+import typer
+
+import studyspot.services as services_pkg
+from studyspot.kit import migrate as kit_migrate
+from studyspot.kit.settings import SERVICE_PORTS, get_settings
+
+app = typer.Typer(help="StudySpot: software for study libraries.", no_args_is_help=True)
+
+
+def available_services() -> list[str]:
+    """Services that exist in this checkout, in plan-port order (gateway last)."""
+    found = {m.name for m in pkgutil.iter_modules(services_pkg.__path__) if m.ispkg}
+    names = [
+        n
+        for n in sorted(SERVICE_PORTS, key=SERVICE_PORTS.__getitem__)
+        if n in found and importlib.util.find_spec(f"studyspot.services.{n}.app") is not None
+    ]
+    return [n for n in names if n != "gateway"] + (["gateway"] if "gateway" in names else [])
+
+
+@app.command()
+def migrate(
+    downgrade: bool = typer.Option(False, help="Downgrade to base instead of upgrading."),
+) -> None:
+    """Apply (or undo) the migrations of the core and the shared tenant database."""
+    settings = get_settings()
+    for kind, url in (("core", settings.core_db_url), ("tenant", settings.tenant_db_url)):
+        if downgrade:
+            kit_migrate.downgrade(kind, url)  # type: ignore[arg-type]
+        else:
+            kit_migrate.upgrade(kind, url)  # type: ignore[arg-type]
+        typer.echo(f"{kind} database {'downgraded' if downgrade else 'at head'}")
+
+
+@app.command()
+def serve(
+    service: str = typer.Argument(..., help="Service name, e.g. auth"),
+    port: int = typer.Option(0, help="Port (default: the plan port)"),
+    host: str = typer.Option("127.0.0.1"),
+) -> None:
+    """Run one service in the foreground (what `studyspot up` starts per process)."""
+    import uvicorn
+
+    if service not in available_services():
+        raise typer.BadParameter(f"unknown service {service!r}")
+    uvicorn.run(
+        f"studyspot.services.{service}.app:create_app",
+        factory=True,
+        host=host,
+        port=port or SERVICE_PORTS[service],
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+def _mount_service_clis() -> None:
+    for name in available_services():
+        if importlib.util.find_spec(f"studyspot.services.{name}.cli") is None:
+            continue
+        module = importlib.import_module(f"studyspot.services.{name}.cli")
+        sub = getattr(module, "cli", None)
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name=getattr(module, "COMMAND_NAME", name))
+
+
+_mount_service_clis()

@@ -1,0 +1,1 @@
+"""Shared infrastructure every service is built from; knows no business rules."""

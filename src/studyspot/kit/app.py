@@ -1,0 +1,113 @@
+"""`create_service_app`: the one way every service builds its FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from studyspot.kit.db import Database, TenantDatabases
+from studyspot.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
+from studyspot.kit.health import health_router
+from studyspot.kit.logging import configure_logging
+from studyspot.kit.metrics import ServiceMetrics
+from studyspot.kit.middleware import RequestContextMiddleware
+from studyspot.kit.settings import Settings, get_settings
+from studyspot.kit.state import HealthCheck, KitState
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    service: str,
+    routers: Sequence[APIRouter],
+    *,
+    settings: Settings | None = None,
+    title: str | None = None,
+    description: str = "",
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    checks: dict[str, HealthCheck] | None = None,
+    uses_tenant_db: bool = True,
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(service, settings.log_level, settings.log_json)
+    metrics = ServiceMetrics(service)
+    core = Database.create(
+        settings.core_db_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+    tenants = TenantDatabases(settings)
+    state = KitState(service, settings, core, tenants, metrics)
+    state.checks["core_db"] = core.ping
+    if uses_tenant_db:
+        state.checks["tenant_db"] = tenants.shared.ping
+    state.checks.update(checks or {})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+            await tenants.dispose()
+            await core.dispose()
+
+    app = FastAPI(
+        title=title or f"StudySpot {service} service",
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.kit = state
+    install_error_handlers(app)
+    app.include_router(health_router(service))
+    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    install_problem_openapi(app)
+    return app
+
+
+_SECURED_PROBLEMS = {401: "Missing, expired or forged token", 403: "Permission denied"}
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Make the document say what the service really answers: problem+json for every error."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in problem.pop("$defs", {}).items():
+            components[name] = sub
+        components["Problem"] = problem
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                if op.get("security"):
+                    for status, text in _SECURED_PROBLEMS.items():
+                        responses.setdefault(str(status), {"description": text})
+                if op.get("parameters") or op.get("requestBody"):
+                    responses.setdefault("422", {"description": "Validation error"})
+                responses.setdefault("500", {"description": "Unexpected error"})
+                for status, response in responses.items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {PROBLEM_JSON: {"schema": ref}}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

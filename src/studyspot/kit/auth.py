@@ -1,0 +1,208 @@
+"""The principal behind a request, and the permission checks every endpoint declares.
+
+Order of checks (ARCHITECTURE §4): token valid → user still active in the
+table its `userTable` claim names → tenant active → permission. Identity and
+tenant come only from the verified token, never from a header or a body.
+
+The "still active" check reads the identity tables of the core database in one
+indexed query (joined with the tenant row, which also says which database the
+tenant lives in). These tables belong to the auth and tenant services; the kit
+reads three columns of them because every service must make this check and a
+network hop to the auth service on every request would double latency.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.context import tenant_id_var, user_id_var
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import AppError, Forbidden, Unauthorized
+from studyspot.kit.permissions import allows
+from studyspot.kit.state import KitState, kit_state
+from studyspot.kit.tokens import InvalidToken, decode_access_token
+
+ACTIVE_TENANT_STATUSES = frozenset({"trial", "active"})
+
+_IDENTITY_SQL = {
+    "library_owners": (
+        "SELECT u.is_active, t.status, t.database_key FROM library_owners u "
+        "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = :uid AND u.tenant_id = :tid"
+    ),
+    "students": (
+        "SELECT c.is_active, t.status, t.database_key FROM user_credentials c "
+        "JOIN tenants t ON t.id = c.tenant_id "
+        "WHERE c.user_id = :uid AND c.user_table = 'students' AND c.tenant_id = :tid"
+    ),
+    "library_staff": (
+        "SELECT c.is_active, t.status, t.database_key FROM user_credentials c "
+        "JOIN tenants t ON t.id = c.tenant_id "
+        "WHERE c.user_id = :uid AND c.user_table = 'library_staff' AND c.tenant_id = :tid"
+    ),
+    "platform_admins": "SELECT is_active, NULL, NULL FROM platform_admins WHERE id = :uid",
+    "platform_staff": "SELECT is_active, NULL, NULL FROM platform_staff WHERE id = :uid",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    user_type: str
+    user_table: str
+    email: str
+    tenant_id: uuid.UUID | None
+    roles: tuple[str, ...]
+    permissions: tuple[str, ...]
+    db_key: str | None = None
+
+    @property
+    def is_platform(self) -> bool:
+        return self.user_type in ("platform_admin", "platform_staff")
+
+    def can(self, permission: str) -> bool:
+        return allows(self.permissions, permission)
+
+    def require_tenant(self) -> uuid.UUID:
+        if self.tenant_id is None:
+            raise Forbidden("This endpoint acts inside a tenant", code="tenant_required")
+        return self.tenant_id
+
+
+@dataclass
+class _Status:
+    active: bool
+    tenant_status: str | None
+    db_key: str | None
+    at: float
+
+
+_cache: dict[tuple[str, uuid.UUID], _Status] = {}
+
+
+async def _load_status(
+    state: KitState, table: str, uid: uuid.UUID, tid: uuid.UUID | None
+) -> _Status:
+    ttl = state.settings.identity_cache_seconds
+    key = (table, uid)
+    now = time.monotonic()
+    cached = _cache.get(key)
+    if ttl and cached and now - cached.at < ttl:
+        return cached
+    sql = _IDENTITY_SQL.get(table)
+    if sql is None:
+        raise Unauthorized("Unknown user table", code="invalid_token")
+    async with state.core.engine.connect() as conn:
+        row = (await conn.execute(text(sql), {"uid": uid, "tid": tid})).first()
+    status = _Status(bool(row[0]), row[1], row[2], now) if row else _Status(False, None, None, now)
+    if ttl:
+        if len(_cache) > 50_000:
+            _cache.clear()
+        _cache[key] = status
+    return status
+
+
+def forget_identity(user_id: uuid.UUID) -> None:
+    """Drop a cached status after a deactivation made in this process."""
+    for key in [k for k in _cache if k[1] == user_id]:
+        _cache.pop(key, None)
+
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from a login")
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("A bearer access token is required", code="missing_token")
+    state = kit_state(request.app)
+    try:
+        claims = decode_access_token(state.settings, credentials.credentials)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired", code="invalid_token") from exc
+    status = await _load_status(state, claims.user_table, claims.user_id, claims.tenant_id)
+    if not status.active:
+        raise Unauthorized("This account is not active", code="account_inactive")
+    if claims.tenant_id is not None:
+        if status.tenant_status == "migrating":
+            raise AppError(
+                "This tenant is being moved to its own database; try again shortly",
+                status=503,
+                code="tenant_migrating",
+                headers={"Retry-After": "5"},
+            )
+        if status.tenant_status not in ACTIVE_TENANT_STATUSES:
+            raise Unauthorized("This tenant is suspended", code="tenant_suspended")
+    principal = Principal(
+        user_id=claims.user_id,
+        user_type=claims.user_type,
+        user_table=claims.user_table,
+        email=claims.email,
+        tenant_id=claims.tenant_id,
+        roles=claims.roles,
+        permissions=claims.permissions,
+        db_key=status.db_key,
+    )
+    user_id_var.set(str(principal.user_id))
+    if principal.tenant_id:
+        tenant_id_var.set(str(principal.tenant_id))
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_permission(
+    permission: str,
+) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """Dependency factory: the principal, if it holds `permission` (403 otherwise)."""
+
+    async def _check(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"Missing permission {permission}", code="permission_denied")
+        return principal
+
+    _check.__name__ = f"require_{permission.replace(':', '_').replace('*', 'all')}"
+    return _check
+
+
+def require_any_permission(
+    *permissions: str,
+) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """Like require_permission, for endpoints a student may call on itself (`x:read:self`)."""
+
+    async def _check(principal: CurrentPrincipal) -> Principal:
+        if not any(principal.can(p) for p in permissions):
+            raise Forbidden(f"Missing permission {permissions[0]}", code="permission_denied")
+        return principal
+
+    return _check
+
+
+async def core_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with unit_of_work(kit_state(request.app).core) as session:
+        yield session
+
+
+async def tenant_session(
+    request: Request, principal: CurrentPrincipal
+) -> AsyncIterator[AsyncSession]:
+    """The unit of work in the principal's tenant database, scoped to its tenant."""
+    tenant_id = principal.require_tenant()
+    db = await kit_state(request.app).tenants.get(principal.db_key)
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        yield session
+
+
+CoreSession = Annotated[AsyncSession, Depends(core_session, scope="function")]
+TenantSession = Annotated[AsyncSession, Depends(tenant_session, scope="function")]

@@ -1,0 +1,188 @@
+"""Engines, the tenant database manager, and the unit of work.
+
+The request owns the unit of work: a session dependency commits when the
+handler returned and rolls back when it raised. Services and repositories take
+the session and never commit.
+
+Two kinds of database (ARCHITECTURE §3): the core database (tenants and
+platform identities) and tenant databases. Every tenant lives in the shared
+tenant database unless it was moved to a dedicated one (option A); the tenant
+row in the core database names that database by a key, never by a URL with
+credentials, and `TenantDatabases` turns the key into a bounded, cached engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from studyspot.kit.settings import Settings
+
+SHARED = ""  # database key of the shared tenant database
+_DB_KEY = re.compile(r"^[a-z0-9_]{1,48}$")
+RLS_ROLE = "studyspot_rls"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    if is_sqlite(url):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"server_settings": {"application_name": "studyspot"}},
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    # SQLite allows one writer. Taking the write lock at BEGIN (IMMEDIATE) turns
+    # racing writers into a queue behind busy_timeout instead of late
+    # "database is locked" failures, which is what makes check-then-insert safe.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass
+class Database:
+    url: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def create(cls, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Database:
+        engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        return cls(url, engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    async def ping(self) -> float:
+        """Round trip in milliseconds; raises when the database is unreachable."""
+        started = time.perf_counter()
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return (time.perf_counter() - started) * 1000
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def dedicated_url(settings: Settings, key: str) -> str:
+    """URL of a dedicated tenant database from its key (option A)."""
+    if not _DB_KEY.fullmatch(key):
+        raise ValueError("invalid database key")
+    base = settings.dedicated_db_admin_url or settings.tenant_db_url
+    if is_sqlite(base):
+        return f"sqlite+aiosqlite:///{settings.data_dir / 'tenants' / (key + '.db')}"
+    return make_url(base).set(database=key).render_as_string(hide_password=False)
+
+
+class TenantDatabases:
+    """The shared tenant database plus a bounded LRU of dedicated ones."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.shared = Database.create(
+            settings.tenant_db_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        self._dedicated: OrderedDict[str, Database] = OrderedDict()
+        self._lock = asyncio.Lock()
+
+    async def get(self, key: str | None) -> Database:
+        if not key:
+            return self.shared
+        db = self._dedicated.get(key)
+        if db is not None:
+            self._dedicated.move_to_end(key)
+            return db
+        async with self._lock:
+            db = self._dedicated.get(key)
+            if db is None:
+                db = Database.create(
+                    dedicated_url(self.settings, key),
+                    pool_size=self.settings.tenant_pool_size,
+                    max_overflow=0,
+                )
+                self._dedicated[key] = db
+                while len(self._dedicated) > self.settings.tenant_engine_cache:
+                    _, old = self._dedicated.popitem(last=False)
+                    await old.dispose()
+            return db
+
+    def open_keys(self) -> list[str]:
+        return list(self._dedicated)
+
+    async def dispose(self) -> None:
+        await self.shared.dispose()
+        for db in self._dedicated.values():
+            await db.dispose()
+        self._dedicated.clear()
+
+
+@asynccontextmanager
+async def unit_of_work(
+    db: Database, *, tenant_id: uuid.UUID | None = None
+) -> AsyncIterator[AsyncSession]:
+    """A transaction that commits on success and rolls back on error.
+
+    On PostgreSQL a tenant unit of work also switches to the row-level-security
+    role with `app.tenant_id` set, so a query that forgot its tenant filter
+    still sees only this tenant's rows.
+    """
+    async with db.sessionmaker() as session:
+        try:
+            if tenant_id is not None and not db.sqlite:
+                await session.execute(
+                    text(
+                        "SELECT set_config('app.tenant_id', :tid, true), "
+                        "set_config('role', :role, true)"
+                    ),
+                    {"tid": str(tenant_id), "role": RLS_ROLE},
+                )
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

@@ -1,0 +1,204 @@
+"""RFC 9457 problem details: the one error shape every service answers with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from studyspot.kit.context import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("studyspot.errors")
+
+_CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. `body.email`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details with a stable machine `code`."""
+
+    type: str = Field(description="URI reference naming the problem type.")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str
+    code: str = Field(description="Stable snake_case machine code, e.g. `seat_unavailable`.")
+    request_id: str
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class AppError(Exception):
+    """Base of every domain error; subclasses set status and code."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str | None = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        errors: Sequence[FieldProblem | dict[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.detail = detail or HTTPStatus(self.status).phrase
+        self.errors = [e if isinstance(e, FieldProblem) else FieldProblem(**e) for e in errors]
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class Unauthorized(AppError):
+    status, code = 401, "unauthorized"
+
+    def __init__(self, detail: str = "Authentication required", **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class Unprocessable(AppError):
+    status, code = 422, "validation_error"
+
+
+class TooManyRequests(AppError):
+    status, code = 429, "rate_limited"
+
+
+def problem_body(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: Sequence[FieldProblem] = (),
+) -> dict[str, Any]:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return {
+        "type": f"https://docs.studyspot.app/problems/{code.replace('_', '-')}",
+        "title": title or phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id_var.get(),
+        "errors": [e.model_dump() for e in errors],
+    }
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, code, detail, title=title, errors=errors),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _validation_message(err: dict[str, Any]) -> str:
+    if err.get("type") == "extra_forbidden":
+        return "Unknown field"
+    msg = str(err.get("msg", "Invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors, headers=exc.headers
+    )
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldProblem(field=_field_path(e.get("loc", ())), message=_validation_message(e))
+        for e in exc.errors()
+    ]
+    return problem_response(422, "validation_error", "The request is not valid", errors=errors)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _CODE_BY_STATUS.get(exc.status_code, "error")
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem_response(exc.status_code, code, detail, headers=dict(exc.headers or {}))
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    # Logged with the traceback for operators; the client learns nothing internal.
+    log.error("unhandled_error", exc_info=exc)
+    return problem_response(500, "internal_error", "An unexpected error occurred")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problems a route can answer with."""
+    return {
+        s: {
+            "model": Problem,
+            "description": HTTPStatus(s).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }

@@ -1,0 +1,62 @@
+"""Repository bases: named queries, locks and tenant scoping, built once.
+
+`TenantRepository` adds `tenant_id = :tenant` to every query it builds, so a
+service cannot forget the filter; PostgreSQL row-level security is the second
+wall behind it (see `kit.db.unit_of_work`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.models import TenantMixin
+
+M = TypeVar("M")
+TM = TypeVar("TM", bound=TenantMixin)
+
+
+class Repository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def select(self) -> Select[M]:
+        return select(self.model)
+
+    async def get(self, id_: uuid.UUID, *, for_update: bool = False) -> M | None:
+        query = self.select().where(self.model.id == id_)  # type: ignore[attr-defined]
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def add(self, obj: M) -> M:
+        self.session.add(obj)
+        await self.session.flush()
+        return obj
+
+    async def first(self, query: Select[M]) -> M | None:
+        return (await self.session.scalars(query.limit(1))).first()
+
+    async def all(self, query: Select[M]) -> list[M]:
+        return list(await self.session.scalars(query))
+
+
+class TenantRepository(Repository[TM]):
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        super().__init__(session)
+        self.tenant_id = tenant_id
+
+    def select(self) -> Select[TM]:
+        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+
+    async def add(self, obj: TM) -> TM:
+        obj.tenant_id = self.tenant_id
+        return await super().add(obj)
+
+    def scoped(self, query: Select[Any]) -> Select[Any]:
+        return query.where(self.model.tenant_id == self.tenant_id)

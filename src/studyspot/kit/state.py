@@ -1,0 +1,30 @@
+"""What the kit keeps per application: settings, databases, metrics, health checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from studyspot.kit.db import Database, TenantDatabases
+from studyspot.kit.metrics import ServiceMetrics
+from studyspot.kit.settings import Settings
+
+# A health check returns its latency in milliseconds or raises.
+HealthCheck = Callable[[], Awaitable[float]]
+
+
+@dataclass
+class KitState:
+    service: str
+    settings: Settings
+    core: Database
+    tenants: TenantDatabases
+    metrics: ServiceMetrics
+    checks: dict[str, HealthCheck] = field(default_factory=dict)
+
+
+def kit_state(app: FastAPI) -> KitState:
+    state: KitState = app.state.kit
+    return state

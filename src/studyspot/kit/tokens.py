@@ -1,0 +1,133 @@
+"""JWT access tokens and opaque secrets (refresh, reset and invite tokens).
+
+Access tokens are HS256 with a `kid` header so keys can rotate: new tokens are
+signed with JWT_SECRET under JWT_KID, older kids in JWT_PREVIOUS_KEYS still
+verify until they are dropped. The algorithm is pinned; `none` and every other
+algorithm are refused before any key is looked at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from studyspot.kit.settings import Settings
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    email: str
+    user_type: str
+    user_table: str
+    tenant_id: uuid.UUID | None
+    roles: tuple[str, ...]
+    permissions: tuple[str, ...]
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def issue_access_token(
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    email: str,
+    user_type: str,
+    user_table: str,
+    tenant_id: uuid.UUID | None,
+    roles: list[str],
+    permissions: list[str],
+    now: datetime | None = None,
+    ttl_seconds: int | None = None,
+) -> tuple[str, datetime]:
+    now = now or datetime.now(UTC)
+    exp = now + timedelta(seconds=ttl_seconds or settings.access_token_ttl_seconds)
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "userId": str(user_id),
+        "email": email,
+        "userType": user_type,
+        "userTable": user_table,
+        "tenantId": str(tenant_id) if tenant_id else None,
+        "roles": roles,
+        "permissions": permissions,
+        "type": "access",
+        "iat": int(now.timestamp()),
+        "exp": int(exp.timestamp()),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(
+        claims, settings.jwt_secret, algorithm=ALGORITHM, headers={"kid": settings.jwt_kid}
+    )
+    return token, exp
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("unexpected algorithm")
+    keys = settings.jwt_verification_keys()
+    kid = header.get("kid", settings.jwt_kid)
+    key = keys.get(str(kid))
+    if key is None:
+        raise InvalidToken("unknown key id")
+    try:
+        data = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=5,
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if data.get("type") != "access":
+        raise InvalidToken("not an access token")
+    try:
+        tenant = data.get("tenantId")
+        return AccessClaims(
+            user_id=uuid.UUID(str(data["sub"])),
+            email=str(data.get("email", "")),
+            user_type=str(data["userType"]),
+            user_table=str(data["userTable"]),
+            tenant_id=uuid.UUID(str(tenant)) if tenant else None,
+            roles=tuple(str(r) for r in data.get("roles", [])),
+            permissions=tuple(str(p) for p in data.get("permissions", [])),
+            jti=str(data["jti"]),
+            issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
+            expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InvalidToken("malformed claims") from exc
+
+
+def new_opaque_token() -> str:
+    """A URL-safe random secret for refresh, reset and invite links (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_opaque_token(token: str) -> str:
+    # Opaque tokens are random 256-bit values, so a fast hash is enough: there is
+    # nothing to brute-force, and lookups stay one indexed equality.
+    return hashlib.sha256(token.encode()).hexdigest()
