@@ -9,11 +9,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+from types import ModuleType
 
 import typer
 
 import studyspot.services as services_pkg
 from studyspot.kit import migrate as kit_migrate
+from studyspot.kit.events import Consumer
 from studyspot.kit.settings import SERVICE_PORTS, get_settings
 
 app = typer.Typer(help="StudySpot: software for study libraries.", no_args_is_help=True)
@@ -64,6 +66,35 @@ def serve(
         access_log=False,
         proxy_headers=False,
     )
+
+
+def discover_consumers(package: ModuleType = services_pkg) -> list[Consumer]:
+    """Every service's `CONSUMERS` (from `<service>/consumers.py`), in service-name order."""
+    found: list[Consumer] = []
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        name = f"{package.__name__}.{module_info.name}.consumers"
+        if not module_info.ispkg or importlib.util.find_spec(name) is None:
+            continue
+        declared = getattr(importlib.import_module(name), "CONSUMERS", None)
+        if not isinstance(declared, list | tuple) or not all(
+            isinstance(c, Consumer) for c in declared
+        ):
+            raise TypeError(f"{name}.CONSUMERS must be a list of studyspot.kit.events.Consumer")
+        found.extend(declared)
+    return found
+
+
+@app.command()
+def worker() -> None:
+    """Run the outbox relay and every service's event consumers until SIGTERM or Ctrl-C."""
+    import asyncio
+
+    from studyspot.kit.events.worker import run_worker
+    from studyspot.kit.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging("worker", settings.log_level, settings.log_json)
+    asyncio.run(run_worker(settings, discover_consumers()))
 
 
 def _mount_service_clis() -> None:

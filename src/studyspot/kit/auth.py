@@ -21,8 +21,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import TextClause, Uuid, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from studyspot.kit.context import tenant_id_var, user_id_var
 from studyspot.kit.db import unit_of_work
@@ -51,6 +51,15 @@ _IDENTITY_SQL = {
     "platform_admins": "SELECT is_active, NULL, NULL FROM platform_admins WHERE id = :uid",
     "platform_staff": "SELECT is_active, NULL, NULL FROM platform_staff WHERE id = :uid",
 }
+
+
+def _identity_query(sql: str) -> TextClause:
+    # Typed parameters: SQLite stores UUIDs as 32 hex digits and cannot bind uuid.UUID itself.
+    names = [n for n in ("uid", "tid") if f":{n}" in sql]
+    return text(sql).bindparams(*(bindparam(n, type_=Uuid()) for n in names))
+
+
+_IDENTITY_QUERIES = {table: _identity_query(sql) for table, sql in _IDENTITY_SQL.items()}
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,33 @@ class _Status:
 _cache: dict[tuple[str, uuid.UUID], _Status] = {}
 
 
+@dataclass(frozen=True)
+class IdentityStatus:
+    """Whether a user may act: still active in its table, and its tenant's status."""
+
+    active: bool
+    tenant_status: str | None
+    db_key: str | None
+
+
+async def read_identity_status(
+    conn: AsyncConnection | AsyncSession, table: str, uid: uuid.UUID, tid: uuid.UUID | None
+) -> IdentityStatus:
+    """The check every request makes, on a connection the caller already holds.
+
+    The auth service runs it inside its own transaction at login and refresh,
+    so those answer exactly as the next request with the token would.
+    """
+    query = _IDENTITY_QUERIES.get(table)
+    if query is None:
+        raise Unauthorized("Unknown user table", code="invalid_token")
+    params = {"uid": uid, "tid": tid} if ":tid" in query.text else {"uid": uid}
+    row = (await conn.execute(query, params)).first()
+    if row is None:
+        return IdentityStatus(False, None, None)
+    return IdentityStatus(bool(row[0]), row[1], row[2])
+
+
 async def _load_status(
     state: KitState, table: str, uid: uuid.UUID, tid: uuid.UUID | None
 ) -> _Status:
@@ -97,12 +133,9 @@ async def _load_status(
     cached = _cache.get(key)
     if ttl and cached and now - cached.at < ttl:
         return cached
-    sql = _IDENTITY_SQL.get(table)
-    if sql is None:
-        raise Unauthorized("Unknown user table", code="invalid_token")
     async with state.core.engine.connect() as conn:
-        row = (await conn.execute(text(sql), {"uid": uid, "tid": tid})).first()
-    status = _Status(bool(row[0]), row[1], row[2], now) if row else _Status(False, None, None, now)
+        found = await read_identity_status(conn, table, uid, tid)
+    status = _Status(found.active, found.tenant_status, found.db_key, now)
     if ttl:
         if len(_cache) > 50_000:
             _cache.clear()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Uuid, bindparam, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -33,7 +33,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from studyspot.kit.settings import Settings
+from studyspot.kit.errors import AppError, NotFound
+from studyspot.kit.settings import Settings, to_async_url
 
 SHARED = ""  # database key of the shared tenant database
 _DB_KEY = re.compile(r"^[a-z0-9_]{1,48}$")
@@ -111,7 +112,8 @@ def dedicated_url(settings: Settings, key: str) -> str:
     """URL of a dedicated tenant database from its key (option A)."""
     if not _DB_KEY.fullmatch(key):
         raise ValueError("invalid database key")
-    base = settings.dedicated_db_admin_url or settings.tenant_db_url
+    # The admin URL may be written plan-style (postgres://); engines need the async driver.
+    base = to_async_url(settings.dedicated_db_admin_url or settings.tenant_db_url)
     if is_sqlite(base):
         return f"sqlite+aiosqlite:///{settings.data_dir / 'tenants' / (key + '.db')}"
     return make_url(base).set(database=key).render_as_string(hide_password=False)
@@ -150,6 +152,32 @@ class TenantDatabases:
                     _, old = self._dedicated.popitem(last=False)
                     await old.dispose()
             return db
+
+    async def for_tenant(self, core: Database, tenant_id: uuid.UUID) -> Database:
+        """The database of `tenant_id` when no principal says it (internal calls, jobs).
+
+        Reads the tenant row like the identity check does; a tenant being moved
+        answers 503 so that nothing is written to the database it is leaving.
+        """
+        async with core.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text("SELECT status, database_key FROM tenants WHERE id = :tid").bindparams(
+                        bindparam("tid", type_=Uuid())
+                    ),
+                    {"tid": tenant_id},
+                )
+            ).first()
+        if row is None:
+            raise NotFound("No such tenant", code="tenant_not_found")
+        if row[0] == "migrating":
+            raise AppError(
+                "This tenant is being moved to its own database; try again shortly",
+                status=503,
+                code="tenant_migrating",
+                headers={"Retry-After": "5"},
+            )
+        return await self.get(row[1])
 
     def open_keys(self) -> list[str]:
         return list(self._dedicated)

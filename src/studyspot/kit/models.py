@@ -123,8 +123,12 @@ def _outbox_table(metadata: MetaData) -> Table:
         Column("topic", String(128), nullable=False),
         Column("payload", JSON, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+        # Set once the relay has it acknowledged by JetStream (or, on the embedded
+        # default, once every local consumer has processed it).
         Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
+        # A failed delivery is retried no earlier than this (exponential backoff).
+        Column("next_attempt_at", UTCDateTime(), nullable=True),
         Index(None, "published_at", "seq"),
     )
 
@@ -135,7 +139,10 @@ def _processed_events_table(metadata: MetaData) -> Table:
         metadata,
         Column("consumer", String(64), primary_key=True),
         Column("event_id", Uuid, primary_key=True),
+        # Lets a tenant's ledger move with its rows to a dedicated database (option A).
+        Column("tenant_id", Uuid, nullable=True),
         Column("processed_at", UTCDateTime(), nullable=False, default=utcnow),
+        Index(None, "processed_at"),
     )
 
 

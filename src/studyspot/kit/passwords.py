@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import bcrypt
 
 BCRYPT_MAX_BYTES = 72
@@ -31,5 +33,15 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
-# Compared against when the account does not exist, so that timing does not tell.
-DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(4)).decode("ascii")
+@lru_cache(maxsize=4)
+def dummy_hash(rounds: int) -> str:
+    """A hash to verify against when the account does not exist (or has no password yet).
+
+    It must cost the same rounds as the real hashes, or the quick answer for an
+    unknown account would tell an attacker which e-mails are registered.
+    """
+    return hash_password("not-a-real-password", rounds)
+
+
+# Kept for callers that predate `dummy_hash`; costs 4 rounds, so use it only in tests.
+DUMMY_HASH = dummy_hash(4)

@@ -50,14 +50,17 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("published_at", UTCDateTime(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
     )
     op.create_index("ix_outbox_events_published_at_seq", "outbox_events", ["published_at", "seq"])
     op.create_table(
         "processed_events",
         sa.Column("consumer", sa.String(64), primary_key=True),
         sa.Column("event_id", sa.Uuid(), primary_key=True),
+        sa.Column("tenant_id", sa.Uuid(), nullable=True),
         sa.Column("processed_at", UTCDateTime(), nullable=False),
     )
+    op.create_index("ix_processed_events_processed_at", "processed_events", ["processed_at"])
     if op.get_bind().dialect.name == "postgresql":
         # The role tenant units of work switch to, so row-level security applies
         # even though the application connects as the tables' owner.
@@ -75,6 +78,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_processed_events_processed_at", "processed_events")
     op.drop_table("processed_events")
     op.drop_index("ix_outbox_events_published_at_seq", "outbox_events")
     op.drop_table("outbox_events")

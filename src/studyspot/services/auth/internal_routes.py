@@ -1,0 +1,80 @@
+"""`/internal/credentials`: the student and library services manage their users' logins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.service_auth import InternalCaller
+from studyspot.services.auth import credentials
+from studyspot.services.auth.client import (
+    CredentialCreate,
+    CredentialCreated,
+    CredentialRead,
+    CredentialTable,
+    CredentialUpdate,
+    SetPasswordLink,
+)
+from studyspot.services.auth.dependencies import AuthConfig, AuthSession
+
+router = APIRouter(prefix="/internal/credentials", tags=["internal"], include_in_schema=False)
+
+
+@router.post("", status_code=201, responses=problem_responses(403, 409))
+async def create_credential(
+    body: CredentialCreate, caller: InternalCaller, session: AuthSession
+) -> CredentialCreated:
+    return await credentials.create(session, caller, body)
+
+
+@router.patch("/{user_table}/{user_id}", responses=problem_responses(403, 404, 409))
+async def update_credential(
+    user_table: CredentialTable,
+    user_id: uuid.UUID,
+    body: CredentialUpdate,
+    caller: InternalCaller,
+    session: AuthSession,
+) -> CredentialRead:
+    return await credentials.update(session, caller, user_table, user_id, body)
+
+
+@router.post(
+    "/{user_table}/{user_id}/set-password-link",
+    status_code=202,
+    response_class=Response,
+    responses=problem_responses(403, 404, 409),
+)
+async def send_set_password_link(
+    user_table: CredentialTable,
+    user_id: uuid.UUID,
+    body: SetPasswordLink,
+    caller: InternalCaller,
+    session: AuthSession,
+    config: AuthConfig,
+) -> Response:
+    ttl = timedelta(seconds=config.invite_ttl_seconds)
+    await credentials.send_set_password_link(
+        session, caller, user_table, user_id, body.tenant_id, ttl=ttl
+    )
+    return Response(status_code=202)
+
+
+@router.delete(
+    "/{user_table}/{user_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(403),
+)
+async def delete_credential(
+    user_table: CredentialTable,
+    user_id: uuid.UUID,
+    tenant_id: Annotated[uuid.UUID, Query()],
+    caller: InternalCaller,
+    session: AuthSession,
+) -> Response:
+    await credentials.erase(session, caller, user_table, user_id, tenant_id)
+    return Response(status_code=204)

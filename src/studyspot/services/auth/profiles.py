@@ -1,0 +1,173 @@
+"""`/api/users/me`: the caller's profile, read from the table its token's userTable names.
+
+Owners and platform users live in auth's own tables. Students and staff are
+people of the student and library services: their profile comes from there,
+and auth keeps their login (name, phone) in step when they change it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.auth import Principal
+from studyspot.kit.errors import NotFound, Unauthorized, Unprocessable
+from studyspot.kit.permissions import Role, UserType, permissions_for
+from studyspot.services.auth.errors import LoginTaken
+from studyspot.services.auth.identity import identity_of, identity_of_principal, record
+from studyspot.services.auth.models import LibraryOwner, PlatformAdmin, PlatformStaff
+from studyspot.services.auth.repository import AccountRepository, AccountRow
+from studyspot.services.auth.schemas import MeUpdate, OwnerMe, PlatformMe, StaffMe, StudentMe
+from studyspot.services.auth.transactions import end_reads
+from studyspot.services.auth.upstream import Upstream
+
+MeAnswer = OwnerMe | PlatformMe | StudentMe | StaffMe
+_PEOPLE_OF_OTHER_SERVICES = (UserType.student, UserType.library_staff)
+
+
+async def read_me(session: AsyncSession, principal: Principal, upstream: Upstream) -> MeAnswer:
+    if principal.user_type in _PEOPLE_OF_OTHER_SERVICES:
+        return await _person_of_other_service(session, principal, upstream, MeUpdate())
+    return _own_me(await _own_row(session, principal))
+
+
+async def update_me(
+    session: AsyncSession,
+    principal: Principal,
+    upstream: Upstream,
+    body: MeUpdate,
+    *,
+    ip: str | None,
+) -> MeAnswer:
+    changes = body.model_dump(include=body.model_fields_set)
+    answer: MeAnswer
+    if principal.user_type in _PEOPLE_OF_OTHER_SERVICES:
+        if "phone" in changes and changes["phone"] is None:
+            raise Unprocessable(
+                errors=[{"field": "body.phone", "message": "may be changed but not removed"}]
+            )
+        answer = await _person_of_other_service(session, principal, upstream, body)
+    else:
+        row = await _own_row(session, principal)
+        if "phone" in changes and not isinstance(row, LibraryOwner):
+            raise Unprocessable(
+                errors=[{"field": "body.phone", "message": "platform users have no phone"}]
+            )
+        for field, value in changes.items():
+            setattr(row, field, value)
+        await session.flush()
+        answer = _own_me(row)
+    if changes:
+        await record(
+            session,
+            "auth.profile_updated",
+            who=identity_of_principal(principal),
+            ip=ip,
+            details={"fields": sorted(changes)},
+        )
+    return answer
+
+
+async def _own_row(session: AsyncSession, principal: Principal) -> AccountRow:
+    row = await AccountRepository(session).by_token_subject(
+        principal.user_table, principal.user_id, principal.tenant_id
+    )
+    if row is None:  # the kit found the account a moment ago; it was erased since
+        raise Unauthorized("This account no longer exists", code="account_inactive")
+    return row
+
+
+def _own_me(row: AccountRow) -> MeAnswer:
+    who = identity_of(row)
+    roles = [Role(r) for r in who.roles]
+    common = {
+        "id": who.user_id,
+        "email": who.email,
+        "name": who.name,
+        "tenant_id": who.tenant_id,
+        "roles": roles,
+        "permissions": permissions_for(who.roles),
+    }
+    if isinstance(row, LibraryOwner):
+        return OwnerMe(
+            **common,
+            user_type="library_owner",
+            phone=row.phone,
+            created_at=row.created_at,
+            last_login_at=row.last_login_at,
+        )
+    assert isinstance(row, PlatformAdmin | PlatformStaff)
+    return PlatformMe(
+        **common,
+        user_type=who.user_type.value,
+        phone=None,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+async def _person_of_other_service(
+    session: AsyncSession, principal: Principal, upstream: Upstream, body: MeUpdate
+) -> StudentMe | StaffMe:
+    """Read (and with `body`, change) a student's or staff member's profile in its service."""
+    tenant_id = principal.require_tenant()
+    accounts = AccountRepository(session)
+    changes = body.model_dump(include=body.model_fields_set)
+    if changes.get("phone") and await accounts.login_taken(
+        tenant_id, principal.user_table, "phone", changes["phone"], other_than=principal.user_id
+    ):
+        raise LoginTaken("phone")
+    await end_reads(session)
+
+    if principal.user_type is UserType.student:
+        if changes:
+            student = await upstream.student.update_student(tenant_id, principal.user_id, **changes)
+        else:
+            found = await upstream.student.get_student(tenant_id, principal.user_id)
+            if found is None:
+                raise NotFound("This student no longer exists", code="student_not_found")
+            student = found
+        name, phone = student.name, student.phone
+    else:
+        staff = await upstream.library.get_staff(tenant_id, principal.user_id)
+        if staff is None:
+            raise NotFound("This staff member no longer exists", code="staff_not_found")
+        if changes:
+            staff = await upstream.library.update_staff(tenant_id, principal.user_id, **changes)
+        name, phone = staff.name, staff.phone
+
+    credential = await accounts.credential(tenant_id, principal.user_table, principal.user_id)
+    if credential is None:
+        raise Unauthorized("This account no longer exists", code="account_inactive")
+    if (credential.name, credential.phone) != (name, phone):
+        # Keep the login in step with the profile the other service now holds.
+        credential.name, credential.phone = name, phone
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise LoginTaken("phone") from None
+    roles = [Role(r) for r in credential.roles]
+    common = {
+        "id": principal.user_id,
+        "name": name,
+        "phone": phone,
+        "tenant_id": tenant_id,
+        "roles": roles,
+        "permissions": permissions_for(credential.roles),
+    }
+    if principal.user_type is UserType.student:
+        return StudentMe(
+            **common,
+            user_type="student",
+            email=student.email,
+            status=student.status,
+            enrollment_number=student.enrollment_number,
+            home_library_id=student.home_library_id,
+        )
+    return StaffMe(
+        **common,
+        user_type="library_staff",
+        email=staff.email,
+        role=staff.role,
+        library_ids=list(staff.library_ids),
+    )

@@ -1,0 +1,243 @@
+"""Request and response models of the auth service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from studyspot.kit.passwords import BCRYPT_MAX_BYTES, MIN_PASSWORD_CHARS, password_problem
+from studyspot.kit.permissions import Role, UserType
+from studyspot.kit.schemas import WriteModel
+from studyspot.services.auth.fields import NAME_MAX, Email, Name, Phone
+
+
+def _password_fits(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _fits_bcrypt(value: str) -> str:
+    if len(value.encode("utf-8")) > BCRYPT_MAX_BYTES:
+        raise ValueError(f"must be at most {BCRYPT_MAX_BYTES} bytes in UTF-8")
+    return value
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+TenantSlug = Annotated[
+    str,
+    BeforeValidator(_lower),
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        description="The library business's slug, as in its login link.",
+        examples=["lakshya-library-x7k2qp"],
+    ),
+]
+# Passwords are taken exactly as typed: no trimming, the 72-byte bcrypt limit checked, never cut.
+NewPassword = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=False, min_length=MIN_PASSWORD_CHARS, max_length=BCRYPT_MAX_BYTES
+    ),
+    AfterValidator(_password_fits),
+]
+GivenPassword = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=BCRYPT_MAX_BYTES),
+    AfterValidator(_fits_bcrypt),
+]
+OpaqueToken = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
+TenantLoginType = Literal["library_owner", "library_staff", "student"]
+PlatformRole = Literal["platform_admin", "platform_staff"]
+StaffRole = Literal["manager", "staff"]
+
+_TENANT_MEMBERS = ("library_staff", "student")
+
+
+def _tenant_slug_for(user_type: object, slug: str | None) -> str | None:
+    if user_type in _TENANT_MEMBERS and slug is None:
+        raise ValueError("is required for library_staff and student logins")
+    if user_type in ("library_owner", "platform_admin", "platform_staff") and slug is not None:
+        raise ValueError("is only for library_staff and student logins")
+    return slug
+
+
+class _LoginName(WriteModel):
+    """Who is logging in: e-mail or phone, plus the tenant for staff and students."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _one_login_name(self) -> _LoginName:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("give either email or phone")
+        return self
+
+
+class LoginRequest(_LoginName):
+    password: GivenPassword
+    user_type: TenantLoginType = "library_owner"
+    tenant_slug: TenantSlug | None = Field(
+        default=None,
+        validate_default=True,
+        description="The library's slug; required for library_staff and student.",
+    )
+
+    @field_validator("tenant_slug")
+    @classmethod
+    def _slug_when_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _tenant_slug_for(info.data.get("user_type"), value)
+
+    @model_validator(mode="after")
+    def _owners_use_email(self) -> LoginRequest:
+        if self.user_type == "library_owner" and self.email is None:
+            raise ValueError("library owners log in with their e-mail")
+        return self
+
+
+class PlatformLoginRequest(WriteModel):
+    email: Email
+    password: GivenPassword
+
+
+class ForgotPasswordRequest(_LoginName):
+    user_type: UserType = UserType.library_owner
+    tenant_slug: TenantSlug | None = Field(
+        default=None,
+        validate_default=True,
+        description="The library's slug; required for library_staff and student.",
+    )
+
+    @field_validator("tenant_slug")
+    @classmethod
+    def _slug_when_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _tenant_slug_for(info.data.get("user_type"), value)
+
+
+class RegisterRequest(WriteModel):
+    email: Email
+    password: NewPassword
+    name: Name = Field(description="The owner's own name.")
+    business_name: Annotated[str, Field(min_length=2, max_length=NAME_MAX)] = Field(
+        description="Name of the library business; becomes the tenant."
+    )
+    phone: Phone | None = None
+
+
+class RefreshRequest(WriteModel):
+    refresh_token: OpaqueToken
+
+
+class LogoutRequest(WriteModel):
+    refresh_token: OpaqueToken
+
+
+class ResetPasswordRequest(WriteModel):
+    token: OpaqueToken = Field(description="The secret from the reset or invite message.")
+    new_password: NewPassword
+
+
+class ChangePasswordRequest(WriteModel):
+    current_password: GivenPassword
+    new_password: NewPassword
+
+
+class MeUpdate(WriteModel):
+    """The caller's own profile. Fields left out stay; owners may set `phone` to null."""
+
+    name: Name | SkipJsonSchema[None] = None
+    phone: Phone | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_not_null(cls, value: object) -> object:
+        # Validators do not run on defaults, so this sees only an explicit null.
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class UserSummary(BaseModel):
+    id: uuid.UUID
+    email: str | None
+    name: str
+    user_type: UserType
+    tenant_id: uuid.UUID | None
+    roles: list[Role]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(ge=1, description="Seconds until the access token expires.")
+    user: UserSummary
+
+
+class TenantSummary(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    status: str
+
+
+class RegisterResponse(TokenResponse):
+    tenant: TenantSummary
+
+
+class _MeBase(BaseModel):
+    id: uuid.UUID
+    email: str | None
+    name: str
+    phone: str | None
+    tenant_id: uuid.UUID | None
+    roles: list[Role]
+    permissions: list[str]
+
+
+class OwnerMe(_MeBase):
+    user_type: Literal["library_owner"]
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class PlatformMe(_MeBase):
+    user_type: PlatformRole
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class StudentMe(_MeBase):
+    user_type: Literal["student"]
+    status: str
+    enrollment_number: str | None
+    home_library_id: uuid.UUID | None
+
+
+class StaffMe(_MeBase):
+    user_type: Literal["library_staff"]
+    role: StaffRole
+    library_ids: list[uuid.UUID]
+
+
+Me = Annotated[OwnerMe | PlatformMe | StudentMe | StaffMe, Field(discriminator="user_type")]

@@ -1,0 +1,99 @@
+"""Upstream instances: one pooled keep-alive aiohttp session each, a breaker, round-robin."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import aiohttp
+
+from studyspot.services.gateway.breaker import BreakerState, CircuitBreaker
+from studyspot.services.gateway.config import GatewaySettings
+
+
+class Instance:
+    def __init__(
+        self,
+        service: str,
+        index: int,
+        url: str,
+        settings: GatewaySettings,
+        on_breaker_change: Callable[[Instance, BreakerState], None] | None = None,
+    ) -> None:
+        self.service = service
+        self.name = f"{service}-{index + 1}"
+        self.url = url
+        self.breaker = CircuitBreaker(
+            settings.breaker_failures,
+            settings.breaker_open_seconds,
+            on_change=(lambda s: on_breaker_change(self, s)) if on_breaker_change else None,
+        )
+        self._settings = settings
+        self._session: aiohttp.ClientSession | None = None
+
+    def open(self) -> None:
+        """Make the pooled session (at start-up, inside the running loop)."""
+        s = self._settings
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=s.pool_connections_per_instance,
+                # Below uvicorn's 5 s keep-alive, so a pooled connection is never
+                # reused just as the service closes it (a POST could not be retried).
+                keepalive_timeout=4.0,
+                ttl_dns_cache=300,
+            ),
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                connect=s.connect_timeout_seconds,
+                sock_read=s.upstream_timeout_seconds,
+            ),
+            auto_decompress=False,
+            # The upstream sees the client's headers, not aiohttp's defaults.
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("upstream session used before start-up")
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def probe(self, limit_seconds: float) -> float:
+        """GET /health; the latency in ms, or raises."""
+        started = time.perf_counter()
+        async with asyncio.timeout(limit_seconds):
+            async with self.session.get(self.url + "/health") as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"health answered {resp.status}")
+        return (time.perf_counter() - started) * 1000
+
+
+class ServicePool:
+    """The instances of one service, chosen round-robin among those whose breaker allows."""
+
+    def __init__(self, service: str, instances: list[Instance]) -> None:
+        self.service = service
+        self.instances = instances
+        self._next = 0
+
+    def choose(self, exclude: set[Instance] | None = None) -> Instance | None:
+        n = len(self.instances)
+        for step in range(n):
+            inst = self.instances[(self._next + step) % n]
+            if exclude and inst in exclude:
+                continue
+            if inst.breaker.allow():
+                self._next = (self._next + step + 1) % n
+                return inst
+        return None
+
+    def retry_after(self) -> float:
+        waits = [i.breaker.retry_after() for i in self.instances]
+        return min(waits) if waits else 0.0

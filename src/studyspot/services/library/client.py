@@ -1,0 +1,163 @@
+"""The library service's client: the only module other services import.
+
+It holds the contract types of the library's internal API (docs/internal-api.md)
+so caller and callee validate the same shapes, and it imports nothing else of
+the library service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from studyspot.kit.service_client import ServiceClient
+
+LibraryStatus = Literal["active", "closed"]
+StaffRole = Literal["manager", "staff"]
+
+
+class LibraryRecord(BaseModel):
+    """A branch as other services need it (GST place of supply, local time, open or closed)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str = Field(max_length=120)
+    city: str = Field(max_length=80)
+    state: str = Field(max_length=64, description="Official state or union territory name")
+    gst_state_code: str = Field(pattern=r"^[0-9]{2}$")
+    pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
+    timezone: str = Field(max_length=64)
+    gstin: str | None = Field(max_length=15)
+    status: LibraryStatus
+
+
+class StaffRecord(BaseModel):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str = Field(max_length=120)
+    email: str | None = Field(max_length=254)
+    phone: str | None = Field(max_length=13)
+    role: StaffRole
+    library_ids: list[uuid.UUID]
+    is_active: bool
+
+
+class StaffProfileUpdate(BaseModel):
+    """Body of `PATCH /internal/staff/{id}`: what a staff member may change about itself."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    phone: str | None = Field(default=None, max_length=20)
+
+
+class FeePlanRecord(BaseModel):
+    """A fee plan with what booking and payment need to sell it."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    library_id: uuid.UUID | None = Field(description="null: offered at every library")
+    name: str = Field(max_length=120)
+    duration_unit: Literal["hour", "day", "month"]
+    duration_value: int = Field(ge=1)
+    full_day: bool
+    shift_ids: list[uuid.UUID]
+    seat_type: Literal["any", "standard", "ac", "cabin", "laptop_friendly"]
+    seat_assignment: Literal["reserved", "floating"]
+    price_paise: int = Field(ge=0)
+    registration_fee_paise: int = Field(ge=0)
+    security_deposit_paise: int = Field(ge=0)
+    gst_rate_percent: int = Field(ge=0, le=28)
+    price_includes_tax: bool
+    is_active: bool
+    max_pause_days: int = Field(ge=0)
+    max_pauses_per_year: int = Field(ge=0)
+    allow_overlapping_bookings: bool
+    keep_seat_on_pause: bool
+    used_at: datetime | None
+
+
+class LibraryClient(ServiceClient):
+    service = "library"
+
+    async def get_library(
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID
+    ) -> LibraryRecord | None:
+        """The library, or None when the tenant has no such library."""
+        reply = await self.call(
+            "GET",
+            f"/internal/libraries/{library_id}",
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        if reply.status == 404:
+            return None
+        self.raise_for_problem(reply, self.service)
+        return LibraryRecord.model_validate(reply.json())
+
+    async def get_staff(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> StaffRecord | None:
+        """The staff member with its branches, or None when the tenant has no such person."""
+        reply = await self.call(
+            "GET",
+            f"/internal/staff/{staff_id}",
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        if reply.status == 404:
+            return None
+        self.raise_for_problem(reply, self.service)
+        return StaffRecord.model_validate(reply.json())
+
+    async def update_staff(
+        self,
+        tenant_id: uuid.UUID,
+        staff_id: uuid.UUID,
+        *,
+        name: str | None = None,
+        phone: str | None = None,
+    ) -> StaffRecord:
+        """A staff member's own profile edit; only the fields given change.
+
+        The library service does not forward this to the auth service: the
+        caller (auth) keeps its own copy of the login in step.
+        """
+        body = StaffProfileUpdate(name=name, phone=phone).model_dump(exclude_none=True)
+        reply = await self.call(
+            "PATCH",
+            f"/internal/staff/{staff_id}",
+            json=body,
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        self.raise_for_problem(reply, self.service)
+        return StaffRecord.model_validate(reply.json())
+
+    async def get_fee_plan(
+        self, tenant_id: uuid.UUID, fee_plan_id: uuid.UUID
+    ) -> FeePlanRecord | None:
+        reply = await self.call(
+            "GET",
+            f"/internal/fee-plans/{fee_plan_id}",
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        if reply.status == 404:
+            return None
+        self.raise_for_problem(reply, self.service)
+        return FeePlanRecord.model_validate(reply.json())
+
+    async def mark_fee_plan_used(
+        self, tenant_id: uuid.UUID, fee_plan_id: uuid.UUID
+    ) -> FeePlanRecord:
+        """Record that a plan was sold (idempotent): from then on it cannot be deleted."""
+        reply = await self.call(
+            "POST",
+            f"/internal/fee-plans/{fee_plan_id}/mark-used",
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        self.raise_for_problem(reply, self.service)
+        return FeePlanRecord.model_validate(reply.json())

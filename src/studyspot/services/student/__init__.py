@@ -1,0 +1,1 @@
+"""Student service (port 3004): the student register of a tenant."""

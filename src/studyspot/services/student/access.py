@@ -1,0 +1,47 @@
+"""Who may see which students: the owner all of them, branch staff their branches, a student itself."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from studyspot.kit.auth import Principal
+from studyspot.kit.errors import Forbidden
+from studyspot.kit.permissions import UserType
+from studyspot.services.student.errors import BranchForbidden
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    tenant_id: uuid.UUID
+    # None: every branch of the tenant (the owner). Staff: their assigned branches.
+    library_ids: frozenset[uuid.UUID] | None
+    # Set for a student, who sees only its own record.
+    self_student_id: uuid.UUID | None = None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.principal.user_type == UserType.library_owner
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.principal.user_id
+
+    def can_see_library(self, library_id: uuid.UUID) -> bool:
+        return self.library_ids is None or library_id in self.library_ids
+
+    def require_library(self, library_id: uuid.UUID) -> None:
+        if not self.can_see_library(library_id):
+            raise BranchForbidden()
+
+    def narrowed(self, library_id: uuid.UUID | None) -> frozenset[uuid.UUID] | None:
+        """The branches a list covers: the one asked for (if allowed) or all visible ones."""
+        if library_id is None:
+            return self.library_ids
+        self.require_library(library_id)
+        return frozenset({library_id})
+
+    def require_staff_side(self) -> None:
+        if self.self_student_id is not None:
+            raise Forbidden("Students can only read their own record", code="permission_denied")

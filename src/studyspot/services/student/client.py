@@ -1,0 +1,98 @@
+"""The student service's client: the only module other services import.
+
+It also holds the contract types of the internal API (docs/internal-api.md),
+so caller and callee validate the same shapes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from studyspot.kit.service_client import ServiceClient
+
+StudentStatus = Literal["active", "inactive", "suspended", "alumni"]
+
+
+class InternalStudent(BaseModel):
+    """A student as other services see it. Erased students keep their id and number only."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str = Field(max_length=120)
+    email: str | None = Field(max_length=254)
+    phone: str | None = Field(pattern=r"^\+91[6-9]\d{9}$")
+    status: StudentStatus
+    enrollment_number: str = Field(max_length=16)
+    home_library_id: uuid.UUID
+    erased: bool
+
+
+class InternalStudentUpdate(BaseModel):
+    """Body of `PATCH /internal/students/{id}`: the student's own profile edit.
+
+    `phone` is any spelling of an Indian mobile number; the student service
+    normalises it to +91XXXXXXXXXX (422 otherwise, 409 `phone_taken`).
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$"
+    )
+    email: EmailStr | None = Field(default=None, max_length=254)
+    phone: str | SkipJsonSchema[None] = Field(default=None, min_length=10, max_length=20)
+
+
+class StudentClient(ServiceClient):
+    service = "student"
+
+    async def get_student(
+        self, tenant_id: uuid.UUID, student_id: uuid.UUID
+    ) -> InternalStudent | None:
+        """The student, or None when this tenant has no such student."""
+        reply = await self.call(
+            "GET",
+            f"/internal/students/{student_id}",
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        if reply.status == 404:
+            return None
+        self.raise_for_problem(reply, self.service)
+        return InternalStudent.model_validate(reply.json())
+
+    async def update_student(
+        self,
+        tenant_id: uuid.UUID,
+        student_id: uuid.UUID,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        clear_email: bool = False,
+    ) -> InternalStudent:
+        """Change the fields given (`clear_email` removes the email); AppError 404/409/422 passes through.
+
+        This does not touch the student's login: the caller (the auth service)
+        keeps its own credential in step.
+        """
+        body: dict[str, str | None] = {}
+        if name is not None:
+            body["name"] = name
+        if phone is not None:
+            body["phone"] = phone
+        if email is not None or clear_email:
+            body["email"] = email
+        reply = await self.call(
+            "PATCH",
+            f"/internal/students/{student_id}",
+            params={"tenant_id": str(tenant_id)},
+            json=body,
+            tenant_id=tenant_id,
+        )
+        self.raise_for_problem(reply, self.service)
+        return InternalStudent.model_validate(reply.json())

@@ -1,0 +1,87 @@
+"""Service-to-service reads and writes of a student (`/internal/students`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit import audit
+from studyspot.kit.errors import Unprocessable
+from studyspot.kit.models import utcnow
+from studyspot.services.student.client import InternalStudent, InternalStudentUpdate
+from studyspot.services.student.errors import PhoneTaken, StudentNotFound
+from studyspot.services.student.models import Student
+from studyspot.services.student.phones import normalise_phone
+from studyspot.services.student.repository import StudentRepository
+from studyspot.services.student.schemas import StudentStatus
+from studyspot.services.student.service import flush_or_phone_taken
+
+
+def internal_view(student: Student) -> InternalStudent:
+    return InternalStudent(
+        id=student.id,
+        tenant_id=student.tenant_id,
+        name=student.name,
+        email=student.email,
+        phone=student.phone,
+        status=StudentStatus(student.status).value,
+        enrollment_number=student.enrollment_number,
+        home_library_id=student.home_library_id,
+        erased=student.erased_at is not None,
+    )
+
+
+async def get_student(
+    session: AsyncSession, tenant_id: uuid.UUID, student_id: uuid.UUID
+) -> InternalStudent:
+    # Erased students are answered too: receipts and invoices still name them by number.
+    student = await StudentRepository(session, tenant_id).get(student_id)
+    if student is None:
+        raise StudentNotFound()
+    return internal_view(student)
+
+
+async def update_student(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    student_id: uuid.UUID,
+    body: InternalStudentUpdate,
+) -> InternalStudent:
+    repo = StudentRepository(session, tenant_id)
+    student = await repo.get_live(student_id, for_update=True)
+    if student is None:
+        raise StudentNotFound()
+    changes = body.model_dump(exclude_unset=True)
+    changed: list[str] = []
+    if "name" in changes:
+        if changes["name"] is None:
+            raise Unprocessable(errors=[{"field": "body.name", "message": "may not be null"}])
+        student.name = changes["name"]
+        changed.append("name")
+    if "email" in changes:
+        student.email = changes["email"].lower() if changes["email"] else None
+        changed.append("email")
+    if "phone" in changes:
+        try:
+            phone = normalise_phone(changes["phone"] or "")
+        except ValueError as exc:
+            raise Unprocessable(errors=[{"field": "body.phone", "message": str(exc)}]) from exc
+        if await repo.phone_owner(phone, excluding=student.id) is not None:
+            raise PhoneTaken()
+        student.phone = phone
+        changed.append("phone")
+    if changed:
+        student.updated_at = utcnow()
+        await flush_or_phone_taken(session)
+        await audit.record(
+            session,
+            "student.updated",
+            "student",
+            student.id,
+            tenant_id=tenant_id,
+            actor_id=student.id,
+            actor_type="student",
+            details={"fields": changed, "via": "profile"},
+        )
+    return internal_view(student)

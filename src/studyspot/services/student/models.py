@@ -1,0 +1,73 @@
+"""Tables the student service owns in the tenant database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Index, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from studyspot.kit.models import IdMixin, TenantBase, TenantMixin, TimestampMixin, UTCDateTime
+
+
+class Student(IdMixin, TenantMixin, TimestampMixin, TenantBase):
+    __tablename__ = "students"
+    __table_args__ = (
+        # Phones are NULL once erased, and NULLs never collide: erased students
+        # free their number for someone new.
+        Index("uq_students_tenant_id_phone", "tenant_id", "phone", unique=True),
+        Index("uq_students_tenant_id_enrollment_seq", "tenant_id", "enrollment_seq", unique=True),
+        Index("ix_students_tenant_id_created_at", "tenant_id", "created_at"),
+        Index("ix_students_tenant_id_name", "tenant_id", "name"),
+        Index("ix_students_tenant_id_status", "tenant_id", "status"),
+        Index("ix_students_tenant_id_home_library_id", "tenant_id", "home_library_id"),
+        Index("ix_students_tenant_id_admission_date", "tenant_id", "admission_date"),
+    )
+
+    # The number is derived from the sequence (`STU-000123`); sorting and
+    # uniqueness use the integer so `STU-1000000` still sorts after `STU-999999`.
+    enrollment_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    enrollment_number: Mapped[str] = mapped_column(String(16), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(13))
+    email: Mapped[str | None] = mapped_column(String(254))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(24))
+    address: Mapped[str | None] = mapped_column(String(500))
+    id_proof_type: Mapped[str | None] = mapped_column(String(24))
+    id_proof_number: Mapped[str | None] = mapped_column(String(32))
+    photo_url: Mapped[str | None] = mapped_column(String(500))
+    guardian_name: Mapped[str | None] = mapped_column(String(120))
+    guardian_phone: Mapped[str | None] = mapped_column(String(13))
+    home_library_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    admission_date: Mapped[date] = mapped_column(Date, nullable=False)
+    notes: Mapped[str | None] = mapped_column(String(2000))
+
+    consent_whatsapp: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    consent_sms: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    consent_email: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    consent_data_processing: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    consent_recorded_by_type: Mapped[str | None] = mapped_column(String(32))
+
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Set once the auth service holds a login for this student (first invite).
+    login_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StudentCounter(TenantMixin, TenantBase):
+    """Last enrollment sequence handed out per tenant.
+
+    Numbers come from a conditional UPDATE of this row, which PostgreSQL
+    serialises per tenant with the row lock (SQLite with its single writer),
+    so two concurrent admissions can never get the same number.
+    """
+
+    __tablename__ = "student_counters"
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

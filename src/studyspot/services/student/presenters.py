@@ -1,0 +1,55 @@
+"""Turning a stored student into what a caller may see."""
+
+from __future__ import annotations
+
+from studyspot.services.student.access import Viewer
+from studyspot.services.student.id_proofs import IdProofType, mask_id_proof
+from studyspot.services.student.models import Student
+from studyspot.services.student.schemas import (
+    ConsentRead,
+    Gender,
+    StudentRead,
+    StudentStatus,
+)
+
+
+def student_read(student: Student, viewer: Viewer) -> StudentRead:
+    # Only the owner sees ID proof numbers in full (the issue's rule); staff and
+    # the student itself get the mask.
+    reveal = viewer.is_owner
+    assert student.phone is not None  # erased students never reach a public answer
+    return StudentRead(
+        id=student.id,
+        enrollment_number=student.enrollment_number,
+        name=student.name,
+        phone=student.phone,
+        email=student.email,
+        date_of_birth=student.date_of_birth,
+        gender=Gender(student.gender) if student.gender else None,
+        address=student.address,
+        id_proof_type=IdProofType(student.id_proof_type) if student.id_proof_type else None,
+        id_proof_number=(
+            student.id_proof_number if reveal else mask_id_proof(student.id_proof_number)
+        ),
+        id_proof_masked=not reveal and student.id_proof_number is not None,
+        photo_url=student.photo_url,
+        guardian_name=student.guardian_name,
+        guardian_phone=student.guardian_phone,
+        home_library_id=student.home_library_id,
+        status=StudentStatus(student.status),
+        admission_date=student.admission_date,
+        notes=student.notes,
+        consent=ConsentRead(
+            whatsapp=student.consent_whatsapp,
+            sms=student.consent_sms,
+            email=student.consent_email,
+            data_processing=student.consent_data_processing,
+            recorded_at=student.consent_recorded_at,
+            recorded_by=student.consent_recorded_by,
+            recorded_by_type=student.consent_recorded_by_type,
+        ),
+        has_login=student.login_created_at is not None,
+        invited_at=student.invited_at,
+        created_at=student.created_at,
+        updated_at=student.updated_at,
+    )

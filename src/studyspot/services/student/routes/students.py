@@ -1,0 +1,192 @@
+"""`/api/v1/students`: the register (CRUD, search, invite, analytics, other services' views)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from studyspot.kit.auth import TenantSession
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.pagination import Page, Paging
+from studyspot.services.student import service
+from studyspot.services.student.dependencies import (
+    StudentOrSelfRead,
+    StudentsCreate,
+    StudentsDelete,
+    StudentsInvite,
+    StudentsRead,
+    StudentsUpdate,
+    UpstreamDep,
+)
+from studyspot.services.student.errors import SourceUnavailable
+from studyspot.services.student.presenters import student_read
+from studyspot.services.student.repository import StudentFilter
+from studyspot.services.student.schemas import (
+    InviteResult,
+    SortField,
+    StudentAnalytics,
+    StudentCreate,
+    StudentRead,
+    StudentStatus,
+    StudentUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/students", tags=["students"])
+
+SearchQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Name (part of it), phone (or its digits) or enrollment number (STU-000123)",
+    ),
+]
+LibraryFilter = Annotated[uuid.UUID | None, Query(description="Only students of this branch")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StudentRead,
+    responses=problem_responses(403, 409, 422, 503),
+    summary="Admit a student",
+)
+async def create_student(
+    body: StudentCreate, viewer: StudentsCreate, session: TenantSession, upstream: UpstreamDep
+) -> StudentRead:
+    student = await service.create_student(session, viewer, body, upstream)
+    return student_read(student, viewer)
+
+
+@router.get(
+    "",
+    response_model=Page[StudentRead],
+    responses=problem_responses(403, 503),
+    summary="Search and list students",
+)
+async def list_students(
+    viewer: StudentsRead,
+    session: TenantSession,
+    paging: Paging,
+    q: SearchQuery = None,
+    library_id: LibraryFilter = None,
+    status: StudentStatus | None = None,
+    expiring_within_days: Annotated[
+        int | None,
+        Query(ge=1, le=365, description="Needs the booking service: 503 until it exists"),
+    ] = None,
+    with_dues: Annotated[
+        bool | None, Query(description="Needs the payment service: 503 until it exists")
+    ] = None,
+    sort: SortField | None = None,
+) -> Page[StudentRead]:
+    service.unavailable_filters(expiring_within_days, with_dues)
+    flt = StudentFilter(
+        q=q, library_ids=viewer.narrowed(library_id), status=status.value if status else None
+    )
+    items, total = await service.list_students(session, viewer, flt, paging, sort)
+    return Page(
+        items=[student_read(s, viewer) for s in items],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.get(
+    "/analytics",
+    response_model=StudentAnalytics,
+    responses=problem_responses(403),
+    summary="Counts by status and admissions per month",
+)
+async def student_analytics(
+    viewer: StudentsRead,
+    session: TenantSession,
+    library_id: LibraryFilter = None,
+    months: Annotated[int, Query(ge=1, le=36, description="Months of admissions")] = 12,
+) -> StudentAnalytics:
+    return await service.analytics(session, viewer, library_id, months)
+
+
+@router.get(
+    "/{student_id}",
+    response_model=StudentRead,
+    responses=problem_responses(403, 404),
+    summary="One student (a student may read its own record)",
+)
+async def get_student(
+    student_id: uuid.UUID, viewer: StudentOrSelfRead, session: TenantSession
+) -> StudentRead:
+    return student_read(await service.get_visible(session, viewer, student_id), viewer)
+
+
+@router.patch(
+    "/{student_id}",
+    response_model=StudentRead,
+    responses=problem_responses(403, 404, 409, 422, 503),
+    summary="Change a student",
+)
+async def update_student(
+    student_id: uuid.UUID,
+    body: StudentUpdate,
+    viewer: StudentsUpdate,
+    session: TenantSession,
+    upstream: UpstreamDep,
+) -> StudentRead:
+    student = await service.update_student(session, viewer, student_id, body, upstream)
+    return student_read(student, viewer)
+
+
+@router.delete(
+    "/{student_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(403, 404, 503),
+    summary="Erase a student's personal data (financial records are kept)",
+)
+async def erase_student(
+    student_id: uuid.UUID, viewer: StudentsDelete, session: TenantSession, upstream: UpstreamDep
+) -> Response:
+    await service.erase_student(session, viewer, student_id, upstream)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{student_id}/invite",
+    status_code=202,
+    response_model=InviteResult,
+    responses=problem_responses(403, 404, 409, 503),
+    summary="Invite the student to self-service login (one-time set-password link)",
+)
+async def invite_student(
+    student_id: uuid.UUID, viewer: StudentsInvite, session: TenantSession, upstream: UpstreamDep
+) -> InviteResult:
+    return await service.invite_student(session, viewer, student_id, upstream)
+
+
+@router.get(
+    "/{student_id}/attendance",
+    responses=problem_responses(403, 404, 503),
+    summary="Attendance history (503 until the attendance service exists)",
+)
+async def student_attendance(
+    student_id: uuid.UUID, viewer: StudentOrSelfRead, session: TenantSession
+) -> None:
+    await service.get_visible(session, viewer, student_id)
+    # An empty list would read as "never attended"; the truth is that nobody knows yet.
+    raise SourceUnavailable("Attendance comes from the attendance service, which is not available")
+
+
+@router.get(
+    "/{student_id}/payments",
+    responses=problem_responses(403, 404, 503),
+    summary="Payment history (503 until the payment service exists)",
+)
+async def student_payments(
+    student_id: uuid.UUID, viewer: StudentOrSelfRead, session: TenantSession
+) -> None:
+    await service.get_visible(session, viewer, student_id)
+    raise SourceUnavailable("Payments come from the payment service, which is not available")

@@ -1,0 +1,91 @@
+"""`/api/v1/students/import` and `/export`: moving a register in and out as files."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from studyspot.kit.auth import TenantSession
+from studyspot.kit.errors import AppError, problem_responses
+from studyspot.kit.state import kit_state
+from studyspot.services.student import exporting, importing
+from studyspot.services.student.dependencies import StudentsExport, StudentsImport, UpstreamDep
+from studyspot.services.student.repository import StudentFilter
+from studyspot.services.student.schemas import ImportReport, StudentStatus
+from studyspot.services.student.service import today_in_india
+
+router = APIRouter(prefix="/api/v1/students", tags=["students"])
+
+
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    responses=problem_responses(403, 413, 422, 503),
+    summary="Import students from CSV or .xlsx (dry run, all-or-nothing, or skip bad rows)",
+    description=(
+        "The first row names the columns: "
+        + ", ".join(importing.COLUMNS)
+        + f". At most {importing.MAX_ROWS} rows and 5 MiB. Dates are YYYY-MM-DD or DD/MM/YYYY. "
+        "Every imported student joins `library_id`. A commit with bad rows imports nothing "
+        "(422 `import_has_errors`) unless `skip_invalid=true`; phones already registered or "
+        "repeated in the file are reported in `duplicates` and count as bad rows."
+    ),
+)
+async def import_students(
+    viewer: StudentsImport,
+    session: TenantSession,
+    upstream: UpstreamDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or .xlsx")],
+    library_id: Annotated[uuid.UUID, Query(description="Home library of every imported student")],
+    dry_run: Annotated[bool, Query(description="Check and report only")] = False,
+    skip_invalid: Annotated[bool, Query(description="Import the good rows, skip bad ones")] = False,
+) -> ImportReport:
+    viewer.require_staff_side()
+    viewer.require_library(library_id)
+    data = await file.read(importing.MAX_FILE_BYTES + 1)
+    if len(data) > importing.MAX_FILE_BYTES:
+        raise AppError("The file is larger than 5 MiB", status=413, code="file_too_large")
+    await upstream.check_home_library(viewer.tenant_id, library_id, field="query.library_id")
+    checked = await anyio.to_thread.run_sync(
+        importing.read_and_check, file.filename or "", data, today_in_india()
+    )
+    return await importing.import_students(
+        session,
+        viewer,
+        upstream,
+        library_id=library_id,
+        checked=checked,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+        **problem_responses(403),
+    },
+    summary="Export students as CSV (streamed)",
+)
+async def export_students(
+    request: Request,
+    viewer: StudentsExport,
+    library_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: StudentStatus | None = None,
+) -> StreamingResponse:
+    viewer.require_staff_side()
+    flt = StudentFilter(
+        library_ids=viewer.narrowed(library_id), status=status.value if status else None
+    )
+    db = await kit_state(request.app).tenants.get(viewer.principal.db_key)
+    return StreamingResponse(
+        exporting.csv_chunks(db, viewer, flt),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="students.csv"'},
+    )

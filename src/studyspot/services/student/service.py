@@ -1,0 +1,370 @@
+"""The rules of the student register. Functions take the session and never commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import AnyUrl
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit import audit
+from studyspot.kit.errors import Unprocessable
+from studyspot.kit.models import utcnow
+from studyspot.kit.pagination import PageParams, paginate, sort_clause
+from studyspot.services.student.access import Viewer
+from studyspot.services.student.errors import (
+    PhoneTaken,
+    PlanLimitReached,
+    SourceUnavailable,
+    StudentNotActive,
+    StudentNotFound,
+)
+from studyspot.services.student.models import Student
+from studyspot.services.student.repository import (
+    SORTABLE,
+    StudentFilter,
+    StudentRepository,
+    enrollment_number,
+)
+from studyspot.services.student.rules import INDIA, check_student
+from studyspot.services.student.schemas import (
+    REQUIRED_ON_UPDATE,
+    ConsentIn,
+    InviteResult,
+    MonthCount,
+    SourceState,
+    StatusCounts,
+    StudentAnalytics,
+    StudentCreate,
+    StudentUpdate,
+)
+
+if TYPE_CHECKING:
+    from studyspot.services.student.upstream import Upstream
+
+# Columns a create or update may write, i.e. every stored field of the body except consent.
+_PLAIN_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "date_of_birth",
+    "gender",
+    "address",
+    "id_proof_type",
+    "id_proof_number",
+    "photo_url",
+    "guardian_name",
+    "guardian_phone",
+    "home_library_id",
+    "status",
+    "admission_date",
+    "notes",
+)
+# Fields the student's login mirrors.
+_LOGIN_FIELDS = frozenset({"name", "email", "phone", "status"})
+
+
+def today_in_india() -> date:
+    return datetime.now(INDIA).date()
+
+
+def column_value(value: Any) -> Any:
+    """Enums and URLs as the strings the columns hold."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, AnyUrl):
+        return str(value)
+    return value
+
+
+def consent_columns(consent: ConsentIn, viewer: Viewer, now: datetime) -> dict[str, Any]:
+    return {
+        "consent_whatsapp": consent.whatsapp,
+        "consent_sms": consent.sms,
+        "consent_email": consent.email,
+        "consent_data_processing": consent.data_processing,
+        "consent_recorded_at": now,
+        "consent_recorded_by": viewer.user_id,
+        "consent_recorded_by_type": viewer.principal.user_type,
+    }
+
+
+async def flush_or_phone_taken(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # The phone index is the only unique one a caller can hit (numbers come
+        # from the counter): a concurrent admission with the same phone won.
+        raise PhoneTaken() from exc
+
+
+async def enforce_plan_limit(repo: StudentRepository, upstream: Upstream, adding: int) -> None:
+    """403 when `adding` more students would pass the tenant's plan. Call after reserving numbers."""
+    limit = await upstream.max_students(repo.tenant_id)
+    current = await repo.count_live()
+    if current + adding > limit:
+        raise PlanLimitReached(
+            f"Your plan allows {limit} students and you have {current}; "
+            f"adding {adding} would pass the limit"
+        )
+
+
+async def create_student(
+    session: AsyncSession, viewer: Viewer, body: StudentCreate, upstream: Upstream
+) -> Student:
+    viewer.require_staff_side()
+    viewer.require_library(body.home_library_id)
+    values = {f: column_value(getattr(body, f)) for f in _PLAIN_FIELDS}
+    today = today_in_india()
+    values["admission_date"] = values["admission_date"] or today
+    problems = check_student(values, today)
+    if problems:
+        raise Unprocessable("The student is not valid", errors=problems)
+    await upstream.check_home_library(viewer.tenant_id, body.home_library_id)
+
+    repo = StudentRepository(session, viewer.tenant_id)
+    if await repo.phone_owner(values["phone"]) is not None:
+        raise PhoneTaken()
+    seq = await repo.reserve_numbers(1)
+    await enforce_plan_limit(repo, upstream, 1)
+    now = utcnow()
+    student = Student(
+        **values,
+        enrollment_seq=seq,
+        enrollment_number=enrollment_number(seq),
+        created_by=viewer.user_id,
+        created_at=now,
+        updated_at=now,
+        consent_whatsapp=False,
+        consent_sms=False,
+        consent_email=False,
+        consent_data_processing=False,
+    )
+    if body.consent is not None:
+        for column, value in consent_columns(body.consent, viewer, now).items():
+            setattr(student, column, value)
+    student.tenant_id = viewer.tenant_id
+    session.add(student)
+    await flush_or_phone_taken(session)
+    await _audit(
+        session,
+        viewer,
+        "student.created",
+        student,
+        {"enrollment_number": student.enrollment_number},
+    )
+    return student
+
+
+async def get_visible(
+    session: AsyncSession, viewer: Viewer, student_id: uuid.UUID, *, for_update: bool = False
+) -> Student:
+    """The student if this viewer may see it; 404 otherwise (another tenant, branch or student)."""
+    repo = StudentRepository(session, viewer.tenant_id)
+    if viewer.self_student_id is not None:
+        if viewer.self_student_id != student_id:
+            raise StudentNotFound()
+        student = await repo.get_live(student_id, for_update=for_update)
+    else:
+        student = await repo.get_live(student_id, for_update=for_update)
+        if student is not None and not viewer.can_see_library(student.home_library_id):
+            student = None
+    if student is None:
+        raise StudentNotFound()
+    return student
+
+
+def unavailable_filters(expiring_within_days: int | None, with_dues: bool | None) -> None:
+    if expiring_within_days is not None:
+        raise SourceUnavailable(
+            "Filtering by plan expiry needs the booking service, which is not available yet"
+        )
+    if with_dues is not None:
+        raise SourceUnavailable(
+            "Filtering by dues needs the payment service, which is not available yet"
+        )
+
+
+async def list_students(
+    session: AsyncSession,
+    viewer: Viewer,
+    flt: StudentFilter,
+    paging: PageParams,
+    sort: str | None,
+) -> tuple[list[Student], int]:
+    viewer.require_staff_side()
+    repo = StudentRepository(session, viewer.tenant_id)
+    order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])
+    return await paginate(session, repo.filtered(flt), paging, order)
+
+
+async def update_student(
+    session: AsyncSession,
+    viewer: Viewer,
+    student_id: uuid.UUID,
+    body: StudentUpdate,
+    upstream: Upstream,
+) -> Student:
+    viewer.require_staff_side()
+    student = await get_visible(session, viewer, student_id, for_update=True)
+    changes = body.model_dump(exclude_unset=True)
+    consent = body.consent if "consent" in changes else None
+    changes.pop("consent", None)
+    changes = {f: column_value(getattr(body, f)) for f in changes}
+    nulls = [f for f in REQUIRED_ON_UPDATE if f in changes and changes[f] is None]
+    if nulls:
+        raise Unprocessable(
+            "These fields cannot be cleared",
+            errors=[{"field": f"body.{f}", "message": "may not be null"} for f in nulls],
+        )
+    new_library = changes.get("home_library_id")
+    if new_library is not None and new_library != student.home_library_id:
+        viewer.require_library(new_library)
+
+    merged = {f: getattr(student, f) for f in _PLAIN_FIELDS} | changes
+    problems = check_student(merged, today_in_india())
+    if problems:
+        raise Unprocessable("The student is not valid", errors=problems)
+    if new_library is not None and new_library != student.home_library_id:
+        await upstream.check_home_library(viewer.tenant_id, new_library)
+    repo = StudentRepository(session, viewer.tenant_id)
+    if (
+        "phone" in changes
+        and changes["phone"] != student.phone
+        and await repo.phone_owner(changes["phone"], excluding=student.id) is not None
+    ):
+        raise PhoneTaken()
+
+    changed = sorted(f for f in _PLAIN_FIELDS if merged[f] != getattr(student, f))
+    for field in changed:
+        setattr(student, field, merged[field])
+    now = utcnow()
+    if consent is not None:
+        for column, value in consent_columns(consent, viewer, now).items():
+            setattr(student, column, value)
+        changed.append("consent")
+    if not changed:
+        return student
+    student.updated_at = now
+    await flush_or_phone_taken(session)
+    if student.login_created_at is not None and _LOGIN_FIELDS.intersection(changed):
+        await upstream.sync_login(student)
+    await _audit(session, viewer, "student.updated", student, {"fields": changed})
+    return student
+
+
+async def erase_student(
+    session: AsyncSession, viewer: Viewer, student_id: uuid.UUID, upstream: Upstream
+) -> None:
+    """Data-protection erasure: personal fields blanked, the row (and its number) kept.
+
+    Until the payment service exists nobody can tell whether the student has
+    payments, so every student is treated as possibly having financial
+    records: their receipts keep pointing at this row and its enrollment number.
+    """
+    viewer.require_staff_side()
+    student = await get_visible(session, viewer, student_id, for_update=True)
+    now = utcnow()
+    for field in (
+        "phone",
+        "email",
+        "date_of_birth",
+        "gender",
+        "address",
+        "id_proof_type",
+        "id_proof_number",
+        "photo_url",
+        "guardian_name",
+        "guardian_phone",
+        "notes",
+    ):
+        setattr(student, field, None)
+    student.name = "Erased student"
+    student.status = "alumni"
+    student.consent_whatsapp = student.consent_sms = student.consent_email = False
+    student.consent_data_processing = False
+    student.erased_at = now
+    student.updated_at = now
+    await session.flush()
+    await upstream.delete_login(student)
+    student.login_created_at = None
+    await _audit(session, viewer, "student.erased", student, {})
+
+
+async def invite_student(
+    session: AsyncSession, viewer: Viewer, student_id: uuid.UUID, upstream: Upstream
+) -> InviteResult:
+    viewer.require_staff_side()
+    student = await get_visible(session, viewer, student_id, for_update=True)
+    if student.status == "suspended":
+        raise StudentNotActive("A suspended student cannot be invited to log in")
+    created = await upstream.ensure_login(student)
+    await upstream.send_invite(student)
+    now = utcnow()
+    student.login_created_at = student.login_created_at or now
+    student.invited_at = now
+    await _audit(session, viewer, "student.invited", student, {"login_created": created})
+    return InviteResult(student_id=student.id, invited_at=now, login_created=created)
+
+
+def _month_start(day: date, months_back: int) -> date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+async def analytics(
+    session: AsyncSession, viewer: Viewer, library_id: uuid.UUID | None, months: int
+) -> StudentAnalytics:
+    viewer.require_staff_side()
+    libraries = viewer.narrowed(library_id)
+    repo = StudentRepository(session, viewer.tenant_id)
+    counts = await repo.counts_by_status(libraries)
+    today = today_in_india()
+    since = _month_start(today, months - 1)
+    by_month = await repo.admissions_by_month(since, libraries)
+    series = []
+    for back in range(months - 1, -1, -1):
+        key = _month_start(today, back).strftime("%Y-%m")
+        series.append(MonthCount(month=key, count=by_month.get(key, 0)))
+    return StudentAnalytics(
+        total=sum(counts.values()),
+        counts_by_status=StatusCounts(
+            active=counts.get("active", 0),
+            inactive=counts.get("inactive", 0),
+            suspended=counts.get("suspended", 0),
+            alumni=counts.get("alumni", 0),
+        ),
+        new_admissions_by_month=series,
+        # Plan expiry lives in bookings and dues in payments: neither service
+        # exists yet, so these stay null and `sources` says why.
+        expiring_this_week=None,
+        with_dues=None,
+        sources={
+            "students": SourceState.available,
+            "bookings": SourceState.unavailable,
+            "payments": SourceState.unavailable,
+        },
+    )
+
+
+async def _audit(
+    session: AsyncSession,
+    viewer: Viewer,
+    action: str,
+    student: Student,
+    details: dict[str, Any],
+) -> None:
+    await audit.record(
+        session,
+        action,
+        "student",
+        student.id,
+        tenant_id=viewer.tenant_id,
+        actor_id=viewer.user_id,
+        actor_type=viewer.principal.user_type,
+        details=details,
+    )

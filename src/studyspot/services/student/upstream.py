@@ -1,0 +1,126 @@
+"""The other services the student service asks: library (branches, staff), auth (logins), tenant (plan).
+
+Each call goes through the callee's own `client.py`; this module turns their
+answers into the student service's decisions and errors, so the rules in
+service.py read without HTTP details.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Final
+
+from studyspot.kit.errors import AppError, Unprocessable
+from studyspot.kit.settings import Settings
+from studyspot.services.auth.client import AuthClient
+from studyspot.services.library.client import LibraryClient
+from studyspot.services.student.models import Student
+from studyspot.services.tenant.client import TenantClient
+
+USER_TABLE: Final = "students"
+STUDENT_ROLES = ["student"]
+
+
+def login_is_active(status: str) -> bool:
+    # A suspended student cannot log in; inactive and alumni students still see their history.
+    return status != "suspended"
+
+
+@dataclass
+class Upstream:
+    library: LibraryClient
+    auth: AuthClient
+    tenant: TenantClient
+
+    @classmethod
+    def create(cls, settings: Settings) -> Upstream:
+        return cls(
+            LibraryClient(settings, caller="student"),
+            AuthClient(settings, caller="student"),
+            TenantClient(settings, caller="student"),
+        )
+
+    async def close(self) -> None:
+        for client in (self.library, self.auth, self.tenant):
+            await client.close()
+
+    async def check_home_library(
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID, field: str = "body.home_library_id"
+    ) -> None:
+        """422 unless the library exists in this tenant and takes students."""
+        library = await self.library.get_library(tenant_id, library_id)
+        if library is None:
+            raise Unprocessable(
+                "Unknown library", errors=[{"field": field, "message": "no such library"}]
+            )
+        if library.status != "active":
+            raise Unprocessable(
+                "This library is closed",
+                errors=[{"field": field, "message": "the library is closed"}],
+            )
+
+    async def staff_library_ids(
+        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
+    ) -> frozenset[uuid.UUID]:
+        staff = await self.library.get_staff(tenant_id, staff_id)
+        if staff is None or not staff.is_active:
+            return frozenset()
+        return frozenset(staff.library_ids)
+
+    async def max_students(self, tenant_id: uuid.UUID) -> int:
+        return (await self.tenant.get_tenant(tenant_id)).max_students
+
+    async def ensure_login(self, student: Student) -> bool:
+        """Make sure the auth service holds a login for `student`; True when this call made it.
+
+        AppError 409 `login_taken` (another student's login uses this email)
+        passes through.
+        """
+        try:
+            await self.auth.create_credential(
+                tenant_id=student.tenant_id,
+                user_table=USER_TABLE,
+                user_id=student.id,
+                name=student.name,
+                email=student.email,
+                phone=student.phone,
+                roles=STUDENT_ROLES,
+                is_active=login_is_active(student.status),
+            )
+            return True
+        except AppError as exc:
+            if exc.code != "credentials_exist":
+                raise
+        # An earlier invite made the login (perhaps its answer was lost): bring it in step.
+        await self.sync_login(student)
+        return False
+
+    async def sync_login(self, student: Student) -> bool:
+        """Copy name, email, phone and active flag to the login; False when there is none."""
+        try:
+            await self.auth.update_credential(
+                tenant_id=student.tenant_id,
+                user_table=USER_TABLE,
+                user_id=student.id,
+                name=student.name,
+                email=student.email,
+                phone=student.phone,
+                is_active=login_is_active(student.status),
+            )
+        except AppError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    async def send_invite(self, student: Student) -> None:
+        await self.auth.send_set_password_link(
+            tenant_id=student.tenant_id, user_table=USER_TABLE, user_id=student.id
+        )
+
+    async def delete_login(self, student: Student) -> None:
+        # Idempotent on the auth side: erasing a student who never had a login is fine.
+        await self.auth.delete_credential(
+            tenant_id=student.tenant_id, user_table=USER_TABLE, user_id=student.id
+        )

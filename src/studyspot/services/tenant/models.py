@@ -1,0 +1,63 @@
+"""The `tenants` table of the core database.
+
+The kit's identity check reads `id`, `status` and `database_key` of this table
+on every request (kit/auth.py), so those three names are a contract.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from studyspot.kit.models import CoreBase, IdMixin, TimestampMixin, UTCDateTime
+
+# Statuses in which the tenant's users may act (kit.auth.ACTIVE_TENANT_STATUSES).
+SERVING_STATUSES = ("trial", "active")
+TRIAL_PLAN = "trial"
+TRIAL_DAYS = 14
+TRIAL_LIMITS = {"max_libraries": 1, "max_seats": 100, "max_students": 200}
+
+
+class Tenant(IdMixin, TimestampMixin, CoreBase):
+    __tablename__ = "tenants"
+    __table_args__ = (
+        UniqueConstraint("slug", name="uq_tenants_slug"),
+        UniqueConstraint("database_key", name="uq_tenants_database_key"),
+        CheckConstraint(
+            "status IN ('trial', 'active', 'suspended', 'migrating', 'closed')",
+            name="ck_tenants_status",
+        ),
+        CheckConstraint(
+            "max_libraries >= 0 AND max_seats >= 0 AND max_students >= 0",
+            name="ck_tenants_limits",
+        ),
+        Index("ix_tenants_status", "status"),
+        Index("ix_tenants_name", "name"),
+        Index("ix_tenants_created_at", "created_at"),
+    )
+
+    slug: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="trial")
+    # NULL: the shared tenant database; otherwise the key of a dedicated one (option A).
+    database_key: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    contact_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    gstin: Mapped[str | None] = mapped_column(String(15), nullable=True)
+    plan_code: Mapped[str] = mapped_column(String(32), nullable=False, default=TRIAL_PLAN)
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    max_libraries: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_seats: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_students: Mapped[int] = mapped_column(Integer, nullable=False)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    suspension_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"Tenant(id={self.id!s}, slug={self.slug!r}, status={self.status!r})"
+
+
+def new_database_key() -> str:
+    return f"tenant_{uuid.uuid4().hex}"

@@ -1,0 +1,352 @@
+"""Option A: move one tenant from the shared tenant database to a dedicated one.
+
+Steps, and why in this order:
+1. mark the tenant `migrating` (core): from then on the kit's identity check
+   answers its users 503, so nothing of this tenant is written meanwhile;
+2. create and migrate the dedicated database (PostgreSQL database or SQLite
+   file named by a fresh key);
+3. copy the tenant's rows of every tenant table, parents first, and verify
+   the counts in the new database; commit there;
+4. in one transaction of the shared database (tables locked against writers
+   on PostgreSQL; SQLite has one writer anyway) check the rows did not change,
+   delete them children first, and — before committing that — point the
+   tenant at its new database and restore its status in the core database.
+   The core commit is the switch; the shared commit follows it at once.
+
+Anything failing before the switch is undone: the shared transaction rolls
+back, the dedicated database is dropped and the status restored, so the data
+is never in two places and never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import Table, create_engine, delete, func, insert, select, text
+from sqlalchemy.engine import RowMapping, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from studyspot.kit import audit, migrate
+from studyspot.kit.db import Database, dedicated_url, unit_of_work
+from studyspot.kit.settings import to_sync_url
+from studyspot.kit.state import KitState
+from studyspot.services.tenant import errors
+from studyspot.services.tenant.actors import Actor, record
+from studyspot.services.tenant.models import Tenant, new_database_key
+from studyspot.services.tenant.repository import TenantsRepository
+from studyspot.services.tenant.tenant_tables import (
+    count_rows,
+    of_tenant,
+    reflect_tenant_tables,
+    scope_to_tenant,
+)
+
+log = structlog.get_logger("studyspot.tenant.moving")
+
+MOVABLE_STATUSES = ("trial", "active", "suspended")
+_BATCH = 1000
+# Waiting this long for writers of other tenants is better than failing the move at once,
+# and short enough that those writers are not held up for long.
+_LOCK_TIMEOUT = "10s"
+
+
+class MoveAborted(Exception):
+    """The move cannot go on; everything it did is undone."""
+
+
+def migrate_database(url: str) -> None:
+    """Create the dedicated database and bring it to the current schema (blocking)."""
+    migrate.upgrade("tenant", url)
+
+
+def drop_database(url: str) -> None:
+    """Remove a dedicated database again (blocking); a missing one is fine."""
+    sync = make_url(to_sync_url(url))
+    if sync.drivername.startswith("sqlite"):
+        if sync.database:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(sync.database + suffix).unlink(missing_ok=True)
+        return
+    admin = create_engine(sync.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sync.database}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+async def move_to_dedicated(state: KitState, tenant_id: uuid.UUID, actor: Actor) -> Tenant:
+    previous = await _start(state, tenant_id)
+    # Shielded: a client that hangs up must not cancel the move half-way.
+    task = asyncio.create_task(_move(state, tenant_id, previous, actor))
+    return await asyncio.shield(task)
+
+
+async def _start(state: KitState, tenant_id: uuid.UUID) -> str:
+    """Mark the tenant `migrating`; return the status to restore afterwards."""
+    async with unit_of_work(state.core) as session:
+        repo = TenantsRepository(session)
+        tenant = await repo.get(tenant_id, for_update=True)
+        if tenant is None:
+            raise errors.TenantNotFound()
+        if tenant.database_key is not None:
+            raise errors.already_dedicated()
+        if tenant.status == "migrating":
+            raise errors.tenant_migrating()
+        if tenant.status not in MOVABLE_STATUSES:
+            raise errors.tenant_closed()
+        previous = tenant.status
+        if not await repo.transition(
+            tenant_id, from_statuses=(previous,), status="migrating", database_key=None
+        ):
+            raise errors.tenant_migrating()
+        return previous
+
+
+async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Actor) -> Tenant:
+    key = new_database_key()
+    url = dedicated_url(state.settings, key)
+    target: Database | None = None
+    switched = False
+    try:
+        # Identity checks may be cached per process; wait until every cached
+        # "active" of this tenant has expired before reading its rows.
+        await asyncio.sleep(state.settings.identity_cache_seconds)
+        await asyncio.to_thread(migrate_database, url)
+        target = Database.create(url, pool_size=1, max_overflow=0)
+        copied = await _copy(state.tenants.shared, target, tenant_id)
+        await target.dispose()
+        target = None
+        await _remove_from_shared(state, tenant_id, copied, key, previous, actor)
+        switched = True
+    except BaseException as exc:
+        if not switched:
+            await _undo(state, tenant_id, previous, url, target, actor, exc)
+            if isinstance(exc, Exception):
+                raise errors.MoveFailed() from exc
+        raise
+    async with unit_of_work(state.core) as session:
+        tenant = await TenantsRepository(session).get(tenant_id)
+    assert tenant is not None
+    log.info("tenant_moved", tenant_id=str(tenant_id), database_key=key, rows=sum(copied.values()))
+    return tenant
+
+
+async def _copy(source: Database, target: Database, tenant_id: uuid.UUID) -> dict[str, int]:
+    """Copy the tenant's rows into `target` and commit them there; rows copied per table."""
+    copied: dict[str, int] = {}
+    async with source.engine.connect() as src, target.engine.begin() as dst:
+        await scope_to_tenant(src, tenant_id)
+        await scope_to_tenant(dst, tenant_id)
+        tables = await reflect_tenant_tables(src)
+        targets = {t.name: t for t in await reflect_tenant_tables(dst)}
+        for table in tables:
+            into = _matching_table(table, targets)
+            copied[table.name] = await _copy_table(src, dst, table, into, tenant_id)
+        landed = await count_rows(dst, list(targets.values()), tenant_id)
+        for name, count in copied.items():
+            if landed.get(name) != count:
+                raise MoveAborted(f"{name}: copied {count} rows, found {landed.get(name)}")
+        if dst.dialect.name == "postgresql":
+            await _advance_sequences(dst, [targets[name] for name in copied])
+    return copied
+
+
+def _matching_table(table: Table, targets: dict[str, Table]) -> Table:
+    into = targets.get(table.name)
+    if into is None:
+        raise MoveAborted(f"table {table.name} is missing from the migrated dedicated database")
+    missing = [c.name for c in table.columns if c.name not in into.c]
+    if missing:
+        raise MoveAborted(
+            f"{table.name}: columns {missing} are missing from the dedicated database"
+        )
+    return into
+
+
+async def _copy_table(
+    src: AsyncConnection, dst: AsyncConnection, table: Table, into: Table, tenant_id: uuid.UUID
+) -> int:
+    query = select(table).where(of_tenant(table, tenant_id))
+    self_refs = _self_references(table)
+    if self_refs:
+        # Rows referring to rows of the same table go in after the rows they refer to.
+        rows = list((await src.execute(query)).mappings())
+        for chunk in _chunks(_parents_first(rows, self_refs), _BATCH):
+            await dst.execute(insert(into), [dict(r) for r in chunk])
+        return len(rows)
+    count = 0
+    result = await src.stream(query.execution_options(yield_per=_BATCH))
+    async for partition in result.mappings().partitions(_BATCH):
+        await dst.execute(insert(into), [dict(r) for r in partition])
+        count += len(partition)
+    return count
+
+
+def _self_references(table: Table) -> list[tuple[str, str]]:
+    """(column, referred column) pairs of foreign keys from `table` to itself."""
+    pairs: list[tuple[str, str]] = []
+    for fk in table.foreign_keys:
+        if fk.column.table is table:
+            pairs.append((fk.parent.name, fk.column.name))
+    return pairs
+
+
+def _parents_first(rows: list[RowMapping], refs: list[tuple[str, str]]) -> list[RowMapping]:
+    remaining = list(rows)
+    placed: list[RowMapping] = []
+    present = {(ref, r[ref]) for _, ref in refs for r in rows}
+    done: set[tuple[str, Any]] = set()
+    while remaining:
+        ready = [
+            r
+            for r in remaining
+            if all(
+                r[col] is None or (ref, r[col]) in done or (ref, r[col]) not in present
+                for col, ref in refs
+            )
+        ]
+        if not ready:
+            raise MoveAborted("rows refer to each other in a cycle")
+        for r in ready:
+            placed.append(r)
+            done.update((ref, r[ref]) for _, ref in refs)
+        ids = {id(r) for r in ready}
+        remaining = [r for r in remaining if id(r) not in ids]
+    return placed
+
+
+def _chunks(rows: Sequence[RowMapping], size: int) -> list[Sequence[RowMapping]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None:
+    """Copied rows kept their serial ids; move each sequence past them."""
+    for table in tables:
+        for column in table.primary_key.columns:
+            sequence = await conn.scalar(
+                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name}
+            )
+            if sequence is None:
+                continue
+            highest = await conn.scalar(select(func.max(column)))
+            await conn.execute(
+                text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": int(highest or 0) + 1}
+            )
+
+
+async def _remove_from_shared(
+    state: KitState,
+    tenant_id: uuid.UUID,
+    copied: dict[str, int],
+    key: str,
+    previous: str,
+    actor: Actor,
+) -> None:
+    shared = state.tenants.shared
+    async with shared.engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            await scope_to_tenant(conn, tenant_id)
+            tables = await reflect_tenant_tables(conn)
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'"))
+                for table in tables:
+                    # Readers go on; writers (of any tenant) wait until this commits,
+                    # so no row of this tenant can appear between the check and the delete.
+                    await conn.execute(
+                        text(f'LOCK TABLE "{table.name}" IN SHARE ROW EXCLUSIVE MODE')
+                    )
+            now = await count_rows(conn, tables, tenant_id)
+            if any(now.get(n, 0) != copied.get(n, 0) for n in now.keys() | copied.keys()):
+                raise MoveAborted(f"rows changed during the move: {now} != {copied}")
+            for table in reversed(tables):
+                result = await conn.execute(delete(table).where(of_tenant(table, tenant_id)))
+                if result.rowcount != copied.get(table.name, 0):
+                    raise MoveAborted(f"{table.name}: deleted {result.rowcount} rows")
+            await _switch(state, tenant_id, key, previous, actor, copied)
+        except BaseException:
+            await transaction.rollback()
+            raise
+        try:
+            await transaction.commit()
+        except Exception:
+            # The tenant already reads from its own database; the shared copies
+            # are unreachable leftovers. Try once more, and tell the operators.
+            log.error("shared_rows_left_after_move", tenant_id=str(tenant_id), exc_info=True)
+            await _delete_leftovers(shared, tenant_id)
+
+
+async def _switch(
+    state: KitState,
+    tenant_id: uuid.UUID,
+    key: str,
+    previous: str,
+    actor: Actor,
+    copied: dict[str, int],
+) -> None:
+    """The point of no return: the tenant now lives in database `key`."""
+    async with unit_of_work(state.core) as session:
+        won = await TenantsRepository(session).transition(
+            tenant_id, from_statuses=("migrating",), status=previous, database_key=key
+        )
+        if not won:
+            raise MoveAborted("the tenant left the migrating status during the move")
+        await record(
+            session,
+            actor,
+            "tenant.dedicated_database_created",
+            tenant_id,
+            details={"database_key": key, "rows": copied},
+        )
+
+
+async def _delete_leftovers(shared: Database, tenant_id: uuid.UUID) -> None:
+    try:
+        async with shared.engine.begin() as conn:
+            await scope_to_tenant(conn, tenant_id)
+            for table in reversed(await reflect_tenant_tables(conn)):
+                await conn.execute(delete(table).where(of_tenant(table, tenant_id)))
+    except Exception:
+        log.error("shared_rows_still_left_after_move", tenant_id=str(tenant_id), exc_info=True)
+
+
+async def _undo(
+    state: KitState,
+    tenant_id: uuid.UUID,
+    previous: str,
+    url: str,
+    target: Database | None,
+    actor: Actor,
+    cause: BaseException,
+) -> None:
+    """Drop the dedicated database and restore the status; each step tried on its own."""
+    log.error("tenant_move_failed", tenant_id=str(tenant_id), exc_info=cause)
+    try:
+        if target is not None:
+            await target.dispose()
+        await asyncio.to_thread(drop_database, url)
+    except Exception:
+        log.error("dedicated_database_not_dropped", tenant_id=str(tenant_id), exc_info=True)
+    try:
+        async with unit_of_work(state.core) as session:
+            await TenantsRepository(session).transition(
+                tenant_id, from_statuses=("migrating",), status=previous
+            )
+        await audit.record_detached(
+            state.core,
+            "tenant.dedicated_database_failed",
+            "tenant",
+            tenant_id,
+            tenant_id=tenant_id,
+            outcome="failure",
+            details={"reason": type(cause).__name__},
+            **actor.audit_kwargs(),
+        )
+    except Exception:
+        log.error("tenant_status_not_restored", tenant_id=str(tenant_id), exc_info=True)

@@ -1,0 +1,162 @@
+"""Request and response models of the tenant service's public API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from studyspot.kit.schemas import ReadModel, WriteModel
+from studyspot.services.tenant import gstin as gstin_rules
+from studyspot.services.tenant.client import Phone, TenantStatus
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _valid_gstin(value: str) -> str:
+    if not gstin_rules.is_valid(value):
+        raise ValueError("not a valid GSTIN (format or check character)")
+    return value
+
+
+Gstin = Annotated[
+    str,
+    Field(
+        min_length=15,
+        max_length=15,
+        pattern=gstin_rules.PATTERN,
+        description="15-character GSTIN (upper case); the check character is verified.",
+        examples=["27AAPFU0939F1ZV"],
+    ),
+    BeforeValidator(_upper),
+]
+TenantName = Annotated[str, Field(min_length=1, max_length=120)]
+ContactEmail = Annotated[EmailStr, Field(max_length=254)]
+PlanCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
+Limit = Annotated[int, Field(ge=0, le=1_000_000)]
+
+_NOT_NULL = frozenset(
+    {"name", "contact_email", "plan_code", "max_libraries", "max_seats", "max_students"}
+)
+
+
+class TenantCreate(WriteModel):
+    """A tenant made by a platform admin; it starts on the trial plan like a signup."""
+
+    name: TenantName
+    contact_email: ContactEmail
+    phone: Phone | None = None
+    gstin: Gstin | None = None
+
+    @field_validator("gstin")
+    @classmethod
+    def _check_gstin(cls, value: str | None) -> str | None:
+        return None if value is None else _valid_gstin(value)
+
+
+class TenantOwnerUpdate(WriteModel):
+    """What an owner may change about its own tenant. Omitted fields stay as they are;
+    `phone` and `gstin` may be set to null to clear them."""
+
+    name: TenantName | SkipJsonSchema[None] = None
+    contact_email: ContactEmail | SkipJsonSchema[None] = None
+    phone: Phone | None = None
+    gstin: Gstin | None = None
+
+    @field_validator("gstin")
+    @classmethod
+    def _check_gstin(cls, value: str | None) -> str | None:
+        return None if value is None else _valid_gstin(value)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        # Validators do not run on defaults, so this only sees an explicit null.
+        if value is None and info.field_name in _NOT_NULL:
+            raise ValueError("may not be null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(include=self.model_fields_set)
+
+
+class TenantAdminUpdate(TenantOwnerUpdate):
+    """A platform admin may also change the plan and its limits (until the subscription
+    service owns them). Moving off the `trial` plan makes a trial tenant `active`."""
+
+    plan_code: PlanCode | SkipJsonSchema[None] = None
+    trial_ends_at: AwareDatetime | None = None
+    max_libraries: Limit | SkipJsonSchema[None] = None
+    max_seats: Limit | SkipJsonSchema[None] = None
+    max_students: Limit | SkipJsonSchema[None] = None
+
+
+class SuspendRequest(WriteModel):
+    reason: str = Field(
+        min_length=3, max_length=500, description="Why; kept on the tenant and in the audit log."
+    )
+
+
+class OwnTenantRead(ReadModel):
+    """The tenant as its owner sees it."""
+
+    id: uuid.UUID
+    slug: str = Field(max_length=64, description="Names the tenant in staff and student logins.")
+    name: str = Field(max_length=120)
+    status: TenantStatus
+    contact_email: str = Field(max_length=254)
+    phone: str | None = Field(max_length=16)
+    gstin: str | None = Field(max_length=15)
+    plan_code: str = Field(max_length=32)
+    trial_ends_at: datetime | None
+    max_libraries: int = Field(ge=0)
+    max_seats: int = Field(ge=0)
+    max_students: int = Field(ge=0)
+    created_at: datetime
+    updated_at: datetime
+
+
+class TenantRead(OwnTenantRead):
+    """The tenant as the platform team sees it."""
+
+    database_key: str | None = Field(
+        max_length=48,
+        description="Null while the tenant lives in the shared database; "
+        "otherwise the key of its dedicated database.",
+    )
+    suspended_at: datetime | None
+    suspension_reason: str | None = Field(max_length=500)
+
+
+TenantSort = Literal["name", "-name", "created_at", "-created_at", "status", "-status"]
+
+
+class AuditLogRead(ReadModel):
+    id: uuid.UUID
+    source: Literal["platform", "tenant"] = Field(
+        description="`platform`: the core database (logins, suspensions, …); "
+        "`tenant`: the tenant's own database (its bookings, payments, …)."
+    )
+    tenant_id: uuid.UUID | None
+    actor_id: uuid.UUID | None
+    actor_type: str | None = Field(max_length=32)
+    action: str = Field(max_length=64)
+    resource_type: str = Field(max_length=64)
+    resource_id: str | None = Field(max_length=64)
+    outcome: str = Field(max_length=16)
+    ip: str | None = Field(max_length=64)
+    request_id: str | None = Field(max_length=128)
+    details: dict[str, Any]
+    created_at: datetime

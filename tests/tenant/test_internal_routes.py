@@ -1,0 +1,97 @@
+"""The internal API other services use: create, read and (as compensation) delete tenants."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from studyspot.kit.errors import AppError
+from studyspot.kit.service_auth import issue_service_token
+from studyspot.services.tenant.client import TenantClient
+from tests.conftest import Apps
+
+
+@pytest.fixture
+async def tenants(apps: Apps):
+    client = TenantClient(apps.app("tenant").state.kit.settings, caller="auth")
+    yield client
+    await client.close()
+
+
+async def test_signup_tenant_starts_on_a_fourteen_day_trial(tenants: TenantClient) -> None:
+    before = datetime.now(UTC)
+    tenant = await tenants.create_tenant(
+        name="Lakshya Library", contact_email="Asha@Example.com", phone="+91 98765-43210"
+    )
+    assert tenant.status == "trial"
+    assert tenant.plan_code == "trial"
+    assert (tenant.max_libraries, tenant.max_seats, tenant.max_students) == (1, 100, 200)
+    assert tenant.trial_ends_at is not None
+    assert before + timedelta(days=14) <= tenant.trial_ends_at <= datetime.now(UTC) + timedelta(days=14)
+    assert tenant.slug.startswith("lakshya-library-")
+    assert len(tenant.slug) == len("lakshya-library-") + 6
+    assert tenant.contact_email == "asha@example.com"
+    assert tenant.phone == "+919876543210"
+    assert await tenants.get_tenant(tenant.id) == tenant
+
+
+async def test_two_tenants_with_one_name_get_different_slugs(tenants: TenantClient) -> None:
+    first = await tenants.create_tenant(name="Gyan Kendra", contact_email="a@example.com")
+    second = await tenants.create_tenant(name="Gyan Kendra", contact_email="b@example.com")
+    assert first.slug != second.slug
+
+
+async def test_a_name_without_latin_letters_still_gets_a_readable_slug(tenants: TenantClient) -> None:
+    tenant = await tenants.create_tenant(name="लक्ष्य पुस्तकालय", contact_email="a@example.com")
+    assert tenant.slug.startswith("library-")
+
+
+async def test_tenant_is_found_by_its_slug(tenants: TenantClient) -> None:
+    tenant = await tenants.create_tenant(name="Vidya Hall", contact_email="v@example.com")
+    assert await tenants.find_tenant_by_slug(tenant.slug) == tenant
+    assert await tenants.find_tenant_by_slug("no-such-tenant-abc123") is None
+
+
+async def test_unknown_tenant_is_a_404(tenants: TenantClient) -> None:
+    with pytest.raises(AppError) as caught:
+        await tenants.get_tenant(uuid.uuid4())
+    assert caught.value.status == 404
+    assert caught.value.code == "tenant_not_found"
+
+
+async def test_bad_signup_data_is_refused_with_field_errors(tenants: TenantClient) -> None:
+    reply = await tenants.call(
+        "POST",
+        "/internal/tenants",
+        json={"name": "", "contact_email": "not-an-email", "status": "active"},
+    )
+    assert reply.status == 422
+    fields = {e["field"] for e in reply.json()["errors"]}
+    assert fields == {"body.name", "body.contact_email", "body.status"}
+    listed = await tenants.call("GET", "/internal/tenants/by-slug", params={"slug": "x"})
+    assert listed.status == 404
+
+
+async def test_compensating_delete_removes_a_fresh_tenant_and_can_be_repeated(
+    tenants: TenantClient,
+) -> None:
+    tenant = await tenants.create_tenant(name="Short Lived", contact_email="s@example.com")
+    await tenants.delete_tenant(tenant.id)
+    await tenants.delete_tenant(tenant.id)
+    with pytest.raises(AppError) as caught:
+        await tenants.get_tenant(tenant.id)
+    assert caught.value.status == 404
+
+
+async def test_internal_routes_refuse_a_user_access_token(apps: Apps) -> None:
+    client = apps.client("tenant")
+    resp = await client.get(f"/internal/tenants/{uuid.uuid4()}")
+    assert resp.status_code == 401
+    settings = apps.app("tenant").state.kit.settings
+    token = issue_service_token(settings.model_copy(update={"jwt_secret": "x" * 40}), "auth", None)
+    resp = await client.get(
+        f"/internal/tenants/{uuid.uuid4()}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert resp.status_code == 401
