@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from studyspot.kit import migrate  # noqa: E402
 from studyspot.services.student.id_proofs import verhoeff_check_digit  # noqa: E402
+from studyspot.services.student.search_terms import terms_for  # noqa: E402
 
 PG_ADMIN = os.environ.get("STUDYSPOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SERVICES = {"auth": 13001, "tenant": 13003, "student": 13004, "library": 13005}
@@ -332,8 +333,17 @@ async def bulk_load(tenant_db: str, tenants: list[Tenant], count: int) -> float:
     conn = await asyncpg.connect(pg_url(tenant_db))
     try:
         for n, tenant in enumerate(tenants):
+            records = student_records(tenant, count, n)
+            await conn.copy_records_to_table("students", records=records, columns=COLUMNS)
+            # The search words and kept counts the service maintains on every write.
             await conn.copy_records_to_table(
-                "students", records=student_records(tenant, count, n), columns=COLUMNS
+                "student_search_terms",
+                records=[
+                    (tenant.tenant_id, term, r[0])
+                    for r in records
+                    for term in terms_for(r[4], r[5])
+                ],
+                columns=["tenant_id", "term", "student_id"],
             )
             await conn.execute(
                 "INSERT INTO student_counters (tenant_id, last_value) VALUES ($1, $2)",
@@ -341,7 +351,13 @@ async def bulk_load(tenant_db: str, tenants: list[Tenant], count: int) -> float:
                 count,
             )
             print(f"  tenant {n + 1}/{len(tenants)} loaded", flush=True)
-        await conn.execute("VACUUM ANALYZE students")
+        await conn.execute(
+            "INSERT INTO student_counts (tenant_id, home_library_id, status, n) "
+            "SELECT tenant_id, home_library_id, status, count(*) FROM students "
+            "GROUP BY tenant_id, home_library_id, status"
+        )
+        for table in ("students", "student_search_terms", "student_counts"):
+            await conn.execute(f"VACUUM ANALYZE {table}")
     finally:
         await conn.close()
     return time.monotonic() - started

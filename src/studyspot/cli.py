@@ -97,6 +97,53 @@ def worker() -> None:
     asyncio.run(run_worker(settings, discover_consumers()))
 
 
+@app.command()
+def up(
+    only: str = typer.Option("", help="Comma-separated services to start, e.g. auth,student."),
+    workers: int = typer.Option(1, min=1, max=99, help="Instances per service (see runner.py)."),
+    port_offset: int = typer.Option(
+        0, envvar="STUDYSPOT_PORT_OFFSET", min=0, max=60_000, help="Added to every port."
+    ),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations."),
+    with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Run `studyspot worker`."),
+) -> None:
+    """Start every service as its own process, the event worker, and the gateway; Ctrl-C stops all."""
+    import asyncio
+
+    from studyspot import runner
+
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    try:
+        plan = runner.make_plan(
+            available_services(),
+            only=names,
+            workers=workers,
+            port_offset=port_offset,
+            worker=with_worker
+            and any(_command_name(c) == "worker" for c in app.registered_commands),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if migrate_first:
+        settings = get_settings()
+        for kind, url in (("core", settings.core_db_url), ("tenant", settings.tenant_db_url)):
+            kit_migrate.upgrade(kind, url)  # type: ignore[arg-type]
+        typer.echo("migrations applied (core and tenant databases at head)")
+
+    def ready(sup: runner.Supervisor) -> None:
+        base = sup.gateway.spec.url
+        sup.say(f"StudySpot is up: API {base}  docs {base}/docs  health {base}/health/detailed")
+
+    raise typer.Exit(asyncio.run(runner.Supervisor(plan).run(ready)))
+
+
+def _command_name(command: typer.models.CommandInfo) -> str:
+    if command.name:
+        return command.name
+    callback = command.callback
+    return callback.__name__.replace("_", "-") if callback else ""
+
+
 def _mount_service_clis() -> None:
     for name in available_services():
         if importlib.util.find_spec(f"studyspot.services.{name}.cli") is None:

@@ -1,5 +1,5 @@
 from tests.conftest import Apps
-from tests.fixtures.users import register_owner, login, create_platform_user
+from tests.fixtures.users import create_platform_user, login, register_owner
 
 
 async def test_smoke(apps: Apps) -> None:

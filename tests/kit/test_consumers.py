@@ -270,6 +270,21 @@ async def test_worker_finds_dedicated_databases_in_the_tenants_table(
     assert await CoreTenantDirectory(h.core).dedicated_keys() == [dedicated]
 
 
+async def test_tenants_table_says_where_a_tenant_lives_and_when_it_is_moving(
+    h: Handles,
+) -> None:
+    directory = CoreTenantDirectory(h.core)
+    shared = await insert_tenant(h.core, database_key=None)
+    moving = await insert_tenant(h.core, database_key=None, status="migrating")
+    own = await insert_tenant(h.core, database_key="tenant_abc")
+
+    assert (await directory.placement(shared)).database_key is None
+    assert (await directory.placement(moving)).migrating
+    assert (await directory.placement(own)).database_key == "tenant_abc"
+    assert not (await directory.placement(uuid.uuid4())).migrating  # unknown: shared
+    assert await directory.dedicated_keys() == ["tenant_abc"]
+
+
 async def test_core_consumer_writes_to_the_core_database(h: Handles) -> None:
     recorder = Recorder("platform_listener", ("booking.confirmed",), database="core")
     tenant = uuid.uuid4()

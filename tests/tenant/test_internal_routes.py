@@ -29,7 +29,11 @@ async def test_signup_tenant_starts_on_a_fourteen_day_trial(tenants: TenantClien
     assert tenant.plan_code == "trial"
     assert (tenant.max_libraries, tenant.max_seats, tenant.max_students) == (1, 100, 200)
     assert tenant.trial_ends_at is not None
-    assert before + timedelta(days=14) <= tenant.trial_ends_at <= datetime.now(UTC) + timedelta(days=14)
+    assert (
+        before + timedelta(days=14)
+        <= tenant.trial_ends_at
+        <= datetime.now(UTC) + timedelta(days=14)
+    )
     assert tenant.slug.startswith("lakshya-library-")
     assert len(tenant.slug) == len("lakshya-library-") + 6
     assert tenant.contact_email == "asha@example.com"
@@ -43,7 +47,9 @@ async def test_two_tenants_with_one_name_get_different_slugs(tenants: TenantClie
     assert first.slug != second.slug
 
 
-async def test_a_name_without_latin_letters_still_gets_a_readable_slug(tenants: TenantClient) -> None:
+async def test_a_name_without_latin_letters_still_gets_a_readable_slug(
+    tenants: TenantClient,
+) -> None:
     tenant = await tenants.create_tenant(name="लक्ष्य पुस्तकालय", contact_email="a@example.com")
     assert tenant.slug.startswith("library-")
 

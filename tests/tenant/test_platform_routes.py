@@ -31,14 +31,22 @@ async def test_admin_creates_a_tenant_on_the_trial_plan(
     tenant_api: httpx.AsyncClient, admin: LoggedIn
 ) -> None:
     created = await _create(
-        tenant_api, admin, name="Saraswati Reading Room", phone="98765 43210", gstin="27aapfu0939f1zv"
+        tenant_api,
+        admin,
+        name="Saraswati Reading Room",
+        phone="98765 43210",
+        gstin="27aapfu0939f1zv",
     )
     assert created["status"] == "trial"
     assert created["slug"].startswith("saraswati-reading-room-")
     assert created["phone"] == "+919876543210"
     assert created["gstin"] == "27AAPFU0939F1ZV"
     assert created["database_key"] is None
-    assert (created["max_libraries"], created["max_seats"], created["max_students"]) == (1, 100, 200)
+    assert (created["max_libraries"], created["max_seats"], created["max_students"]) == (
+        1,
+        100,
+        200,
+    )
     resp = await tenant_api.get(f"/api/v1/tenants/{created['id']}", headers=admin.headers)
     assert resp.status_code == 200
     assert resp.json() == created
@@ -49,9 +57,15 @@ async def test_admin_creates_a_tenant_on_the_trial_plan(
     [
         ({"name": "", "contact_email": "x@example.com"}, {"body.name"}),
         ({"name": "X", "contact_email": "nope"}, {"body.contact_email"}),
-        ({"name": "X", "contact_email": "x@example.com", "gstin": "27AAPFU0939F1ZX"}, {"body.gstin"}),
+        (
+            {"name": "X", "contact_email": "x@example.com", "gstin": "27AAPFU0939F1ZX"},
+            {"body.gstin"},
+        ),
         ({"name": "X", "contact_email": "x@example.com", "status": "active"}, {"body.status"}),
-        ({"name": "X", "contact_email": "x@example.com", "database_key": "t"}, {"body.database_key"}),
+        (
+            {"name": "X", "contact_email": "x@example.com", "database_key": "t"},
+            {"body.database_key"},
+        ),
         ({"contact_email": "x@example.com"}, {"body.name"}),
     ],
 )
@@ -117,7 +131,12 @@ async def test_admin_raises_limits_and_a_paid_plan_makes_the_tenant_active(
 ) -> None:
     resp = await tenant_api.patch(
         f"/api/v1/tenants/{owner.tenant_id}",
-        json={"max_libraries": 5, "max_students": 1000, "plan_code": "growth", "trial_ends_at": None},
+        json={
+            "max_libraries": 5,
+            "max_students": 1000,
+            "plan_code": "growth",
+            "trial_ends_at": None,
+        },
         headers=admin.headers,
     )
     assert resp.status_code == 200, resp.text

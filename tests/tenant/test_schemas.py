@@ -38,7 +38,9 @@ def test_malformed_gstins_are_refused(value: str) -> None:
     "typed", ["+91 (98765) 43-210", "98765 43210", "098765-43210", "919876543210"]
 )
 def test_indian_phone_numbers_get_one_spelling(typed: str) -> None:
-    assert TenantCreate(name="X", contact_email="x@example.com", phone=typed).phone == "+919876543210"
+    assert (
+        TenantCreate(name="X", contact_email="x@example.com", phone=typed).phone == "+919876543210"
+    )
 
 
 def test_foreign_phone_keeps_its_country_code() -> None:

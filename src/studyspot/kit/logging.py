@@ -60,7 +60,11 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _add_context,
             _redact,
-            structlog.processors.dict_tracebacks,
+            # Tracebacks without frame locals: locals hold passwords, bearer tokens and
+            # database URLs with credentials, none of which may reach a log line.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

@@ -20,6 +20,8 @@ from studyspot.services.auth.repository import AccountRepository, AccountRow
 from studyspot.services.auth.schemas import MeUpdate, OwnerMe, PlatformMe, StaffMe, StudentMe
 from studyspot.services.auth.transactions import end_reads
 from studyspot.services.auth.upstream import Upstream
+from studyspot.services.library.client import StaffRecord
+from studyspot.services.student.client import InternalStudent
 
 MeAnswer = OwnerMe | PlatformMe | StudentMe | StaffMe
 _PEOPLE_OF_OTHER_SERVICES = (UserType.student, UserType.library_staff)
@@ -119,22 +121,19 @@ async def _person_of_other_service(
         raise LoginTaken("phone")
     await end_reads(session)
 
+    profile: InternalStudent | StaffRecord | None
     if principal.user_type is UserType.student:
         if changes:
-            student = await upstream.student.update_student(tenant_id, principal.user_id, **changes)
+            profile = await upstream.student.update_student(tenant_id, principal.user_id, **changes)
         else:
-            found = await upstream.student.get_student(tenant_id, principal.user_id)
-            if found is None:
-                raise NotFound("This student no longer exists", code="student_not_found")
-            student = found
-        name, phone = student.name, student.phone
+            profile = await upstream.student.get_student(tenant_id, principal.user_id)
+    elif changes:
+        profile = await upstream.library.update_staff(tenant_id, principal.user_id, **changes)
     else:
-        staff = await upstream.library.get_staff(tenant_id, principal.user_id)
-        if staff is None:
-            raise NotFound("This staff member no longer exists", code="staff_not_found")
-        if changes:
-            staff = await upstream.library.update_staff(tenant_id, principal.user_id, **changes)
-        name, phone = staff.name, staff.phone
+        profile = await upstream.library.get_staff(tenant_id, principal.user_id)
+    if profile is None:
+        raise NotFound("This profile no longer exists", code="profile_not_found")
+    name, phone = profile.name, profile.phone
 
     credential = await accounts.credential(tenant_id, principal.user_table, principal.user_id)
     if credential is None:
@@ -155,19 +154,19 @@ async def _person_of_other_service(
         "roles": roles,
         "permissions": permissions_for(credential.roles),
     }
-    if principal.user_type is UserType.student:
+    if isinstance(profile, InternalStudent):
         return StudentMe(
             **common,
             user_type="student",
-            email=student.email,
-            status=student.status,
-            enrollment_number=student.enrollment_number,
-            home_library_id=student.home_library_id,
+            email=profile.email,
+            status=profile.status,
+            enrollment_number=profile.enrollment_number,
+            home_library_id=profile.home_library_id,
         )
     return StaffMe(
         **common,
         user_type="library_staff",
-        email=staff.email,
-        role=staff.role,
-        library_ids=list(staff.library_ids),
+        email=profile.email,
+        role=profile.role,
+        library_ids=list(profile.library_ids),
     )

@@ -16,7 +16,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.passwords import BCRYPT_MAX_BYTES, MIN_PASSWORD_CHARS, password_problem
 from studyspot.kit.permissions import Role, UserType
@@ -165,16 +164,9 @@ class ChangePasswordRequest(WriteModel):
 class MeUpdate(WriteModel):
     """The caller's own profile. Fields left out stay; owners may set `phone` to null."""
 
-    name: Name | SkipJsonSchema[None] = None
+    # Never null: a name can change but not be removed. Left out, it is not part of the change.
+    name: Annotated[Name, Field(default=None)]
     phone: Phone | None = None
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name_not_null(cls, value: object) -> object:
-        # Validators do not run on defaults, so this sees only an explicit null.
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
 
 
 class UserSummary(BaseModel):

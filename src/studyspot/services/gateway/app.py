@@ -21,6 +21,7 @@ from studyspot.kit.context import request_id_var, sane_request_id, tenant_id_var
 from studyspot.kit.errors import PROBLEM_JSON, problem_body
 from studyspot.kit.logging import configure_logging
 from studyspot.kit.settings import Settings, get_settings
+from studyspot.services.gateway.access_log import AccessLog
 from studyspot.services.gateway.breaker import BreakerState
 from studyspot.services.gateway.config import GatewaySettings, routed_services, upstream_urls
 from studyspot.services.gateway.cors import Cors
@@ -39,7 +40,6 @@ from studyspot.services.gateway.routes import Route, RouteTable
 from studyspot.services.gateway.tracing import child_traceparent, new_id
 from studyspot.services.gateway.upstreams import Instance, ServicePool
 
-access_log = structlog.get_logger("studyspot.access")
 log = structlog.get_logger("studyspot.gateway")
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -56,6 +56,7 @@ class Gateway:
     ) -> None:
         self.settings = settings
         self.gw = gateway_settings
+        self.access_log = AccessLog(settings.log_level)
         self.metrics = GatewayMetrics()
         self.table = RouteTable(gateway_settings.auth_actions, gateway_settings.upload_suffixes)
         self.cors = Cors(settings.cors_origins)
@@ -93,6 +94,7 @@ class Gateway:
             for inst in pool.instances:
                 await inst.close()
         await self.limiter.close()
+        self.access_log.flush()
 
     def _breaker_changed(self, inst: Instance, state: BreakerState) -> None:
         self.metrics.breaker_state(inst.service, inst.name, state)
@@ -158,7 +160,7 @@ class Gateway:
                 "status": ctx.status,
                 "duration_ms": round(duration * 1000, 2),
                 "route": ctx.route,
-                "service": ctx.service,
+                "upstream_service": ctx.service,
                 "upstream": ctx.upstream_url,
                 "client_ip": ctx.client_ip,
             }
@@ -166,7 +168,7 @@ class Gateway:
                 fields["attempts"] = ctx.attempts
             if ctx.trace_id:
                 fields["trace_id"] = ctx.trace_id
-            access_log.info("request", **fields)
+            self.access_log.request(**fields)
             request_id_var.reset(rid_token)
             tenant_id_var.reset(tid_token)
             user_id_var.reset(uid_token)

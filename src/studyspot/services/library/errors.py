@@ -128,3 +128,10 @@ class StaffLoginTaken(Conflict):
 
     def __init__(self, field: str) -> None:
         super().__init__(f"Another staff member of this business already has this {field}")
+
+
+class StaffInactive(Conflict):
+    code = "staff_inactive"
+
+    def __init__(self) -> None:
+        super().__init__("This staff member is deactivated; activate them first")

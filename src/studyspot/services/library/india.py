@@ -7,90 +7,115 @@ from enum import StrEnum
 
 
 class IndianState(StrEnum):
-    """States and union territories by their official names (GST place of supply)."""
+    """States and union territories by their current ISO 3166-2:IN codes (as on number plates)."""
 
-    andaman_and_nicobar_islands = "Andaman and Nicobar Islands"
-    andhra_pradesh = "Andhra Pradesh"
-    arunachal_pradesh = "Arunachal Pradesh"
-    assam = "Assam"
-    bihar = "Bihar"
-    chandigarh = "Chandigarh"
-    chhattisgarh = "Chhattisgarh"
-    dadra_nagar_haveli_daman_diu = "Dadra and Nagar Haveli and Daman and Diu"
-    delhi = "Delhi"
-    goa = "Goa"
-    gujarat = "Gujarat"
-    haryana = "Haryana"
-    himachal_pradesh = "Himachal Pradesh"
-    jammu_and_kashmir = "Jammu and Kashmir"
-    jharkhand = "Jharkhand"
-    karnataka = "Karnataka"
-    kerala = "Kerala"
-    ladakh = "Ladakh"
-    lakshadweep = "Lakshadweep"
-    madhya_pradesh = "Madhya Pradesh"
-    maharashtra = "Maharashtra"
-    manipur = "Manipur"
-    meghalaya = "Meghalaya"
-    mizoram = "Mizoram"
-    nagaland = "Nagaland"
-    odisha = "Odisha"
-    puducherry = "Puducherry"
-    punjab = "Punjab"
-    rajasthan = "Rajasthan"
-    sikkim = "Sikkim"
-    tamil_nadu = "Tamil Nadu"
-    telangana = "Telangana"
-    tripura = "Tripura"
-    uttar_pradesh = "Uttar Pradesh"
-    uttarakhand = "Uttarakhand"
-    west_bengal = "West Bengal"
+    AN = "AN"
+    AP = "AP"
+    AR = "AR"
+    AS = "AS"
+    BR = "BR"
+    CH = "CH"
+    CG = "CG"
+    DH = "DH"
+    DL = "DL"
+    GA = "GA"
+    GJ = "GJ"
+    HR = "HR"
+    HP = "HP"
+    JK = "JK"
+    JH = "JH"
+    KA = "KA"
+    KL = "KL"
+    LA = "LA"
+    LD = "LD"
+    MP = "MP"
+    MH = "MH"
+    MN = "MN"
+    ML = "ML"
+    MZ = "MZ"
+    NL = "NL"
+    OD = "OD"
+    PY = "PY"
+    PB = "PB"
+    RJ = "RJ"
+    SK = "SK"
+    TN = "TN"
+    TS = "TS"
+    TR = "TR"
+    UP = "UP"
+    UK = "UK"
+    WB = "WB"
 
 
-# GST state codes; the first is current. Daman and Diu registered under 25
-# before its 2020 merger with Dadra and Nagar Haveli (26), and such GSTINs exist.
-GST_STATE_CODES: dict[IndianState, tuple[str, ...]] = {
-    IndianState.jammu_and_kashmir: ("01",),
-    IndianState.himachal_pradesh: ("02",),
-    IndianState.punjab: ("03",),
-    IndianState.chandigarh: ("04",),
-    IndianState.uttarakhand: ("05",),
-    IndianState.haryana: ("06",),
-    IndianState.delhi: ("07",),
-    IndianState.rajasthan: ("08",),
-    IndianState.uttar_pradesh: ("09",),
-    IndianState.bihar: ("10",),
-    IndianState.sikkim: ("11",),
-    IndianState.arunachal_pradesh: ("12",),
-    IndianState.nagaland: ("13",),
-    IndianState.manipur: ("14",),
-    IndianState.mizoram: ("15",),
-    IndianState.tripura: ("16",),
-    IndianState.meghalaya: ("17",),
-    IndianState.assam: ("18",),
-    IndianState.west_bengal: ("19",),
-    IndianState.jharkhand: ("20",),
-    IndianState.odisha: ("21",),
-    IndianState.chhattisgarh: ("22",),
-    IndianState.madhya_pradesh: ("23",),
-    IndianState.gujarat: ("24",),
-    IndianState.dadra_nagar_haveli_daman_diu: ("26", "25"),
-    IndianState.maharashtra: ("27",),
-    IndianState.karnataka: ("29",),
-    IndianState.goa: ("30",),
-    IndianState.lakshadweep: ("31",),
-    IndianState.kerala: ("32",),
-    IndianState.tamil_nadu: ("33",),
-    IndianState.puducherry: ("34",),
-    IndianState.andaman_and_nicobar_islands: ("35",),
-    IndianState.telangana: ("36",),
-    IndianState.andhra_pradesh: ("37",),
-    IndianState.ladakh: ("38",),
+# Official name and GST state codes (the first is current). Daman and Diu
+# registered under 25 before its 2020 merger with Dadra and Nagar Haveli (26),
+# and such GSTINs are still printed on old letterheads.
+STATES: dict[IndianState, tuple[str, tuple[str, ...]]] = {
+    IndianState.AN: ("Andaman and Nicobar Islands", ("35",)),
+    IndianState.AP: ("Andhra Pradesh", ("37",)),
+    IndianState.AR: ("Arunachal Pradesh", ("12",)),
+    IndianState.AS: ("Assam", ("18",)),
+    IndianState.BR: ("Bihar", ("10",)),
+    IndianState.CH: ("Chandigarh", ("04",)),
+    IndianState.CG: ("Chhattisgarh", ("22",)),
+    IndianState.DH: ("Dadra and Nagar Haveli and Daman and Diu", ("26", "25")),
+    IndianState.DL: ("Delhi", ("07",)),
+    IndianState.GA: ("Goa", ("30",)),
+    IndianState.GJ: ("Gujarat", ("24",)),
+    IndianState.HR: ("Haryana", ("06",)),
+    IndianState.HP: ("Himachal Pradesh", ("02",)),
+    IndianState.JK: ("Jammu and Kashmir", ("01",)),
+    IndianState.JH: ("Jharkhand", ("20",)),
+    IndianState.KA: ("Karnataka", ("29",)),
+    IndianState.KL: ("Kerala", ("32",)),
+    IndianState.LA: ("Ladakh", ("38",)),
+    IndianState.LD: ("Lakshadweep", ("31",)),
+    IndianState.MP: ("Madhya Pradesh", ("23",)),
+    IndianState.MH: ("Maharashtra", ("27",)),
+    IndianState.MN: ("Manipur", ("14",)),
+    IndianState.ML: ("Meghalaya", ("17",)),
+    IndianState.MZ: ("Mizoram", ("15",)),
+    IndianState.NL: ("Nagaland", ("13",)),
+    IndianState.OD: ("Odisha", ("21",)),
+    IndianState.PY: ("Puducherry", ("34",)),
+    IndianState.PB: ("Punjab", ("03",)),
+    IndianState.RJ: ("Rajasthan", ("08",)),
+    IndianState.SK: ("Sikkim", ("11",)),
+    IndianState.TN: ("Tamil Nadu", ("33",)),
+    IndianState.TS: ("Telangana", ("36",)),
+    IndianState.TR: ("Tripura", ("16",)),
+    IndianState.UP: ("Uttar Pradesh", ("09",)),
+    IndianState.UK: ("Uttarakhand", ("05",)),
+    IndianState.WB: ("West Bengal", ("19",)),
 }
+
+# Codes ISO used before its 2020 and 2023 updates, which people still type.
+_OLD_CODES = {"CT": "CG", "OR": "OD", "TG": "TS", "UT": "UK", "DD": "DH", "DN": "DH"}
+_BY_NAME = {name.casefold(): code for code, (name, _) in STATES.items()}
+_BY_NAME.update(
+    {"new delhi": IndianState.DL, "pondicherry": IndianState.PY, "orissa": IndianState.OD}
+)
+
+
+def state_from_input(value: object) -> object:
+    """`mh`, `Maharashtra` and the old `OR` all mean a state: turn them into its code."""
+    if not isinstance(value, str):
+        return value
+    text = " ".join(value.split())
+    upper = text.upper()
+    if upper in IndianState.__members__:
+        return upper
+    if upper in _OLD_CODES:
+        return _OLD_CODES[upper]
+    return _BY_NAME.get(text.casefold(), value)
+
+
+def state_name(state: IndianState | str) -> str:
+    return STATES[IndianState(state)][0]
 
 
 def gst_state_code(state: IndianState | str) -> str:
-    return GST_STATE_CODES[IndianState(state)][0]
+    return STATES[IndianState(state)][1][0]
 
 
 # 2-digit state, 10-character PAN, entity number, "Z", check character.
@@ -118,7 +143,7 @@ def gstin_problem(value: str) -> str | None:
 
 
 def gstin_matches_state(gstin: str, state: IndianState | str) -> bool:
-    return gstin[:2] in GST_STATE_CODES[IndianState(state)]
+    return gstin[:2] in STATES[IndianState(state)][1]
 
 
 PINCODE_PATTERN = r"^[1-9][0-9]{5}$"

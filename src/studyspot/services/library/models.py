@@ -62,7 +62,10 @@ class Seat(IdMixin, TenantMixin, TimestampMixin, TenantBase):
         Index("uq_seats_library_id_label", "library_id", "label", unique=True),
         # NULL positions never collide: seats without a place on the map are fine.
         Index(
-            "uq_seats_library_id_position", "library_id", "position_row", "position_column",
+            "uq_seats_library_id_position",
+            "library_id",
+            "position_row",
+            "position_column",
             unique=True,
         ),
         Index("ix_seats_library_id_sort_key", "library_id", "sort_key"),
@@ -123,9 +126,7 @@ class FeePlan(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     max_pause_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     max_pauses_per_year: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    allow_overlapping_bookings: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=False
-    )
+    allow_overlapping_bookings: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     keep_seat_on_pause: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # First time another service (booking, payment) sold this plan; from then on
     # it can be deactivated but never deleted.
@@ -142,9 +143,7 @@ class FeePlanShift(TenantMixin, TenantBase):
     fee_plan_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("fee_plans.id", ondelete="CASCADE"), primary_key=True
     )
-    shift_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("shifts.id"), primary_key=True
-    )
+    shift_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("shifts.id"), primary_key=True)
 
 
 class LibraryStaff(IdMixin, TenantMixin, TimestampMixin, TenantBase):

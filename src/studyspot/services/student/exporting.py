@@ -70,6 +70,7 @@ def _row(student: Student, reveal_id_proof: bool) -> list[str]:
 
 
 async def csv_chunks(db: Database, viewer: Viewer, flt: StudentFilter) -> AsyncIterator[bytes]:
+    """The header, then one chunk per batch of rows; `viewer` must have been checked already."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -84,7 +85,7 @@ async def csv_chunks(db: Database, viewer: Viewer, flt: StudentFilter) -> AsyncI
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
         query = (
             StudentRepository(session, viewer.tenant_id)
-            .filtered(flt)
+            .filtered(flt, viewer.narrowed(flt.library_id))
             .order_by(Student.enrollment_seq)
             .execution_options(yield_per=BATCH)
         )

@@ -13,6 +13,7 @@ import io
 import re
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,6 +47,7 @@ from studyspot.services.student.schemas import (
     RowError,
     StudentStatus,
 )
+from studyspot.services.student.search_terms import terms_for
 from studyspot.services.student.service import column_value, enforce_plan_limit
 
 if TYPE_CHECKING:
@@ -413,6 +415,9 @@ async def import_students(
         await repo.insert_many(rows)
     except IntegrityError as exc:
         raise PhoneTaken() from exc
+    await repo.insert_terms({r["id"]: terms_for(r["name"], r["phone"]) for r in rows})
+    added: Counter[tuple[uuid.UUID, str]] = Counter((library_id, r["status"]) for r in rows)
+    await repo.add_counts(dict(added))
     await audit.record(
         session,
         "student.imported",

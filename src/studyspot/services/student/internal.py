@@ -74,6 +74,8 @@ async def update_student(
     if changed:
         student.updated_at = utcnow()
         await flush_or_phone_taken(session)
+        if {"name", "phone"}.intersection(changed):
+            await repo.replace_terms(student)
         await audit.record(
             session,
             "student.updated",

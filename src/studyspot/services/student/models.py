@@ -69,5 +69,38 @@ class StudentCounter(TenantMixin, TenantBase):
     """
 
     __tablename__ = "student_counters"
+
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class StudentSearchTerm(TenantMixin, TenantBase):
+    """Words a student is found by: name words, and the phone read forwards and backwards.
+
+    Search is a prefix match on `term`, a plain range on a B-tree. Range
+    comparisons on text are leakproof in PostgreSQL, so the index still serves
+    them under row-level security; LIKE and trigram operators are not, and
+    would be filtered row by row after the tenant policy (measured: 120-160 ms
+    at 100k students per tenant, against a few ms here).
+    """
+
+    __tablename__ = "student_search_terms"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    term: Mapped[str] = mapped_column(String(130), primary_key=True)
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class StudentCount(TenantMixin, TenantBase):
+    """Live (not erased) students per branch and status, kept in the writing transaction.
+
+    List totals and status counts read a handful of these rows instead of
+    counting 100,000 students on every page.
+    """
+
+    __tablename__ = "student_counts"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    home_library_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

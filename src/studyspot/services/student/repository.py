@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from studyspot.kit.repository import TenantRepository
-from studyspot.services.student.models import Student, StudentCounter
-from studyspot.services.student.phones import phone_search_digits
+from studyspot.services.student.models import (
+    Student,
+    StudentCount,
+    StudentCounter,
+    StudentSearchTerm,
+)
+from studyspot.services.student.search_terms import HIGHEST, read_search, terms_for
 
 ENROLLMENT_PREFIX = "STU-"
-_ENROLLMENT_QUERY = ENROLLMENT_PREFIX.lower()
 
 SORTABLE: dict[str, Any] = {
     "name": Student.name,
@@ -31,14 +35,12 @@ def enrollment_number(seq: int) -> str:
     return f"{ENROLLMENT_PREFIX}{seq:06d}"
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @dataclass(frozen=True)
 class StudentFilter:
+    """What a caller asked for; the branches it may see are added by `filtered`."""
+
     q: str | None = None
-    library_ids: frozenset[uuid.UUID] | None = None  # None: every library
+    library_id: uuid.UUID | None = None
     status: str | None = None
 
 
@@ -55,30 +57,107 @@ class StudentRepository(TenantRepository[Student]):
             query = query.with_for_update()
         return (await self.session.scalars(query)).first()
 
-    def filtered(self, flt: StudentFilter) -> Select[Any]:
+    def filtered(self, flt: StudentFilter, library_ids: frozenset[uuid.UUID] | None) -> Select[Any]:
+        """Live students matching `flt` among `library_ids` (None: every branch)."""
         query = self.live()
-        if flt.library_ids is not None:
-            query = query.where(Student.home_library_id.in_(sorted(flt.library_ids)))
+        if library_ids is not None:
+            query = query.where(Student.home_library_id.in_(sorted(library_ids)))
         if flt.status is not None:
             query = query.where(Student.status == flt.status)
         if flt.q:
             query = query.where(self._search(flt.q))
         return query
 
-    @staticmethod
-    def _search(raw: str) -> ColumnElement[bool]:
-        """One search box: an enrollment number, (part of) a phone number, or a name."""
-        q = raw.strip()
-        lowered = q.lower()
-        if lowered.startswith(_ENROLLMENT_QUERY) and lowered[len(_ENROLLMENT_QUERY) :].isdigit():
-            return Student.enrollment_seq == int(lowered[len(_ENROLLMENT_QUERY) :])
-        digits = phone_search_digits(q)
-        if digits is not None:
-            if len(digits) == 10:
-                return Student.phone == "+91" + digits
-            return Student.phone.like(f"%{digits}%")
-        # lower(name) is what the trigram index holds (PostgreSQL).
-        return func.lower(Student.name).like(f"%{_escape_like(lowered)}%", escape="\\")
+    def _search(self, raw: str) -> ColumnElement[bool]:
+        """One search box: an enrollment number, (part of) a phone number, or name words."""
+        search = read_search(raw)
+        if search.enrollment_seq is not None:
+            return Student.enrollment_seq == search.enrollment_seq
+        if search.full_phone is not None:
+            return Student.phone == search.full_phone
+        if search.matches_nothing:
+            return false()
+        if search.phone_prefixes:
+            return or_(*[Student.id.in_(self._starting(p)) for p in search.phone_prefixes])
+        return and_(*[Student.id.in_(self._starting(w)) for w in search.words])
+
+    def _starting(self, prefix: str) -> Select[Any]:
+        return select(StudentSearchTerm.student_id).where(
+            StudentSearchTerm.tenant_id == self.tenant_id,
+            StudentSearchTerm.term >= prefix,
+            StudentSearchTerm.term < prefix + HIGHEST,
+        )
+
+    async def page(
+        self, query: Select[Any], order_by: list[Any], offset: int, limit: int
+    ) -> list[Student]:
+        rows = await self.session.scalars(query.order_by(*order_by).offset(offset).limit(limit))
+        return list(rows)
+
+    async def count(
+        self, query: Select[Any], flt: StudentFilter, library_ids: frozenset[uuid.UUID] | None
+    ) -> int:
+        """The number of students `query` matches; from the kept counts when it is not a search."""
+        if not flt.q:
+            return await self.counted(library_ids, flt.status)
+        total = await self.session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        )
+        return int(total or 0)
+
+    # --- search terms -------------------------------------------------------
+
+    async def replace_terms(self, student: Student) -> None:
+        await self.session.execute(
+            delete(StudentSearchTerm).where(
+                StudentSearchTerm.tenant_id == self.tenant_id,
+                StudentSearchTerm.student_id == student.id,
+            )
+        )
+        if student.erased_at is None:
+            await self.insert_terms({student.id: terms_for(student.name, student.phone)})
+
+    async def insert_terms(self, terms: dict[uuid.UUID, list[str]]) -> None:
+        rows = [
+            {"tenant_id": self.tenant_id, "term": term, "student_id": student_id}
+            for student_id, words in terms.items()
+            for term in words
+        ]
+        for start in range(0, len(rows), 2000):
+            await self.session.execute(insert(StudentSearchTerm), rows[start : start + 2000])
+
+    # --- kept counts --------------------------------------------------------
+
+    async def add_counts(self, deltas: dict[tuple[uuid.UUID, str], int]) -> None:
+        """Add `n` to the live count of each (branch, status); negative to take away."""
+        dialect = self.session.get_bind().dialect.name
+        make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for (library_id, status), n in sorted(
+            deltas.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
+        ):
+            if n == 0:
+                continue
+            ins = make_insert(StudentCount).values(
+                tenant_id=self.tenant_id, home_library_id=library_id, status=status, n=n
+            )
+            await self.session.execute(
+                ins.on_conflict_do_update(
+                    index_elements=["tenant_id", "home_library_id", "status"],
+                    set_={"n": StudentCount.n + n},
+                )
+            )
+
+    async def counted(
+        self, library_ids: frozenset[uuid.UUID] | None, status: str | None = None
+    ) -> int:
+        query = select(func.coalesce(func.sum(StudentCount.n), 0)).where(
+            StudentCount.tenant_id == self.tenant_id
+        )
+        if library_ids is not None:
+            query = query.where(StudentCount.home_library_id.in_(sorted(library_ids)))
+        if status is not None:
+            query = query.where(StudentCount.status == status)
+        return int(await self.session.scalar(query) or 0)
 
     async def phone_owner(
         self, phone: str, *, excluding: uuid.UUID | None = None
@@ -105,12 +184,7 @@ class StudentRepository(TenantRepository[Student]):
         return found
 
     async def count_live(self) -> int:
-        total = await self.session.scalar(
-            select(func.count())
-            .select_from(Student)
-            .where(Student.tenant_id == self.tenant_id, Student.erased_at.is_(None))
-        )
-        return int(total or 0)
+        return await self.counted(None)
 
     async def reserve_numbers(self, count: int) -> int:
         """Reserve `count` enrollment numbers; returns the first. Holds the counter row lock.
@@ -142,13 +216,13 @@ class StudentRepository(TenantRepository[Student]):
             await self.session.execute(insert(Student), batch)
 
     async def counts_by_status(self, library_ids: frozenset[uuid.UUID] | None) -> dict[str, int]:
-        query = select(Student.status, func.count()).where(
-            Student.tenant_id == self.tenant_id, Student.erased_at.is_(None)
+        query = select(StudentCount.status, func.sum(StudentCount.n)).where(
+            StudentCount.tenant_id == self.tenant_id
         )
         if library_ids is not None:
-            query = query.where(Student.home_library_id.in_(sorted(library_ids)))
-        rows = await self.session.execute(query.group_by(Student.status))
-        return {str(status): int(n) for status, n in rows}
+            query = query.where(StudentCount.home_library_id.in_(sorted(library_ids)))
+        rows = await self.session.execute(query.group_by(StudentCount.status))
+        return {str(status): int(n or 0) for status, n in rows}
 
     async def admissions_by_month(
         self, since: date, library_ids: frozenset[uuid.UUID] | None

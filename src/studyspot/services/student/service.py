@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit import audit
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
-from studyspot.kit.pagination import PageParams, paginate, sort_clause
+from studyspot.kit.pagination import PageParams, sort_clause
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.errors import (
     PhoneTaken,
@@ -150,6 +150,8 @@ async def create_student(
     student.tenant_id = viewer.tenant_id
     session.add(student)
     await flush_or_phone_taken(session)
+    await repo.replace_terms(student)
+    await repo.add_counts({(student.home_library_id, student.status): 1})
     await _audit(
         session,
         viewer,
@@ -199,7 +201,10 @@ async def list_students(
     viewer.require_staff_side()
     repo = StudentRepository(session, viewer.tenant_id)
     order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])
-    return await paginate(session, repo.filtered(flt), paging, order)
+    libraries = viewer.narrowed(flt.library_id)
+    query = repo.filtered(flt, libraries)
+    items = await repo.page(query, order, paging.offset, paging.page_size)
+    return items, await repo.count(query, flt, libraries)
 
 
 async def update_student(
@@ -240,6 +245,7 @@ async def update_student(
         raise PhoneTaken()
 
     changed = sorted(f for f in _PLAIN_FIELDS if merged[f] != getattr(student, f))
+    before = (student.home_library_id, student.status)
     for field in changed:
         setattr(student, field, merged[field])
     now = utcnow()
@@ -251,6 +257,11 @@ async def update_student(
         return student
     student.updated_at = now
     await flush_or_phone_taken(session)
+    if {"name", "phone"}.intersection(changed):
+        await repo.replace_terms(student)
+    after = (student.home_library_id, student.status)
+    if after != before:
+        await repo.add_counts({before: -1, after: 1})
     if student.login_created_at is not None and _LOGIN_FIELDS.intersection(changed):
         await upstream.sync_login(student)
     await _audit(session, viewer, "student.updated", student, {"fields": changed})
@@ -268,6 +279,7 @@ async def erase_student(
     """
     viewer.require_staff_side()
     student = await get_visible(session, viewer, student_id, for_update=True)
+    counted_as = (student.home_library_id, student.status)
     now = utcnow()
     for field in (
         "phone",
@@ -290,6 +302,9 @@ async def erase_student(
     student.erased_at = now
     student.updated_at = now
     await session.flush()
+    repo = StudentRepository(session, viewer.tenant_id)
+    await repo.replace_terms(student)
+    await repo.add_counts({counted_as: -1})
     await upstream.delete_login(student)
     student.login_created_at = None
     await _audit(session, viewer, "student.erased", student, {})

@@ -5,13 +5,14 @@ Steps, and why in this order:
    answers its users 503, so nothing of this tenant is written meanwhile;
 2. create and migrate the dedicated database (PostgreSQL database or SQLite
    file named by a fresh key);
-3. copy the tenant's rows of every tenant table, parents first, and verify
-   the counts in the new database; commit there;
+3. copy the tenant's rows of every tenant table, parents first, check that
+   the new database holds exactly them (row digests) and commit there;
 4. in one transaction of the shared database (tables locked against writers
-   on PostgreSQL; SQLite has one writer anyway) check the rows did not change,
-   delete them children first, and — before committing that — point the
-   tenant at its new database and restore its status in the core database.
-   The core commit is the switch; the shared commit follows it at once.
+   on PostgreSQL; SQLite has one writer anyway) check that the rows did not
+   change since the copy (a request admitted just before step 1 may still
+   have written), delete them children first, and — before committing that —
+   point the tenant at its new database and restore its status in the core
+   database. The core commit is the switch; the shared commit follows it.
 
 Anything failing before the switch is undone: the shared transaction rolls
 back, the dedicated database is dropped and the status restored, so the data
@@ -22,14 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import structlog
-from sqlalchemy import Table, create_engine, delete, func, insert, select, text
-from sqlalchemy.engine import RowMapping, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
 
 from studyspot.kit import audit, migrate
 from studyspot.kit.db import Database, dedicated_url, unit_of_work
@@ -37,10 +35,10 @@ from studyspot.kit.settings import to_sync_url
 from studyspot.kit.state import KitState
 from studyspot.services.tenant import errors
 from studyspot.services.tenant.actors import Actor, record
+from studyspot.services.tenant.copying import Digest, copy_tenant, digest_tenant
 from studyspot.services.tenant.models import Tenant, new_database_key
 from studyspot.services.tenant.repository import TenantsRepository
 from studyspot.services.tenant.tenant_tables import (
-    count_rows,
     of_tenant,
     reflect_tenant_tables,
     scope_to_tenant,
@@ -49,7 +47,6 @@ from studyspot.services.tenant.tenant_tables import (
 log = structlog.get_logger("studyspot.tenant.moving")
 
 MOVABLE_STATUSES = ("trial", "active", "suspended")
-_BATCH = 1000
 # Waiting this long for writers of other tenants is better than failing the move at once,
 # and short enough that those writers are not held up for long.
 _LOCK_TIMEOUT = "10s"
@@ -57,6 +54,10 @@ _LOCK_TIMEOUT = "10s"
 
 class MoveAborted(Exception):
     """The move cannot go on; everything it did is undone."""
+
+
+# Moves in progress, held so that the event loop cannot drop a shielded one.
+_running: set[asyncio.Task[Tenant]] = set()
 
 
 def migrate_database(url: str) -> None:
@@ -84,6 +85,8 @@ async def move_to_dedicated(state: KitState, tenant_id: uuid.UUID, actor: Actor)
     previous = await _start(state, tenant_id)
     # Shielded: a client that hangs up must not cancel the move half-way.
     task = asyncio.create_task(_move(state, tenant_id, previous, actor))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
     return await asyncio.shield(task)
 
 
@@ -119,7 +122,7 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
         await asyncio.sleep(state.settings.identity_cache_seconds)
         await asyncio.to_thread(migrate_database, url)
         target = Database.create(url, pool_size=1, max_overflow=0)
-        copied = await _copy(state.tenants.shared, target, tenant_id)
+        copied = await copy_tenant(state.tenants.shared, target, tenant_id)
         await target.dispose()
         target = None
         await _remove_from_shared(state, tenant_id, copied, key, previous, actor)
@@ -133,117 +136,15 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
     async with unit_of_work(state.core) as session:
         tenant = await TenantsRepository(session).get(tenant_id)
     assert tenant is not None
-    log.info("tenant_moved", tenant_id=str(tenant_id), database_key=key, rows=sum(copied.values()))
+    rows = sum(d.rows for d in copied.values())
+    log.info("tenant_moved", tenant_id=str(tenant_id), database_key=key, rows=rows)
     return tenant
-
-
-async def _copy(source: Database, target: Database, tenant_id: uuid.UUID) -> dict[str, int]:
-    """Copy the tenant's rows into `target` and commit them there; rows copied per table."""
-    copied: dict[str, int] = {}
-    async with source.engine.connect() as src, target.engine.begin() as dst:
-        await scope_to_tenant(src, tenant_id)
-        await scope_to_tenant(dst, tenant_id)
-        tables = await reflect_tenant_tables(src)
-        targets = {t.name: t for t in await reflect_tenant_tables(dst)}
-        for table in tables:
-            into = _matching_table(table, targets)
-            copied[table.name] = await _copy_table(src, dst, table, into, tenant_id)
-        landed = await count_rows(dst, list(targets.values()), tenant_id)
-        for name, count in copied.items():
-            if landed.get(name) != count:
-                raise MoveAborted(f"{name}: copied {count} rows, found {landed.get(name)}")
-        if dst.dialect.name == "postgresql":
-            await _advance_sequences(dst, [targets[name] for name in copied])
-    return copied
-
-
-def _matching_table(table: Table, targets: dict[str, Table]) -> Table:
-    into = targets.get(table.name)
-    if into is None:
-        raise MoveAborted(f"table {table.name} is missing from the migrated dedicated database")
-    missing = [c.name for c in table.columns if c.name not in into.c]
-    if missing:
-        raise MoveAborted(
-            f"{table.name}: columns {missing} are missing from the dedicated database"
-        )
-    return into
-
-
-async def _copy_table(
-    src: AsyncConnection, dst: AsyncConnection, table: Table, into: Table, tenant_id: uuid.UUID
-) -> int:
-    query = select(table).where(of_tenant(table, tenant_id))
-    self_refs = _self_references(table)
-    if self_refs:
-        # Rows referring to rows of the same table go in after the rows they refer to.
-        rows = list((await src.execute(query)).mappings())
-        for chunk in _chunks(_parents_first(rows, self_refs), _BATCH):
-            await dst.execute(insert(into), [dict(r) for r in chunk])
-        return len(rows)
-    count = 0
-    result = await src.stream(query.execution_options(yield_per=_BATCH))
-    async for partition in result.mappings().partitions(_BATCH):
-        await dst.execute(insert(into), [dict(r) for r in partition])
-        count += len(partition)
-    return count
-
-
-def _self_references(table: Table) -> list[tuple[str, str]]:
-    """(column, referred column) pairs of foreign keys from `table` to itself."""
-    pairs: list[tuple[str, str]] = []
-    for fk in table.foreign_keys:
-        if fk.column.table is table:
-            pairs.append((fk.parent.name, fk.column.name))
-    return pairs
-
-
-def _parents_first(rows: list[RowMapping], refs: list[tuple[str, str]]) -> list[RowMapping]:
-    remaining = list(rows)
-    placed: list[RowMapping] = []
-    present = {(ref, r[ref]) for _, ref in refs for r in rows}
-    done: set[tuple[str, Any]] = set()
-    while remaining:
-        ready = [
-            r
-            for r in remaining
-            if all(
-                r[col] is None or (ref, r[col]) in done or (ref, r[col]) not in present
-                for col, ref in refs
-            )
-        ]
-        if not ready:
-            raise MoveAborted("rows refer to each other in a cycle")
-        for r in ready:
-            placed.append(r)
-            done.update((ref, r[ref]) for _, ref in refs)
-        ids = {id(r) for r in ready}
-        remaining = [r for r in remaining if id(r) not in ids]
-    return placed
-
-
-def _chunks(rows: Sequence[RowMapping], size: int) -> list[Sequence[RowMapping]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
-
-
-async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None:
-    """Copied rows kept their serial ids; move each sequence past them."""
-    for table in tables:
-        for column in table.primary_key.columns:
-            sequence = await conn.scalar(
-                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name}
-            )
-            if sequence is None:
-                continue
-            highest = await conn.scalar(select(func.max(column)))
-            await conn.execute(
-                text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": int(highest or 0) + 1}
-            )
 
 
 async def _remove_from_shared(
     state: KitState,
     tenant_id: uuid.UUID,
-    copied: dict[str, int],
+    copied: dict[str, Digest],
     key: str,
     previous: str,
     actor: Actor,
@@ -262,12 +163,12 @@ async def _remove_from_shared(
                     await conn.execute(
                         text(f'LOCK TABLE "{table.name}" IN SHARE ROW EXCLUSIVE MODE')
                     )
-            now = await count_rows(conn, tables, tenant_id)
-            if any(now.get(n, 0) != copied.get(n, 0) for n in now.keys() | copied.keys()):
-                raise MoveAborted(f"rows changed during the move: {now} != {copied}")
+            # Any insert, update or delete since the copy changes a digest.
+            if await digest_tenant(conn, tables, tenant_id) != copied:
+                raise MoveAborted("the tenant's rows changed while they were copied")
             for table in reversed(tables):
                 result = await conn.execute(delete(table).where(of_tenant(table, tenant_id)))
-                if result.rowcount != copied.get(table.name, 0):
+                if result.rowcount != copied[table.name].rows:
                     raise MoveAborted(f"{table.name}: deleted {result.rowcount} rows")
             await _switch(state, tenant_id, key, previous, actor, copied)
         except BaseException:
@@ -288,7 +189,7 @@ async def _switch(
     key: str,
     previous: str,
     actor: Actor,
-    copied: dict[str, int],
+    copied: dict[str, Digest],
 ) -> None:
     """The point of no return: the tenant now lives in database `key`."""
     async with unit_of_work(state.core) as session:
@@ -302,7 +203,7 @@ async def _switch(
             actor,
             "tenant.dedicated_database_created",
             tenant_id,
-            details={"database_key": key, "rows": copied},
+            details={"database_key": key, "rows": {n: d.rows for n, d in copied.items()}},
         )
 
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BeforeValidator,
+    ConfigDict,
     EmailStr,
     Field,
     ValidationInfo,
     field_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.services.tenant import gstin as gstin_rules
@@ -52,6 +52,19 @@ _NOT_NULL = frozenset(
 )
 
 
+def _not_nullable_in_schema(schema: dict[str, Any]) -> None:
+    """Partial updates declare `X | None` so that omitted fields default to None (and field
+    errors keep plain paths); the document must still say that null is not accepted."""
+    for name, prop in schema.get("properties", {}).items():
+        if name not in _NOT_NULL or "anyOf" not in prop:
+            continue
+        branches = [b for b in prop["anyOf"] if b.get("type") != "null"]
+        if len(branches) == 1:
+            rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+            prop.clear()
+            prop.update({**branches[0], **rest})
+
+
 class TenantCreate(WriteModel):
     """A tenant made by a platform admin; it starts on the trial plan like a signup."""
 
@@ -70,8 +83,10 @@ class TenantOwnerUpdate(WriteModel):
     """What an owner may change about its own tenant. Omitted fields stay as they are;
     `phone` and `gstin` may be set to null to clear them."""
 
-    name: TenantName | SkipJsonSchema[None] = None
-    contact_email: ContactEmail | SkipJsonSchema[None] = None
+    model_config = ConfigDict(json_schema_extra=_not_nullable_in_schema)
+
+    name: TenantName | None = None
+    contact_email: ContactEmail | None = None
     phone: Phone | None = None
     gstin: Gstin | None = None
 
@@ -96,11 +111,11 @@ class TenantAdminUpdate(TenantOwnerUpdate):
     """A platform admin may also change the plan and its limits (until the subscription
     service owns them). Moving off the `trial` plan makes a trial tenant `active`."""
 
-    plan_code: PlanCode | SkipJsonSchema[None] = None
+    plan_code: PlanCode | None = None
     trial_ends_at: AwareDatetime | None = None
-    max_libraries: Limit | SkipJsonSchema[None] = None
-    max_seats: Limit | SkipJsonSchema[None] = None
-    max_students: Limit | SkipJsonSchema[None] = None
+    max_libraries: Limit | None = None
+    max_seats: Limit | None = None
+    max_students: Limit | None = None
 
 
 class SuspendRequest(WriteModel):

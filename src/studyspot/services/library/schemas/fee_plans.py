@@ -131,7 +131,7 @@ class FeePlanUpdate(WriteModel):
     )(not_null)
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class FeePlanRead(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +27,8 @@ from studyspot.services.library.india import (
     gst_state_code,
     gstin_matches_state,
     gstin_problem,
+    state_from_input,
+    state_name,
 )
 from studyspot.services.library.models import Library
 from studyspot.services.library.schemas.common import (
@@ -100,7 +103,7 @@ class OpeningHours(WriteModel):
     @classmethod
     def _no_overlap(cls, ranges: list[TimeRange]) -> list[TimeRange]:
         ordered = sorted(ranges, key=lambda r: minutes(r.opens))
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in pairwise(ordered):
             if minutes(after.opens) < minutes(before.closes):
                 raise ValueError("ranges of one day must not overlap")
         return ordered
@@ -150,6 +153,11 @@ Gstin = Annotated[
     ),
     AfterValidator(_gstin),
 ]
+State = Annotated[
+    IndianState,
+    BeforeValidator(state_from_input),
+    Field(description="State or union territory code (GST place of supply), e.g. MH"),
+]
 Amenities = Annotated[list[Amenity], Field(max_length=30), AfterValidator(_amenities)]
 
 
@@ -157,7 +165,7 @@ class LibraryCreate(WriteModel):
     name: Name
     address: Address
     city: City
-    state: IndianState = Field(description="State or union territory: the GST place of supply")
+    state: State
     pincode: Pincode
     timezone: TimeZone = DEFAULT_TIMEZONE
     contact_phone: IndianMobile | None = None
@@ -174,9 +182,7 @@ class LibraryCreate(WriteModel):
     def _gstin_in_state(cls, value: str | None, info: ValidationInfo) -> str | None:
         state = info.data.get("state")
         if value is not None and state is not None and not gstin_matches_state(value, state):
-            raise ValueError(
-                f"a GSTIN of {state} starts with {gst_state_code(state)}"
-            )
+            raise ValueError(f"a GSTIN of {state} starts with {gst_state_code(state)}")
         return value
 
 
@@ -186,7 +192,7 @@ class LibraryUpdate(WriteModel):
     name: Name | SkipJsonSchema[None] = None
     address: Address | SkipJsonSchema[None] = None
     city: City | SkipJsonSchema[None] = None
-    state: IndianState | SkipJsonSchema[None] = None
+    state: State | SkipJsonSchema[None] = None
     pincode: Pincode | SkipJsonSchema[None] = None
     timezone: TimeZone | SkipJsonSchema[None] = None
     contact_phone: IndianMobile | None = None
@@ -201,7 +207,7 @@ class LibraryUpdate(WriteModel):
     )(not_null)
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class LibraryRead(BaseModel):
@@ -210,6 +216,7 @@ class LibraryRead(BaseModel):
     address: str = Field(max_length=500)
     city: str = Field(max_length=80)
     state: IndianState
+    state_name: str = Field(max_length=64)
     gst_state_code: str = Field(pattern=r"^[0-9]{2}$", description="GST code of `state`")
     pincode: str = Field(pattern=PINCODE_PATTERN)
     timezone: str = Field(max_length=64)
@@ -230,6 +237,7 @@ class LibraryRead(BaseModel):
             address=library.address,
             city=library.city,
             state=IndianState(library.state),
+            state_name=state_name(library.state),
             gst_state_code=gst_state_code(library.state),
             pincode=library.pincode,
             timezone=library.timezone,

@@ -30,7 +30,8 @@ class Counts(BaseModel):
         ge=0, description="null while the attendance service is unavailable"
     )
     free: int | None = Field(
-        ge=0, description="Seats neither booked nor under maintenance; null when bookings are unknown"
+        ge=0,
+        description="Seats neither booked nor under maintenance; null when bookings are unknown",
     )
 
 

@@ -69,7 +69,7 @@ class SeatUpdate(WriteModel):
         return self
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class SeatBulkCreate(WriteModel):
@@ -88,7 +88,9 @@ class SeatBulkCreate(WriteModel):
     row: Position | None = Field(
         default=None, description="Put every seat in this map row, one column after another"
     )
-    first_column: Position = Field(default=1, description="Column of the first seat when row is set")
+    first_column: Position = Field(
+        default=1, description="Column of the first seat when row is set"
+    )
 
     @model_validator(mode="after")
     def _sane_range(self) -> SeatBulkCreate:

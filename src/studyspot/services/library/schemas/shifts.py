@@ -45,7 +45,7 @@ class ShiftUpdate(WriteModel):
     check_not_null = field_validator("name", "is_full_day")(not_null)
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 def check_window(start: str | None, end: str | None, full_day: bool) -> None:

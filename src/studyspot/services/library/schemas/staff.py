@@ -58,7 +58,7 @@ class StaffUpdate(WriteModel):
     check_distinct = field_validator("library_ids")(_distinct)
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class StaffRead(BaseModel):
@@ -72,3 +72,15 @@ class StaffRead(BaseModel):
     invited_at: datetime | None = Field(description="When the last set-password link was sent")
     created_at: datetime
     updated_at: datetime
+
+
+class StaffSelfUpdate(WriteModel):
+    """Body of the internal `PATCH /internal/staff/{id}`: a person's own name and phone."""
+
+    name: Name | SkipJsonSchema[None] = None
+    phone: IndianMobile | SkipJsonSchema[None] = None
+
+    check_not_null = field_validator("name", "phone")(not_null)
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)

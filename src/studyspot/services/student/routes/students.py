@@ -84,9 +84,7 @@ async def list_students(
     sort: SortField | None = None,
 ) -> Page[StudentRead]:
     service.unavailable_filters(expiring_within_days, with_dues)
-    flt = StudentFilter(
-        q=q, library_ids=viewer.narrowed(library_id), status=status.value if status else None
-    )
+    flt = StudentFilter(q=q, library_id=library_id, status=status.value if status else None)
     items, total = await service.list_students(session, viewer, flt, paging, sort)
     return Page(
         items=[student_read(s, viewer) for s in items],

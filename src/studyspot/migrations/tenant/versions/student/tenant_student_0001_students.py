@@ -75,21 +75,6 @@ def upgrade() -> None:
     )
     for name, columns in _INDEXES.items():
         op.create_index(name, "students", columns)
-    if op.get_bind().dialect.name == "postgresql":
-        # Substring search on names and phones ("sharma", last digits of a
-        # number) at 100k students per tenant needs trigram indexes; btree_gin
-        # puts tenant_id into the same GIN index so a search stays inside one
-        # tenant instead of matching every tenant's "sharma" first.
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
-        op.execute(
-            "CREATE INDEX ix_students_name_trgm ON students "
-            "USING gin (tenant_id, lower(name) gin_trgm_ops)"
-        )
-        op.execute(
-            "CREATE INDEX ix_students_phone_trgm ON students "
-            "USING gin (tenant_id, phone gin_trgm_ops)"
-        )
     enable_tenant_rls("students")
 
     op.create_table(
@@ -99,14 +84,38 @@ def upgrade() -> None:
     )
     enable_tenant_rls("student_counters")
 
+    op.create_table(
+        "student_search_terms",
+        sa.Column("tenant_id", sa.Uuid(), primary_key=True),
+        sa.Column("term", sa.String(130), primary_key=True),
+        sa.Column("student_id", sa.Uuid(), primary_key=True),
+    )
+    op.create_index(
+        "ix_student_search_terms_tenant_id_student_id",
+        "student_search_terms",
+        ["tenant_id", "student_id"],
+    )
+    enable_tenant_rls("student_search_terms")
+
+    op.create_table(
+        "student_counts",
+        sa.Column("tenant_id", sa.Uuid(), primary_key=True),
+        sa.Column("home_library_id", sa.Uuid(), primary_key=True),
+        sa.Column("status", sa.String(16), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
+    enable_tenant_rls("student_counts")
+
 
 def downgrade() -> None:
+    disable_tenant_rls("student_counts")
+    op.drop_table("student_counts")
+    disable_tenant_rls("student_search_terms")
+    op.drop_index("ix_student_search_terms_tenant_id_student_id", "student_search_terms")
+    op.drop_table("student_search_terms")
     disable_tenant_rls("student_counters")
     op.drop_table("student_counters")
     disable_tenant_rls("students")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_students_phone_trgm")
-        op.execute("DROP INDEX IF EXISTS ix_students_name_trgm")
     for name in reversed(list(_INDEXES)):
         op.drop_index(name, "students")
     op.drop_index("uq_students_tenant_id_enrollment_seq", "students")

@@ -1,0 +1,1 @@
+"""The auth service: sign-up, logins, sessions, passwords, profiles (port 3001)."""

@@ -1,0 +1,108 @@
+"""Who may call what: the viewer behind each permission, and sessions for internal calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.auth import Principal, TenantSession, require_permission
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import AppError, Forbidden
+from studyspot.kit.permissions import UserType
+from studyspot.kit.service_auth import InternalCaller
+from studyspot.kit.state import kit_state
+from studyspot.services.library.access import Viewer
+from studyspot.services.library.repository import StaffRepository
+from studyspot.services.library.upstream import Upstream, request_upstream
+
+
+async def _branches_of(
+    session: AsyncSession, principal: Principal, tenant_id: uuid.UUID
+) -> frozenset[uuid.UUID] | None:
+    if principal.user_type != UserType.library_staff:
+        return None
+    repo = StaffRepository(session, tenant_id)
+    staff = await repo.get(principal.user_id)
+    if staff is None or not staff.is_active:
+        return frozenset()
+    return frozenset((await repo.library_ids([staff.id]))[staff.id])
+
+
+def viewer_with(permission: str) -> Callable[..., Coroutine[Any, Any, Viewer]]:
+    """Dependency: the caller (holding `permission`) and the branches it may see."""
+    checker = require_permission(permission)
+
+    # A default, not Annotated[...]: the string annotation could not see `checker`.
+    async def _viewer(session: TenantSession, principal: Principal = Depends(checker)) -> Viewer:
+        tenant_id = principal.require_tenant()
+        return Viewer(principal, tenant_id, await _branches_of(session, principal, tenant_id))
+
+    _viewer.__name__ = f"viewer_{permission.replace(':', '_')}"
+    return _viewer
+
+
+LibrariesReader = Annotated[Viewer, Depends(viewer_with("libraries:read"))]
+LibrariesCreator = Annotated[Viewer, Depends(viewer_with("libraries:create"))]
+LibrariesUpdater = Annotated[Viewer, Depends(viewer_with("libraries:update"))]
+LibrariesDeleter = Annotated[Viewer, Depends(viewer_with("libraries:delete"))]
+SeatsReader = Annotated[Viewer, Depends(viewer_with("seats:read"))]
+SeatsCreator = Annotated[Viewer, Depends(viewer_with("seats:create"))]
+SeatsUpdater = Annotated[Viewer, Depends(viewer_with("seats:update"))]
+SeatsDeleter = Annotated[Viewer, Depends(viewer_with("seats:delete"))]
+ShiftsReader = Annotated[Viewer, Depends(viewer_with("shifts:read"))]
+ShiftsCreator = Annotated[Viewer, Depends(viewer_with("shifts:create"))]
+ShiftsUpdater = Annotated[Viewer, Depends(viewer_with("shifts:update"))]
+ShiftsDeleter = Annotated[Viewer, Depends(viewer_with("shifts:delete"))]
+FeePlansReader = Annotated[Viewer, Depends(viewer_with("fee_plans:read"))]
+FeePlansCreator = Annotated[Viewer, Depends(viewer_with("fee_plans:create"))]
+FeePlansUpdater = Annotated[Viewer, Depends(viewer_with("fee_plans:update"))]
+FeePlansDeleter = Annotated[Viewer, Depends(viewer_with("fee_plans:delete"))]
+StaffReader = Annotated[Viewer, Depends(viewer_with("staff:read"))]
+StaffCreator = Annotated[Viewer, Depends(viewer_with("staff:create"))]
+StaffUpdater = Annotated[Viewer, Depends(viewer_with("staff:update"))]
+StaffDeleter = Annotated[Viewer, Depends(viewer_with("staff:delete"))]
+
+Clients = Annotated[Upstream, Depends(request_upstream)]
+
+
+class TenantMismatch(Forbidden):
+    code = "tenant_mismatch"
+
+    def __init__(self) -> None:
+        super().__init__("The service token acts for another tenant")
+
+
+async def internal_tenant(
+    caller: InternalCaller,
+    tenant_id: Annotated[uuid.UUID, Query(description="The tenant the call is about")],
+) -> uuid.UUID:
+    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
+        raise TenantMismatch()
+    return tenant_id
+
+
+InternalTenant = Annotated[uuid.UUID, Depends(internal_tenant)]
+
+
+async def internal_session(
+    request: Request, tenant_id: InternalTenant
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work in the database of the tenant an internal call names."""
+    placement = await request_upstream(request).directory.placement(tenant_id)
+    if placement.migrating:
+        raise AppError(
+            "This tenant is being moved to its own database; try again shortly",
+            status=503,
+            code="tenant_migrating",
+            headers={"Retry-After": "5"},
+        )
+    db = await kit_state(request.app).tenants.get(placement.database_key)
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        yield session
+
+
+InternalSession = Annotated[AsyncSession, Depends(internal_session, scope="function")]

@@ -1,0 +1,79 @@
+"""`/internal/*` of the library service: called by other services with a service token only."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from studyspot.kit.errors import problem_responses
+from studyspot.services.library import fee_plans, staff
+from studyspot.services.library.client import FeePlanRecord, LibraryRecord, StaffRecord
+from studyspot.services.library.dependencies import InternalSession, InternalTenant
+from studyspot.services.library.errors import LibraryNotFound
+from studyspot.services.library.india import gst_state_code
+from studyspot.services.library.repository import LibraryRepository
+from studyspot.services.library.schemas.staff import StaffSelfUpdate
+
+router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
+
+
+@router.get("/libraries/{library_id}", responses=problem_responses(403, 404))
+async def get_library(
+    library_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
+) -> LibraryRecord:
+    library = await LibraryRepository(session, tenant_id).get(library_id)
+    if library is None:
+        raise LibraryNotFound()
+    return LibraryRecord(
+        id=library.id,
+        tenant_id=tenant_id,
+        name=library.name,
+        city=library.city,
+        state=library.state,
+        gst_state_code=gst_state_code(library.state),
+        pincode=library.pincode,
+        timezone=library.timezone,
+        gstin=library.gstin,
+        status="closed" if library.status == "closed" else "active",
+    )
+
+
+@router.get("/staff/{staff_id}", responses=problem_responses(403, 404))
+async def get_staff(
+    staff_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
+) -> StaffRecord:
+    return await staff.staff_record(session, tenant_id, staff_id)
+
+
+@router.patch("/staff/{staff_id}", responses=problem_responses(403, 404, 409))
+async def update_staff_profile(
+    staff_id: uuid.UUID, body: StaffSelfUpdate, tenant_id: InternalTenant, session: InternalSession
+) -> StaffRecord:
+    return await staff.update_own_profile(session, tenant_id, staff_id, body.changes())
+
+
+def _record(plan_and_shifts: tuple[object, list[uuid.UUID]], tenant_id: uuid.UUID) -> FeePlanRecord:
+    plan, shift_ids = plan_and_shifts
+    return FeePlanRecord.model_validate(
+        {
+            **{k: getattr(plan, k) for k in FeePlanRecord.model_fields if hasattr(plan, k)},
+            "tenant_id": tenant_id,
+            "shift_ids": shift_ids,
+        }
+    )
+
+
+@router.get("/fee-plans/{fee_plan_id}", responses=problem_responses(403, 404))
+async def get_fee_plan(
+    fee_plan_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
+) -> FeePlanRecord:
+    return _record(await fee_plans.internal_fee_plan(session, tenant_id, fee_plan_id), tenant_id)
+
+
+@router.post("/fee-plans/{fee_plan_id}/mark-used", responses=problem_responses(403, 404))
+async def mark_fee_plan_used(
+    fee_plan_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
+) -> FeePlanRecord:
+    """The caller sold this plan: from now on it can be deactivated but not deleted."""
+    return _record(await fee_plans.mark_used(session, tenant_id, fee_plan_id), tenant_id)

@@ -1,0 +1,28 @@
+"""`GET /api/v1/libraries/realtime-occupancy`."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from studyspot.kit.auth import TenantSession
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.models import utcnow
+from studyspot.services.library.dependencies import SeatsReader
+from studyspot.services.library.occupancy import realtime_occupancy
+from studyspot.services.library.schemas.occupancy import OccupancyReport
+
+router = APIRouter(prefix="/api/v1/libraries", tags=["occupancy"])
+
+
+@router.get("/realtime-occupancy", responses=problem_responses(403, 404))
+async def get_realtime_occupancy(
+    viewer: SeatsReader, session: TenantSession, library_id: uuid.UUID | None = None
+) -> OccupancyReport:
+    """Per library and shift: seats total, under maintenance, booked, checked in now, free.
+
+    Counts owned by services not yet deployed (bookings, attendance) are null and
+    `sources` marks them `unavailable`; they are never estimated.
+    """
+    return await realtime_occupancy(session, viewer, library_id, utcnow())

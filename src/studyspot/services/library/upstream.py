@@ -1,0 +1,56 @@
+"""The services the library service asks: tenant (plan limits) and auth (staff logins)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Final
+
+from fastapi import FastAPI, Request
+
+from studyspot.kit.db import Database
+from studyspot.kit.events.directory import CoreTenantDirectory
+from studyspot.kit.settings import Settings
+from studyspot.services.auth.client import AuthClient
+from studyspot.services.tenant.client import TenantClient
+
+STAFF_TABLE: Final = "library_staff"
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    max_libraries: int
+    max_seats: int
+
+
+@dataclass
+class Upstream:
+    tenant: TenantClient
+    auth: AuthClient
+    # Where a tenant's rows live, for internal calls that name the tenant.
+    directory: CoreTenantDirectory
+
+    @classmethod
+    def create(cls, settings: Settings, core: Database) -> Upstream:
+        return cls(
+            TenantClient(settings, caller="library"),
+            AuthClient(settings, caller="library"),
+            CoreTenantDirectory(core),
+        )
+
+    async def close(self) -> None:
+        await self.tenant.close()
+        await self.auth.close()
+
+    async def plan_limits(self, tenant_id: uuid.UUID) -> PlanLimits:
+        tenant = await self.tenant.get_tenant(tenant_id)
+        return PlanLimits(tenant.max_libraries, tenant.max_seats)
+
+
+def upstream_of(app: FastAPI) -> Upstream:
+    found: Upstream = app.state.library_upstream
+    return found
+
+
+def request_upstream(request: Request) -> Upstream:
+    return upstream_of(request.app)

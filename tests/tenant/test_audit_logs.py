@@ -1,0 +1,141 @@
+"""A tenant's audit log: platform entries and the tenant database's own, merged newest first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+
+from studyspot.kit.models import core_audit_logs, tenant_audit_logs
+from tests.conftest import Apps
+from tests.fixtures.users import LoggedIn
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _entry(
+    tenant_id: uuid.UUID | None, minute: int, action: str, outcome: str = "success"
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "actor_id": None,
+        "actor_type": "library_owner",
+        "action": action,
+        "resource_type": "test",
+        "resource_id": None,
+        "outcome": outcome,
+        "ip": None,
+        "request_id": None,
+        "details": {"minute": minute},
+        "created_at": T0 + timedelta(minutes=minute),
+    }
+
+
+async def _seed(apps: Apps, tenant_id: uuid.UUID, other: uuid.UUID) -> None:
+    """Platform entries at even minutes, the tenant database's at odd ones, plus noise."""
+    state = apps.app("tenant").state.kit
+    async with state.core.engine.begin() as conn:
+        await conn.execute(
+            insert(core_audit_logs),
+            [
+                _entry(tenant_id, m, "auth.login", "failure" if m == 4 else "success")
+                for m in (0, 2, 4)
+            ]
+            + [_entry(other, 3, "auth.login"), _entry(None, 5, "platform.boot")],
+        )
+    async with state.tenants.shared.engine.begin() as conn:
+        await conn.execute(
+            insert(tenant_audit_logs),
+            [_entry(tenant_id, m, "booking.confirmed") for m in (1, 3, 5)]
+            + [_entry(other, 6, "booking.confirmed")],
+        )
+
+
+async def _read(
+    api: httpx.AsyncClient, who: LoggedIn, tenant_id: uuid.UUID, **params: Any
+) -> dict[str, Any]:
+    resp = await api.get(
+        f"/api/v1/tenants/{tenant_id}/audit-logs", params=params, headers=who.headers
+    )
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def _minutes(page: dict[str, Any]) -> list[int]:
+    return [e["details"]["minute"] for e in page["items"]]
+
+
+async def test_admin_reads_both_logs_merged_newest_first(
+    apps: Apps,
+    tenant_api: httpx.AsyncClient,
+    admin: LoggedIn,
+    owner: LoggedIn,
+    other_owner: LoggedIn,
+) -> None:
+    assert owner.tenant_id and other_owner.tenant_id
+    await _seed(apps, owner.tenant_id, other_owner.tenant_id)
+    window = {"since": T0.isoformat(), "until": (T0 + timedelta(hours=1)).isoformat()}
+
+    everything = await _read(tenant_api, admin, owner.tenant_id, **window)
+    assert _minutes(everything) == [5, 4, 3, 2, 1, 0]
+    assert [e["source"] for e in everything["items"]] == ["tenant", "platform"] * 3
+    assert everything["total"] == 6
+
+    first = await _read(tenant_api, admin, owner.tenant_id, page_size=4, **window)
+    second = await _read(tenant_api, admin, owner.tenant_id, page=2, page_size=4, **window)
+    assert (_minutes(first), _minutes(second)) == ([5, 4, 3, 2], [1, 0])
+    assert first["total"] == second["total"] == 6
+
+
+async def test_audit_log_filters_by_action_outcome_and_time(
+    apps: Apps,
+    tenant_api: httpx.AsyncClient,
+    admin: LoggedIn,
+    owner: LoggedIn,
+    other_owner: LoggedIn,
+) -> None:
+    assert owner.tenant_id and other_owner.tenant_id
+    await _seed(apps, owner.tenant_id, other_owner.tenant_id)
+    logins = await _read(tenant_api, admin, owner.tenant_id, action="auth.login")
+    assert _minutes(logins) == [4, 2, 0]
+    failures = await _read(tenant_api, admin, owner.tenant_id, outcome="failure")
+    assert _minutes(failures) == [4]
+    middle = await _read(
+        tenant_api,
+        admin,
+        owner.tenant_id,
+        since=(T0 + timedelta(minutes=2)).isoformat(),
+        until=(T0 + timedelta(minutes=4)).isoformat(),
+    )
+    assert _minutes(middle) == [3, 2]
+
+
+async def test_owner_reads_its_own_audit_log_including_what_the_platform_did(
+    apps: Apps, tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
+) -> None:
+    assert owner.tenant_id
+    await tenant_api.patch(
+        f"/api/v1/tenants/{owner.tenant_id}", json={"max_seats": 150}, headers=admin.headers
+    )
+    page = await _read(tenant_api, owner, owner.tenant_id, action="tenant.updated")
+    [entry] = page["items"]
+    assert entry["source"] == "platform"
+    assert entry["actor_id"] == str(admin.user_id)
+    assert entry["details"] == {"fields": ["max_seats"]}
+
+
+async def test_audit_log_refuses_a_time_without_offset(
+    tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
+) -> None:
+    resp = await tenant_api.get(
+        f"/api/v1/tenants/{owner.tenant_id}/audit-logs",
+        params={"since": "2026-03-01T09:00:00"},
+        headers=admin.headers,
+    )
+    assert resp.status_code == 422
+    assert [e["field"] for e in resp.json()["errors"]] == ["query.since"]
