@@ -100,7 +100,7 @@ async def outbox_count(apps: Apps, topic: str) -> int:
     return await count(apps, outbox_events, outbox_events.c.topic == topic)
 
 
-async def _shift(apps: Apps, column: Any, by: timedelta) -> None:
+async def shift(apps: Apps, column: Any, by: timedelta) -> None:
     # Row by row: date arithmetic in SQL is spelled differently by every database.
     table = column.table
     core = apps.app("auth").state.kit.core
@@ -112,12 +112,12 @@ async def _shift(apps: Apps, column: Any, by: timedelta) -> None:
 
 async def age_login_failures(apps: Apps, by: timedelta) -> None:
     """Let time pass for the throttle: every recorded failure happened `by` earlier."""
-    await _shift(apps, LoginFailure.__table__.c.created_at, by)
+    await shift(apps, LoginFailure.__table__.c.created_at, by)
 
 
 async def expire_links(apps: Apps, by: timedelta = timedelta(days=8)) -> None:
     """Let time pass for reset and invite links."""
-    await _shift(apps, OneTimeToken.__table__.c.expires_at, by)
+    await shift(apps, OneTimeToken.__table__.c.expires_at, by)
 
 
 async def tenant_count(apps: Apps) -> int:
@@ -137,7 +137,7 @@ async def suspend_tenant(apps: Apps, tenant_id: uuid.UUID, admin: LoggedIn) -> N
 
 @asynccontextmanager
 async def other_auth_app(
-    apps: Apps, auth_settings: AuthSettings | None = None, **overrides: Any
+    apps: Apps, *, auth_settings: AuthSettings | None = None, **overrides: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A second auth instance on the same databases, with other settings."""
     app: FastAPI = create_app(apps.dbs.settings(**overrides), auth_settings)

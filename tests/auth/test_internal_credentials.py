@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,8 @@ async def test_an_email_or_phone_is_one_login_per_tenant_and_kind(apps: Apps) ->
             tenant_id=a.tenant_id, user_table="students", user_id=uuid.uuid4(),
             name="Priya", email=email, phone=phone, roles=["student"],
         )  # fmt: skip
-        for taken in ({"email": email.upper()}, {"phone": "98000 11122"}):
+        taken_logins: list[dict[str, Any]] = [{"email": email.upper()}, {"phone": "98000 11122"}]
+        for taken in taken_logins:
             with pytest.raises(AppError) as refused:
                 await client.create_credential(
                     tenant_id=a.tenant_id, user_table="students", user_id=uuid.uuid4(),
@@ -97,7 +99,9 @@ async def test_one_user_gets_one_login(apps: Apps) -> None:
     assert owner.tenant_id is not None
     body = credential(owner.tenant_id)
     auth = apps.client("auth")
-    assert (await auth.post("/internal/credentials", json=body, headers=service_headers(apps))).status_code == 201
+    assert (
+        await auth.post("/internal/credentials", json=body, headers=service_headers(apps))
+    ).status_code == 201
     body["email"] = random_email()
     again = await auth.post("/internal/credentials", json=body, headers=service_headers(apps))
     assert again.status_code == 409

@@ -271,7 +271,7 @@ async def test_one_address_spraying_many_accounts_is_throttled(apps: Apps) -> No
 
 async def test_behind_the_gateway_each_client_address_is_counted_apart(apps: Apps) -> None:
     async with other_auth_app(
-        apps, AuthSettings(trusted_proxy_hops=1), login_max_failures_per_ip=3
+        apps, auth_settings=AuthSettings(trusted_proxy_hops=1), login_max_failures_per_ip=3
     ) as auth:
 
         async def attempt(client_ip: str) -> int:

@@ -88,9 +88,11 @@ async def test_the_platform_me_is_for_platform_users_only(apps: Apps) -> None:
     assert resp.json()["code"] == "platform_only"
 
 
-async def _student_session(apps: Apps, owner: LoggedIn) -> tuple[LoggedIn, dict[str, object]]:
+async def _student_session(
+    apps: Apps, owner: LoggedIn, library_id: uuid.UUID | None = None
+) -> tuple[LoggedIn, dict[str, object]]:
     """A student admitted at the desk, invited, with a password: as a student gets one."""
-    library_id = await create_library(apps, owner)
+    library_id = library_id or await create_library(apps, owner)
     student = await admit(apps, owner, library_id)
     invite = await apps.client("student").post(
         f"/api/v1/students/{student['id']}/invite", headers=owner.headers
@@ -158,8 +160,8 @@ async def test_a_students_new_phone_changes_its_profile_and_its_login(apps: Apps
 
 async def test_a_student_cannot_take_another_students_phone(apps: Apps) -> None:
     owner = await register_owner(apps)
-    session, _ = await _student_session(apps, owner)
-    library_id = await create_library(apps, owner, "Second")
+    library_id = await create_library(apps, owner)
+    session, _ = await _student_session(apps, owner, library_id)
     other = await admit(apps, owner, library_id)
     invite = await apps.client("student").post(
         f"/api/v1/students/{other['id']}/invite", headers=owner.headers

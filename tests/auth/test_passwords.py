@@ -7,7 +7,13 @@ import httpx
 from studyspot.services.auth.models import OneTimeToken
 from tests.auth.helpers import audit_rows, count, expire_links, member_login, outbox_count
 from tests.conftest import Apps
-from tests.fixtures.users import LoggedIn, latest_outbox_payload, login, random_email, register_owner
+from tests.fixtures.users import (
+    LoggedIn,
+    latest_outbox_payload,
+    login,
+    random_email,
+    register_owner,
+)
 
 RESET_TOPIC = "auth.password_reset_requested"
 
@@ -164,3 +170,15 @@ async def test_a_wrong_current_password_changes_nothing_and_is_audited(apps: App
     assert [r["resource_id"] for r in rows] == [str(owner.user_id)]
     too_long = await change(auth, owner, owner.password, "x" * 73)
     assert too_long.status_code == 422
+
+
+async def test_guessing_the_current_password_is_throttled(apps: Apps) -> None:
+    owner = await register_owner(apps)
+    auth = apps.client("auth")
+    statuses = [
+        (await change(auth, owner, f"guess-{i:04d}", "a-better-password")).status_code
+        for i in range(11)
+    ]
+    assert statuses == [403] * 10 + [429]
+    still = await change(auth, owner, owner.password, "a-better-password")
+    assert still.status_code == 429

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -87,7 +88,7 @@ async def test_a_signup_that_loses_the_race_for_its_email_removes_its_tenant(
             raced = True
             winner = await apps.client("auth").post("/api/auth/register", json=body)
             assert winner.status_code == 201, winner.text
-        return await real_create(**kw)  # type: ignore[arg-type]
+        return await real_create(**kw)
 
     monkeypatch.setattr(upstream.tenant, "create_tenant", create_while_another_signup_wins)
     resp = await apps.client("auth").post("/api/auth/register", json=body)
@@ -140,3 +141,16 @@ async def test_a_password_of_exactly_72_bytes_is_accepted_and_works(apps: Apps) 
     owner = await register_owner(apps, password=password)
     again = await login(apps, email=owner.email, password=password)
     assert again.user_id == owner.user_id
+
+
+async def test_two_signups_racing_with_one_email_leave_one_owner_and_one_tenant(
+    apps: Apps,
+) -> None:
+    body = signup()
+    auth = apps.client("auth")
+
+    answers = await asyncio.gather(*(auth.post("/api/auth/register", json=body) for _ in range(2)))
+
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert await tenant_count(apps) == 1
+    assert await count(apps, LibraryOwner) == 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import httpx
 import jwt
 
 from studyspot.services.auth.models import RefreshToken
-from tests.auth.helpers import audit_rows, auth_client, count, member_login
+from tests.auth.helpers import audit_rows, auth_client, count, member_login, shift
 from tests.conftest import Apps
 from tests.fixtures.users import (
     LoggedIn,
@@ -183,3 +186,27 @@ async def test_a_refresh_token_of_an_erased_user_is_401(apps: Apps) -> None:
     await client.close()
 
     assert (await refresh(apps.client("auth"), session.refresh_token)).status_code == 401
+
+
+async def test_an_expired_refresh_token_is_401(apps: Apps) -> None:
+    owner = await register_owner(apps)
+    await shift(apps, RefreshToken.__table__.c.expires_at, timedelta(days=31))
+    resp = await refresh(apps.client("auth"), owner.refresh_token)
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "invalid_refresh_token"
+
+
+async def test_two_refreshes_racing_with_one_token_never_fail_with_a_500(apps: Apps) -> None:
+    owner = await register_owner(apps)
+    auth = apps.client("auth")
+
+    first, second = await asyncio.gather(
+        refresh(auth, owner.refresh_token), refresh(auth, owner.refresh_token)
+    )
+
+    # The same token twice is reuse, even at the same instant: one wins, the family then ends.
+    assert sorted([first.status_code, second.status_code]) == [200, 401]
+    loser = first if first.status_code == 401 else second
+    winner = second if loser is first else first
+    assert loser.json()["code"] == "refresh_token_reused"
+    assert (await refresh(auth, winner.json()["refresh_token"])).status_code == 401

@@ -112,7 +112,7 @@ async def test_no_token_or_a_refresh_token_as_bearer_is_401(apps: Apps) -> None:
 
 async def test_tokens_of_the_previous_key_still_work_after_a_rotation(apps: Apps) -> None:
     owner = await register_owner(apps)  # signed with k1 = DEV_SECRET
-    rotated = {"jwt_kid": "k2", "jwt_secret": OTHER_KEY}
+    rotated: dict[str, Any] = {"jwt_kid": "k2", "jwt_secret": OTHER_KEY}
 
     async with other_auth_app(apps, **rotated, jwt_previous_keys=f"k1:{DEV_SECRET}") as auth:
         old = await auth.get("/api/users/me", headers=owner.headers)

@@ -22,7 +22,7 @@ from studyspot.services.student import service
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.errors import PhoneTaken, PlanLimitReached
 from studyspot.services.student.models import Student
-from studyspot.services.student.repository import StudentFilter
+from studyspot.services.student.repository import StudentFilter, StudentRepository
 from studyspot.services.student.schemas import StudentCreate, StudentUpdate
 from tests.fixtures.databases import DbSet
 from tests.fixtures.students import student_body, unique_phone
@@ -64,12 +64,20 @@ class Upstream:
     async def max_students(self, tenant_id: uuid.UUID) -> int:
         return self.limit
 
+    async def library_status(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> str | None:
+        return "active" if library_id in self.libraries else None
+
     async def sync_login(self, student: Student) -> bool:
         return False
 
+    async def delete_login(self, student: Student) -> None:
+        return None
 
-async def admit(db: Database, viewer: Viewer, upstream: Any, **overrides: Any) -> Student:
-    library = next(iter(upstream.libraries))
+
+async def admit(
+    db: Database, viewer: Viewer, upstream: Any, library: uuid.UUID | None = None, **overrides: Any
+) -> Student:
+    library = library or next(iter(upstream.libraries))
     body = StudentCreate.model_validate(student_body(library, **overrides))
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
         return await service.create_student(session, viewer, body, upstream)
@@ -150,3 +158,33 @@ async def test_a_phone_change_to_a_taken_number_is_refused_and_rolled_back(db: D
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
         fresh = await service.get_visible(session, viewer, second.id)
     assert fresh.phone == second.phone
+
+
+async def test_kept_counts_follow_admissions_changes_and_erasure(db: Database) -> None:
+    viewer = owner_viewer(uuid.uuid4())
+    branch_a, branch_b = uuid.uuid4(), uuid.uuid4()
+    upstream: Any = Upstream(branch_a, branch_b)
+    made = [await admit(db, viewer, upstream, branch_a) for _ in range(4)]
+    changes = [
+        (made[0].id, {"status": "suspended"}),
+        (made[1].id, {"home_library_id": str(branch_b)}),
+        (made[2].id, {"home_library_id": str(branch_b), "status": "alumni"}),
+    ]
+    for student_id, change in changes:
+        async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
+            body = StudentUpdate.model_validate(change)
+            await service.update_student(session, viewer, student_id, body, upstream)
+    async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
+        await service.erase_student(session, viewer, made[3].id, upstream)
+
+    async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
+        repo = StudentRepository(session, viewer.tenant_id)
+        assert await repo.counted(None) == 3
+        assert await repo.counted(frozenset({branch_a})) == 1
+        assert await repo.counted(frozenset({branch_b}), "alumni") == 1
+        assert await repo.counts_by_status(None) == {"active": 1, "suspended": 1, "alumni": 1}
+        # The kept counts agree with the rows themselves.
+        assert len(await repo.all(repo.live())) == 3
+    # The erased student's name and phone no longer find anything.
+    assert len(await list_names(db, viewer, q="priya")) == 3
+    assert await list_names(db, viewer, q=str(made[3].phone)) == []

@@ -489,3 +489,25 @@ async def test_auth_service_reads_and_edits_a_students_profile(apps: Apps) -> No
         await students.close()
     after = await apps.client("student").get(f"{STUDENTS}/{sid}", headers=world.owner.headers)
     assert after.json()["name"] == "Priya Verma"
+
+
+async def test_internal_routes_refuse_user_tokens_and_other_tenants_service_tokens(
+    apps: Apps,
+) -> None:
+    from studyspot.kit.service_auth import issue_service_token
+
+    world = await owner_with_branches(apps)
+    me = await admit(apps, world.owner, world.library_a)
+    client = apps.client("student")
+    url = f"/internal/students/{me['id']}?tenant_id={world.tenant_id}"
+    assert (await client.get(url, headers=world.owner.headers)).status_code == 401
+    settings = apps.dbs.settings()
+    elsewhere = issue_service_token(settings, "auth", uuid.uuid4())
+    refused = await client.get(url, headers={"Authorization": f"Bearer {elsewhere}"})
+    assert refused.status_code == 403
+    own = issue_service_token(settings, "auth", world.tenant_id)
+    ok = await client.get(url, headers={"Authorization": f"Bearer {own}"})
+    assert ok.status_code == 200
+    assert ok.json()["enrollment_number"] == me["enrollment_number"]
+    openapi = (await client.get("/openapi.json")).json()
+    assert not any(path.startswith("/internal") for path in openapi["paths"])

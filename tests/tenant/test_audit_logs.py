@@ -139,3 +139,15 @@ async def test_audit_log_refuses_a_time_without_offset(
     )
     assert resp.status_code == 422
     assert [e["field"] for e in resp.json()["errors"]] == ["query.since"]
+
+
+async def test_audit_log_refuses_a_unix_time_where_a_date_time_belongs(
+    tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
+) -> None:
+    for value in ("0.5", "1700000000"):
+        resp = await tenant_api.get(
+            f"/api/v1/tenants/{owner.tenant_id}/audit-logs",
+            params={"until": value},
+            headers=admin.headers,
+        )
+        assert resp.status_code == 422, value

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy import create_engine, func, insert, select
 
 from studyspot.kit.db import Database, dedicated_url, unit_of_work
+from studyspot.kit.errors import AppError
 from studyspot.kit.models import core_audit_logs, tenant_audit_logs, utcnow
 from studyspot.kit.settings import to_sync_url
 from studyspot.kit.state import kit_state
-from studyspot.services.tenant import moving
+from studyspot.services.tenant import copying, moving
 from studyspot.services.tenant.copying import Digest
 from tests.conftest import Apps
 from tests.fixtures import databases as dbfx
@@ -175,6 +176,7 @@ async def test_moved_tenants_rows_live_only_in_its_own_database_and_its_owner_st
 
     # A unit of work of that tenant, found the way services find it, reads them there.
     assert await state.tenants.for_tenant(state.core, owner.tenant_id) is dedicated
+    assert await state.tenants.for_tenant(state.core, other_owner.tenant_id) is shared
     _, note_t = throwaway.tables()
     async with unit_of_work(dedicated, tenant_id=owner.tenant_id) as session:
         replies = await session.scalars(select(note_t.c.body).where(note_t.c.reply_to.is_not(None)))
@@ -239,7 +241,7 @@ def _wrap_copy(
     before: Callable[[], Awaitable[None]] | None = None,
     after: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    original = moving.copy_tenant
+    original = copying.copy_tenant
 
     async def wrapped(*args: Any) -> dict[str, Digest]:
         if before:
@@ -249,7 +251,7 @@ def _wrap_copy(
             await after()
         return copied
 
-    monkeypatch.setattr(moving, "copy_tenant", wrapped)
+    monkeypatch.setattr(copying, "copy_tenant", wrapped)
 
 
 @pytest.mark.usefixtures("migrations_know_throwaway")
@@ -262,8 +264,15 @@ async def test_tenant_being_moved_is_told_to_retry_and_others_are_served(
     other_owner: LoggedIn,
 ) -> None:
     seen: dict[str, httpx.Response] = {}
+    refused: list[AppError] = []
+    state = kit_state(apps.app("tenant"))
 
     async def during() -> None:
+        assert owner.tenant_id
+        try:  # a service acting for the tenant without a user token is held off too
+            await state.tenants.for_tenant(state.core, owner.tenant_id)
+        except AppError as exc:
+            refused.append(exc)
         seen["mover"] = await tenant_api.get("/api/v1/tenants/me", headers=owner.headers)
         seen["other"] = await tenant_api.get("/api/v1/tenants/me", headers=other_owner.headers)
         seen["again"] = await _move(tenant_api, admin, owner.tenant_id)
@@ -276,6 +285,7 @@ async def test_tenant_being_moved_is_told_to_retry_and_others_are_served(
     assert seen["mover"].json()["code"] == "tenant_migrating"
     assert seen["mover"].headers["retry-after"]
     assert seen["other"].status_code == 200
+    assert [(e.status, e.code) for e in refused] == [(503, "tenant_migrating")]
     assert (seen["again"].status_code, seen["again"].json()["code"]) == (409, "tenant_migrating")
     assert (await tenant_api.get("/api/v1/tenants/me", headers=owner.headers)).status_code == 200
 

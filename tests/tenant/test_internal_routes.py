@@ -6,10 +6,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, insert, select
 
 from studyspot.kit.errors import AppError
+from studyspot.kit.models import tenant_audit_logs, utcnow
 from studyspot.kit.service_auth import issue_service_token
 from studyspot.services.tenant.client import TenantClient
+from studyspot.services.tenant.models import Tenant
 from tests.conftest import Apps
 
 
@@ -67,7 +70,14 @@ async def test_unknown_tenant_is_a_404(tenants: TenantClient) -> None:
     assert caught.value.code == "tenant_not_found"
 
 
-async def test_bad_signup_data_is_refused_with_field_errors(tenants: TenantClient) -> None:
+async def _tenant_count(apps: Apps) -> int:
+    async with apps.app("tenant").state.kit.core.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
+
+
+async def test_bad_signup_data_is_refused_with_field_errors(
+    apps: Apps, tenants: TenantClient
+) -> None:
     reply = await tenants.call(
         "POST",
         "/internal/tenants",
@@ -76,8 +86,7 @@ async def test_bad_signup_data_is_refused_with_field_errors(tenants: TenantClien
     assert reply.status == 422
     fields = {e["field"] for e in reply.json()["errors"]}
     assert fields == {"body.name", "body.contact_email", "body.status"}
-    listed = await tenants.call("GET", "/internal/tenants/by-slug", params={"slug": "x"})
-    assert listed.status == 404
+    assert await _tenant_count(apps) == 0
 
 
 async def test_compensating_delete_removes_a_fresh_tenant_and_can_be_repeated(
@@ -89,6 +98,29 @@ async def test_compensating_delete_removes_a_fresh_tenant_and_can_be_repeated(
     with pytest.raises(AppError) as caught:
         await tenants.get_tenant(tenant.id)
     assert caught.value.status == 404
+
+
+async def test_compensating_delete_refuses_a_tenant_that_already_holds_data(
+    apps: Apps, tenants: TenantClient
+) -> None:
+    tenant = await tenants.create_tenant(name="Busy Library", contact_email="b@example.com")
+    shared = apps.app("tenant").state.kit.tenants.shared
+    async with shared.engine.begin() as conn:
+        await conn.execute(
+            insert(tenant_audit_logs).values(
+                id=uuid.uuid4(),
+                tenant_id=tenant.id,
+                action="booking.confirmed",
+                resource_type="booking",
+                outcome="success",
+                details={},
+                created_at=utcnow(),
+            )
+        )
+    with pytest.raises(AppError) as caught:
+        await tenants.delete_tenant(tenant.id)
+    assert (caught.value.status, caught.value.code) == (409, "tenant_in_use")
+    assert (await tenants.get_tenant(tenant.id)).id == tenant.id
 
 
 async def test_internal_routes_refuse_a_user_access_token(apps: Apps) -> None:

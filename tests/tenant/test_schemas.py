@@ -91,3 +91,11 @@ def test_admin_update_refuses_null_limits_and_negative_ones() -> None:
     assert TenantAdminUpdate.model_validate({"trial_ends_at": None}).changes() == {
         "trial_ends_at": None
     }
+
+
+@pytest.mark.parametrize("value", [0, 1_700_000_000, "1700000000", "2026-03-01T09:00:00"])
+def test_trial_end_must_be_an_iso_date_time_with_offset(value: object) -> None:
+    with pytest.raises(ValidationError):
+        TenantAdminUpdate.model_validate({"trial_ends_at": value})
+    parsed = TenantAdminUpdate.model_validate({"trial_ends_at": "2026-03-01T09:00:00+05:30"})
+    assert parsed.trial_ends_at is not None and parsed.trial_ends_at.utcoffset() is not None

@@ -41,6 +41,7 @@ from studyspot.services.auth.schemas import (
     TokenResponse,
 )
 from studyspot.services.auth.sessions import end_all_sessions, start_session
+from studyspot.services.auth.throttle import Throttle, login_keys
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,23 @@ async def change_password(
     if row is None:  # the kit found the account a moment ago; it was erased since
         raise Unauthorized("This account no longer exists", code="account_inactive")
     who: Identity = identity_of(row)
+    now = utcnow()
+    # A stolen access token must not become a way to guess the password: same throttle as login.
+    throttle = Throttle(session, settings)
+    keys = login_keys("password_change", None, str(who.user_id), ip)
+    throttled = await throttle.refusal(keys, now)
+    if throttled is not None:
+        await record(
+            session,
+            "auth.password_change",
+            who=who,
+            ip=ip,
+            outcome="failure",
+            details={"reason": "rate_limited"},
+        )
+        raise throttled
     if not await password_matches(settings, row, body.current_password):
+        await throttle.failed(keys, now)
         await record(
             session,
             "auth.password_change",
@@ -159,8 +176,9 @@ async def change_password(
             details={"reason": "wrong_password"},
         )
         raise WrongPassword()
+    await throttle.succeeded(keys)
     row.password_hash = await new_password_hash(settings, body.new_password)
     await end_all_sessions(session, who)
     await record(session, "auth.password_change", who=who, ip=ip)
-    tokens, _ = await start_session(session, settings, who, now=utcnow())
+    tokens, _ = await start_session(session, settings, who, now=now)
     return tokens

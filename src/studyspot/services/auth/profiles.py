@@ -7,6 +7,8 @@ and auth keeps their login (name, phone) in step when they change it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +31,7 @@ _PEOPLE_OF_OTHER_SERVICES = (UserType.student, UserType.library_staff)
 
 async def read_me(session: AsyncSession, principal: Principal, upstream: Upstream) -> MeAnswer:
     if principal.user_type in _PEOPLE_OF_OTHER_SERVICES:
-        return await _person_of_other_service(session, principal, upstream, MeUpdate())
+        return await _person_of_other_service(session, principal, upstream, {})
     return _own_me(await _own_row(session, principal))
 
 
@@ -48,7 +50,7 @@ async def update_me(
             raise Unprocessable(
                 errors=[{"field": "body.phone", "message": "may be changed but not removed"}]
             )
-        answer = await _person_of_other_service(session, principal, upstream, body)
+        answer = await _person_of_other_service(session, principal, upstream, changes)
     else:
         row = await _own_row(session, principal)
         if "phone" in changes and not isinstance(row, LibraryOwner):
@@ -109,12 +111,11 @@ def _own_me(row: AccountRow) -> MeAnswer:
 
 
 async def _person_of_other_service(
-    session: AsyncSession, principal: Principal, upstream: Upstream, body: MeUpdate
+    session: AsyncSession, principal: Principal, upstream: Upstream, changes: dict[str, Any]
 ) -> StudentMe | StaffMe:
-    """Read (and with `body`, change) a student's or staff member's profile in its service."""
+    """Read (and with `changes`, change) a student's or staff member's profile in its service."""
     tenant_id = principal.require_tenant()
     accounts = AccountRepository(session)
-    changes = body.model_dump(include=body.model_fields_set)
     if changes.get("phone") and await accounts.login_taken(
         tenant_id, principal.user_table, "phone", changes["phone"], other_than=principal.user_id
     ):
@@ -122,7 +123,7 @@ async def _person_of_other_service(
     await end_reads(session)
 
     profile: InternalStudent | StaffRecord | None
-    if principal.user_type is UserType.student:
+    if principal.user_type == UserType.student:
         if changes:
             profile = await upstream.student.update_student(tenant_id, principal.user_id, **changes)
         else:

@@ -156,6 +156,7 @@ async def update_me(
 @users_router.post(
     "/me/password",
     response_model=TokenResponse,
+    responses=problem_responses(429),
     summary="Change the caller's password: other sessions end, this one gets new tokens",
 )
 async def change_password(

@@ -21,6 +21,9 @@ from studyspot.kit.passwords import BCRYPT_MAX_BYTES, MIN_PASSWORD_CHARS, passwo
 from studyspot.kit.permissions import Role, UserType
 from studyspot.kit.schemas import WriteModel
 from studyspot.services.auth.fields import NAME_MAX, Email, Name, Phone
+from studyspot.services.library.client import StaffRole
+from studyspot.services.student.client import StudentStatus
+from studyspot.services.tenant.client import TenantStatus
 
 
 def _password_fits(value: str) -> str:
@@ -67,7 +70,6 @@ GivenPassword = Annotated[
 OpaqueToken = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")]
 TenantLoginType = Literal["library_owner", "library_staff", "student"]
 PlatformRole = Literal["platform_admin", "platform_staff"]
-StaffRole = Literal["manager", "staff"]
 
 _TENANT_MEMBERS = ("library_staff", "student")
 
@@ -188,9 +190,9 @@ class TokenResponse(BaseModel):
 
 class TenantSummary(BaseModel):
     id: uuid.UUID
-    slug: str
-    name: str
-    status: str
+    slug: str = Field(max_length=64, description="Names the tenant in staff and student logins.")
+    name: str = Field(max_length=120)
+    status: TenantStatus
 
 
 class RegisterResponse(TokenResponse):
@@ -221,9 +223,9 @@ class PlatformMe(_MeBase):
 
 class StudentMe(_MeBase):
     user_type: Literal["student"]
-    status: str
-    enrollment_number: str | None
-    home_library_id: uuid.UUID | None
+    status: StudentStatus
+    enrollment_number: str = Field(max_length=16)
+    home_library_id: uuid.UUID
 
 
 class StaffMe(_MeBase):

@@ -423,7 +423,8 @@ class Gateway:
             await _raw(send, 200, bytes(html.body), b"text/html; charset=utf-8", extra)
 
 
-_HEALTH_ROUTE = Route("/health/detailed", "gateway", "general", False)
+# Its own budget: an operator checking health is not refused because the API was busy.
+_HEALTH_ROUTE = Route("/health/detailed", "gateway", "health", False)
 
 
 class _Headers:

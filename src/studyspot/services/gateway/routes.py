@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-RouteClass = Literal["general", "auth"]
+RouteClass = Literal["general", "auth", "health"]
 
 # (pattern, service). A pattern ending in `*` matches any continuation of the
 # text before it; one ending in `/*` needs the slash. Longest prefix wins.

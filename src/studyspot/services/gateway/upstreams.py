@@ -53,6 +53,11 @@ class Instance:
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        # aiohttp silently resends idempotent requests once on a dropped keep-alive
+        # connection; retries are the gateway's decision (counted, backed off, maybe
+        # to another instance), so that hidden one is switched off (no public flag).
+        if hasattr(self._session, "_retry_connection"):
+            self._session._retry_connection = False
 
     @property
     def session(self) -> aiohttp.ClientSession:

@@ -338,6 +338,7 @@ async def import_students(
     dry_run: bool,
     skip_invalid: bool,
 ) -> ImportReport:
+    limit = await upstream.max_students(viewer.tenant_id)
     repo = StudentRepository(session, viewer.tenant_id)
     taken = await repo.phones_in_use(row.values["phone"] for row in checked.good)
     good: list[GoodRow] = []
@@ -371,7 +372,6 @@ async def import_students(
         )
 
     if dry_run:
-        limit = await upstream.max_students(viewer.tenant_id)
         if await repo.count_live() + len(good) > limit:
             raise PlanLimitReached(f"Importing {len(good)} students would pass your plan's {limit}")
         return report(0)
@@ -388,7 +388,7 @@ async def import_students(
         return report(0)
 
     first = await repo.reserve_numbers(len(good))
-    await enforce_plan_limit(repo, upstream, len(good))
+    await enforce_plan_limit(repo, limit, len(good))
     now = utcnow()
     consent: dict[str, Any] = {}
     if checked.has_consent:

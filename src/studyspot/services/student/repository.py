@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    delete,
+    false,
+    func,
+    insert,
+    intersect,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,7 +29,7 @@ from studyspot.services.student.models import (
     StudentCounter,
     StudentSearchTerm,
 )
-from studyspot.services.student.search_terms import HIGHEST, read_search, terms_for
+from studyspot.services.student.search_terms import HIGHEST, Search, read_search, terms_for
 
 ENROLLMENT_PREFIX = "STU-"
 
@@ -75,11 +85,22 @@ class StudentRepository(TenantRepository[Student]):
             return Student.enrollment_seq == search.enrollment_seq
         if search.full_phone is not None:
             return Student.phone == search.full_phone
-        if search.matches_nothing:
-            return false()
+        ids = self._matching_ids(search)
+        return false() if ids is None else Student.id.in_(ids)
+
+    def _matching_ids(self, search: Search) -> Select[Any] | None:
+        """Ids of live students whose terms match (erased students have no terms)."""
         if search.phone_prefixes:
-            return or_(*[Student.id.in_(self._starting(p)) for p in search.phone_prefixes])
-        return and_(*[Student.id.in_(self._starting(w)) for w in search.words])
+            # A UNION rather than an OR of two IN clauses: the planner then joins
+            # the few matching ids instead of testing every student of the tenant.
+            found = union(*[self._starting(p) for p in search.phone_prefixes])
+        elif len(search.words) > 1:
+            found = intersect(*[self._starting(w) for w in search.words])
+        elif search.words:
+            return self._starting(search.words[0]).distinct()
+        else:
+            return None
+        return select(found.subquery().c.student_id)
 
     def _starting(self, prefix: str) -> Select[Any]:
         return select(StudentSearchTerm.student_id).where(
@@ -100,6 +121,12 @@ class StudentRepository(TenantRepository[Student]):
         """The number of students `query` matches; from the kept counts when it is not a search."""
         if not flt.q:
             return await self.counted(library_ids, flt.status)
+        search = read_search(flt.q)
+        ids = self._matching_ids(search)
+        if ids is not None and library_ids is None and flt.status is None:
+            # Terms alone answer "how many": no need to visit every matching student.
+            total = await self.session.scalar(select(func.count()).select_from(ids.subquery()))
+            return int(total or 0)
         total = await self.session.scalar(
             select(func.count()).select_from(query.order_by(None).subquery())
         )

@@ -42,6 +42,7 @@ from studyspot.services.student.schemas import (
     StudentCreate,
     StudentUpdate,
 )
+from studyspot.services.student.upstream import require_open_library
 
 if TYPE_CHECKING:
     from studyspot.services.student.upstream import Upstream
@@ -102,9 +103,9 @@ async def flush_or_phone_taken(session: AsyncSession) -> None:
         raise PhoneTaken() from exc
 
 
-async def enforce_plan_limit(repo: StudentRepository, upstream: Upstream, adding: int) -> None:
-    """403 when `adding` more students would pass the tenant's plan. Call after reserving numbers."""
-    limit = await upstream.max_students(repo.tenant_id)
+async def enforce_plan_limit(repo: StudentRepository, limit: int, adding: int) -> None:
+    """403 when `adding` more students would pass `limit`. Call after reserving numbers,
+    whose counter lock makes this count race-free."""
     current = await repo.count_live()
     if current + adding > limit:
         raise PlanLimitReached(
@@ -124,13 +125,16 @@ async def create_student(
     problems = check_student(values, today)
     if problems:
         raise Unprocessable("The student is not valid", errors=problems)
+    # Other services are asked before the first query: on SQLite that query
+    # takes the database's write lock, and the library service reads the same file.
     await upstream.check_home_library(viewer.tenant_id, body.home_library_id)
+    limit = await upstream.max_students(viewer.tenant_id)
 
     repo = StudentRepository(session, viewer.tenant_id)
     if await repo.phone_owner(values["phone"]) is not None:
         raise PhoneTaken()
     seq = await repo.reserve_numbers(1)
-    await enforce_plan_limit(repo, upstream, 1)
+    await enforce_plan_limit(repo, limit, 1)
     now = utcnow()
     student = Student(
         **values,
@@ -215,7 +219,6 @@ async def update_student(
     upstream: Upstream,
 ) -> Student:
     viewer.require_staff_side()
-    student = await get_visible(session, viewer, student_id, for_update=True)
     changes = body.model_dump(exclude_unset=True)
     consent = body.consent if "consent" in changes else None
     changes.pop("consent", None)
@@ -227,15 +230,20 @@ async def update_student(
             errors=[{"field": f"body.{f}", "message": "may not be null"} for f in nulls],
         )
     new_library = changes.get("home_library_id")
-    if new_library is not None and new_library != student.home_library_id:
+    library_status = None
+    if new_library is not None:
         viewer.require_library(new_library)
+        # Asked before the student row is read: on SQLite the first read takes
+        # the database's write lock, and the library service reads the same file.
+        library_status = await upstream.library_status(viewer.tenant_id, new_library)
 
+    student = await get_visible(session, viewer, student_id, for_update=True)
     merged = {f: getattr(student, f) for f in _PLAIN_FIELDS} | changes
     problems = check_student(merged, today_in_india())
     if problems:
         raise Unprocessable("The student is not valid", errors=problems)
     if new_library is not None and new_library != student.home_library_id:
-        await upstream.check_home_library(viewer.tenant_id, new_library)
+        require_open_library(library_status)
     repo = StudentRepository(session, viewer.tenant_id)
     if (
         "phone" in changes

@@ -27,6 +27,17 @@ def login_is_active(status: str) -> bool:
     return status != "suspended"
 
 
+def require_open_library(status: str | None, field: str = "body.home_library_id") -> None:
+    if status is None:
+        raise Unprocessable(
+            "Unknown library", errors=[{"field": field, "message": "no such library"}]
+        )
+    if status != "active":
+        raise Unprocessable(
+            "This library is closed", errors=[{"field": field, "message": "the library is closed"}]
+        )
+
+
 @dataclass
 class Upstream:
     library: LibraryClient
@@ -45,20 +56,16 @@ class Upstream:
         for client in (self.library, self.auth, self.tenant):
             await client.close()
 
+    async def library_status(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> str | None:
+        """`active` or `closed`, or None when this tenant has no such library."""
+        library = await self.library.get_library(tenant_id, library_id)
+        return None if library is None else library.status
+
     async def check_home_library(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID, field: str = "body.home_library_id"
     ) -> None:
         """422 unless the library exists in this tenant and takes students."""
-        library = await self.library.get_library(tenant_id, library_id)
-        if library is None:
-            raise Unprocessable(
-                "Unknown library", errors=[{"field": field, "message": "no such library"}]
-            )
-        if library.status != "active":
-            raise Unprocessable(
-                "This library is closed",
-                errors=[{"field": field, "message": "the library is closed"}],
-            )
+        require_open_library(await self.library_status(tenant_id, library_id), field)
 
     async def staff_library_ids(
         self, tenant_id: uuid.UUID, staff_id: uuid.UUID

@@ -54,7 +54,9 @@ class NewTenant(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120, description="Business name of the library.")
+    name: str = Field(
+        min_length=1, max_length=120, pattern=r"\S", description="Business name of the library."
+    )
     contact_email: EmailStr = Field(max_length=254)
     phone: Phone | None = None
 

@@ -33,9 +33,9 @@ from studyspot.kit import audit, migrate
 from studyspot.kit.db import Database, dedicated_url, unit_of_work
 from studyspot.kit.settings import to_sync_url
 from studyspot.kit.state import KitState
-from studyspot.services.tenant import errors
+from studyspot.services.tenant import copying, errors
 from studyspot.services.tenant.actors import Actor, record
-from studyspot.services.tenant.copying import Digest, copy_tenant, digest_tenant
+from studyspot.services.tenant.copying import Digest, digest_tenant
 from studyspot.services.tenant.models import Tenant, new_database_key
 from studyspot.services.tenant.repository import TenantsRepository
 from studyspot.services.tenant.tenant_tables import (
@@ -122,7 +122,7 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
         await asyncio.sleep(state.settings.identity_cache_seconds)
         await asyncio.to_thread(migrate_database, url)
         target = Database.create(url, pool_size=1, max_overflow=0)
-        copied = await copy_tenant(state.tenants.shared, target, tenant_id)
+        copied = await copying.copy_tenant(state.tenants.shared, target, tenant_id)
         await target.dispose()
         target = None
         await _remove_from_shared(state, tenant_id, copied, key, previous, actor)
@@ -150,16 +150,22 @@ async def _remove_from_shared(
     actor: Actor,
 ) -> None:
     shared = state.tenants.shared
-    async with shared.engine.connect() as conn:
+    # Lock order: the core database before a tenant database, as requests take them
+    # (identity check, then the tenant session); the other order deadlocks SQLite.
+    async with state.core.sessionmaker() as core, shared.engine.connect() as conn:
+        repo = TenantsRepository(core)
         transaction = await conn.begin()
         try:
+            tenant = await repo.get(tenant_id, for_update=True)
+            if tenant is None or tenant.status != "migrating":
+                raise MoveAborted("the tenant left the migrating status during the move")
             await scope_to_tenant(conn, tenant_id)
             tables = await reflect_tenant_tables(conn)
             if conn.dialect.name == "postgresql":
                 await conn.execute(text(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT}'"))
                 for table in tables:
                     # Readers go on; writers (of any tenant) wait until this commits,
-                    # so no row of this tenant can appear between the check and the delete.
+                    # so no row of this tenant can change between the check and the delete.
                     await conn.execute(
                         text(f'LOCK TABLE "{table.name}" IN SHARE ROW EXCLUSIVE MODE')
                     )
@@ -170,9 +176,21 @@ async def _remove_from_shared(
                 result = await conn.execute(delete(table).where(of_tenant(table, tenant_id)))
                 if result.rowcount != copied[table.name].rows:
                     raise MoveAborted(f"{table.name}: deleted {result.rowcount} rows")
-            await _switch(state, tenant_id, key, previous, actor, copied)
+            # The point of no return: from this commit on the tenant lives in `key`.
+            await repo.transition(
+                tenant_id, from_statuses=("migrating",), status=previous, database_key=key
+            )
+            await record(
+                core,
+                actor,
+                "tenant.dedicated_database_created",
+                tenant_id,
+                details={"database_key": key, "rows": {n: d.rows for n, d in copied.items()}},
+            )
+            await core.commit()
         except BaseException:
             await transaction.rollback()
+            await core.rollback()
             raise
         try:
             await transaction.commit()
@@ -181,30 +199,6 @@ async def _remove_from_shared(
             # are unreachable leftovers. Try once more, and tell the operators.
             log.error("shared_rows_left_after_move", tenant_id=str(tenant_id), exc_info=True)
             await _delete_leftovers(shared, tenant_id)
-
-
-async def _switch(
-    state: KitState,
-    tenant_id: uuid.UUID,
-    key: str,
-    previous: str,
-    actor: Actor,
-    copied: dict[str, Digest],
-) -> None:
-    """The point of no return: the tenant now lives in database `key`."""
-    async with unit_of_work(state.core) as session:
-        won = await TenantsRepository(session).transition(
-            tenant_id, from_statuses=("migrating",), status=previous, database_key=key
-        )
-        if not won:
-            raise MoveAborted("the tenant left the migrating status during the move")
-        await record(
-            session,
-            actor,
-            "tenant.dedicated_database_created",
-            tenant_id,
-            details={"database_key": key, "rows": {n: d.rows for n, d in copied.items()}},
-        )
 
 
 async def _delete_leftovers(shared: Database, tenant_id: uuid.UUID) -> None:

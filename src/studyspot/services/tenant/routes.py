@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
@@ -29,6 +28,7 @@ from studyspot.services.tenant.dependencies import (
 )
 from studyspot.services.tenant.schemas import (
     AuditLogRead,
+    IsoDateTime,
     OwnTenantRead,
     SuspendRequest,
     TenantAdminUpdate,
@@ -161,8 +161,8 @@ async def read_audit_logs(
         str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_.:-]+$")
     ] = None,
     outcome: Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[a-z_]+$")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Inclusive lower bound")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Exclusive upper bound")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Inclusive lower bound")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Exclusive upper bound")] = None,
 ) -> Page[AuditLogRead]:
     """Newest first, from the core database and the tenant's own database."""
     rows, total = await list_audit_logs(

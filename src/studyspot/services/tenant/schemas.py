@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -42,7 +43,23 @@ Gstin = Annotated[
     ),
     BeforeValidator(_upper),
 ]
-TenantName = Annotated[str, Field(min_length=1, max_length=120)]
+_ISO_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_8601_only(value: object) -> object:
+    # Pydantic would also read 1700000000 or "0.5" as Unix times; the contract is ISO 8601.
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and not _ISO_DATETIME.match(value)
+    ):
+        raise ValueError(
+            "must be an ISO 8601 date-time with offset, e.g. 2026-03-01T09:00:00+05:30"
+        )
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_only)]
+# Bodies are whitespace-trimmed, so "some non-space character" is what min_length=1 means.
+TenantName = Annotated[str, Field(min_length=1, max_length=120, pattern=r"\S")]
 ContactEmail = Annotated[EmailStr, Field(max_length=254)]
 PlanCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Limit = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -112,7 +129,7 @@ class TenantAdminUpdate(TenantOwnerUpdate):
     service owns them). Moving off the `trial` plan makes a trial tenant `active`."""
 
     plan_code: PlanCode | None = None
-    trial_ends_at: AwareDatetime | None = None
+    trial_ends_at: IsoDateTime | None = None
     max_libraries: Limit | None = None
     max_seats: Limit | None = None
     max_students: Limit | None = None
@@ -120,7 +137,10 @@ class TenantAdminUpdate(TenantOwnerUpdate):
 
 class SuspendRequest(WriteModel):
     reason: str = Field(
-        min_length=3, max_length=500, description="Why; kept on the tenant and in the audit log."
+        min_length=1,
+        max_length=500,
+        pattern=r"\S",
+        description="Why; kept on the tenant and in the audit log.",
     )
 
 

@@ -1,0 +1,385 @@
+"""Queries, the library lock and conditional transitions of bookings; all scoped to one tenant.
+
+Locking rule (race-freedom): every change to who occupies what in a library
+— a new hold, a transfer, a pause that extends, a waitlist offer — first takes
+`lock_library` for (tenant, library), then checks conflicts, then writes, in
+one transaction. On PostgreSQL that is a transaction-scoped advisory lock; on
+SQLite the unit of work already holds the database's single write lock
+(BEGIN IMMEDIATE) from its first statement. The lock is per library rather
+than per seat because floating places tie every seat of a library together: a
+reserved seat taken is a place floating students no longer have, so a seat
+lock alone would let a reserved and a floating booking both take the last
+place. Bookings are made at human speed, so one queue per library costs
+nothing measurable (see docs/performance.md).
+
+Releasing a place (cancel, expiry) needs no lock: it can only make room.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.repository import TenantRepository
+from studyspot.services.booking.models import (
+    HOLDING,
+    Booking,
+    BookingPause,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from studyspot.services.booking.rules import DailyWindow, Occupancy, minus_ranges
+
+ONE_DAY = timedelta(days=1)
+
+
+def lock_key(*parts: object) -> int:
+    """A stable signed 64-bit key for pg_advisory_xact_lock."""
+    digest = hashlib.blake2b(":".join(str(p) for p in parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_library(session: AsyncSession, tenant_id: uuid.UUID, library_id: uuid.UUID) -> None:
+    """Serialise occupancy changes of one library until the transaction ends (see module doc)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"),
+        {"key": lock_key("booking", tenant_id, library_id)},
+    )
+
+
+def holds_place(now: datetime) -> ColumnElement[bool]:
+    """Confirmed or active, or pending with a hold that has not run out."""
+    return or_(
+        Booking.status.in_([s.value for s in HOLDING]),
+        and_(Booking.status == BookingStatus.pending_payment, Booking.hold_expires_at > now),
+    )
+
+
+@dataclass(frozen=True)
+class Occupant:
+    """A booking holding a place, as the conflict rule needs it."""
+
+    id: uuid.UUID
+    student_id: uuid.UUID
+    seat_id: uuid.UUID | None
+    seat_type: str
+    seat_assignment: str
+    status: str
+    occupancy: Occupancy = field(compare=False)
+
+    @property
+    def floating(self) -> bool:
+        return self.seat_assignment == "floating"
+
+
+_OCCUPANT_COLUMNS = (
+    Booking.id,
+    Booking.student_id,
+    Booking.seat_id,
+    Booking.seat_type,
+    Booking.seat_assignment,
+    Booking.status,
+    Booking.window_start,
+    Booking.window_end,
+    Booking.start_date,
+    Booking.end_date,
+    Booking.releases_seat_on_pause,
+)
+
+
+@dataclass
+class BookingFilter:
+    student_id: uuid.UUID | None = None
+    library_ids: Collection[uuid.UUID] | None = None
+    seat_id: uuid.UUID | None = None
+    status: str | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+
+SORTABLE: dict[str, Any] = {
+    "created_at": Booking.created_at,
+    "start_date": Booking.start_date,
+    "end_date": Booking.end_date,
+}
+
+
+class BookingRepository(TenantRepository[Booking]):
+    model = Booking
+
+    async def occupants(
+        self,
+        library_id: uuid.UUID,
+        first: date,
+        last: date,
+        now: datetime,
+        *,
+        exclude: uuid.UUID | None = None,
+    ) -> list[Occupant]:
+        """Bookings of the library holding a place on some day near [first, last].
+
+        The SQL prefilter is widened by a day on each side: a window across
+        midnight reaches into the next day. The exact rule runs on the result.
+        """
+        query = self.scoped(select(*_OCCUPANT_COLUMNS)).where(
+            Booking.library_id == library_id,
+            Booking.end_date >= first - ONE_DAY,
+            Booking.start_date <= last + ONE_DAY,
+            holds_place(now),
+        )
+        if exclude is not None:
+            query = query.where(Booking.id != exclude)
+        rows = (await self.session.execute(query)).all()
+        released = await self.released_pauses([r.id for r in rows if r.releases_seat_on_pause])
+        return [
+            Occupant(
+                id=r.id,
+                student_id=r.student_id,
+                seat_id=r.seat_id,
+                seat_type=r.seat_type,
+                seat_assignment=r.seat_assignment,
+                status=r.status,
+                occupancy=Occupancy(
+                    DailyWindow(r.window_start, r.window_end),
+                    minus_ranges(r.start_date, r.end_date, released.get(r.id, ())),
+                ),
+            )
+            for r in rows
+        ]
+
+    async def released_pauses(
+        self, booking_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[date, date]]]:
+        found: dict[uuid.UUID, list[tuple[date, date]]] = defaultdict(list)
+        if not booking_ids:
+            return found
+        rows = await self.session.execute(
+            select(BookingPause.booking_id, BookingPause.start_date, BookingPause.end_date).where(
+                BookingPause.tenant_id == self.tenant_id,
+                BookingPause.booking_id.in_(sorted(set(booking_ids))),
+                BookingPause.releases_seat.is_(True),
+            )
+        )
+        for booking_id, first, last in rows:
+            found[booking_id].append((first, last))
+        return found
+
+    async def occupancy_of(self, booking: Booking) -> Occupancy:
+        released: list[tuple[date, date]] = []
+        if booking.releases_seat_on_pause:
+            released = (await self.released_pauses([booking.id])).get(booking.id, [])
+        return Occupancy(
+            DailyWindow(booking.window_start, booking.window_end),
+            minus_ranges(booking.start_date, booking.end_date, released),
+        )
+
+    async def has_paid_booking(self, student_id: uuid.UUID, library_id: uuid.UUID) -> bool:
+        """Whether the student ever had a booking at this library confirmed (paid)."""
+        query = self.scoped(select(Booking.id)).where(
+            Booking.student_id == student_id,
+            Booking.library_id == library_id,
+            Booking.confirmed_at.is_not(None),
+        )
+        return (await self.session.scalar(query.limit(1))) is not None
+
+    async def transition(
+        self,
+        booking_id: uuid.UUID,
+        expected: Collection[str],
+        values: dict[str, Any],
+        *conditions: ColumnElement[bool],
+    ) -> bool:
+        """One conditional UPDATE from an expected status; True when this call won."""
+        result = await self.session.execute(
+            update(Booking)
+            .where(
+                Booking.tenant_id == self.tenant_id,
+                Booking.id == booking_id,
+                Booking.status.in_(sorted(expected)),
+                *conditions,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def reload(self, booking_id: uuid.UUID) -> Booking | None:
+        query = self.select().where(Booking.id == booking_id)
+        return (
+            await self.session.scalars(query.execution_options(populate_existing=True))
+        ).first()
+
+    def listing(self, flt: BookingFilter, now: datetime) -> Select[tuple[Booking]]:
+        query = self.select()
+        if flt.student_id is not None:
+            query = query.where(Booking.student_id == flt.student_id)
+        if flt.library_ids is not None:
+            query = query.where(Booking.library_id.in_(sorted(flt.library_ids)))
+        if flt.seat_id is not None:
+            query = query.where(Booking.seat_id == flt.seat_id)
+        if flt.from_date is not None:
+            query = query.where(Booking.end_date >= flt.from_date)
+        if flt.to_date is not None:
+            query = query.where(Booking.start_date <= flt.to_date)
+        if flt.status is not None:
+            query = query.where(status_is(flt.status, now))
+        return query
+
+    async def due_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        rows = await self.session.scalars(
+            self.scoped(select(Booking.id))
+            .where(
+                Booking.status == BookingStatus.pending_payment,
+                Booking.hold_expires_at <= now,
+            )
+            .order_by(Booking.hold_expires_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def starting_by(self, day: date, limit: int) -> list[Booking]:
+        return await self.all(
+            self.select()
+            .where(Booking.status == BookingStatus.confirmed, Booking.start_date <= day)
+            .order_by(Booking.start_date)
+            .limit(limit)
+        )
+
+    async def ended_before(self, day: date, limit: int) -> list[Booking]:
+        return await self.all(
+            self.select()
+            .where(Booking.status == BookingStatus.active, Booking.end_date < day)
+            .order_by(Booking.end_date)
+            .limit(limit)
+        )
+
+    async def renewal_due_by(self, day: date, limit: int) -> list[Booking]:
+        return await self.all(
+            self.select()
+            .where(
+                Booking.status.in_([s.value for s in HOLDING]),
+                Booking.renewal_notified_at.is_(None),
+                Booking.end_date <= day,
+            )
+            .order_by(Booking.end_date)
+            .limit(limit)
+        )
+
+    async def live_renewal_of(self, booking_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
+        query = self.scoped(select(Booking.id)).where(
+            Booking.renewed_from_id == booking_id, holds_place(now)
+        )
+        return await self.session.scalar(query.limit(1))
+
+    async def pauses_of(self, booking_id: uuid.UUID) -> list[BookingPause]:
+        rows = await self.session.scalars(
+            select(BookingPause)
+            .where(BookingPause.tenant_id == self.tenant_id, BookingPause.booking_id == booking_id)
+            .order_by(BookingPause.start_date)
+        )
+        return list(rows)
+
+
+def status_is(status: str, now: datetime) -> ColumnElement[bool]:
+    """Filter on the status a reader sees (a lapsed pending hold reads as expired)."""
+    if status == BookingStatus.pending_payment:
+        return and_(Booking.status == status, Booking.hold_expires_at > now)
+    if status == BookingStatus.expired:
+        return or_(
+            Booking.status == status,
+            and_(
+                Booking.status == BookingStatus.pending_payment, Booking.hold_expires_at <= now
+            ),
+        )
+    return Booking.status == status
+
+
+class WaitlistRepository(TenantRepository[WaitlistEntry]):
+    model = WaitlistEntry
+
+    async def waiting_in(self, library_id: uuid.UUID, limit: int = 200) -> list[WaitlistEntry]:
+        return await self.all(
+            self.select()
+            .where(
+                WaitlistEntry.library_id == library_id,
+                WaitlistEntry.status == WaitlistStatus.waiting,
+            )
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+            .limit(limit)
+        )
+
+    async def libraries_waiting(self) -> list[uuid.UUID]:
+        rows = await self.session.scalars(
+            self.scoped(select(WaitlistEntry.library_id))
+            .where(WaitlistEntry.status == WaitlistStatus.waiting)
+            .distinct()
+        )
+        return sorted(rows)
+
+    async def already_waiting(
+        self, student_id: uuid.UUID, library_id: uuid.UUID, window: DailyWindow
+    ) -> bool:
+        query = self.scoped(select(WaitlistEntry.id)).where(
+            WaitlistEntry.student_id == student_id,
+            WaitlistEntry.library_id == library_id,
+            WaitlistEntry.window_start == window.start,
+            WaitlistEntry.window_end == window.end,
+            WaitlistEntry.status.in_([WaitlistStatus.waiting, WaitlistStatus.offered]),
+        )
+        return (await self.session.scalar(query.limit(1))) is not None
+
+    async def position(self, entry: WaitlistEntry) -> int | None:
+        if entry.status != WaitlistStatus.waiting:
+            return None
+        ahead = await self.session.scalar(
+            self.scoped(select(func.count()).select_from(WaitlistEntry)).where(
+                WaitlistEntry.library_id == entry.library_id,
+                WaitlistEntry.window_start == entry.window_start,
+                WaitlistEntry.window_end == entry.window_end,
+                WaitlistEntry.status == WaitlistStatus.waiting,
+                or_(
+                    WaitlistEntry.created_at < entry.created_at,
+                    and_(
+                        WaitlistEntry.created_at == entry.created_at,
+                        WaitlistEntry.id < entry.id,
+                    ),
+                ),
+            )
+        )
+        return int(ahead or 0) + 1
+
+    async def transition(
+        self, entry_id: uuid.UUID, expected: Collection[str], values: dict[str, Any]
+    ) -> bool:
+        result = await self.session.execute(
+            update(WaitlistEntry)
+            .where(
+                WaitlistEntry.tenant_id == self.tenant_id,
+                WaitlistEntry.id == entry_id,
+                WaitlistEntry.status.in_(sorted(expected)),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def has_waiting(self, library_id: uuid.UUID) -> bool:
+        query = select(
+            exists().where(
+                WaitlistEntry.tenant_id == self.tenant_id,
+                WaitlistEntry.library_id == library_id,
+                WaitlistEntry.status == WaitlistStatus.waiting,
+            )
+        )
+        return bool(await self.session.scalar(query))

@@ -1,0 +1,216 @@
+"""The conflict rule, pure: when do two bookings want the same place at the same time?
+
+A booking occupies, on every day d of its date range, the local window
+[d + start, d + end). A window whose end is not after its start crosses
+midnight and ends on d + 1 (22:00-06:00 of the 5th runs until 06:00 of the
+6th); a full day is [00:00, 24:00). Two bookings of one seat conflict when any
+of their windows intersect (end excluded, so 06:00-12:00 and 12:00-18:00 do
+not).
+
+To compare bookings without walking their days, each one is cut into
+*segments*: a range of calendar days times one range of minutes inside a
+calendar day. A plain window is one segment; a window across midnight is two
+(the evening part on its days, the morning part on the days after). Two
+occupancies intersect exactly when one segment of each overlaps the other in
+days and in minutes. The same segments give the peak number of bookings at
+any minute of a candidate's time (`peak_overlap`), which is how floating
+places are counted against a library's capacity.
+
+Tests check all of this against a brute-force minute-by-minute model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MINUTES_PER_DAY = 24 * 60
+ONE_DAY = timedelta(days=1)
+
+
+def minutes_of(hhmm: str) -> int:
+    """`HH:MM` (or `24:00`) as minutes after midnight."""
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class DailyWindow:
+    """A window of local minutes repeated every day: [start, end), crossing midnight if end <= start."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < MINUTES_PER_DAY and 0 <= self.end <= MINUTES_PER_DAY):
+            raise ValueError("window minutes out of range")
+        if self.start == self.end:
+            raise ValueError("an empty window; a full day is 00:00-24:00")
+
+    @classmethod
+    def full_day(cls) -> DailyWindow:
+        return cls(0, MINUTES_PER_DAY)
+
+    @classmethod
+    def of(cls, start: str, end: str, *, full_day: bool = False) -> DailyWindow:
+        return cls.full_day() if full_day else cls(minutes_of(start), minutes_of(end))
+
+    @property
+    def is_full_day(self) -> bool:
+        return self.start == 0 and self.end == MINUTES_PER_DAY
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end < self.start
+
+    @property
+    def duration(self) -> int:
+        return (self.end - self.start) % MINUTES_PER_DAY or MINUTES_PER_DAY
+
+    def contains_window(self, other: DailyWindow) -> bool:
+        """Whether `other` lies inside this window (a slot of a shift, say 01:00-03:00 of 22:00-06:00)."""
+        if self.is_full_day:
+            return True
+        lo, hi = self.start, self.start + self.duration
+        o_lo, o_hi = other.start, other.start + other.duration
+        # The slot may start after midnight while the window started before it.
+        return any(lo <= o_lo + k and o_hi + k <= hi for k in (0, MINUTES_PER_DAY))
+
+    def parts(self) -> tuple[tuple[int, int, int], ...]:
+        """(day offset, first minute, end minute) per calendar day the window touches."""
+        if not self.crosses_midnight:
+            return ((0, self.start, self.end),)
+        if self.end == 0:  # 18:00-00:00 ends exactly at midnight
+            return ((0, self.start, MINUTES_PER_DAY),)
+        return ((0, self.start, MINUTES_PER_DAY), (1, 0, self.end))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Minutes [start, end) of every calendar day from `first` to `last` (inclusive)."""
+
+    first: date
+    last: date
+    start: int
+    end: int
+
+    def overlaps(self, other: Segment) -> bool:
+        return (
+            self.first <= other.last
+            and other.first <= self.last
+            and self.start < other.end
+            and other.start < self.end
+        )
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """When a booking holds its place: a daily window over one or more date ranges.
+
+    A booking has one range; a pause that gave the seat back splits it in two.
+    """
+
+    window: DailyWindow
+    ranges: tuple[tuple[date, date], ...]
+
+    @classmethod
+    def of(cls, window: DailyWindow, first: date, last: date) -> Occupancy:
+        return cls(window, ((first, last),))
+
+    def segments(self) -> Iterator[Segment]:
+        for first, last in self.ranges:
+            if last < first:
+                continue
+            for offset, start, end in self.window.parts():
+                shift = timedelta(days=offset)
+                yield Segment(first + shift, last + shift, start, end)
+
+    @property
+    def span(self) -> tuple[date, date]:
+        """First and last calendar day touched (crossing windows reach the day after)."""
+        firsts = [r[0] for r in self.ranges]
+        lasts = [r[1] for r in self.ranges]
+        extra = ONE_DAY if self.window.crosses_midnight and self.window.end > 0 else timedelta(0)
+        return min(firsts), max(lasts) + extra
+
+
+def conflicts(a: Occupancy, b: Occupancy) -> bool:
+    """True when the two occupancies share at least one minute."""
+    b_segments = list(b.segments())
+    return any(sa.overlaps(sb) for sa in a.segments() for sb in b_segments)
+
+
+def first_conflict(candidate: Occupancy, others: Iterable[tuple[object, Occupancy]]) -> object:
+    """The key of the first of `others` that conflicts with `candidate`, or None."""
+    for key, other in others:
+        if conflicts(candidate, other):
+            return key
+    return None
+
+
+def peak_overlap(candidate: Occupancy, others: Sequence[Occupancy]) -> int:
+    """The largest number of `others` present at the same minute during `candidate`'s time.
+
+    Per candidate segment: clip the others' segments to it, cut the minutes
+    into elementary slots at every boundary, and per slot sweep the day
+    ranges. Cost grows with the number of others, not with their days.
+    """
+    peak = 0
+    for own in candidate.segments():
+        clipped: list[Segment] = []
+        for other in others:
+            for seg in other.segments():
+                if seg.overlaps(own):
+                    clipped.append(
+                        Segment(
+                            max(seg.first, own.first),
+                            min(seg.last, own.last),
+                            max(seg.start, own.start),
+                            min(seg.end, own.end),
+                        )
+                    )
+        if not clipped:
+            continue
+        bounds = sorted({own.start, own.end, *(s.start for s in clipped), *(s.end for s in clipped)})
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            events: list[tuple[date, int]] = []
+            for seg in clipped:
+                if seg.start <= lo and hi <= seg.end:
+                    events.append((seg.first, 1))
+                    events.append((seg.last + ONE_DAY, -1))
+            # Ends sort before starts on the same day: [a, b] and [b+1, c] never stack.
+            events.sort(key=lambda e: (e[0], e[1]))
+            level = 0
+            for _, step in events:
+                level += step
+                peak = max(peak, level)
+    return peak
+
+
+def fits(candidate: Occupancy, others: Sequence[Occupancy], capacity: int) -> bool:
+    """Whether one more booking like `candidate` fits among `others` in `capacity` places."""
+    return capacity > 0 and peak_overlap(candidate, others) + 1 <= capacity
+
+
+def minus_ranges(
+    first: date, last: date, holes: Iterable[tuple[date, date]]
+) -> tuple[tuple[date, date], ...]:
+    """[first, last] without the given inclusive ranges (a paused seat given back)."""
+    pieces = [(first, last)]
+    for h_first, h_last in sorted(holes):
+        nxt: list[tuple[date, date]] = []
+        for p_first, p_last in pieces:
+            if h_last < p_first or h_first > p_last:
+                nxt.append((p_first, p_last))
+                continue
+            if p_first < h_first:
+                nxt.append((p_first, h_first - ONE_DAY))
+            if h_last < p_last:
+                nxt.append((h_last + ONE_DAY, p_last))
+        pieces = nxt
+    return tuple(pieces)

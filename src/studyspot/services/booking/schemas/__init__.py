@@ -1,0 +1,1 @@
+"""Request and response models of the booking service, one module per noun."""

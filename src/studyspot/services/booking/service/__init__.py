@@ -1,0 +1,1 @@
+"""The booking rules, split by noun. Functions take the session and never commit."""

@@ -1,0 +1,72 @@
+"""The services the booking service asks: library (catalog, plans, staff) and student.
+
+Every call goes through the callee's client module. On SQLite every
+transaction holds the single write lock from its first statement, and the
+callee writes the same file: so these calls are made *before* the booking's
+unit of work touches the database, never from inside it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from studyspot.kit.settings import Settings
+from studyspot.services.booking.errors import (
+    FeePlanNotFound,
+    LibraryNotFound,
+    StudentNotFound,
+)
+from studyspot.services.library.catalog_client import LibraryCatalog, LibraryCatalogClient
+from studyspot.services.library.client import FeePlanRecord
+from studyspot.services.student.client import InternalStudent, StudentClient
+
+
+@dataclass
+class Upstream:
+    library: LibraryCatalogClient
+    students: StudentClient
+
+    @classmethod
+    def create(cls, settings: Settings) -> Upstream:
+        return cls(
+            LibraryCatalogClient(settings, caller="booking"),
+            StudentClient(settings, caller="booking"),
+        )
+
+    async def close(self) -> None:
+        await self.library.close()
+        await self.students.close()
+
+    async def staff_library_ids(
+        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
+    ) -> frozenset[uuid.UUID]:
+        staff = await self.library.get_staff(tenant_id, staff_id)
+        if staff is None or not staff.is_active:
+            return frozenset()
+        return frozenset(staff.library_ids)
+
+    async def catalog(
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, seat_id: uuid.UUID | None = None
+    ) -> LibraryCatalog:
+        found = await self.library.get_catalog(tenant_id, library_id, seat_id=seat_id)
+        if found is None:
+            raise LibraryNotFound()
+        return found
+
+    async def fee_plan(self, tenant_id: uuid.UUID, fee_plan_id: uuid.UUID) -> FeePlanRecord:
+        found = await self.library.get_fee_plan(tenant_id, fee_plan_id)
+        if found is None:
+            raise FeePlanNotFound()
+        return found
+
+    async def mark_plan_sold(self, plan: FeePlanRecord) -> None:
+        """Once per plan: from then on the library refuses to delete it."""
+        if plan.used_at is None:
+            await self.library.mark_fee_plan_used(plan.tenant_id, plan.id)
+
+    async def student(self, tenant_id: uuid.UUID, student_id: uuid.UUID) -> InternalStudent:
+        found = await self.students.get_student(tenant_id, student_id)
+        if found is None or found.erased:
+            raise StudentNotFound()
+        return found

@@ -1,0 +1,51 @@
+"""Who is asking, and which payments they may see or touch.
+
+The owner sees the whole tenant; managers and staff only the branches they are
+assigned to (from the library service); a student only its own payments.
+Anything outside that is answered as if it did not exist (404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select
+
+from studyspot.kit.auth import Principal
+from studyspot.kit.permissions import UserType
+from studyspot.services.payment.lifecycle import Actor
+from studyspot.services.payment.models import Payment
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    tenant_id: uuid.UUID
+    # None: every branch of the tenant.
+    library_ids: frozenset[uuid.UUID] | None
+    student_id: uuid.UUID | None = None
+
+    @property
+    def is_student(self) -> bool:
+        return self.student_id is not None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.principal.user_id, self.principal.user_type)
+
+    def may_see(self, *, library_id: uuid.UUID, student_id: uuid.UUID) -> bool:
+        if self.student_id is not None:
+            return student_id == self.student_id
+        return self.library_ids is None or library_id in self.library_ids
+
+    def scope(self, query: Select[Payment]) -> Select[Payment]:
+        if self.student_id is not None:
+            return query.where(Payment.student_id == self.student_id)
+        if self.library_ids is not None:
+            return query.where(Payment.library_id.in_(sorted(self.library_ids)))
+        return query
+
+
+def is_student(principal: Principal) -> bool:
+    return principal.user_type == UserType.student

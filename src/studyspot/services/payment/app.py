@@ -1,0 +1,48 @@
+"""The payment service application (port 3007)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from studyspot.kit.app import create_service_app
+from studyspot.kit.settings import Settings, get_settings
+from studyspot.services.payment import tasks
+from studyspot.services.payment.config import PaymentSettings
+from studyspot.services.payment.context import PaymentContext
+from studyspot.services.payment.routes import accounts, collections, invoices, payments, webhooks
+
+
+def create_app(
+    settings: Settings | None = None, payment_settings: PaymentSettings | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    ctx = PaymentContext.create(settings, payment_settings)
+
+    async def start_reconciler(app: FastAPI) -> None:
+        interval = ctx.settings.reconcile_interval_seconds
+        if interval:
+            state = app.state.kit
+            app.state.payment_reconciler = asyncio.create_task(
+                tasks.run_periodically(state.core, state.tenants, ctx, interval)
+            )
+
+    async def shut_down(app: FastAPI) -> None:
+        await tasks.stop(getattr(app.state, "payment_reconciler", None))
+        await ctx.close()
+
+    app = create_service_app(
+        "payment",
+        # Fixed paths (accounts, dues, webhooks, invoices/{id}) before `/{payment_id}`.
+        [accounts.router, collections.router, webhooks.router, invoices.router, payments.router],
+        settings=settings,
+        description=(
+            "Payments of bookings: at the desk, by UPI to the library's own VPA, through "
+            "Razorpay or Cashfree; refunds, dues, GST invoices and reconciliation."
+        ),
+        on_startup=[start_reconciler],
+        on_shutdown=[shut_down],
+    )
+    app.state.payment = ctx
+    return app

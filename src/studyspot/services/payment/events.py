@@ -1,0 +1,68 @@
+"""Events the payment service publishes (through the outbox, in the changing transaction).
+
+- `payment.captured` `{payment_id, booking_id, tenant_id, amount_paise}`: money is in;
+  the booking service confirms the booking (docs/internal-api.md).
+- `payment.failed` `{payment_id, booking_id, tenant_id, amount_paise, reason}`.
+- `refund.processed` `{refund_id, payment_id, booking_id, tenant_id, amount_paise}`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.outbox import publish
+from studyspot.services.payment.models import Payment, Refund
+
+
+class PaymentCaptured(BaseModel):
+    payment_id: uuid.UUID
+    booking_id: uuid.UUID
+    tenant_id: uuid.UUID
+    amount_paise: int = Field(gt=0)
+
+
+class PaymentFailed(PaymentCaptured):
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class RefundProcessed(BaseModel):
+    refund_id: uuid.UUID
+    payment_id: uuid.UUID
+    booking_id: uuid.UUID
+    tenant_id: uuid.UUID
+    amount_paise: int = Field(gt=0)
+
+
+async def payment_captured(session: AsyncSession, payment: Payment) -> None:
+    body = PaymentCaptured(
+        payment_id=payment.id,
+        booking_id=payment.booking_id,
+        tenant_id=payment.tenant_id,
+        amount_paise=payment.amount_paise,
+    )
+    await publish(session, "payment.captured", body.model_dump(mode="json"), tenant_id=payment.tenant_id)
+
+
+async def payment_failed(session: AsyncSession, payment: Payment) -> None:
+    body = PaymentFailed(
+        payment_id=payment.id,
+        booking_id=payment.booking_id,
+        tenant_id=payment.tenant_id,
+        amount_paise=payment.amount_paise,
+        reason=payment.failure_reason,
+    )
+    await publish(session, "payment.failed", body.model_dump(mode="json"), tenant_id=payment.tenant_id)
+
+
+async def refund_processed(session: AsyncSession, payment: Payment, refund: Refund) -> None:
+    body = RefundProcessed(
+        refund_id=refund.id,
+        payment_id=payment.id,
+        booking_id=payment.booking_id,
+        tenant_id=payment.tenant_id,
+        amount_paise=refund.amount_paise,
+    )
+    await publish(session, "refund.processed", body.model_dump(mode="json"), tenant_id=payment.tenant_id)

@@ -1,0 +1,290 @@
+"""Cashfree Payment Gateway through its documented HTTP API (x-api-version 2023-08-01).
+
+The official Python SDK hard-codes its hosts and keeps credentials on the
+class (shared by every tenant), so this module speaks the HTTP API with one
+pooled aiohttp session instead. Orders are in rupees; our payment id is the
+`order_id`. Webhooks are verified as documented:
+`x-webhook-signature` = Base64(HMAC-SHA256(`x-webhook-timestamp` + raw body,
+client secret)), timestamps outside the tolerance refused, and deduplicated
+by `cf_payment_id` (`cf_refund_id` for refunds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import uuid
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import aiohttp
+import orjson
+
+from studyspot.services.payment.providers.base import (
+    Created,
+    Credentials,
+    OrderRequest,
+    PaymentProvider,
+    ProviderError,
+    RefundOutcome,
+    Settlement,
+    SignatureInvalid,
+    WebhookEvent,
+    WebhookLocator,
+)
+
+
+def to_rupees(paise: int) -> float:
+    return float(Decimal(paise) / 100)
+
+
+def to_paise(amount: Any) -> int | None:
+    try:
+        value = Decimal(str(amount)) * 100
+    except (InvalidOperation, ValueError):
+        return None
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def order_id_for(payment_id: uuid.UUID) -> str:
+    return "ss_" + payment_id.hex  # 35 characters of [a-z0-9_], within Cashfree's 45
+
+
+def _settlement(payment: Mapping[str, Any]) -> Settlement:
+    status = payment.get("payment_status")
+    outcome = (
+        "captured"
+        if status == "SUCCESS"
+        else "failed"
+        if status in ("FAILED", "USER_DROPPED", "CANCELLED", "VOID")
+        else "open"
+    )
+    cf_id = payment.get("cf_payment_id")
+    return Settlement(
+        outcome=outcome,  # type: ignore[arg-type]
+        provider_payment_id=str(cf_id) if cf_id is not None else None,
+        amount_paise=to_paise(payment.get("payment_amount")),
+        currency=str(payment.get("payment_currency") or "") or None,
+        reason=str(payment.get("payment_message") or "")[:200] or None,
+    )
+
+
+def _refund_status(value: Any) -> str:
+    if value == "SUCCESS":
+        return "processed"
+    if value in ("CANCELLED", "FAILED"):
+        return "failed"
+    return "pending"
+
+
+class CashfreeProvider(PaymentProvider):
+    name: ClassVar[str] = "cashfree"
+    methods: ClassVar[tuple[str, ...]] = ("cashfree",)
+    reconcilable: ClassVar[bool] = True
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self._session: aiohttp.ClientSession | None = None
+        self._lock = asyncio.Lock()
+
+    async def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            async with self._lock:
+                if self._session is None or self._session.closed:
+                    self._session = aiohttp.ClientSession(
+                        timeout=aiohttp.ClientTimeout(
+                            total=self.settings.provider_timeout_seconds
+                        )
+                    )
+        return self._session
+
+    async def _request(
+        self,
+        credentials: Credentials,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        if not credentials.secret:
+            raise ProviderError("Cashfree keys are incomplete", code="provider_not_configured")
+        headers = {
+            "x-client-id": credentials.public_id,
+            "x-client-secret": credentials.secret,
+            "x-api-version": self.settings.cashfree_api_version,
+            "accept": "application/json",
+        }
+        if idempotency_key:
+            headers["x-idempotency-key"] = idempotency_key
+        data = None
+        if body is not None:
+            data = orjson.dumps(body)
+            headers["content-type"] = "application/json"
+        url = self.settings.cashfree_base_url.rstrip("/") + path
+        try:
+            session = await self._http()
+            async with session.request(method, url, headers=headers, data=data) as resp:
+                raw = await resp.read()
+                status = resp.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise ProviderError("Cashfree is unreachable") from exc
+        if status >= 400:
+            code = ""
+            try:
+                code = str(orjson.loads(raw).get("code", ""))[:64]
+            except (orjson.JSONDecodeError, AttributeError):
+                pass
+            raise ProviderError(f"Cashfree refused the request ({status} {code})".strip())
+        return orjson.loads(raw) if raw else None
+
+    async def create(self, credentials: Credentials | None, order: OrderRequest) -> Created:
+        assert credentials is not None
+        order_id = order_id_for(order.payment_id)
+        customer: dict[str, Any] = {
+            "customer_id": order.customer_id,
+            # Cashfree requires a phone; a student without one gets a placeholder it accepts.
+            "customer_phone": (order.customer_phone or "9999999999").removeprefix("+91"),
+        }
+        if order.customer_name:
+            customer["customer_name"] = order.customer_name
+        if order.customer_email:
+            customer["customer_email"] = order.customer_email
+        made = await self._request(
+            credentials,
+            "POST",
+            "/orders",
+            body={
+                "order_id": order_id,
+                "order_amount": to_rupees(order.amount_paise),
+                "order_currency": order.currency,
+                "customer_details": customer,
+                "order_note": order.note[:200],
+                "order_tags": {
+                    "payment_id": str(order.payment_id),
+                    "booking_id": str(order.booking_id),
+                },
+            },
+            idempotency_key=str(order.payment_id),
+        )
+        if to_paise(made.get("order_amount")) != order.amount_paise:
+            raise ProviderError("Cashfree answered an order for another amount")
+        return Created(
+            provider_order_id=order_id,
+            checkout={
+                "order_id": order_id,
+                "payment_session_id": str(made.get("payment_session_id", "")),
+                "amount_paise": order.amount_paise,
+                "currency": order.currency,
+            },
+        )
+
+    def locate(self, raw_body: bytes) -> WebhookLocator:
+        try:
+            body = orjson.loads(raw_body)
+        except orjson.JSONDecodeError:
+            return WebhookLocator()
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            return WebhookLocator()
+        order = data.get("order") if isinstance(data.get("order"), dict) else {}
+        refund = data.get("refund") if isinstance(data.get("refund"), dict) else {}
+        order_id = order.get("order_id") or refund.get("order_id")
+        return WebhookLocator(
+            provider_order_id=str(order_id) if order_id else None,
+            provider_refund_id=str(refund["cf_refund_id"]) if refund.get("cf_refund_id") else None,
+        )
+
+    def verify_webhook(
+        self, credentials: Credentials, headers: Mapping[str, str], raw_body: bytes, now: float
+    ) -> WebhookEvent:
+        signature = headers.get("x-webhook-signature", "")
+        timestamp = headers.get("x-webhook-timestamp", "")
+        if not credentials.secret or not signature or not timestamp.isdigit():
+            raise SignatureInvalid("missing signature, timestamp or secret")
+        digest = hmac.new(
+            credentials.secret.encode(), timestamp.encode() + raw_body, hashlib.sha256
+        ).digest()
+        if not hmac.compare_digest(base64.b64encode(digest).decode(), signature):
+            raise SignatureInvalid("webhook signature")
+        # Cashfree's timestamp is in milliseconds; a replay outside the window is refused.
+        if abs(now - int(timestamp) / 1000) > self.settings.webhook_tolerance_seconds:
+            raise SignatureInvalid("stale webhook timestamp")
+        body = orjson.loads(raw_body)
+        event_type = str(body.get("type", ""))[:64]
+        data = body.get("data") or {}
+        order = data.get("order") or {}
+        order_id = str(order.get("order_id") or "") or None
+        payment = data.get("payment") or {}
+        if event_type in ("PAYMENT_SUCCESS_WEBHOOK", "PAYMENT_FAILED_WEBHOOK", "PAYMENT_USER_DROPPED_WEBHOOK") and payment:
+            settlement = _settlement(payment)
+            key = f"payment:{payment.get('cf_payment_id')}"
+            kind = {"captured": "captured", "failed": "failed"}.get(settlement.outcome, "ignored")
+            return WebhookEvent(kind, key[:128], event_type, order_id, settlement)  # type: ignore[arg-type]
+        refund = data.get("refund") or {}
+        if event_type == "REFUND_STATUS_WEBHOOK" and refund:
+            status = _refund_status(refund.get("refund_status"))
+            kind = {"processed": "refund_processed", "failed": "refund_failed"}.get(status, "ignored")
+            return WebhookEvent(
+                kind,  # type: ignore[arg-type]
+                f"refund:{refund.get('cf_refund_id')}"[:128],
+                event_type,
+                str(refund.get("order_id") or "") or None,
+                provider_refund_id=str(refund.get("cf_refund_id")),
+                extra={"refund_id": str(refund.get("refund_id") or "")},
+            )
+        return WebhookEvent("ignored", hashlib.sha256(raw_body).hexdigest(), event_type or "unknown", order_id)
+
+    async def refund(
+        self,
+        credentials: Credentials | None,
+        *,
+        provider_order_id: str | None,
+        provider_payment_id: str | None,
+        refund_id: uuid.UUID,
+        amount_paise: int,
+        reason: str,
+    ) -> RefundOutcome:
+        assert credentials is not None and provider_order_id is not None
+        made = await self._request(
+            credentials,
+            "POST",
+            f"/orders/{provider_order_id}/refunds",
+            body={
+                "refund_amount": to_rupees(amount_paise),
+                "refund_id": "rf_" + refund_id.hex,
+                "refund_note": reason[:100],
+            },
+            idempotency_key=str(refund_id),
+        )
+        return RefundOutcome(
+            provider_refund_id=str(made.get("cf_refund_id")),
+            status=_refund_status(made.get("refund_status")),  # type: ignore[arg-type]
+        )
+
+    async def fetch_status(self, credentials: Credentials, provider_order_id: str) -> Settlement:
+        found = await self._request(credentials, "GET", f"/orders/{provider_order_id}/payments")
+        items = [p for p in found or [] if isinstance(p, dict)]
+        for item in items:
+            if item.get("payment_status") == "SUCCESS":
+                return _settlement(item)
+        order = await self._request(credentials, "GET", f"/orders/{provider_order_id}")
+        if order and order.get("order_status") in ("EXPIRED", "TERMINATED") and items:
+            return _settlement(items[-1])
+        return Settlement(outcome="open")
+
+    async def fetch_refund(
+        self, credentials: Credentials, provider_order_id: str, provider_refund_id: str
+    ) -> RefundOutcome:
+        found = await self._request(credentials, "GET", f"/orders/{provider_order_id}/refunds")
+        for item in found or []:
+            if str(item.get("cf_refund_id")) == provider_refund_id:
+                return RefundOutcome(provider_refund_id, _refund_status(item.get("refund_status")))  # type: ignore[arg-type]
+        return RefundOutcome(provider_refund_id, "pending")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,235 @@
+"""Queries, locks and conditional state changes of the payment tables.
+
+Locking order inside one transaction, always: payment row, then the booking's
+due row, then the invoice counter row. Every capture and refund follows it, so
+two of them can wait on each other but never deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.repository import TenantRepository
+from studyspot.services.payment.models import (
+    Due,
+    Invoice,
+    InvoiceCounter,
+    Payment,
+    Refund,
+    WebhookReceipt,
+)
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+class Payments(TenantRepository[Payment]):
+    model = Payment
+
+    async def locked(self, payment_id: uuid.UUID) -> Payment | None:
+        query = (
+            self.select()
+            .where(Payment.id == payment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return await self.first(query)
+
+    async def transition(
+        self, payment_id: uuid.UUID, allowed_from: Iterable[str], **values: Any
+    ) -> bool:
+        """One conditional UPDATE: True when the payment was in `allowed_from` and changed."""
+        result = await self.session.execute(
+            update(Payment)
+            .where(
+                Payment.tenant_id == self.tenant_id,
+                Payment.id == payment_id,
+                Payment.status.in_(list(allowed_from)),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def reserve_refund(self, payment_id: uuid.UUID, amount_paise: int) -> bool:
+        """Add to the refund reservation unless it would exceed the captured amount."""
+        result = await self.session.execute(
+            update(Payment)
+            .where(
+                Payment.tenant_id == self.tenant_id,
+                Payment.id == payment_id,
+                Payment.status.in_(["captured", "partially_refunded"]),
+                Payment.refund_reserved_paise + amount_paise <= Payment.amount_paise,
+            )
+            .values(refund_reserved_paise=Payment.refund_reserved_paise + amount_paise)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def open_online_for_booking(self, booking_id: uuid.UUID) -> list[Payment]:
+        return await self.all(
+            self.select().where(
+                Payment.booking_id == booking_id,
+                Payment.status == "pending",
+                Payment.provider.in_(["razorpay", "cashfree", "upi"]),
+            )
+        )
+
+    def by_provider_order(self, provider: str, order_id: str) -> Select[Payment]:
+        return self.select().where(
+            Payment.provider == provider, Payment.provider_order_id == order_id
+        )
+
+
+class Dues(TenantRepository[Due]):
+    model = Due
+
+    async def ensure(
+        self,
+        *,
+        booking_id: uuid.UUID,
+        student_id: uuid.UUID,
+        library_id: uuid.UUID,
+        charged_paise: int,
+        due_date: date,
+    ) -> None:
+        """The booking's due row, made once; a changed booking total is brought up to date."""
+        from studyspot.kit.models import utcnow
+
+        now = utcnow()
+        await self.session.execute(
+            _insert(self.session, Due)
+            .values(
+                id=uuid.uuid4(),
+                tenant_id=self.tenant_id,
+                booking_id=booking_id,
+                student_id=student_id,
+                library_id=library_id,
+                charged_paise=charged_paise,
+                paid_paise=0,
+                refunded_paise=0,
+                due_date=due_date,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing()
+        )
+        await self.session.execute(
+            update(Due)
+            .where(
+                Due.tenant_id == self.tenant_id,
+                Due.booking_id == booking_id,
+                Due.charged_paise != charged_paise,
+            )
+            .values(charged_paise=charged_paise, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def locked(self, booking_id: uuid.UUID) -> Due | None:
+        query = (
+            self.select()
+            .where(Due.booking_id == booking_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return await self.first(query)
+
+
+class Counters:
+    """Invoice numbers: one counter row per (tenant, series, financial year)."""
+
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    async def next(self, series: str, fy: str) -> int:
+        """The next number; the UPDATE holds the counter row lock until commit, so no gaps."""
+        bump = (
+            update(InvoiceCounter)
+            .where(
+                InvoiceCounter.tenant_id == self.tenant_id,
+                InvoiceCounter.series == series,
+                InvoiceCounter.financial_year == fy,
+            )
+            .values(last_seq=InvoiceCounter.last_seq + 1)
+            .returning(InvoiceCounter.last_seq)
+        )
+        seq = await self.session.scalar(bump)
+        if seq is None:
+            await self.session.execute(
+                _insert(self.session, InvoiceCounter)
+                .values(tenant_id=self.tenant_id, series=series, financial_year=fy, last_seq=0)
+                .on_conflict_do_nothing()
+            )
+            seq = await self.session.scalar(bump)
+        assert seq is not None
+        return int(seq)
+
+
+class Invoices(TenantRepository[Invoice]):
+    model = Invoice
+
+    async def for_payment(self, payment_id: uuid.UUID) -> list[Invoice]:
+        return await self.all(
+            self.select().where(Invoice.payment_id == payment_id).order_by(Invoice.issued_at)
+        )
+
+
+class Refunds(TenantRepository[Refund]):
+    model = Refund
+
+    async def for_payment(self, payment_id: uuid.UUID) -> list[Refund]:
+        return await self.all(
+            self.select().where(Refund.payment_id == payment_id).order_by(Refund.created_at)
+        )
+
+    async def by_provider_id(self, provider_refund_id: str) -> Refund | None:
+        return await self.first(self.select().where(Refund.provider_refund_id == provider_refund_id))
+
+    async def processed_total(self, payment_id: uuid.UUID) -> int:
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_paise), 0)).where(
+                Refund.tenant_id == self.tenant_id,
+                Refund.payment_id == payment_id,
+                Refund.status == "processed",
+            )
+        )
+        return int(total or 0)
+
+
+class Receipts:
+    """The webhook deduplication ledger."""
+
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    async def first_time(
+        self, provider: str, event_key: str, event_type: str, payment_id: uuid.UUID | None
+    ) -> bool:
+        """Record the event; False when it was already processed (a redelivery)."""
+        from studyspot.kit.models import utcnow
+
+        result = await self.session.execute(
+            _insert(self.session, WebhookReceipt)
+            .values(
+                id=uuid.uuid4(),
+                tenant_id=self.tenant_id,
+                provider=provider,
+                event_key=event_key,
+                event_type=event_type,
+                payment_id=payment_id,
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,63 @@
+"""The owner's collection views: dues per student and booking, the daily summary by method.
+
+Declared before the `/{payment_id}` routes so that their fixed paths win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from studyspot.kit.auth import TenantSession
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.pagination import Page, Paging
+from studyspot.services.payment import queries
+from studyspot.services.payment.dependencies import PaymentsRead, PaymentsStaffRead
+from studyspot.services.payment.invoicing import INDIA
+from studyspot.services.payment.schemas import DailySummary, DueRead
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+
+
+def _today() -> date:
+    return datetime.now(INDIA).date()
+
+
+@router.get("/dues", responses=problem_responses(403))
+async def list_dues(
+    caller: PaymentsRead,
+    session: TenantSession,
+    paging: Paging,
+    library_id: uuid.UUID | None = None,
+    student_id: uuid.UUID | None = None,
+    overdue_days: Annotated[
+        int | None, Query(ge=0, le=3650, description="Only balances unpaid this many days past due")
+    ] = None,
+    include_settled: bool = False,
+) -> Page[DueRead]:
+    """What each student owes per booking: charged, paid, refunded and the balance."""
+    items, total = await queries.list_dues(
+        session,
+        caller,
+        library_id=library_id,
+        student_id=student_id,
+        overdue_days=overdue_days,
+        include_settled=include_settled,
+        paging=paging,
+        today=_today(),
+    )
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/summary/daily", responses=problem_responses(403))
+async def daily_summary(
+    caller: PaymentsStaffRead,
+    session: TenantSession,
+    day: Annotated[date | None, Query(alias="date", description="Local date; default today")] = None,
+    library_id: uuid.UUID | None = None,
+) -> DailySummary:
+    """Money collected on one day (Asia/Kolkata) by method, refunds paid out, and the net."""
+    return await queries.daily_summary(session, caller, day or _today(), library_id)

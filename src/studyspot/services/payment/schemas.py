@@ -1,0 +1,255 @@
+"""Request and response bodies of the payment API.
+
+Amounts a client may not set (what an online payment charges, refunded
+totals, statuses) are not fields of any request: sending them is a 422.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from studyspot.kit.schemas import ReadModel, WriteModel
+from studyspot.services.payment.invoicing import NUMBER_PATTERN
+from studyspot.services.payment.providers.upi import UTR_PATTERN
+
+Method = Literal["cash", "card", "bank_transfer", "upi", "razorpay", "cashfree"]
+DeskMethod = ("cash", "card", "bank_transfer")
+Provider = Literal["desk", "upi", "razorpay", "cashfree"]
+Status = Literal["created", "pending", "captured", "failed", "partially_refunded", "refunded"]
+MAX_PAISE = 10_000_000_000  # ₹10 crore: far above any seat fee, far below overflow
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+class PaymentCreate(WriteModel):
+    booking_id: uuid.UUID
+    method: Method = Field(description="Desk methods (cash, card, bank_transfer) are for staff.")
+    amount_paise: int | SkipJsonSchema[None] = Field(
+        default=None,
+        ge=1,
+        le=MAX_PAISE,
+        description="Desk payments only: the part of the balance paid now (default: all of it). "
+        "Online payments always charge the balance the server computes.",
+    )
+    currency: Literal["INR"] = "INR"
+    reference: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=64, pattern=_PRINTABLE,
+        description="Card slip or bank transfer reference (desk).",
+    )
+    note: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200, pattern=_PRINTABLE)
+
+    @model_validator(mode="after")
+    def _amount_only_at_desk(self) -> PaymentCreate:
+        if self.amount_paise is not None and self.method not in DeskMethod:
+            raise ValueError("amount_paise is computed by the server for online payments")
+        return self
+
+
+class RazorpayCheckout(WriteModel):
+    """What Razorpay Checkout hands the client after payment."""
+
+    razorpay_order_id: str = Field(pattern=r"^order_[A-Za-z0-9]{1,40}$")
+    razorpay_payment_id: str = Field(pattern=r"^pay_[A-Za-z0-9]{1,40}$")
+    razorpay_signature: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class UtrSubmit(WriteModel):
+    utr: str = Field(pattern=UTR_PATTERN, description="The 12-digit UPI transaction reference.")
+
+
+class UpiVerify(WriteModel):
+    utr: str | SkipJsonSchema[None] = Field(
+        default=None, pattern=UTR_PATTERN,
+        description="The UTR seen on the bank statement, when the student did not submit it.",
+    )
+
+
+class UpiReject(WriteModel):
+    reason: str = Field(min_length=3, max_length=200, pattern=_PRINTABLE)
+
+
+class RefundCreate(WriteModel):
+    amount_paise: int = Field(ge=1, le=MAX_PAISE)
+    reason: str = Field(min_length=3, max_length=500, pattern=_PRINTABLE)
+
+
+class RazorpayAccountSave(WriteModel):
+    key_id: str = Field(pattern=r"^rzp_(test|live)_[A-Za-z0-9]{14}$")
+    key_secret: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9]+$")
+    webhook_secret: str = Field(min_length=8, max_length=100, pattern=r"^[\x21-\x7e]+$")
+    display_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
+
+
+class CashfreeAccountSave(WriteModel):
+    client_id: str = Field(min_length=6, max_length=100, pattern=r"^[A-Za-z0-9_]+$")
+    client_secret: str = Field(min_length=16, max_length=200, pattern=r"^[\x21-\x7e]+$")
+
+
+class UpiAccountSave(WriteModel):
+    vpa: str = Field(
+        max_length=100, pattern=r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$",
+        description="The library's own UPI id, e.g. lakshya@okaxis",
+    )
+    payee_name: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9 .&'\-]+$")
+
+
+class AccountRead(ReadModel):
+    """A configured provider: never a secret, only whether one is stored."""
+
+    provider: Literal["upi", "razorpay", "cashfree"]
+    public_id: str = Field(max_length=100, description="Key id, client id or VPA (not secret).")
+    display_name: str | None = Field(max_length=100)
+    has_secret: bool
+    has_webhook_secret: bool
+    is_active: bool
+    updated_at: datetime
+
+
+class Checkout(BaseModel):
+    """What the client needs to pay an online payment."""
+
+    provider: Provider
+    amount_paise: int = Field(ge=1, le=MAX_PAISE)
+    currency: Literal["INR"]
+    key_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
+    payment_session_id: str | None = Field(default=None, max_length=500)
+    upi_link: str | None = Field(default=None, max_length=1000)
+    vpa: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=35)
+
+
+class PaymentRead(ReadModel):
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    student_id: uuid.UUID
+    library_id: uuid.UUID
+    method: Method
+    provider: Provider
+    status: Status
+    amount_paise: int = Field(ge=1, le=MAX_PAISE)
+    currency: Literal["INR"]
+    refunded_paise: int = Field(ge=0, le=MAX_PAISE)
+    provider_order_id: str | None = Field(max_length=64)
+    provider_payment_id: str | None = Field(max_length=64)
+    upi_reference: str | None = Field(max_length=35)
+    utr: str | None = Field(max_length=12)
+    reference: str | None = Field(max_length=64)
+    note: str | None = Field(max_length=200)
+    failure_reason: str | None = Field(max_length=200)
+    invoice_number: str | None = Field(default=None, max_length=16)
+    checkout: Checkout | None = None
+    captured_at: datetime | None
+    failed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RefundRead(ReadModel):
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    amount_paise: int = Field(ge=1, le=MAX_PAISE)
+    reason: str = Field(max_length=500)
+    status: Literal["pending", "processed", "failed"]
+    provider_refund_id: str | None = Field(max_length=64)
+    credit_note_number: str | None = Field(default=None, max_length=16)
+    created_at: datetime
+    processed_at: datetime | None
+
+
+class Party(BaseModel):
+    name: str = Field(max_length=200)
+    gstin: str | None = Field(default=None, max_length=15)
+    branch: str | None = Field(default=None, max_length=120)
+    city: str | None = Field(default=None, max_length=80)
+    state: str | None = Field(default=None, max_length=64)
+    state_code: str | None = Field(default=None, max_length=2)
+    enrollment_number: str | None = Field(default=None, max_length=16)
+
+
+class PlaceOfSupply(BaseModel):
+    state: str = Field(max_length=64)
+    state_code: str = Field(max_length=2)
+
+
+class InvoiceLine(BaseModel):
+    description: str = Field(max_length=200)
+    amount_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
+
+
+class InvoiceRead(BaseModel):
+    """A tax invoice, receipt or credit note exactly as issued."""
+
+    id: uuid.UUID
+    kind: Literal["tax_invoice", "receipt", "credit_note"]
+    number: str = Field(pattern=NUMBER_PATTERN, max_length=16)
+    financial_year: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$")
+    issued_at: datetime
+    issue_date: date
+    payment_id: uuid.UUID
+    booking_id: uuid.UUID
+    supplier: Party
+    recipient: Party
+    place_of_supply: PlaceOfSupply
+    sac_code: str = Field(max_length=6)
+    method: Method
+    payment_reference: str | None = Field(max_length=64)
+    lines: list[InvoiceLine] = Field(max_length=20)
+    taxable_paise: int | None = Field(ge=-MAX_PAISE, le=MAX_PAISE)
+    gst_rate_bps: int | None = Field(ge=0, le=10_000)
+    cgst_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
+    sgst_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
+    igst_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
+    other_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE, description="Not taxed (security deposit)")
+    total_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
+    currency: Literal["INR"]
+    refers_to: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None, max_length=500)
+    credit_notes: list[str] = Field(default_factory=list, max_length=100)
+
+    @classmethod
+    def of(cls, invoice: Any, credit_notes: list[str] | None = None) -> InvoiceRead:
+        doc = dict(invoice.document)
+        return cls.model_validate(
+            {
+                **doc,
+                "id": invoice.id,
+                "issued_at": invoice.issued_at,
+                "credit_notes": credit_notes or [],
+            }
+        )
+
+
+class DueRead(ReadModel):
+    booking_id: uuid.UUID
+    student_id: uuid.UUID
+    library_id: uuid.UUID
+    charged_paise: int = Field(ge=0, le=MAX_PAISE)
+    paid_paise: int = Field(ge=0, le=MAX_PAISE)
+    refunded_paise: int = Field(ge=0, le=MAX_PAISE)
+    balance_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE, description="charged − paid + refunded")
+    due_date: date
+    overdue_days: int = Field(ge=0, description="Days since the due date while a balance is open")
+
+
+class MethodTotal(BaseModel):
+    method: Method
+    count: int = Field(ge=0)
+    amount_paise: int = Field(ge=0)
+
+
+class DailySummary(BaseModel):
+    date: date
+    library_id: uuid.UUID | None
+    methods: list[MethodTotal] = Field(max_length=10)
+    collected_paise: int = Field(ge=0)
+    refunded_paise: int = Field(ge=0)
+    net_paise: int
+
+
+class WebhookAck(BaseModel):
+    status: Literal["processed", "duplicate", "ignored"]

@@ -1,0 +1,129 @@
+"""Provider webhooks: unauthenticated routes whose trust comes only from the signature.
+
+1. Find OUR record of the order the body names (the body is not trusted yet;
+   it only says where to look), and so the tenant.
+2. Verify the signature over the raw body with THAT tenant's secret. Forged or
+   stale → 400, nothing changed, an audit entry written on its own.
+3. In one transaction: lock the payment, record the event id (a redelivery
+   stops here), apply the state change.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from studyspot.kit.audit import record_detached
+from studyspot.kit.db import Database, TenantDatabases, unit_of_work
+from studyspot.kit.events.directory import CoreTenantDirectory
+from studyspot.services.payment import lifecycle
+from studyspot.services.payment.accounts import load_credentials
+from studyspot.services.payment.context import PaymentContext
+from studyspot.services.payment.errors import InvalidSignature, ProviderNotConfigured
+from studyspot.services.payment.models import Payment
+from studyspot.services.payment.providers.base import SignatureInvalid, WebhookEvent
+from studyspot.services.payment.repository import Receipts, Refunds
+from studyspot.services.payment.schemas import WebhookAck
+
+
+@dataclass(frozen=True)
+class Located:
+    db: Database
+    tenant_id: uuid.UUID
+    payment_id: uuid.UUID
+
+
+async def databases(core: Database, tenants: TenantDatabases) -> list[Database]:
+    """The shared tenant database, then every dedicated one (option A)."""
+    keys = await CoreTenantDirectory(core).dedicated_keys()
+    return [tenants.shared, *[await tenants.get(key) for key in keys]]
+
+
+async def locate_payment(
+    core: Database, tenants: TenantDatabases, provider: str, order_id: str
+) -> Located | None:
+    # Unscoped on purpose: the tenant is what we are looking for. The connection's
+    # own role reads across tenants, as the kit's event relay does.
+    query = select(Payment.tenant_id, Payment.id).where(
+        Payment.provider == provider, Payment.provider_order_id == order_id
+    )
+    for db in await databases(core, tenants):
+        async with unit_of_work(db) as session:
+            row = (await session.execute(query.limit(1))).first()
+        if row is not None:
+            return Located(db, row[0], row[1])
+    return None
+
+
+async def _refused(db: Database, provider: str, located: Located | None, reason: str) -> None:
+    await record_detached(
+        db,
+        "payment.webhook_refused",
+        "payment",
+        located.payment_id if located else None,
+        tenant_id=located.tenant_id if located else None,
+        actor_type=f"provider:{provider}",
+        outcome="refused",
+        details={"provider": provider, "reason": reason},
+    )
+
+
+async def handle(
+    core: Database,
+    tenants: TenantDatabases,
+    ctx: PaymentContext,
+    provider_name: str,
+    headers: Mapping[str, str],
+    raw_body: bytes,
+) -> WebhookAck:
+    provider = ctx.providers.named(provider_name)
+    locator = provider.locate(raw_body)
+    located = (
+        await locate_payment(core, tenants, provider_name, locator.provider_order_id)
+        if locator.provider_order_id
+        else None
+    )
+    if located is None:
+        await _refused(tenants.shared, provider_name, None, "unknown_order")
+        raise InvalidSignature("The webhook names no payment of ours", code="unknown_payment")
+    try:
+        async with unit_of_work(located.db, tenant_id=located.tenant_id) as session:
+            credentials = await load_credentials(session, ctx.box, located.tenant_id, provider_name)
+        event = provider.verify_webhook(credentials, headers, raw_body, time.time())
+    except (SignatureInvalid, ProviderNotConfigured) as exc:
+        reason = "stale" if "stale" in str(exc) else "signature"
+        await _refused(located.db, provider_name, located, reason)
+        raise InvalidSignature("The webhook signature does not verify") from None
+    return await apply(located, provider_name, event)
+
+
+async def apply(located: Located, provider_name: str, event: WebhookEvent) -> WebhookAck:
+    actor = lifecycle.Actor(None, f"provider:{provider_name}")
+    async with unit_of_work(located.db, tenant_id=located.tenant_id) as session:
+        payment = await lifecycle.locked_payment(session, located.tenant_id, located.payment_id)
+        refund = None
+        if event.kind in ("refund_processed", "refund_failed") and event.provider_refund_id:
+            refund = await Refunds(session, located.tenant_id).by_provider_id(event.provider_refund_id)
+            if refund is None or refund.payment_id != payment.id:
+                # Not (yet) ours: the reconciliation job settles pending refunds anyway,
+                # so nothing is recorded and a redelivery may still apply it.
+                return WebhookAck(status="ignored")
+        receipts = Receipts(session, located.tenant_id)
+        if not await receipts.first_time(provider_name, event.event_key, event.event_type, payment.id):
+            return WebhookAck(status="duplicate")
+        if event.kind == "captured":
+            await lifecycle.capture(session, payment, actor=actor, settlement=event.settlement)
+        elif event.kind == "failed":
+            reason = event.settlement.reason if event.settlement else None
+            await lifecycle.fail(session, payment, reason=reason, actor=actor)
+        elif event.kind == "refund_processed" and refund is not None:
+            await lifecycle.refund_processed(session, payment, refund, actor=actor)
+        elif event.kind == "refund_failed" and refund is not None:
+            await lifecycle.refund_failed(session, payment, refund, actor=actor)
+        else:
+            return WebhookAck(status="ignored")
+    return WebhookAck(status="processed")

@@ -1,0 +1,202 @@
+"""`studyspot up` as a user runs it: real processes, real ports (offset), signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import re
+import signal
+import socket
+import time
+from pathlib import Path
+
+import httpx
+
+from studyspot.cli import available_services
+from studyspot.runner import instance_ports, studyspot_argv
+from tests.fixtures.databases import DbSet
+from tests.fixtures.system import ROOT, base_env
+
+STARTED = re.compile(r"started (\S+) \(pid (\d+)\)")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_offset(services: list[str], workers: int) -> int:
+    for _ in range(200):
+        offset = random.randrange(20_000, 55_000, 100)
+        ports = [3000 + offset] + [p for s in services for p in instance_ports(s, workers, offset)]
+        if all(_port_free(p) for p in ports):
+            return offset
+    raise RuntimeError("no free port range")
+
+
+def _orphans(supervisor_pid: int) -> list[int]:
+    """Processes still carrying the supervisor's mark in their environment."""
+    mark = f"STUDYSPOT_SUPERVISOR_PID={supervisor_pid}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+    return found
+
+
+class Up:
+    def __init__(self, dbs: DbSet, *args: str) -> None:
+        self.dbs = dbs
+        self.args = args
+        self.lines: list[str] = []
+        self.proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *studyspot_argv("up", *self.args),
+            env=base_env(self.dbs, {"LOG_LEVEL": "INFO"}),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc and self.proc.stdout
+        async for raw in self.proc.stdout:
+            self.lines.append(raw.decode(errors="replace").rstrip())
+
+    async def wait_for(self, pattern: str, within: float = 90) -> re.Match[str]:
+        deadline = time.monotonic() + within
+        rx = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in self.lines:
+                if m := rx.search(line):
+                    return m
+            assert self.proc is not None
+            if self.proc.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"never saw {pattern!r}:\n" + "\n".join(self.lines[-80:]))
+
+    def pids(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for line in self.lines:
+            if m := STARTED.search(line):
+                out[m.group(1)] = int(m.group(2))
+        return out
+
+    async def finish(self, sig: int = signal.SIGTERM, within: float = 30) -> int:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        try:
+            code = await asyncio.wait_for(self.proc.wait(), within)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if self._reader:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._reader, 5)
+        return code
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_up_starts_everything_restarts_a_crashed_service_and_stops_cleanly(
+    dbs: DbSet,
+) -> None:
+    services = [s for s in available_services() if s != "gateway"]
+    offset = _free_offset(services, 1)
+    up = Up(dbs, "--port-offset", str(offset))
+    await up.start()
+    try:
+        await up.wait_for(r"StudySpot is up: API http://127\.0\.0\.1:(\d+)")
+        gateway = f"http://127.0.0.1:{3000 + offset}"
+        assert any(f"docs {gateway}/docs" in line for line in up.lines)
+        async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
+            report = (await http.get("/health/detailed")).json()
+            for service in services:
+                assert report["services"][service]["status"] == "up", report
+            assert (await http.get("/api/v1/analytics")).json()["code"] == "service_unavailable"
+        pids = up.pids()
+        assert set(services) | {"gateway"} <= set(pids)
+        # Each log line carries the name of the process it came from.
+        assert any(line.startswith("gateway ") for line in up.lines)
+
+        victim = services[0]
+        os.kill(pids[victim], signal.SIGKILL)
+        await up.wait_for(rf"{victim} exited with code -9; restarting in 1 s")
+        await up.wait_for(rf"{victim} is back \(pid \d+\)")
+        async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
+            report = (await http.get("/health/detailed")).json()
+        assert report["services"][victim]["status"] == "up"
+    finally:
+        code = await up.finish(signal.SIGTERM)
+    assert code == 0
+    assert any("stopped everything" in line for line in up.lines)
+    assert up.proc is not None
+    assert _orphans(up.proc.pid) == []
+    assert not [name for name, pid in up.pids().items() if _alive(pid)]
+
+
+async def test_up_with_workers_and_a_killed_supervisor_leaves_no_process(dbs: DbSet) -> None:
+    service = "tenant" if "tenant" in available_services() else available_services()[0]
+    offset = _free_offset([service], 2)
+    up = Up(dbs, "--only", service, "--workers", "2", "--port-offset", str(offset), "--no-worker")
+    await up.start()
+    try:
+        await up.wait_for("StudySpot is up")
+        ports = instance_ports(service, 2, offset)
+        assert ports[1] == ports[0] + 1
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{3000 + offset}") as http:
+            report = (await http.get("/health/detailed")).json()
+        instances = report["services"][service]["instances"]
+        assert [i["instance"] for i in instances] == [f"{service}-1", f"{service}-2"]
+        assert all(i["status"] == "up" for i in instances)
+        assert report["services"]["auth" if service != "auth" else "student"]["status"] == (
+            "not_running"
+        )
+    finally:
+        # The worst case: the supervisor is killed outright and cannot clean up.
+        assert up.proc is not None
+        up.proc.send_signal(signal.SIGKILL)
+        await up.proc.wait()
+    for _ in range(75):  # the kernel's SIGTERM reaches them; allow them 15 s to exit
+        if not _orphans(up.proc.pid):
+            break
+        await asyncio.sleep(0.2)
+    assert _orphans(up.proc.pid) == []
+    await up.finish()
+
+
+def test_unknown_service_in_only_is_refused() -> None:
+    import subprocess
+
+    result = subprocess.run(
+        studyspot_argv("up", "--only", "nonsense", "--no-migrate"),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "not available: nonsense" in result.stdout + result.stderr
