@@ -8,7 +8,7 @@ postgresql://postgres@127.0.0.1:5432/postgres):
 
 1. creates fresh core and tenant databases and migrates them;
 2. starts auth, tenant, library, student and the gateway as separate processes
-   (`studyspot serve <name>`, the way `studyspot up` does), on ports from 13000;
+   (`studyspot serve <name>`, the way `studyspot up` does), on free ports;
 3. through the gateway: signs up `--tenants` owners, each with one library;
 4. bulk-loads `--students` students per tenant with COPY (not through the API:
    1.1 million admissions over HTTP would measure the loader, not the reads);
@@ -29,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -51,8 +52,18 @@ from studyspot.services.student.id_proofs import verhoeff_check_digit  # noqa: E
 from studyspot.services.student.search_terms import terms_for  # noqa: E402
 
 PG_ADMIN = os.environ.get("STUDYSPOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-SERVICES = {"auth": 13001, "tenant": 13003, "student": 13004, "library": 13005}
-GATEWAY_PORT = 13000
+SERVICE_NAMES = ("auth", "tenant", "student", "library")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Free ports picked at start: other runs of the system may hold the plan ports.
+SERVICES = {name: free_port() for name in SERVICE_NAMES}
+GATEWAY_PORT = free_port()
 PASSWORD = "bench-password-1"
 
 FIRST = [
@@ -463,6 +474,7 @@ async def main() -> None:
     migrate.upgrade("core", pg_url(core_db, "postgresql+asyncpg"))
     migrate.upgrade("tenant", pg_url(tenant_db, "postgresql+asyncpg"))
     logs = Path(tempfile.mkdtemp(prefix="studyspot-bench-"))
+    print(f"service logs in {logs}")
     env = dict(os.environ)
     env.update(
         {

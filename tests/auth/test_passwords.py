@@ -67,8 +67,9 @@ async def test_a_reset_link_sets_the_password_once_and_ends_every_session(apps: 
     refreshed = await auth.post("/api/auth/refresh", json={"refresh_token": owner.refresh_token})
     assert refreshed.status_code == 401
     again = await reset(auth, token, "yet-another-password")
-    assert again.status_code == 400
+    assert again.status_code == 422
     assert again.json()["code"] == "invalid_or_expired_token"
+    assert [e["field"] for e in again.json()["errors"]] == ["body.token"]
     assert await audit_rows(apps, "auth.password_set", resource_id=str(owner.user_id))
 
 
@@ -80,9 +81,9 @@ async def test_an_expired_or_superseded_link_is_refused(apps: Apps) -> None:
     await forgot(auth, email=owner.email)
     newer = (await latest_outbox_payload(apps, RESET_TOPIC))["token"]
 
-    assert (await reset(auth, older, "brand-new-password")).status_code == 400
+    assert (await reset(auth, older, "brand-new-password")).status_code == 422
     await expire_links(apps)
-    assert (await reset(auth, newer, "brand-new-password")).status_code == 400
+    assert (await reset(auth, newer, "brand-new-password")).status_code == 422
     assert (await login(apps, email=owner.email, password=owner.password)).user_id
 
 

@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-
 from tests.fakes.server import LocalServer
 
 _ids = itertools.count(int(time.time()) % 1_000_000 * 1000 + 5_000_000_000)
@@ -39,7 +38,9 @@ def credentials() -> tuple[str, str]:
     return "TEST" + secrets.token_hex(12).upper(), "cfsk_ma_test_" + secrets.token_hex(20)
 
 
-def _error(status: int, message: str, code: str, kind: str = "invalid_request_error") -> web.Response:
+def _error(
+    status: int, message: str, code: str, kind: str = "invalid_request_error"
+) -> web.Response:
     return web.json_response({"message": message, "code": code, "type": kind}, status=status)
 
 
@@ -85,7 +86,9 @@ class FakeCashfree:
             return _error(400, "this fake speaks 2023-08-01 or newer", "request_invalid")
         client_id = request.headers.get("x-client-id", "")
         secret = self.accounts.get(client_id)
-        if secret is None or not hmac.compare_digest(secret, request.headers.get("x-client-secret", "")):
+        if secret is None or not hmac.compare_digest(
+            secret, request.headers.get("x-client-secret", "")
+        ):
             return _error(401, "authentication Failed", "request_failed", "authentication_error")
         self.calls.append((client_id, request.method, request.path))
         return client_id
@@ -105,12 +108,18 @@ class FakeCashfree:
             return web.json_response(self.idempotency[(who, key)])
         amount = data.get("order_amount")
         if not isinstance(amount, int | float) or amount < 1:
-            return _error(400, "order_amount : should be greater than or equal to 1", "order_amount_invalid")
+            return _error(
+                400, "order_amount : should be greater than or equal to 1", "order_amount_invalid"
+            )
         if data.get("order_currency") != "INR":
             return _error(400, "order_currency : invalid", "order_currency_invalid")
         customer = data.get("customer_details") or {}
         if not customer.get("customer_id") or not customer.get("customer_phone"):
-            return _error(400, "customer_details.customer_phone : is missing in the request", "customer_details_missing")
+            return _error(
+                400,
+                "customer_details.customer_phone : is missing in the request",
+                "customer_details_missing",
+            )
         order_id = data.get("order_id") or "order_" + secrets.token_hex(12)
         if order_id in self.orders:
             return _error(409, "order with same id is already present", "order_already_exists")
@@ -121,7 +130,9 @@ class FakeCashfree:
             "entity": "order",
             "order_amount": amount,
             "order_currency": "INR",
-            "order_expiry_time": (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="seconds"),
+            "order_expiry_time": (datetime.now(UTC) + timedelta(days=30)).isoformat(
+                timespec="seconds"
+            ),
             "order_id": order_id,
             "order_meta": {"return_url": None, "notify_url": None, "payment_methods": None},
             "order_note": data.get("order_note"),
@@ -169,8 +180,14 @@ class FakeCashfree:
         data = await request.json()
         refunded = sum(r["refund_amount"] for r in self.refunds[order["order_id"]])
         amount = data.get("refund_amount")
-        if not isinstance(amount, int | float) or amount <= 0 or refunded + amount > order["order_amount"] + 1e-9:
-            return _error(400, "refund_amount : exceeds the refundable amount", "refund_amount_invalid")
+        if (
+            not isinstance(amount, int | float)
+            or amount <= 0
+            or refunded + amount > order["order_amount"] + 1e-9
+        ):
+            return _error(
+                400, "refund_amount : exceeds the refundable amount", "refund_amount_invalid"
+            )
         refund = {
             "cf_payment_id": paid[0]["cf_payment_id"],
             "cf_refund_id": str(next(_ids)),
@@ -190,7 +207,12 @@ class FakeCashfree:
             "refund_mode": "STANDARD",
             "created_at": _now(),
             "processed_at": None,
-            "refund_speed": {"requested": "STANDARD", "accepted": "STANDARD", "processed": None, "message": None},
+            "refund_speed": {
+                "requested": "STANDARD",
+                "accepted": "STANDARD",
+                "processed": None,
+                "message": None,
+            },
         }
         self.refunds[order["order_id"]].append(refund)
         return web.json_response(refund)
@@ -220,7 +242,9 @@ class FakeCashfree:
             "payment_time": _now(),
             "payment_completion_time": _now(),
             "payment_status": "SUCCESS" if succeed else "FAILED",
-            "payment_message": "00::Transaction success" if succeed else "ZA::Transaction declined by customer",
+            "payment_message": "00::Transaction success"
+            if succeed
+            else "ZA::Transaction declined by customer",
             "bank_reference": str(secrets.randbelow(10**12)).zfill(12),
             "auth_id": None,
             "payment_method": {"upi": {"channel": "collect", "upi_id": "student@ybl"}},
@@ -266,9 +290,16 @@ class FakeCashfree:
                     "payment": {
                         k: payment[k]
                         for k in (
-                            "cf_payment_id", "payment_status", "payment_amount", "payment_currency",
-                            "payment_message", "payment_time", "bank_reference", "auth_id",
-                            "payment_method", "payment_group",
+                            "cf_payment_id",
+                            "payment_status",
+                            "payment_amount",
+                            "payment_currency",
+                            "payment_message",
+                            "payment_time",
+                            "bank_reference",
+                            "auth_id",
+                            "payment_method",
+                            "payment_group",
                         )
                     },
                     "customer_details": {

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-
 from tests.fakes.server import LocalServer
 
 _ALNUM = string.ascii_letters + string.digits
@@ -51,7 +50,16 @@ class _Account:
 
 
 def _error(status: int, description: str, code: str = "BAD_REQUEST_ERROR") -> web.Response:
-    body = {"error": {"code": code, "description": description, "source": "business", "step": "payment_initiation", "reason": "input_validation_failed", "metadata": {}}}
+    body = {
+        "error": {
+            "code": code,
+            "description": description,
+            "source": "business",
+            "step": "payment_initiation",
+            "reason": "input_validation_failed",
+            "metadata": {},
+        }
+    }
     return web.json_response(body, status=status)
 
 
@@ -181,10 +189,16 @@ class FakeRazorpay:
         amount = data.get("amount", payment["amount"] - payment["amount_refunded"])
         if payment["status"] != "captured":
             return _error(400, "The payment has not been captured")
-        if not isinstance(amount, int) or amount < 100 or amount > payment["amount"] - payment["amount_refunded"]:
+        if (
+            not isinstance(amount, int)
+            or amount < 100
+            or amount > payment["amount"] - payment["amount_refunded"]
+        ):
             return _error(400, "The refund amount provided is greater than amount captured")
         payment["amount_refunded"] += amount
-        payment["refund_status"] = "full" if payment["amount_refunded"] == payment["amount"] else "partial"
+        payment["refund_status"] = (
+            "full" if payment["amount_refunded"] == payment["amount"] else "partial"
+        )
         refund = {
             "id": rzp_id("rfnd"),
             "entity": "refund",
@@ -214,7 +228,9 @@ class FakeRazorpay:
 
     # --- test controls: the student, the bank and Razorpay's webhook sender ----------------
 
-    def checkout(self, order_id: str, *, succeed: bool = True, method: str = "upi") -> dict[str, str]:
+    def checkout(
+        self, order_id: str, *, succeed: bool = True, method: str = "upi"
+    ) -> dict[str, str]:
         """The student pays (auto-capture on); returns Checkout's signed answer."""
         order = self.orders[order_id]
         account = self.accounts[self.order_owner[order_id]]
@@ -239,7 +255,9 @@ class FakeRazorpay:
             "fee": 236 if succeed else None,
             "tax": 36 if succeed else None,
             "error_code": None if succeed else "BAD_REQUEST_ERROR",
-            "error_description": None if succeed else "Payment failed because the customer cancelled",
+            "error_description": None
+            if succeed
+            else "Payment failed because the customer cancelled",
             "created_at": int(time.time()),
         }
         self.payments[payment["id"]] = payment

@@ -278,7 +278,9 @@ async def run_idempotent(
     """
     if key is None:
         result = await action()
-        return Response(result.model_dump_json().encode(), status_code, media_type="application/json")
+        return Response(
+            result.model_dump_json().encode(), status_code, media_type="application/json"
+        )
     tenant_id = principal.require_tenant()
     db = await kit_state(request.app).tenants.get(principal.db_key)
     body = payload.model_dump(mode="json") if payload is not None else None

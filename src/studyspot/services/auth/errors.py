@@ -72,10 +72,13 @@ class WrongPassword(Refusal):
 
 
 class InvalidOneTimeToken(AppError):
-    status, code = 400, "invalid_or_expired_token"
+    status, code = 422, "invalid_or_expired_token"
 
     def __init__(self) -> None:
-        super().__init__("This link is invalid, expired or already used")
+        super().__init__(
+            "This link is invalid, expired or already used",
+            errors=[{"field": "body.token", "message": "is invalid, expired or already used"}],
+        )
 
 
 class EmailTaken(Conflict):

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field
 
-from studyspot.services.auth.phones import E164_INDIA, normalise_phone
+from studyspot.services.auth.phones import INDIAN_MOBILE_INPUT, normalise_phone
 
 EMAIL_MAX = 254
 NAME_MAX = 120
-PHONE_MAX = 16
+PHONE_MAX = 16  # stored: +91 and ten digits
 
 Email = Annotated[EmailStr, Field(max_length=EMAIL_MAX), AfterValidator(str.lower)]
+# The pattern is checked on what the client sent, so the document says exactly what is accepted.
 Phone = Annotated[
     str,
-    BeforeValidator(normalise_phone),
     Field(
-        pattern=E164_INDIA,
-        max_length=PHONE_MAX,
+        pattern=INDIAN_MOBILE_INPUT,
+        max_length=32,
         description="Indian mobile number; `98765 43210` and `+91 98765-43210` are accepted "
         "and stored as `+919876543210`.",
         examples=["+919876543210"],
     ),
+    AfterValidator(normalise_phone),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]

@@ -16,6 +16,7 @@ from studyspot.kit.auth import (
     Principal,
     read_identity_status,
 )
+from studyspot.kit.errors import Unauthorized
 from studyspot.kit.passwords import dummy_hash, hash_password, verify_password
 from studyspot.kit.permissions import USER_TABLES, Role, UserType
 from studyspot.kit.settings import Settings
@@ -69,6 +70,16 @@ def identity_of_principal(principal: Principal) -> Identity:
         "",
         principal.roles,
     )
+
+
+async def account_of(session: AsyncSession, principal: Principal) -> AccountRow:
+    """The stored account behind a verified access token."""
+    row = await AccountRepository(session).by_token_subject(
+        principal.user_table, principal.user_id, principal.tenant_id
+    )
+    if row is None:  # the kit found the account a moment ago; it was erased since
+        raise Unauthorized("This account no longer exists", code="account_inactive")
+    return row
 
 
 async def find_by_login(

@@ -51,7 +51,7 @@ async def login(
 
     `tenant_id` is what `body.tenant_slug` resolved to (None when unknown or not needed).
     """
-    login_name = body.email or body.phone or ""
+    login_name = body.login_name
     attempt: dict[str, Any] = {"user_type": body.user_type, "login": login_name}
     if body.tenant_slug:
         attempt["tenant_slug"] = body.tenant_slug

@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.auth import Principal
-from studyspot.kit.errors import Unauthorized
 from studyspot.kit.models import utcnow
 from studyspot.kit.outbox import publish
 from studyspot.kit.settings import Settings
 from studyspot.kit.tokens import hash_opaque_token, new_opaque_token
 from studyspot.services.auth.errors import InvalidOneTimeToken, WrongPassword
 from studyspot.services.auth.identity import (
-    Identity,
+    account_of,
     find_by_login,
     identity_of,
     new_password_hash,
@@ -144,12 +143,8 @@ async def change_password(
     ip: str | None,
 ) -> TokenResponse:
     """Change the caller's password: every other session ends, this one goes on with new tokens."""
-    row = await AccountRepository(session).by_token_subject(
-        principal.user_table, principal.user_id, principal.tenant_id
-    )
-    if row is None:  # the kit found the account a moment ago; it was erased since
-        raise Unauthorized("This account no longer exists", code="account_inactive")
-    who: Identity = identity_of(row)
+    row = await account_of(session, principal)
+    who = identity_of(row)
     now = utcnow()
     # A stolen access token must not become a way to guess the password: same throttle as login.
     throttle = Throttle(session, settings)

@@ -16,7 +16,12 @@ from studyspot.kit.auth import Principal
 from studyspot.kit.errors import NotFound, Unauthorized, Unprocessable
 from studyspot.kit.permissions import Role, UserType, permissions_for
 from studyspot.services.auth.errors import LoginTaken
-from studyspot.services.auth.identity import identity_of, identity_of_principal, record
+from studyspot.services.auth.identity import (
+    account_of,
+    identity_of,
+    identity_of_principal,
+    record,
+)
 from studyspot.services.auth.models import LibraryOwner, PlatformAdmin, PlatformStaff
 from studyspot.services.auth.repository import AccountRepository, AccountRow
 from studyspot.services.auth.schemas import MeUpdate, OwnerMe, PlatformMe, StaffMe, StudentMe
@@ -32,7 +37,7 @@ _PEOPLE_OF_OTHER_SERVICES = (UserType.student, UserType.library_staff)
 async def read_me(session: AsyncSession, principal: Principal, upstream: Upstream) -> MeAnswer:
     if principal.user_type in _PEOPLE_OF_OTHER_SERVICES:
         return await _person_of_other_service(session, principal, upstream, {})
-    return _own_me(await _own_row(session, principal))
+    return _own_me(await account_of(session, principal))
 
 
 async def update_me(
@@ -52,7 +57,7 @@ async def update_me(
             )
         answer = await _person_of_other_service(session, principal, upstream, changes)
     else:
-        row = await _own_row(session, principal)
+        row = await account_of(session, principal)
         if "phone" in changes and not isinstance(row, LibraryOwner):
             raise Unprocessable(
                 errors=[{"field": "body.phone", "message": "platform users have no phone"}]
@@ -70,15 +75,6 @@ async def update_me(
             details={"fields": sorted(changes)},
         )
     return answer
-
-
-async def _own_row(session: AsyncSession, principal: Principal) -> AccountRow:
-    row = await AccountRepository(session).by_token_subject(
-        principal.user_table, principal.user_id, principal.tenant_id
-    )
-    if row is None:  # the kit found the account a moment ago; it was erased since
-        raise Unauthorized("This account no longer exists", code="account_inactive")
-    return row
 
 
 def _own_me(row: AccountRow) -> MeAnswer:

@@ -115,7 +115,6 @@ async def forgot_password(
     "/reset-password",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(400),
     summary="Choose a password with a reset or invite link; every session ends",
 )
 async def reset_password(

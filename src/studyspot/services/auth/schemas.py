@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -39,20 +39,16 @@ def _fits_bcrypt(value: str) -> str:
     return value
 
 
-def _lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
 TenantSlug = Annotated[
     str,
-    BeforeValidator(_lower),
     Field(
         min_length=1,
         max_length=64,
-        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-        description="The library business's slug, as in its login link.",
+        pattern=r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$",
+        description="The library business's slug, as in its login link (any case).",
         examples=["lakshya-library-x7k2qp"],
     ),
+    AfterValidator(str.lower),
 ]
 # Passwords are taken exactly as typed: no trimming, the 72-byte bcrypt limit checked, never cut.
 NewPassword = Annotated[
@@ -72,48 +68,64 @@ TenantLoginType = Literal["library_owner", "library_staff", "student"]
 PlatformRole = Literal["platform_admin", "platform_staff"]
 
 _TENANT_MEMBERS = ("library_staff", "student")
+_SLUG_NEEDED = "is required for library_staff and student logins"
 
 
-def _tenant_slug_for(user_type: object, slug: str | None) -> str | None:
-    if user_type in _TENANT_MEMBERS and slug is None:
-        raise ValueError("is required for library_staff and student logins")
-    if user_type in ("library_owner", "platform_admin", "platform_staff") and slug is not None:
-        raise ValueError("is only for library_staff and student logins")
-    return slug
+def _login_name_rules(*types_without_slug: str) -> dict[str, object]:
+    """The cross-field rules as JSON Schema, so the document (and fuzzers) know them too."""
+    return {
+        "allOf": [
+            {"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]},
+            {
+                "anyOf": [
+                    {"properties": {"user_type": {"enum": list(types_without_slug)}}},
+                    {
+                        "required": ["tenant_slug"],
+                        "properties": {"tenant_slug": {"type": "string"}},
+                    },
+                ]
+            },
+        ]
+    }
 
 
 class _LoginName(WriteModel):
-    """Who is logging in: e-mail or phone, plus the tenant for staff and students."""
+    """Who is logging in: e-mail or phone (e-mail wins when both are given), and for staff
+    and students the tenant's slug. Owners and platform users have e-mail logins only."""
 
-    email: Email | None = None
-    phone: Phone | None = None
+    email: Annotated[Email, Field(default=None)]
+    phone: Annotated[Phone, Field(default=None)]
 
     @model_validator(mode="after")
-    def _one_login_name(self) -> _LoginName:
-        if (self.email is None) == (self.phone is None):
-            raise ValueError("give either email or phone")
+    def _a_login_name(self) -> _LoginName:
+        if self.email is None and self.phone is None:
+            raise ValueError("give email or phone")
         return self
+
+    @property
+    def login_name(self) -> str:
+        return self.email or self.phone or ""
 
 
 class LoginRequest(_LoginName):
+    model_config = ConfigDict(
+        json_schema_extra=_login_name_rules("library_owner"),
+    )
+
     password: GivenPassword
     user_type: TenantLoginType = "library_owner"
     tenant_slug: TenantSlug | None = Field(
         default=None,
         validate_default=True,
-        description="The library's slug; required for library_staff and student.",
+        description="The library business's slug; required for library_staff and student.",
     )
 
     @field_validator("tenant_slug")
     @classmethod
     def _slug_when_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _tenant_slug_for(info.data.get("user_type"), value)
-
-    @model_validator(mode="after")
-    def _owners_use_email(self) -> LoginRequest:
-        if self.user_type == "library_owner" and self.email is None:
-            raise ValueError("library owners log in with their e-mail")
-        return self
+        if info.data.get("user_type") in _TENANT_MEMBERS and value is None:
+            raise ValueError(_SLUG_NEEDED)
+        return value
 
 
 class PlatformLoginRequest(WriteModel):
@@ -122,17 +134,23 @@ class PlatformLoginRequest(WriteModel):
 
 
 class ForgotPasswordRequest(_LoginName):
+    model_config = ConfigDict(
+        json_schema_extra=_login_name_rules("library_owner", "platform_admin", "platform_staff"),
+    )
+
     user_type: UserType = UserType.library_owner
     tenant_slug: TenantSlug | None = Field(
         default=None,
         validate_default=True,
-        description="The library's slug; required for library_staff and student.",
+        description="The library business's slug; required for library_staff and student.",
     )
 
     @field_validator("tenant_slug")
     @classmethod
     def _slug_when_needed(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _tenant_slug_for(info.data.get("user_type"), value)
+        if info.data.get("user_type") in _TENANT_MEMBERS and value is None:
+            raise ValueError(_SLUG_NEEDED)
+        return value
 
 
 class RegisterRequest(WriteModel):

@@ -34,13 +34,9 @@ def viewer_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Viewer]]
 
 
 BookingsRead = Annotated[Viewer, Depends(viewer_with("bookings:read", "bookings:read:self"))]
-BookingsCreate = Annotated[
-    Viewer, Depends(viewer_with("bookings:create", "bookings:create:self"))
-]
+BookingsCreate = Annotated[Viewer, Depends(viewer_with("bookings:create", "bookings:create:self"))]
 BookingsUpdate = Annotated[Viewer, Depends(viewer_with("bookings:update"))]
-BookingsCancel = Annotated[
-    Viewer, Depends(viewer_with("bookings:cancel", "bookings:cancel:self"))
-]
+BookingsCancel = Annotated[Viewer, Depends(viewer_with("bookings:cancel", "bookings:cancel:self"))]
 AvailabilityRead = Annotated[
     Viewer,
     Depends(viewer_with("bookings:read", "bookings:read:self", "bookings:create:self")),

@@ -72,11 +72,15 @@ class BookingRefused(Unprocessable):
 
 
 def seat_under_maintenance() -> BookingRefused:
-    return BookingRefused("seat_under_maintenance", "This seat is under maintenance", "body.seat_id")
+    return BookingRefused(
+        "seat_under_maintenance", "This seat is under maintenance", "body.seat_id"
+    )
 
 
 def fee_plan_inactive() -> BookingRefused:
-    return BookingRefused("fee_plan_inactive", "This fee plan is no longer sold", "body.fee_plan_id")
+    return BookingRefused(
+        "fee_plan_inactive", "This fee plan is no longer sold", "body.fee_plan_id"
+    )
 
 
 def student_suspended() -> BookingRefused:
@@ -84,9 +88,7 @@ def student_suspended() -> BookingRefused:
 
 
 def student_not_active() -> BookingRefused:
-    return BookingRefused(
-        "student_not_active", "Only active students can book", "body.student_id"
-    )
+    return BookingRefused("student_not_active", "Only active students can book", "body.student_id")
 
 
 def library_closed() -> BookingRefused:

@@ -27,7 +27,6 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.outbox import publish
-
 from studyspot.services.booking.models import Booking
 
 

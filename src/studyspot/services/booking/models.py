@@ -47,9 +47,13 @@ class Booking(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     __table_args__ = (
         Index("ix_bookings_library_id_end_date", "library_id", "end_date"),
         Index("ix_bookings_seat_id_end_date", "seat_id", "end_date"),
-        Index("ix_bookings_tenant_id_student_id_start_date", "tenant_id", "student_id", "start_date"),
+        Index(
+            "ix_bookings_tenant_id_student_id_start_date", "tenant_id", "student_id", "start_date"
+        ),
         Index("ix_bookings_tenant_id_created_at", "tenant_id", "created_at"),
-        Index("ix_bookings_tenant_id_status_hold_expires_at", "tenant_id", "status", "hold_expires_at"),
+        Index(
+            "ix_bookings_tenant_id_status_hold_expires_at", "tenant_id", "status", "hold_expires_at"
+        ),
         Index("ix_bookings_tenant_id_status_start_date", "tenant_id", "status", "start_date"),
         Index("ix_bookings_tenant_id_status_end_date", "tenant_id", "status", "end_date"),
         Index("ix_bookings_renewed_from_id", "renewed_from_id"),
@@ -157,7 +161,9 @@ class WaitlistEntry(IdMixin, TenantMixin, TimestampMixin, TenantBase):
 
     __tablename__ = "waitlist_entries"
     __table_args__ = (
-        Index("ix_waitlist_entries_tenant_id_status_created_at", "tenant_id", "status", "created_at"),
+        Index(
+            "ix_waitlist_entries_tenant_id_status_created_at", "tenant_id", "status", "created_at"
+        ),
         Index("ix_waitlist_entries_library_id_status", "library_id", "status"),
     )
 

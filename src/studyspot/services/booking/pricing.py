@@ -68,7 +68,7 @@ def quote(
 
 
 def prorate(amount_paise: int, part_days: int, whole_days: int) -> int:
-    """`amount` × part / whole, to the nearest paisa (halves away from zero), for any sign."""
+    """`amount` * part / whole, to the nearest paisa (halves away from zero), for any sign."""
     if whole_days <= 0 or part_days < 0:
         raise ValueError("prorate over a positive whole")
     sign = -1 if amount_paise < 0 else 1

@@ -132,7 +132,8 @@ class BookingRepository(TenantRepository[Booking]):
         The SQL prefilter is widened by a day on each side: a window across
         midnight reaches into the next day. The exact rule runs on the result.
         """
-        query = self.scoped(select(*_OCCUPANT_COLUMNS)).where(
+        query = select(*_OCCUPANT_COLUMNS).where(
+            Booking.tenant_id == self.tenant_id,
             Booking.library_id == library_id,
             Booking.end_date >= first - ONE_DAY,
             Booking.start_date <= last + ONE_DAY,
@@ -216,11 +217,9 @@ class BookingRepository(TenantRepository[Booking]):
 
     async def reload(self, booking_id: uuid.UUID) -> Booking | None:
         query = self.select().where(Booking.id == booking_id)
-        return (
-            await self.session.scalars(query.execution_options(populate_existing=True))
-        ).first()
+        return (await self.session.scalars(query.execution_options(populate_existing=True))).first()
 
-    def listing(self, flt: BookingFilter, now: datetime) -> Select[tuple[Booking]]:
+    def listing(self, flt: BookingFilter, now: datetime) -> Select[Booking]:
         query = self.select()
         if flt.student_id is not None:
             query = query.where(Booking.student_id == flt.student_id)
@@ -280,7 +279,8 @@ class BookingRepository(TenantRepository[Booking]):
         query = self.scoped(select(Booking.id)).where(
             Booking.renewed_from_id == booking_id, holds_place(now)
         )
-        return await self.session.scalar(query.limit(1))
+        found: uuid.UUID | None = await self.session.scalar(query.limit(1))
+        return found
 
     async def pauses_of(self, booking_id: uuid.UUID) -> list[BookingPause]:
         rows = await self.session.scalars(
@@ -298,9 +298,7 @@ def status_is(status: str, now: datetime) -> ColumnElement[bool]:
     if status == BookingStatus.expired:
         return or_(
             Booking.status == status,
-            and_(
-                Booking.status == BookingStatus.pending_payment, Booking.hold_expires_at <= now
-            ),
+            and_(Booking.status == BookingStatus.pending_payment, Booking.hold_expires_at <= now),
         )
     return Booking.status == status
 

@@ -21,6 +21,7 @@ Tests check all of this against a brute-force minute-by-minute model.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -176,8 +177,10 @@ def peak_overlap(candidate: Occupancy, others: Sequence[Occupancy]) -> int:
                     )
         if not clipped:
             continue
-        bounds = sorted({own.start, own.end, *(s.start for s in clipped), *(s.end for s in clipped)})
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        bounds = sorted(
+            {own.start, own.end, *(s.start for s in clipped), *(s.end for s in clipped)}
+        )
+        for lo, hi in itertools.pairwise(bounds):
             events: list[tuple[date, int]] = []
             for seg in clipped:
                 if seg.start <= lo and hi <= seg.end:

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from studyspot.kit.auth import Principal
 from studyspot.kit.db import Database
 from studyspot.kit.models import utcnow
-from studyspot.kit.state import KitState, kit_state
+from studyspot.kit.state import KitState
 from studyspot.services.booking.config import BookingSettings
 from studyspot.services.booking.upstream import Upstream
 

@@ -30,6 +30,7 @@ from studyspot.services.gateway.identity import Caller, TokenVerifier
 from studyspot.services.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from studyspot.services.gateway.openapi import OpenApiMerger
 from studyspot.services.gateway.proxy import (
+    DRAIN_LIMIT,
     IDENTITY_PREFIXES,
     REQUEST_DROP,
     Forwarder,
@@ -260,6 +261,8 @@ class Gateway:
                 return
             declared = int(cl)
         if declared is not None and declared > limit:
+            if declared - limit <= DRAIN_LIMIT:
+                await RequestBody(receive, declared).discard_rest()
             await self._too_large(send, limit, extra, ctx)
             return
         pool = self.pools.get(route.service)
@@ -304,6 +307,8 @@ class Gateway:
         if outcome.status == 499:  # the client went away; nobody to answer
             return
         if outcome.status == 413:
+            if body is not None:
+                await body.discard_rest()
             await self._too_large(send, limit, extra, ctx)
             return
         code = {502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}

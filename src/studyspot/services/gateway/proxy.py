@@ -18,6 +18,7 @@ Retries (exponential backoff, full jitter, another instance when there is one):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from studyspot.services.gateway.upstreams import Instance, ServicePool
 log = structlog.get_logger("studyspot.gateway.proxy")
 
 BUFFER_LIMIT = 64 * 1024
+DRAIN_LIMIT = 1024 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Hop-by-hop, framing the gateway redoes, and headers only the gateway may set.
@@ -107,6 +109,24 @@ class RequestBody:
             self.too_large = True
             raise BodyTooLarge
         return chunk, bool(message.get("more_body", False))
+
+    async def discard_rest(self, max_bytes: int = DRAIN_LIMIT, seconds: float = 2.0) -> None:
+        """Read and drop what the client is still sending, so the refusal can reach it.
+
+        Closing a socket with unread data makes the kernel reset the connection,
+        and the client would lose the 413 it is about to read. Past `max_bytes`
+        the connection is closed anyway.
+        """
+        drained = 0
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while drained <= max_bytes:
+                    message = await self._receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    drained += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        return
 
     async def read_all(self) -> bytes:
         self.started = True

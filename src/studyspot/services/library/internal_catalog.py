@@ -24,11 +24,7 @@ from studyspot.services.library.catalog_client import (
 from studyspot.services.library.dependencies import InternalSession, InternalTenant
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.models import Seat, Shift
-from studyspot.services.library.repository import (
-    LibraryRepository,
-    SeatRepository,
-    ShiftRepository,
-)
+from studyspot.services.library.repository import LibraryRepository
 
 router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
@@ -43,22 +39,19 @@ async def get_catalog(
     library = await LibraryRepository(session, tenant_id).get(library_id)
     if library is None:
         raise LibraryNotFound()
-    seats_repo = SeatRepository(session, tenant_id)
     # Plain columns, not ORM objects: a 500-seat map is read on every availability request.
     seat_query = (
-        seats_repo.scoped(
-            select(
-                Seat.id,
-                Seat.label,
-                Seat.seat_type,
-                Seat.status,
-                Seat.zone,
-                Seat.floor,
-                Seat.row,
-                Seat.column,
-            )
+        select(
+            Seat.id,
+            Seat.label,
+            Seat.seat_type,
+            Seat.status,
+            Seat.zone,
+            Seat.floor,
+            Seat.row,
+            Seat.column,
         )
-        .where(Seat.library_id == library_id)
+        .where(Seat.tenant_id == tenant_id, Seat.library_id == library_id)
         .order_by(Seat.sort_key, Seat.id)
     )
     if seat_id is not None:
@@ -78,15 +71,14 @@ async def get_catalog(
     ]
     maintenance = func.sum(case((Seat.status == "maintenance", 1), else_=0))
     counts = await session.execute(
-        seats_repo.scoped(select(Seat.seat_type, func.count(), maintenance))
-        .where(Seat.library_id == library_id)
+        select(Seat.seat_type, func.count(), maintenance)
+        .where(Seat.tenant_id == tenant_id, Seat.library_id == library_id)
         .group_by(Seat.seat_type)
         .order_by(Seat.seat_type)
     )
     shift_rows = await session.execute(
-        ShiftRepository(session, tenant_id)
-        .scoped(select(Shift.id, Shift.name, Shift.start_time, Shift.end_time, Shift.is_full_day))
-        .where(Shift.library_id == library_id)
+        select(Shift.id, Shift.name, Shift.start_time, Shift.end_time, Shift.is_full_day)
+        .where(Shift.tenant_id == tenant_id, Shift.library_id == library_id)
         .order_by(Shift.start_time, Shift.name)
     )
     return LibraryCatalog(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
@@ -16,6 +17,8 @@ from studyspot.kit.auth import Principal
 from studyspot.kit.permissions import UserType
 from studyspot.services.payment.lifecycle import Actor
 from studyspot.services.payment.models import Payment
+
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Caller:
             return student_id == self.student_id
         return self.library_ids is None or library_id in self.library_ids
 
-    def scope(self, query: Select[Payment]) -> Select[Payment]:
+    def scope(self, query: S) -> S:
         if self.student_id is not None:
             return query.where(Payment.student_id == self.student_id)
         if self.library_ids is not None:

@@ -74,13 +74,22 @@ async def save_account(
         actor_id=actor_id,
         actor_type=actor_type,
         # Which keys changed, never their values.
-        details={"provider": provider, "has_secret": bool(secret), "has_webhook_secret": bool(webhook_secret)},
+        details={
+            "provider": provider,
+            "has_secret": bool(secret),
+            "has_webhook_secret": bool(webhook_secret),
+        },
     )
     return account
 
 
 async def delete_account(
-    session: AsyncSession, tenant_id: uuid.UUID, provider: str, *, actor_id: uuid.UUID, actor_type: str
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    provider: str,
+    *,
+    actor_id: uuid.UUID,
+    actor_type: str,
 ) -> bool:
     repo = Accounts(session, tenant_id)
     account = await repo.find(provider)

@@ -15,7 +15,9 @@ cli = typer.Typer(help="Payments: reconciliation with the providers.", no_args_i
 @cli.command()
 def reconcile(
     older_than_minutes: int = typer.Option(
-        None, min=0, help="Only payments open at least this long (default PAYMENT_RECONCILE_AFTER_MINUTES)."
+        None,
+        min=0,
+        help="Only payments open at least this long (default PAYMENT_RECONCILE_AFTER_MINUTES).",
     ),
 ) -> None:
     """Ask Razorpay and Cashfree about every payment and refund still open, and settle them."""

@@ -18,7 +18,9 @@ class PaymentSettings(BaseSettings):
     # Provider API roots. Tests point them at the local fakes in tests/fakes/.
     razorpay_base_url: str = "https://api.razorpay.com"
     cashfree_base_url: str = "https://api.cashfree.com/pg"
-    cashfree_api_version: str = Field(default="2023-08-01", pattern=r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+    cashfree_api_version: str = Field(
+        default="2023-08-01", pattern=r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+    )
     provider_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # A Cashfree webhook whose timestamp is further than this from our clock is refused.
     webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)

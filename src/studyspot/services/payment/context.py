@@ -19,7 +19,9 @@ class PaymentContext:
     box: SecretBox
 
     @classmethod
-    def create(cls, settings: Settings, payment_settings: PaymentSettings | None = None) -> PaymentContext:
+    def create(
+        cls, settings: Settings, payment_settings: PaymentSettings | None = None
+    ) -> PaymentContext:
         payment_settings = payment_settings or PaymentSettings()
         return cls(
             payment_settings,

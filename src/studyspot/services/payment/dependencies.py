@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from studyspot.kit.auth import CurrentPrincipal, Principal, require_any_permission
 from studyspot.kit.db import Database
@@ -13,7 +13,6 @@ from studyspot.kit.permissions import UserType
 from studyspot.kit.state import kit_state
 from studyspot.services.payment.access import Caller
 from studyspot.services.payment.context import PaymentContext
-from studyspot.services.payment.idempotency import KEY_PATTERN
 
 
 def get_context(request: Request) -> PaymentContext:
@@ -56,13 +55,3 @@ async def tenant_database(request: Request, principal: CurrentPrincipal) -> Data
 
 
 TenantDatabase = Annotated[Database, Depends(tenant_database)]
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        pattern=KEY_PATTERN,
-        max_length=255,
-        description="Repeat a request safely: the same key and body replay the first answer.",
-    ),
-]

@@ -43,7 +43,9 @@ async def payment_captured(session: AsyncSession, payment: Payment) -> None:
         tenant_id=payment.tenant_id,
         amount_paise=payment.amount_paise,
     )
-    await publish(session, "payment.captured", body.model_dump(mode="json"), tenant_id=payment.tenant_id)
+    await publish(
+        session, "payment.captured", body.model_dump(mode="json"), tenant_id=payment.tenant_id
+    )
 
 
 async def payment_failed(session: AsyncSession, payment: Payment) -> None:
@@ -54,7 +56,9 @@ async def payment_failed(session: AsyncSession, payment: Payment) -> None:
         amount_paise=payment.amount_paise,
         reason=payment.failure_reason,
     )
-    await publish(session, "payment.failed", body.model_dump(mode="json"), tenant_id=payment.tenant_id)
+    await publish(
+        session, "payment.failed", body.model_dump(mode="json"), tenant_id=payment.tenant_id
+    )
 
 
 async def refund_processed(session: AsyncSession, payment: Payment, refund: Refund) -> None:
@@ -65,4 +69,6 @@ async def refund_processed(session: AsyncSession, payment: Payment, refund: Refu
         tenant_id=payment.tenant_id,
         amount_paise=refund.amount_paise,
     )
-    await publish(session, "refund.processed", body.model_dump(mode="json"), tenant_id=payment.tenant_id)
+    await publish(
+        session, "refund.processed", body.model_dump(mode="json"), tenant_id=payment.tenant_id
+    )

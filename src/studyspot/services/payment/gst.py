@@ -15,7 +15,7 @@ from datetime import date
 
 
 def financial_year(day: date) -> str:
-    """India's financial year (April–March) of `day`, as `2026-27`."""
+    """India's financial year (April to March) of `day`, as `2026-27`."""
     start = day.year if day.month >= 4 else day.year - 1
     return f"{start}-{(start + 1) % 100:02d}"
 

@@ -187,7 +187,12 @@ async def issue_credit_note(
         **_common(payment, issued_at),
         "refers_to": original.number,
         "reason": refund.reason,
-        "lines": [{"description": f"Refund against {original.number}", "amount_paise": -refund.amount_paise}],
+        "lines": [
+            {
+                "description": f"Refund against {original.number}",
+                "amount_paise": -refund.amount_paise,
+            }
+        ],
         **_amounts(negated, -refund.amount_paise, int(doc.get("gst_rate_bps") or 0)),
     }
     return await _issue(

@@ -36,7 +36,9 @@ class Actor:
 CaptureResult = Literal["captured", "already", "refused"]
 
 
-async def locked_payment(session: AsyncSession, tenant_id: uuid.UUID, payment_id: uuid.UUID) -> Payment:
+async def locked_payment(
+    session: AsyncSession, tenant_id: uuid.UUID, payment_id: uuid.UUID
+) -> Payment:
     payment = await Payments(session, tenant_id).locked(payment_id)
     if payment is None:
         raise PaymentNotFound("No such payment")
@@ -110,7 +112,9 @@ async def capture(
     return "captured"
 
 
-async def fail(session: AsyncSession, payment: Payment, *, reason: str | None, actor: Actor) -> bool:
+async def fail(
+    session: AsyncSession, payment: Payment, *, reason: str | None, actor: Actor
+) -> bool:
     """Mark an open payment failed; a captured one stays captured (out-of-order webhooks)."""
     if payment.status not in OPEN:
         return False
@@ -144,16 +148,27 @@ async def refund_processed(
     refund.status = "processed"
     refund.processed_at = now
     payment.refunded_paise += refund.amount_paise
-    payment.status = "refunded" if payment.refunded_paise >= payment.amount_paise else "partially_refunded"
+    payment.status = (
+        "refunded" if payment.refunded_paise >= payment.amount_paise else "partially_refunded"
+    )
     due = await Dues(session, payment.tenant_id).locked(payment.booking_id)
     if due is not None:
         due.refunded_paise += refund.amount_paise
         due.updated_at = now
-    originals = [i for i in await Invoices(session, payment.tenant_id).for_payment(payment.id) if i.kind != "credit_note"]
+    originals = [
+        i
+        for i in await Invoices(session, payment.tenant_id).for_payment(payment.id)
+        if i.kind != "credit_note"
+    ]
     note = None
     if originals:
         note = await invoicing.issue_credit_note(
-            session, payment, originals[0], refund, refunded_before_paise=refunded_before, issued_at=now
+            session,
+            payment,
+            originals[0],
+            refund,
+            refunded_before_paise=refunded_before,
+            issued_at=now,
         )
     await events.refund_processed(session, payment, refund)
     await record(
@@ -173,7 +188,9 @@ async def refund_processed(
     return True
 
 
-async def refund_failed(session: AsyncSession, payment: Payment, refund: Refund, *, actor: Actor) -> bool:
+async def refund_failed(
+    session: AsyncSession, payment: Payment, refund: Refund, *, actor: Actor
+) -> bool:
     if refund.status != "pending":
         return False
     refund.status = "failed"

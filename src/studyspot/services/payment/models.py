@@ -95,9 +95,7 @@ class Refund(IdMixin, TenantMixin, TimestampMixin, TenantBase):
         Index(None, "provider_refund_id"),
     )
 
-    payment_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("payments.id"), nullable=False
-    )
+    payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("payments.id"), nullable=False)
     amount_paise: Mapped[int] = mapped_column(BigInteger, nullable=False)
     reason: Mapped[str] = mapped_column(String(500), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
@@ -117,9 +115,7 @@ class Invoice(IdMixin, TenantMixin, TenantBase):
         Index(None, "tenant_id", "payment_id"),
     )
 
-    payment_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("payments.id"), nullable=False
-    )
+    payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("payments.id"), nullable=False)
     refund_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     series: Mapped[str] = mapped_column(String(3), nullable=False)
@@ -192,17 +188,18 @@ class WebhookReceipt(IdMixin, TenantMixin, TenantBase):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
-class IdempotencyRecord(TenantMixin, TenantBase):
-    """Payment-local idempotency keys until kit/idempotency.py lands (then this table goes)."""
+class OrderRoute(TenantBase):
+    """Which tenant a provider order belongs to, for unauthenticated webhooks.
 
-    __tablename__ = "payment_idempotency_keys"
+    Kept in the shared tenant database for every tenant (dedicated ones too)
+    and without row-level security: a webhook names only the provider's order
+    id, and the tenant is what it must find. It holds ids only; the webhook is
+    then checked against the tenant's own payment row and secret.
+    """
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    principal_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False)
-    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    locked_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    __tablename__ = "payment_order_routes"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    provider_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.audit import record
-from studyspot.kit.db import Database
-from studyspot.kit.audit import record_detached
+from studyspot.kit.audit import record, record_detached
+from studyspot.kit.db import Database, unit_of_work
+from studyspot.services.booking.client import InternalBooking
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.access import Caller
 from studyspot.services.payment.accounts import load_credentials
@@ -37,7 +37,7 @@ from studyspot.services.payment.errors import (
 )
 from studyspot.services.payment.models import Payment
 from studyspot.services.payment.providers.base import OrderRequest, SignatureInvalid
-from studyspot.services.payment.repository import Dues, Payments
+from studyspot.services.payment.repository import Dues, Payments, add_route
 from studyspot.services.payment.schemas import (
     DeskMethod,
     PaymentCreate,
@@ -46,13 +46,14 @@ from studyspot.services.payment.schemas import (
     UpiVerify,
     UtrSubmit,
 )
-from studyspot.services.payment.upstream import BookingRecord
 
 PAYABLE = ("pending_payment", "confirmed", "active", "completed")
 ONLINE = ("upi", "razorpay", "cashfree")
 
 
-async def _snapshot(ctx: PaymentContext, caller: Caller, booking: BookingRecord) -> dict[str, Any]:
+async def _snapshot(
+    ctx: PaymentContext, caller: Caller, booking: InternalBooking
+) -> dict[str, Any]:
     """What the invoice will print, read once now so that capture needs no HTTP call."""
     library, supplier, student = await asyncio.gather(
         ctx.upstream.branch(caller.tenant_id, booking.library_id),
@@ -85,9 +86,11 @@ async def _snapshot(ctx: PaymentContext, caller: Caller, booking: BookingRecord)
     }
 
 
-def _check_payable(booking: BookingRecord, method: str, now: datetime) -> None:
+def _check_payable(booking: InternalBooking, method: str, now: datetime) -> None:
     if booking.currency != "INR":
         raise BookingNotPayable("This booking is not in INR")
+    if booking.status == "expired":
+        raise HoldExpired("The seat hold of this booking has expired; book again")
     if booking.status not in PAYABLE:
         raise BookingNotPayable(f"A {booking.status} booking cannot be paid")
     if (
@@ -99,8 +102,15 @@ def _check_payable(booking: BookingRecord, method: str, now: datetime) -> None:
 
 
 async def create_payment(
-    session: AsyncSession, ctx: PaymentContext, caller: Caller, body: PaymentCreate
+    session: AsyncSession,
+    ctx: PaymentContext,
+    caller: Caller,
+    body: PaymentCreate,
+    *,
+    routes_db: Database | None = None,
 ) -> Payment:
+    """`routes_db`: the shared tenant database when the caller's tenant has a dedicated one
+    (webhook routes live in the shared one); None writes the route in `session`."""
     if caller.is_student and body.method not in ONLINE:
         raise MethodForbidden("Students pay online (UPI, Razorpay or Cashfree)")
     tenant_id = caller.tenant_id
@@ -110,12 +120,15 @@ async def create_payment(
     now = datetime.now(UTC)
     _check_payable(booking, body.method, now)
     provider = ctx.providers.for_method(body.method)
+    # Every call to another service before the first statement of this unit of
+    # work: on SQLite that statement takes the single write lock, which the
+    # callee (in the same file) would wait for.
+    snapshot = await _snapshot(ctx, caller, booking)
     credentials = (
         await load_credentials(session, ctx.box, tenant_id, provider.name)
         if provider.needs_account
         else None
     )
-    snapshot = await _snapshot(ctx, caller, booking)
 
     dues = Dues(session, tenant_id)
     await dues.ensure(
@@ -131,7 +144,9 @@ async def create_payment(
     balance = due.charged_paise - due.paid_paise + due.refunded_paise
     if balance <= 0:
         raise NothingDue("Nothing is due on this booking")
-    if body.method in ONLINE and await Payments(session, tenant_id).open_online_for_booking(booking.id):
+    if body.method in ONLINE and await Payments(session, tenant_id).open_online_for_booking(
+        booking.id
+    ):
         raise PaymentInProgress(
             "A payment of this booking is waiting for confirmation; wait for it or ask staff"
         )
@@ -181,11 +196,22 @@ async def create_payment(
         ),
     )
     payment.provider_order_id = created.provider_order_id
+    if created.provider_order_id is not None:
+        if routes_db is None:
+            await add_route(session, provider.name, created.provider_order_id, tenant_id)
+        else:
+            async with unit_of_work(routes_db) as routes:
+                await add_route(routes, provider.name, created.provider_order_id, tenant_id)
     payment.upi_reference = created.upi_reference
     if created.checkout:
         payment.snapshot = {
             **snapshot,
-            "checkout": {"provider": provider.name, "currency": "INR", "amount_paise": amount, **created.checkout},
+            "checkout": {
+                "provider": provider.name,
+                "currency": "INR",
+                "amount_paise": amount,
+                **created.checkout,
+            },
         }
     await session.flush()
     await record(
@@ -237,11 +263,13 @@ async def confirm_checkout(
             credentials, payment.provider_order_id, body.model_dump()
         )
     except SignatureInvalid:
+        # Undo first: on SQLite the audit's own transaction needs the write lock.
+        await session.rollback()
         await record_detached(
             db,
             "payment.checkout_forged",
             "payment",
-            payment.id,
+            payment_id,
             tenant_id=caller.tenant_id,
             actor_id=caller.principal.user_id,
             actor_type=caller.principal.user_type,
@@ -263,7 +291,9 @@ async def confirm_checkout(
     return payment
 
 
-async def _utr_taken(session: AsyncSession, tenant_id: uuid.UUID, utr: str, payment_id: uuid.UUID) -> bool:
+async def _utr_taken(
+    session: AsyncSession, tenant_id: uuid.UUID, utr: str, payment_id: uuid.UUID
+) -> bool:
     other = await session.scalar(
         select(Payment.id).where(
             Payment.tenant_id == tenant_id, Payment.utr == utr, Payment.id != payment_id
@@ -320,7 +350,9 @@ async def verify_upi(
         await _set_utr(session, payment, body.utr)
     if payment.utr is None:
         raise InvalidState("No UTR yet: the student submits it, or give the one on the statement")
-    await lifecycle.capture(session, payment, actor=caller.actor, verified_by=caller.principal.user_id)
+    await lifecycle.capture(
+        session, payment, actor=caller.actor, verified_by=caller.principal.user_id
+    )
     return payment
 
 

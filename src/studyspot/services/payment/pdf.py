@@ -21,7 +21,7 @@ def inr(paise: int) -> str:
     digits = str(rupees)
     if len(digits) > 3:
         head, tail = digits[:-3], digits[-3:]
-        groups = []
+        groups: list[str] = []
         while len(head) > 2:
             groups.insert(0, head[-2:])
             head = head[:-2]
@@ -72,7 +72,11 @@ def render(invoice: InvoiceRead) -> bytes:
     row("Place of supply", f"{pos.state} ({pos.state_code})")
     if invoice.kind != "receipt":
         row("SAC", invoice.sac_code)
-    row("Paid by", f"{invoice.method}" + (f" ({invoice.payment_reference})" if invoice.payment_reference else ""))
+    row(
+        "Paid by",
+        f"{invoice.method}"
+        + (f" ({invoice.payment_reference})" if invoice.payment_reference else ""),
+    )
     pdf.ln(4)
 
     pdf.set_font("Helvetica", "B", 10)
@@ -81,7 +85,9 @@ def render(invoice: InvoiceRead) -> bytes:
     pdf.set_font("Helvetica", "", 10)
     for line in invoice.lines:
         pdf.cell(130, 7, _latin1(line.description)[:80], border=1)
-        pdf.cell(0, 7, inr(line.amount_paise), border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(
+            0, 7, inr(line.amount_paise), border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
 
     def total(label: str, paise: int, bold: bool = False) -> None:
         pdf.set_font("Helvetica", "B" if bold else "", 10)

@@ -72,7 +72,11 @@ async def present_one(session: AsyncSession, payment: Payment) -> PaymentRead:
 
 
 async def list_payments(
-    session: AsyncSession, caller: Caller, filters: PaymentFilters, paging: PageParams, sort: str | None
+    session: AsyncSession,
+    caller: Caller,
+    filters: PaymentFilters,
+    paging: PageParams,
+    sort: str | None,
 ) -> tuple[list[PaymentRead], int]:
     query: Select[Any] = caller.scope(select(Payment).where(Payment.tenant_id == caller.tenant_id))
     if filters.status:
@@ -95,7 +99,9 @@ async def list_payments(
     return [present(p, numbers.get(p.id)) for p in rows], total
 
 
-async def refunds_of(session: AsyncSession, tenant_id: uuid.UUID, payment_id: uuid.UUID) -> list[RefundRead]:
+async def refunds_of(
+    session: AsyncSession, tenant_id: uuid.UUID, payment_id: uuid.UUID
+) -> list[RefundRead]:
     refunds = list(
         await session.scalars(
             select(Refund)
@@ -107,7 +113,9 @@ async def refunds_of(session: AsyncSession, tenant_id: uuid.UUID, payment_id: uu
         rid: number
         for rid, number in await session.execute(
             select(Invoice.refund_id, Invoice.number).where(
-                Invoice.tenant_id == tenant_id, Invoice.payment_id == payment_id, Invoice.kind == "credit_note"
+                Invoice.tenant_id == tenant_id,
+                Invoice.payment_id == payment_id,
+                Invoice.kind == "credit_note",
             )
         )
     }
@@ -167,7 +175,9 @@ async def daily_summary(
 ) -> DailySummary:
     start, end = _day_start(day), _day_start(day + timedelta(days=1))
     query = caller.scope(
-        select(Payment.method, func.count(), func.coalesce(func.sum(Payment.amount_paise), 0)).where(
+        select(
+            Payment.method, func.count(), func.coalesce(func.sum(Payment.amount_paise), 0)
+        ).where(
             Payment.tenant_id == caller.tenant_id,
             Payment.captured_at >= start,
             Payment.captured_at < end,

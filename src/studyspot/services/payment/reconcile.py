@@ -17,11 +17,11 @@ from sqlalchemy import select
 from studyspot.kit.db import Database, TenantDatabases, unit_of_work
 from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
+from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.accounts import load_credentials
 from studyspot.services.payment.context import PaymentContext
 from studyspot.services.payment.models import Payment, Refund
-from studyspot.services.payment.webhooks import databases
 
 log = structlog.get_logger("studyspot.payment.reconcile")
 
@@ -51,7 +51,10 @@ async def _settle_payment(
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         payment = await lifecycle.locked_payment(session, tenant_id, payment_id)
         if settlement.outcome == "captured":
-            if await lifecycle.capture(session, payment, actor=actor, settlement=settlement) == "captured":
+            if (
+                await lifecycle.capture(session, payment, actor=actor, settlement=settlement)
+                == "captured"
+            ):
                 report.captured += 1
         elif settlement.outcome == "failed":
             if await lifecycle.fail(session, payment, reason=settlement.reason, actor=actor):
@@ -91,46 +94,52 @@ async def reconcile(
     *,
     older_than_minutes: int | None = None,
 ) -> Report:
-    minutes = ctx.settings.reconcile_after_minutes if older_than_minutes is None else older_than_minutes
+    minutes = (
+        ctx.settings.reconcile_after_minutes if older_than_minutes is None else older_than_minutes
+    )
     cutoff = utcnow() - timedelta(minutes=minutes)
     reconcilable = [name for name, p in ctx.providers.by_name.items() if p.reconcilable]
     report = Report()
-    for db in await databases(core, tenants):
-        async with unit_of_work(db) as session:
-            payments = (
-                await session.execute(
-                    select(Payment.tenant_id, Payment.id).where(
+    # Row-level security is forced on tenant tables: one scoped look per tenant.
+    for home in await tenant_homes(core):
+        db = await tenants.get(home.database_key)
+        tenant_id = home.tenant_id
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            payments = list(
+                await session.scalars(
+                    select(Payment.id).where(
+                        Payment.tenant_id == tenant_id,
                         Payment.status.in_(lifecycle.OPEN),
                         Payment.provider.in_(reconcilable),
                         Payment.provider_order_id.is_not(None),
                         Payment.created_at <= cutoff,
                     )
                 )
-            ).all()
-            refunds = (
-                await session.execute(
-                    select(Refund.tenant_id, Refund.id)
+            )
+            refunds = list(
+                await session.scalars(
+                    select(Refund.id)
                     .join(Payment, Payment.id == Refund.payment_id)
                     .where(
+                        Refund.tenant_id == tenant_id,
                         Refund.status == "pending",
                         Refund.provider_refund_id.is_not(None),
                         Payment.provider.in_(reconcilable),
                         Refund.created_at <= cutoff,
                     )
                 )
-            ).all()
-        for tenant_id, payment_id in payments:
+            )
+        for payment_id in payments:
             report.checked += 1
             try:
                 await _settle_payment(db, ctx, tenant_id, payment_id, report)
             except AppError as exc:
                 report.errors += 1
                 log.warning("reconcile_payment_failed", payment_id=str(payment_id), code=exc.code)
-        for tenant_id, refund_id in refunds:
+        for refund_id in refunds:
             try:
                 await _settle_refund(db, ctx, tenant_id, refund_id, report)
             except AppError as exc:
                 report.errors += 1
                 log.warning("reconcile_refund_failed", refund_id=str(refund_id), code=exc.code)
     return report
-

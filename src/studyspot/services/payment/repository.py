@@ -21,6 +21,7 @@ from studyspot.services.payment.models import (
     Due,
     Invoice,
     InvoiceCounter,
+    OrderRoute,
     Payment,
     Refund,
     WebhookReceipt,
@@ -193,7 +194,9 @@ class Refunds(TenantRepository[Refund]):
         )
 
     async def by_provider_id(self, provider_refund_id: str) -> Refund | None:
-        return await self.first(self.select().where(Refund.provider_refund_id == provider_refund_id))
+        return await self.first(
+            self.select().where(Refund.provider_refund_id == provider_refund_id)
+        )
 
     async def processed_total(self, payment_id: uuid.UUID) -> int:
         total = await self.session.scalar(
@@ -233,3 +236,31 @@ class Receipts:
             .on_conflict_do_nothing()
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_route(
+    session: AsyncSession, provider: str, provider_order_id: str, tenant_id: uuid.UUID
+) -> None:
+    from studyspot.kit.models import utcnow
+
+    await session.execute(
+        _insert(session, OrderRoute)
+        .values(
+            provider=provider,
+            provider_order_id=provider_order_id,
+            tenant_id=tenant_id,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def route_of(
+    session: AsyncSession, provider: str, provider_order_id: str
+) -> uuid.UUID | None:
+    found = await session.scalar(
+        select(OrderRoute.tenant_id).where(
+            OrderRoute.provider == provider, OrderRoute.provider_order_id == provider_order_id
+        )
+    )
+    return found

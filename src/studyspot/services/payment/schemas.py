@@ -37,10 +37,15 @@ class PaymentCreate(WriteModel):
     )
     currency: Literal["INR"] = "INR"
     reference: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=64, pattern=_PRINTABLE,
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=_PRINTABLE,
         description="Card slip or bank transfer reference (desk).",
     )
-    note: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200, pattern=_PRINTABLE)
+    note: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=200, pattern=_PRINTABLE
+    )
 
     @model_validator(mode="after")
     def _amount_only_at_desk(self) -> PaymentCreate:
@@ -63,7 +68,8 @@ class UtrSubmit(WriteModel):
 
 class UpiVerify(WriteModel):
     utr: str | SkipJsonSchema[None] = Field(
-        default=None, pattern=UTR_PATTERN,
+        default=None,
+        pattern=UTR_PATTERN,
         description="The UTR seen on the bank statement, when the student did not submit it.",
     )
 
@@ -81,7 +87,9 @@ class RazorpayAccountSave(WriteModel):
     key_id: str = Field(pattern=r"^rzp_(test|live)_[A-Za-z0-9]{14}$")
     key_secret: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9]+$")
     webhook_secret: str = Field(min_length=8, max_length=100, pattern=r"^[\x21-\x7e]+$")
-    display_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
+    display_name: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=100, pattern=_PRINTABLE
+    )
 
 
 class CashfreeAccountSave(WriteModel):
@@ -91,7 +99,8 @@ class CashfreeAccountSave(WriteModel):
 
 class UpiAccountSave(WriteModel):
     vpa: str = Field(
-        max_length=100, pattern=r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$",
+        max_length=100,
+        pattern=r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$",
         description="The library's own UPI id, e.g. lakshya@okaxis",
     )
     payee_name: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9 .&'\-]+$")
@@ -204,7 +213,9 @@ class InvoiceRead(BaseModel):
     cgst_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
     sgst_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
     igst_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
-    other_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE, description="Not taxed (security deposit)")
+    other_paise: int = Field(
+        ge=-MAX_PAISE, le=MAX_PAISE, description="Not taxed (security deposit)"
+    )
     total_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE)
     currency: Literal["INR"]
     refers_to: str | None = Field(default=None, max_length=16)
@@ -231,7 +242,7 @@ class DueRead(ReadModel):
     charged_paise: int = Field(ge=0, le=MAX_PAISE)
     paid_paise: int = Field(ge=0, le=MAX_PAISE)
     refunded_paise: int = Field(ge=0, le=MAX_PAISE)
-    balance_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE, description="charged − paid + refunded")
+    balance_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE, description="charged - paid + refunded")
     due_date: date
     overdue_days: int = Field(ge=0, description="Days since the due date while a balance is open")
 

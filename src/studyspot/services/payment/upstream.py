@@ -1,66 +1,22 @@
 """The other services the payment service asks: booking, library, tenant, student.
 
-Each call goes through the callee's HTTP contract (docs/internal-api.md). The
-booking service's own `client.py` did not exist when this was written, so the
-booking contract type lives here; switch to `studyspot.services.booking.client`
-once it lands (same routes, same fields).
+Each call goes through the callee's own `client.py` (docs/internal-api.md);
+this module turns their answers into what the payment rules need.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from studyspot.kit.errors import NotFound
-from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
+from studyspot.services.booking.client import BookingClient, InternalBooking
 from studyspot.services.library.client import LibraryClient, LibraryRecord
 from studyspot.services.student.client import InternalStudent, StudentClient
 from studyspot.services.tenant.client import TenantClient
-
-
-class BookingRecord(BaseModel):
-    """`GET /internal/bookings/{id}`: `total_paise` is what the student owes for the booking."""
-
-    id: uuid.UUID
-    tenant_id: uuid.UUID
-    student_id: uuid.UUID
-    library_id: uuid.UUID
-    seat_id: uuid.UUID | None = None
-    shift_id: uuid.UUID | None = None
-    fee_plan_id: uuid.UUID | None = None
-    status: str = Field(max_length=32)
-    start_date: date
-    end_date: date
-    hold_expires_at: datetime | None = None
-    price_paise: int = Field(ge=0)
-    registration_fee_paise: int = Field(ge=0)
-    security_deposit_paise: int = Field(ge=0)
-    gst_rate_bps: int = Field(ge=0, le=10_000)
-    price_includes_tax: bool
-    taxable_paise: int = Field(ge=0)
-    gst_paise: int = Field(ge=0)
-    total_paise: int = Field(ge=0)
-    currency: str = Field(max_length=3)
-
-
-class BookingLookup(ServiceClient):
-    service = "booking"
-
-    async def get_booking(self, tenant_id: uuid.UUID, booking_id: uuid.UUID) -> BookingRecord | None:
-        reply = await self.call(
-            "GET",
-            f"/internal/bookings/{booking_id}",
-            params={"tenant_id": str(tenant_id)},
-            tenant_id=tenant_id,
-        )
-        if reply.status == 404:
-            return None
-        self.raise_for_problem(reply, self.service)
-        return BookingRecord.model_validate(reply.json())
 
 
 class _TenantTax(BaseModel):
@@ -76,7 +32,7 @@ class Supplier:
 
 @dataclass
 class Upstream:
-    bookings: BookingLookup
+    bookings: BookingClient
     library: LibraryClient
     tenant: TenantClient
     students: StudentClient
@@ -84,7 +40,7 @@ class Upstream:
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
         return cls(
-            BookingLookup(settings, caller="payment"),
+            BookingClient(settings, caller="payment"),
             LibraryClient(settings, caller="payment"),
             TenantClient(settings, caller="payment"),
             StudentClient(settings, caller="payment"),
@@ -94,7 +50,7 @@ class Upstream:
         for client in (self.bookings, self.library, self.tenant, self.students):
             await client.close()
 
-    async def booking(self, tenant_id: uuid.UUID, booking_id: uuid.UUID) -> BookingRecord:
+    async def booking(self, tenant_id: uuid.UUID, booking_id: uuid.UUID) -> InternalBooking:
         found = await self.bookings.get_booking(tenant_id, booking_id)
         if found is None or found.tenant_id != tenant_id:
             raise NotFound("No such booking", code="booking_not_found")
@@ -117,7 +73,9 @@ class Upstream:
         tax = _TenantTax.model_validate(reply.json())
         return Supplier(tax.name, tax.gstin)
 
-    async def staff_library_ids(self, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    async def staff_library_ids(
+        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
+    ) -> frozenset[uuid.UUID]:
         staff = await self.library.get_staff(tenant_id, staff_id)
         if staff is None or not staff.is_active:
             return frozenset()

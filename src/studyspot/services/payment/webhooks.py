@@ -1,7 +1,8 @@
 """Provider webhooks: unauthenticated routes whose trust comes only from the signature.
 
 1. Find OUR record of the order the body names (the body is not trusted yet;
-   it only says where to look), and so the tenant.
+   it only says where to look): the order route gives the tenant, the
+   tenant's own payments table the payment.
 2. Verify the signature over the raw body with THAT tenant's secret. Forged or
    stale → 400, nothing changed, an audit entry written on its own.
 3. In one transaction: lock the payment, record the event id (a redelivery
@@ -19,14 +20,13 @@ from sqlalchemy import select
 
 from studyspot.kit.audit import record_detached
 from studyspot.kit.db import Database, TenantDatabases, unit_of_work
-from studyspot.kit.events.directory import CoreTenantDirectory
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.accounts import load_credentials
 from studyspot.services.payment.context import PaymentContext
 from studyspot.services.payment.errors import InvalidSignature, ProviderNotConfigured
 from studyspot.services.payment.models import Payment
 from studyspot.services.payment.providers.base import SignatureInvalid, WebhookEvent
-from studyspot.services.payment.repository import Receipts, Refunds
+from studyspot.services.payment.repository import Receipts, Refunds, route_of
 from studyspot.services.payment.schemas import WebhookAck
 
 
@@ -37,26 +37,24 @@ class Located:
     payment_id: uuid.UUID
 
 
-async def databases(core: Database, tenants: TenantDatabases) -> list[Database]:
-    """The shared tenant database, then every dedicated one (option A)."""
-    keys = await CoreTenantDirectory(core).dedicated_keys()
-    return [tenants.shared, *[await tenants.get(key) for key in keys]]
-
-
 async def locate_payment(
     core: Database, tenants: TenantDatabases, provider: str, order_id: str
 ) -> Located | None:
-    # Unscoped on purpose: the tenant is what we are looking for. The connection's
-    # own role reads across tenants, as the kit's event relay does.
-    query = select(Payment.tenant_id, Payment.id).where(
-        Payment.provider == provider, Payment.provider_order_id == order_id
-    )
-    for db in await databases(core, tenants):
-        async with unit_of_work(db) as session:
-            row = (await session.execute(query.limit(1))).first()
-        if row is not None:
-            return Located(db, row[0], row[1])
-    return None
+    """The tenant from the order route, then OUR payment row in that tenant's database."""
+    async with unit_of_work(tenants.shared) as session:
+        tenant_id = await route_of(session, provider, order_id)
+    if tenant_id is None:
+        return None
+    db = await tenants.for_tenant(core, tenant_id)
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        payment_id = await session.scalar(
+            select(Payment.id).where(
+                Payment.tenant_id == tenant_id,
+                Payment.provider == provider,
+                Payment.provider_order_id == order_id,
+            )
+        )
+    return Located(db, tenant_id, payment_id) if payment_id is not None else None
 
 
 async def _refused(db: Database, provider: str, located: Located | None, reason: str) -> None:
@@ -107,13 +105,17 @@ async def apply(located: Located, provider_name: str, event: WebhookEvent) -> We
         payment = await lifecycle.locked_payment(session, located.tenant_id, located.payment_id)
         refund = None
         if event.kind in ("refund_processed", "refund_failed") and event.provider_refund_id:
-            refund = await Refunds(session, located.tenant_id).by_provider_id(event.provider_refund_id)
+            refund = await Refunds(session, located.tenant_id).by_provider_id(
+                event.provider_refund_id
+            )
             if refund is None or refund.payment_id != payment.id:
                 # Not (yet) ours: the reconciliation job settles pending refunds anyway,
                 # so nothing is recorded and a redelivery may still apply it.
                 return WebhookAck(status="ignored")
         receipts = Receipts(session, located.tenant_id)
-        if not await receipts.first_time(provider_name, event.event_key, event.event_type, payment.id):
+        if not await receipts.first_time(
+            provider_name, event.event_key, event.event_type, payment.id
+        ):
             return WebhookAck(status="duplicate")
         if event.kind == "captured":
             await lifecycle.capture(session, payment, actor=actor, settlement=event.settlement)

@@ -45,8 +45,8 @@ Phone = Annotated[
     str,
     Field(
         min_length=10,
-        max_length=20,
-        pattern=r"^\+?[0-9][0-9 ()\-.]{8,18}$",
+        max_length=22,
+        pattern=r"^(?:\+91|91|0)?[ \-]?[6-9](?:[ \-]?[0-9]){9}$",
         description="Indian mobile number; stored and returned as +91XXXXXXXXXX",
         examples=["+919876543210"],
     ),

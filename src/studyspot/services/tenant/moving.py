@@ -104,9 +104,7 @@ async def _start(state: KitState, tenant_id: uuid.UUID) -> str:
         if tenant.status not in MOVABLE_STATUSES:
             raise errors.tenant_closed()
         previous = tenant.status
-        if not await repo.transition(
-            tenant_id, from_statuses=(previous,), status="migrating", database_key=None
-        ):
+        if not await repo.transition(tenant_id, from_statuses=(previous,), status="migrating"):
             raise errors.tenant_migrating()
         return previous
 
@@ -115,7 +113,6 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
     key = new_database_key()
     url = dedicated_url(state.settings, key)
     target: Database | None = None
-    switched = False
     try:
         # Identity checks may be cached per process; wait until every cached
         # "active" of this tenant has expired before reading its rows.
@@ -126,16 +123,23 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
         await target.dispose()
         target = None
         await _remove_from_shared(state, tenant_id, copied, key, previous, actor)
-        switched = True
     except BaseException as exc:
+        switched = await _points_at(state, tenant_id, key)
+        if switched is None:
+            # Whether the switch committed is unknown: keep both databases and leave the
+            # tenant `migrating` (its users wait) until an operator has looked.
+            log.error("tenant_move_outcome_unknown", tenant_id=str(tenant_id), database_key=key)
+            raise errors.MoveFailed() from exc
         if not switched:
             await _undo(state, tenant_id, previous, url, target, actor, exc)
-            if isinstance(exc, Exception):
-                raise errors.MoveFailed() from exc
-        raise
+            raise errors.MoveFailed() from exc
+        # The core commit went through although it reported an error: the tenant
+        # lives in its new database, so only the shared copies have to go.
+        await _delete_leftovers(state.tenants.shared, tenant_id)
     async with unit_of_work(state.core) as session:
         tenant = await TenantsRepository(session).get(tenant_id)
-    assert tenant is not None
+    if tenant is None:
+        raise errors.TenantNotFound()
     rows = sum(d.rows for d in copied.values())
     log.info("tenant_moved", tenant_id=str(tenant_id), database_key=key, rows=rows)
     return tenant
@@ -199,6 +203,19 @@ async def _remove_from_shared(
             # are unreachable leftovers. Try once more, and tell the operators.
             log.error("shared_rows_left_after_move", tenant_id=str(tenant_id), exc_info=True)
             await _delete_leftovers(shared, tenant_id)
+
+
+async def _points_at(state: KitState, tenant_id: uuid.UUID, key: str) -> bool:
+    try:
+        async with unit_of_work(state.core) as session:
+            tenant = await TenantsRepository(session).get_fresh(tenant_id)
+    except Exception:
+        log.error(
+            "tenant_row_unreadable_after_failed_move", tenant_id=str(tenant_id), exc_info=True
+        )
+        # Unknown: keep the dedicated database rather than risk dropping live data.
+        return True
+    return tenant is not None and tenant.database_key == key
 
 
 async def _delete_leftovers(shared: Database, tenant_id: uuid.UUID) -> None:

@@ -67,14 +67,11 @@ class RenewRequest(WriteModel):
 
 
 class TransferRequest(WriteModel):
-    """Move the rest of a booking to another seat, shift or plan (at least one)."""
+    """Move the rest of a booking (from today, or its first day) to another seat, shift or plan."""
 
     seat_id: uuid.UUID | None = None
     shift_id: uuid.UUID | None = None
     fee_plan_id: uuid.UUID | None = None
-    effective_date: date | None = Field(
-        default=None, description="First day on the new terms; default today (or the start)"
-    )
 
     @model_validator(mode="after")
     def _something_changes(self) -> TransferRequest:
@@ -139,8 +136,8 @@ class BookingRead(BaseModel):
             library_id=booking.library_id,
             seat_id=booking.seat_id,
             seat_label=booking.seat_label,
-            seat_type=booking.seat_type,  # type: ignore[arg-type]
-            seat_assignment=booking.seat_assignment,  # type: ignore[arg-type]
+            seat_type=booking.seat_type,
+            seat_assignment=booking.seat_assignment,
             shift_id=booking.shift_id,
             fee_plan_id=booking.fee_plan_id,
             window_start=hhmm(window.start),

@@ -33,7 +33,7 @@ from studyspot.services.booking.repository import (
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import BookingCreate
 from studyspot.services.booking.service.common import Actor, record, visible_or_404
-from studyspot.services.booking.service.placement import Placement, ensure_free, price_of, prepare
+from studyspot.services.booking.service.placement import Placement, ensure_free, prepare, price_of
 
 log = structlog.get_logger("studyspot.booking")
 
@@ -207,7 +207,10 @@ async def confirm(
             and current.payment_id == payment_id
         ):
             return current
-        if current.status == BookingStatus.expired or current.status == BookingStatus.pending_payment:
+        if (
+            current.status == BookingStatus.expired
+            or current.status == BookingStatus.pending_payment
+        ):
             raise HoldExpired()
         raise BookingNotPending(current.status)
     await record(
@@ -291,7 +294,7 @@ async def confirm_paid(
         BookingConfirmationFailed(
             **about(booking),
             payment_id=payment_id,
-            reason=reason,  # type: ignore[arg-type]
+            reason=reason,
         ),
         tenant_id,
     )
@@ -315,7 +318,9 @@ async def expire_hold(
     actor = Actor.system(tenant_id)
     await record(session, actor, "booking.expired", booking_id)
     await emit(
-        session, BookingExpired(**about(booking), waitlist_entry_id=booking.waitlist_entry_id), tenant_id
+        session,
+        BookingExpired(**about(booking), waitlist_entry_id=booking.waitlist_entry_id),
+        tenant_id,
     )
     if booking.waitlist_entry_id is not None:
         # An offer not taken up: that student's turn is over.

@@ -46,9 +46,7 @@ async def cancel(
             "updated_at": now,
         },
         # A lapsed hold is already over: nothing left to cancel.
-        or_(
-            Booking.status != BookingStatus.pending_payment, Booking.hold_expires_at > now
-        ),
+        or_(Booking.status != BookingStatus.pending_payment, Booking.hold_expires_at > now),
     )
     current = await repo.reload(booking_id)
     assert current is not None

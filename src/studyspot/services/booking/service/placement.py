@@ -13,6 +13,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from studyspot.kit.errors import Unprocessable
 from studyspot.services.booking.access import Viewer
@@ -231,11 +232,17 @@ async def fetch(
     if not viewer.can_see_library(library_id):
         raise LibraryNotFound()
     up = runtime.upstream
-    catalog, plan, student = await asyncio.gather(
+    found = await asyncio.gather(
         up.catalog(viewer.tenant_id, library_id, seat_id=seat_id),
         up.fee_plan(viewer.tenant_id, fee_plan_id),
         up.student(viewer.tenant_id, student_id),
+        return_exceptions=True,
     )
+    # The same request always gets the same answer: library, then plan, then student.
+    for outcome in found:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    catalog, plan, student = cast(tuple[LibraryCatalog, FeePlanRecord, InternalStudent], found)
     if viewer.is_student and catalog.status != "active":
         raise LibraryNotFound()
     return catalog, plan, student
@@ -309,8 +316,7 @@ def assess(occupants: Sequence[Occupant], claim: Claim, occupancy: Occupancy) ->
         if not fits(occupancy, [o.occupancy for o in members], claim.capacity.get(pool, 0)):
             return "places"
     if not claim.allow_overlap and any(
-        o.student_id == claim.student_id and conflicts(occupancy, o.occupancy)
-        for o in occupants
+        o.student_id == claim.student_id and conflicts(occupancy, o.occupancy) for o in occupants
     ):
         return "student"
     return None
@@ -359,9 +365,7 @@ def find_place(
     if floating:
         return assess(occupants, replace(claim, seat_id=None), occupancy), None
     busy = {
-        o.seat_id
-        for o in occupants
-        if o.seat_id is not None and conflicts(occupancy, o.occupancy)
+        o.seat_id for o in occupants if o.seat_id is not None and conflicts(occupancy, o.occupancy)
     }
     problem: str | None = "seat"
     for seat in catalog.seats:

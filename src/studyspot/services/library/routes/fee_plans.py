@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/fee-plans", tags=["fee plans"])
 FeePlanSort = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
 
 
-@router.post("", status_code=201, responses=problem_responses(403, 404))
+@router.post("", status_code=201, responses=problem_responses(400, 403))
 async def create_fee_plan(
     body: FeePlanCreate, viewer: FeePlansCreator, session: TenantSession
 ) -> FeePlanRead:
@@ -69,7 +69,7 @@ async def list_fee_plans(
     )
 
 
-@router.get("/{fee_plan_id}", responses=problem_responses(403, 404))
+@router.get("/{fee_plan_id:uuid}", responses=problem_responses(403, 404))
 async def get_fee_plan(
     fee_plan_id: uuid.UUID, viewer: FeePlansReader, session: TenantSession
 ) -> FeePlanRead:
@@ -77,7 +77,7 @@ async def get_fee_plan(
     return FeePlanRead.of(plan, shift_ids)
 
 
-@router.patch("/{fee_plan_id}", responses=problem_responses(403, 404))
+@router.patch("/{fee_plan_id:uuid}", responses=problem_responses(400, 403, 404))
 async def update_fee_plan(
     fee_plan_id: uuid.UUID, body: FeePlanUpdate, viewer: FeePlansUpdater, session: TenantSession
 ) -> FeePlanRead:
@@ -86,7 +86,7 @@ async def update_fee_plan(
     return FeePlanRead.of(plan, shift_ids)
 
 
-@router.delete("/{fee_plan_id}", status_code=204, responses=problem_responses(403, 404, 409))
+@router.delete("/{fee_plan_id:uuid}", status_code=204, responses=problem_responses(403, 404, 409))
 async def delete_fee_plan(
     fee_plan_id: uuid.UUID, viewer: FeePlansDeleter, session: TenantSession
 ) -> Response:

@@ -18,7 +18,7 @@ from studyspot.services.library.schemas.staff import StaffSelfUpdate
 router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
 
-@router.get("/libraries/{library_id}", responses=problem_responses(403, 404))
+@router.get("/libraries/{library_id:uuid}", responses=problem_responses(403, 404))
 async def get_library(
     library_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> LibraryRecord:
@@ -39,14 +39,14 @@ async def get_library(
     )
 
 
-@router.get("/staff/{staff_id}", responses=problem_responses(403, 404))
+@router.get("/staff/{staff_id:uuid}", responses=problem_responses(403, 404))
 async def get_staff(
     staff_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> StaffRecord:
     return await staff.staff_record(session, tenant_id, staff_id)
 
 
-@router.patch("/staff/{staff_id}", responses=problem_responses(403, 404, 409))
+@router.patch("/staff/{staff_id:uuid}", responses=problem_responses(403, 404, 409))
 async def update_staff_profile(
     staff_id: uuid.UUID, body: StaffSelfUpdate, tenant_id: InternalTenant, session: InternalSession
 ) -> StaffRecord:
@@ -64,14 +64,14 @@ def _record(plan_and_shifts: tuple[object, list[uuid.UUID]], tenant_id: uuid.UUI
     )
 
 
-@router.get("/fee-plans/{fee_plan_id}", responses=problem_responses(403, 404))
+@router.get("/fee-plans/{fee_plan_id:uuid}", responses=problem_responses(403, 404))
 async def get_fee_plan(
     fee_plan_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> FeePlanRecord:
     return _record(await fee_plans.internal_fee_plan(session, tenant_id, fee_plan_id), tenant_id)
 
 
-@router.post("/fee-plans/{fee_plan_id}/mark-used", responses=problem_responses(403, 404))
+@router.post("/fee-plans/{fee_plan_id:uuid}/mark-used", responses=problem_responses(403, 404))
 async def mark_fee_plan_used(
     fee_plan_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> FeePlanRecord:

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1/libraries", tags=["libraries"])
 LibrarySort = Literal["name", "-name", "city", "-city", "created_at", "-created_at"]
 
 
-@router.post("", status_code=201, responses=problem_responses(403, 409, 503))
+@router.post("", status_code=201, responses=problem_responses(400, 403, 409, 503))
 async def create_library(
     body: LibraryCreate, viewer: LibrariesCreator, session: TenantSession, clients: Clients
 ) -> LibraryRead:
@@ -64,14 +64,14 @@ async def list_libraries(
     )
 
 
-@router.get("/{library_id}", responses=problem_responses(403, 404))
+@router.get("/{library_id:uuid}", responses=problem_responses(403, 404))
 async def get_library(
     library_id: uuid.UUID, viewer: LibrariesReader, session: TenantSession
 ) -> LibraryRead:
     return LibraryRead.of(await service.get_library(session, viewer, library_id))
 
 
-@router.patch("/{library_id}", responses=problem_responses(403, 404, 409))
+@router.patch("/{library_id:uuid}", responses=problem_responses(400, 403, 404, 409))
 async def update_library(
     library_id: uuid.UUID, body: LibraryUpdate, viewer: LibrariesUpdater, session: TenantSession
 ) -> LibraryRead:
@@ -79,7 +79,7 @@ async def update_library(
     return LibraryRead.of(await service.update_library(session, viewer, library_id, body))
 
 
-@router.delete("/{library_id}", status_code=204, responses=problem_responses(403, 404, 409))
+@router.delete("/{library_id:uuid}", status_code=204, responses=problem_responses(403, 404, 409))
 async def delete_library(
     library_id: uuid.UUID, viewer: LibrariesDeleter, session: TenantSession
 ) -> Response:

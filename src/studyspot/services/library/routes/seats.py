@@ -28,12 +28,12 @@ from studyspot.services.library.schemas.seats import (
     SeatUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/libraries/{library_id}/seats", tags=["seats"])
+router = APIRouter(prefix="/api/v1/libraries/{library_id:uuid}/seats", tags=["seats"])
 
 SeatSort = Literal["label", "-label", "created_at", "-created_at"]
 
 
-@router.post("", status_code=201, responses=problem_responses(403, 404, 409, 503))
+@router.post("", status_code=201, responses=problem_responses(400, 403, 404, 409, 503))
 async def create_seat(
     library_id: uuid.UUID,
     body: SeatCreate,
@@ -46,7 +46,7 @@ async def create_seat(
     return SeatRead.model_validate(seat)
 
 
-@router.post("/bulk", status_code=201, responses=problem_responses(403, 404, 409, 503))
+@router.post("/bulk", status_code=201, responses=problem_responses(400, 403, 404, 409, 503))
 async def create_seats_in_bulk(
     library_id: uuid.UUID,
     body: SeatBulkCreate,
@@ -94,14 +94,14 @@ async def list_seats(
     )
 
 
-@router.get("/{seat_id}", responses=problem_responses(403, 404))
+@router.get("/{seat_id:uuid}", responses=problem_responses(403, 404))
 async def get_seat(
     library_id: uuid.UUID, seat_id: uuid.UUID, viewer: SeatsReader, session: TenantSession
 ) -> SeatRead:
     return SeatRead.model_validate(await service.get_seat(session, viewer, library_id, seat_id))
 
 
-@router.patch("/{seat_id}", responses=problem_responses(403, 404, 409))
+@router.patch("/{seat_id:uuid}", responses=problem_responses(400, 403, 404, 409))
 async def update_seat(
     library_id: uuid.UUID,
     seat_id: uuid.UUID,
@@ -114,7 +114,7 @@ async def update_seat(
     return SeatRead.model_validate(seat)
 
 
-@router.delete("/{seat_id}", status_code=204, responses=problem_responses(403, 404))
+@router.delete("/{seat_id:uuid}", status_code=204, responses=problem_responses(403, 404))
 async def delete_seat(
     library_id: uuid.UUID, seat_id: uuid.UUID, viewer: SeatsDeleter, session: TenantSession
 ) -> Response:

@@ -19,12 +19,12 @@ from studyspot.services.library.dependencies import (
 )
 from studyspot.services.library.schemas.shifts import ShiftCreate, ShiftRead, ShiftUpdate
 
-router = APIRouter(prefix="/api/v1/libraries/{library_id}/shifts", tags=["shifts"])
+router = APIRouter(prefix="/api/v1/libraries/{library_id:uuid}/shifts", tags=["shifts"])
 
 ShiftSort = Literal["start_time", "-start_time", "name", "-name", "created_at", "-created_at"]
 
 
-@router.post("", status_code=201, responses=problem_responses(403, 404, 409))
+@router.post("", status_code=201, responses=problem_responses(400, 403, 404, 409))
 async def create_shift(
     library_id: uuid.UUID, body: ShiftCreate, viewer: ShiftsCreator, session: TenantSession
 ) -> ShiftRead:
@@ -49,14 +49,14 @@ async def list_shifts(
     )
 
 
-@router.get("/{shift_id}", responses=problem_responses(403, 404))
+@router.get("/{shift_id:uuid}", responses=problem_responses(403, 404))
 async def get_shift(
     library_id: uuid.UUID, shift_id: uuid.UUID, viewer: ShiftsReader, session: TenantSession
 ) -> ShiftRead:
     return ShiftRead.of(await service.get_shift(session, viewer, library_id, shift_id))
 
 
-@router.patch("/{shift_id}", responses=problem_responses(403, 404, 409))
+@router.patch("/{shift_id:uuid}", responses=problem_responses(400, 403, 404, 409))
 async def update_shift(
     library_id: uuid.UUID,
     shift_id: uuid.UUID,
@@ -67,7 +67,7 @@ async def update_shift(
     return ShiftRead.of(await service.update_shift(session, viewer, library_id, shift_id, body))
 
 
-@router.delete("/{shift_id}", status_code=204, responses=problem_responses(403, 404, 409))
+@router.delete("/{shift_id:uuid}", status_code=204, responses=problem_responses(403, 404, 409))
 async def delete_shift(
     library_id: uuid.UUID, shift_id: uuid.UUID, viewer: ShiftsDeleter, session: TenantSession
 ) -> Response:

@@ -34,7 +34,7 @@ router = APIRouter(prefix="/api/v1/libraries/staff", tags=["library staff"])
 StaffSort = Literal["name", "-name", "created_at", "-created_at"]
 
 
-@router.post("", status_code=201, responses=problem_responses(403, 409, 503))
+@router.post("", status_code=201, responses=problem_responses(400, 403, 409, 503))
 async def create_staff(
     body: StaffCreate, viewer: StaffCreator, session: TenantSession, clients: Clients
 ) -> StaffRead:
@@ -70,12 +70,12 @@ async def list_staff(
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/{staff_id}", responses=problem_responses(403, 404))
+@router.get("/{staff_id:uuid}", responses=problem_responses(403, 404))
 async def get_staff(staff_id: uuid.UUID, viewer: StaffReader, session: TenantSession) -> StaffRead:
     return await service.get_staff(session, viewer, staff_id)
 
 
-@router.patch("/{staff_id}", responses=problem_responses(403, 404, 409, 503))
+@router.patch("/{staff_id:uuid}", responses=problem_responses(400, 403, 404, 409, 503))
 async def update_staff(
     staff_id: uuid.UUID,
     body: StaffUpdate,
@@ -87,7 +87,7 @@ async def update_staff(
     return await service.update_staff(session, viewer, staff_id, body, clients)
 
 
-@router.delete("/{staff_id}", status_code=204, responses=problem_responses(403, 404, 503))
+@router.delete("/{staff_id:uuid}", status_code=204, responses=problem_responses(403, 404, 503))
 async def delete_staff(
     staff_id: uuid.UUID, viewer: StaffDeleter, session: TenantSession, clients: Clients
 ) -> Response:
@@ -96,7 +96,9 @@ async def delete_staff(
     return Response(status_code=204)
 
 
-@router.post("/{staff_id}/invite", status_code=202, responses=problem_responses(403, 404, 409, 503))
+@router.post(
+    "/{staff_id:uuid}/invite", status_code=202, responses=problem_responses(403, 404, 409, 503)
+)
 async def send_invite(
     staff_id: uuid.UUID, viewer: StaffUpdater, session: TenantSession, clients: Clients
 ) -> StaffRead:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StrictBool
 
 from studyspot.services.library.india import MOBILE_INPUT_PATTERN, normalise_mobile
 from studyspot.services.library.times import HHMM_OR_24_PATTERN, HHMM_PATTERN
 
 T = TypeVar("T")
+# JSON true/false only: lax parsing would take "yes", 1 or "0" for a flag.
+Flag = StrictBool
 
 # One line of printable text: names end up in receipts, CSV exports and messages,
 # and PostgreSQL refuses NUL characters outright.
@@ -47,7 +49,13 @@ LocalTimeOr24 = Annotated[
     ),
 ]
 PaiseAmount = Annotated[
-    int, Field(ge=0, le=100_000_000, description="Integer paise (₹1 = 100), at most ₹10,00,000")
+    int,
+    Field(
+        strict=True,
+        ge=0,
+        le=100_000_000,
+        description="Integer paise (₹1 = 100), at most ₹10,00,000",
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from studyspot.services.library.models import FeePlan
 from studyspot.services.library.money import PriceBreakup, price_breakup
 from studyspot.services.library.schemas.common import (
     PRINTABLE,
+    Flag,
     Name,
     PaiseAmount,
     not_null,
@@ -29,7 +30,7 @@ MAX_SHIFTS = 10
 
 Description = Annotated[str, Field(max_length=1000, pattern=PRINTABLE)]
 DurationValue = Annotated[
-    int, Field(ge=1, le=366, description="hour: 1-24, day: 1-366, month: 1-36")
+    int, Field(strict=True, ge=1, le=366, description="hour: 1-24, day: 1-366, month: 1-36")
 ]
 ShiftIds = Annotated[
     list[uuid.UUID],
@@ -59,7 +60,7 @@ class FeePlanCreate(WriteModel):
     description: Description | None = None
     duration_unit: DurationUnit
     duration_value: DurationValue
-    full_day: bool = False
+    full_day: Flag = False
     shift_ids: ShiftIds = Field(default_factory=list)
     seat_type: PlanSeatType = "any"
     seat_assignment: SeatAssignment = Field(
@@ -69,12 +70,12 @@ class FeePlanCreate(WriteModel):
     registration_fee_paise: PaiseAmount = 0
     security_deposit_paise: PaiseAmount = Field(default=0, description="Refundable")
     gst_rate_percent: GstRate = 18
-    price_includes_tax: bool = True
-    is_active: bool = True
-    max_pause_days: Annotated[int, Field(ge=0, le=365)] = 0
-    max_pauses_per_year: Annotated[int, Field(ge=0, le=12)] = 0
-    allow_overlapping_bookings: bool = False
-    keep_seat_on_pause: bool = False
+    price_includes_tax: Flag = True
+    is_active: Flag = True
+    max_pause_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 0
+    max_pauses_per_year: Annotated[int, Field(strict=True, ge=0, le=12)] = 0
+    allow_overlapping_bookings: Flag = False
+    keep_seat_on_pause: Flag = False
 
     @model_validator(mode="after")
     def _consistent(self) -> FeePlanCreate:
@@ -95,7 +96,7 @@ class FeePlanUpdate(WriteModel):
     description: Description | None = None
     duration_unit: DurationUnit | SkipJsonSchema[None] = None
     duration_value: DurationValue | SkipJsonSchema[None] = None
-    full_day: bool | SkipJsonSchema[None] = None
+    full_day: Flag | SkipJsonSchema[None] = None
     shift_ids: ShiftIds | SkipJsonSchema[None] = None
     seat_type: PlanSeatType | SkipJsonSchema[None] = None
     seat_assignment: SeatAssignment | SkipJsonSchema[None] = None
@@ -103,12 +104,14 @@ class FeePlanUpdate(WriteModel):
     registration_fee_paise: PaiseAmount | SkipJsonSchema[None] = None
     security_deposit_paise: PaiseAmount | SkipJsonSchema[None] = None
     gst_rate_percent: GstRate | SkipJsonSchema[None] = None
-    price_includes_tax: bool | SkipJsonSchema[None] = None
-    is_active: bool | SkipJsonSchema[None] = None
-    max_pause_days: Annotated[int, Field(ge=0, le=365)] | SkipJsonSchema[None] = None
-    max_pauses_per_year: Annotated[int, Field(ge=0, le=12)] | SkipJsonSchema[None] = None
-    allow_overlapping_bookings: bool | SkipJsonSchema[None] = None
-    keep_seat_on_pause: bool | SkipJsonSchema[None] = None
+    price_includes_tax: Flag | SkipJsonSchema[None] = None
+    is_active: Flag | SkipJsonSchema[None] = None
+    max_pause_days: Annotated[int, Field(strict=True, ge=0, le=365)] | SkipJsonSchema[None] = None
+    max_pauses_per_year: Annotated[int, Field(strict=True, ge=0, le=12)] | SkipJsonSchema[None] = (
+        None
+    )
+    allow_overlapping_bookings: Flag | SkipJsonSchema[None] = None
+    keep_seat_on_pause: Flag | SkipJsonSchema[None] = None
 
     check_not_null = field_validator(
         "name",

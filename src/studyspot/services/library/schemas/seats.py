@@ -29,8 +29,8 @@ SeatLabel = Annotated[
     ),
 ]
 Zone = Annotated[str, Field(min_length=1, max_length=60, pattern=ONE_LINE)]
-Floor = Annotated[int, Field(ge=-5, le=200, description="0 is the ground floor")]
-Position = Annotated[int, Field(ge=1, le=MAX_POSITION)]
+Floor = Annotated[int, Field(strict=True, ge=-5, le=200, description="0 is the ground floor")]
+Position = Annotated[int, Field(strict=True, ge=1, le=MAX_POSITION)]
 
 
 class SeatCreate(WriteModel):
@@ -76,9 +76,9 @@ class SeatBulkCreate(WriteModel):
     """Seats `{prefix}{from}` to `{prefix}{to}`, e.g. A1 to A60; all are made or none."""
 
     prefix: Annotated[str, Field(max_length=8, pattern=r"^[A-Za-z0-9\-]*$")] = ""
-    from_: Annotated[int, Field(ge=0, le=99_999)] = Field(alias="from")
-    to: Annotated[int, Field(ge=0, le=99_999)]
-    pad: Annotated[int, Field(ge=0, le=5)] = Field(
+    from_: Annotated[int, Field(strict=True, ge=0, le=99_999)] = Field(alias="from")
+    to: Annotated[int, Field(strict=True, ge=0, le=99_999)]
+    pad: Annotated[int, Field(strict=True, ge=0, le=5)] = Field(
         default=0, description="Zero-pad numbers to this width: pad 2 gives A01"
     )
     zone: Zone | None = None

@@ -11,7 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import WriteModel
 from studyspot.services.library.models import SHIFT_NAME_MAX, Shift
-from studyspot.services.library.schemas.common import ONE_LINE, LocalTime, not_null
+from studyspot.services.library.schemas.common import ONE_LINE, Flag, LocalTime, not_null
 from studyspot.services.library.times import HHMM_OR_24_PATTERN, HHMM_PATTERN, Window
 
 ShiftName = Annotated[
@@ -26,7 +26,7 @@ class ShiftCreate(WriteModel):
     name: ShiftName
     start_time: LocalTime | None = None
     end_time: LocalTime | None = None
-    is_full_day: bool = False
+    is_full_day: Flag = False
 
     @model_validator(mode="after")
     def _window(self) -> ShiftCreate:
@@ -40,7 +40,7 @@ class ShiftUpdate(WriteModel):
     name: ShiftName | SkipJsonSchema[None] = None
     start_time: LocalTime | None = None
     end_time: LocalTime | None = None
-    is_full_day: bool | SkipJsonSchema[None] = None
+    is_full_day: Flag | SkipJsonSchema[None] = None
 
     check_not_null = field_validator("name", "is_full_day")(not_null)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import WriteModel
-from studyspot.services.library.schemas.common import Email, IndianMobile, Name, not_null
+from studyspot.services.library.schemas.common import Email, Flag, IndianMobile, Name, not_null
 
 StaffRole = Literal["manager", "staff"]
 MAX_BRANCHES = 50
@@ -52,7 +52,7 @@ class StaffUpdate(WriteModel):
     phone: IndianMobile | None = None
     role: StaffRole | SkipJsonSchema[None] = None
     library_ids: LibraryIds | SkipJsonSchema[None] = None
-    is_active: bool | SkipJsonSchema[None] = None
+    is_active: Flag | SkipJsonSchema[None] = None
 
     check_not_null = field_validator("name", "role", "library_ids", "is_active")(not_null)
     check_distinct = field_validator("library_ids")(_distinct)

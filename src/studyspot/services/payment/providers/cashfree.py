@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import uuid
@@ -95,9 +96,7 @@ class CashfreeProvider(PaymentProvider):
             async with self._lock:
                 if self._session is None or self._session.closed:
                     self._session = aiohttp.ClientSession(
-                        timeout=aiohttp.ClientTimeout(
-                            total=self.settings.provider_timeout_seconds
-                        )
+                        timeout=aiohttp.ClientTimeout(total=self.settings.provider_timeout_seconds)
                     )
         return self._session
 
@@ -134,10 +133,8 @@ class CashfreeProvider(PaymentProvider):
             raise ProviderError("Cashfree is unreachable") from exc
         if status >= 400:
             code = ""
-            try:
+            with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
                 code = str(orjson.loads(raw).get("code", ""))[:64]
-            except (orjson.JSONDecodeError, AttributeError):
-                pass
             raise ProviderError(f"Cashfree refused the request ({status} {code})".strip())
         return orjson.loads(raw) if raw else None
 
@@ -190,8 +187,8 @@ class CashfreeProvider(PaymentProvider):
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
             return WebhookLocator()
-        order = data.get("order") if isinstance(data.get("order"), dict) else {}
-        refund = data.get("refund") if isinstance(data.get("refund"), dict) else {}
+        order: dict[str, Any] = data["order"] if isinstance(data.get("order"), dict) else {}
+        refund: dict[str, Any] = data["refund"] if isinstance(data.get("refund"), dict) else {}
         order_id = order.get("order_id") or refund.get("order_id")
         return WebhookLocator(
             provider_order_id=str(order_id) if order_id else None,
@@ -219,7 +216,11 @@ class CashfreeProvider(PaymentProvider):
         order = data.get("order") or {}
         order_id = str(order.get("order_id") or "") or None
         payment = data.get("payment") or {}
-        if event_type in ("PAYMENT_SUCCESS_WEBHOOK", "PAYMENT_FAILED_WEBHOOK", "PAYMENT_USER_DROPPED_WEBHOOK") and payment:
+        if (
+            event_type
+            in ("PAYMENT_SUCCESS_WEBHOOK", "PAYMENT_FAILED_WEBHOOK", "PAYMENT_USER_DROPPED_WEBHOOK")
+            and payment
+        ):
             settlement = _settlement(payment)
             key = f"payment:{payment.get('cf_payment_id')}"
             kind = {"captured": "captured", "failed": "failed"}.get(settlement.outcome, "ignored")
@@ -227,7 +228,9 @@ class CashfreeProvider(PaymentProvider):
         refund = data.get("refund") or {}
         if event_type == "REFUND_STATUS_WEBHOOK" and refund:
             status = _refund_status(refund.get("refund_status"))
-            kind = {"processed": "refund_processed", "failed": "refund_failed"}.get(status, "ignored")
+            kind = {"processed": "refund_processed", "failed": "refund_failed"}.get(
+                status, "ignored"
+            )
             return WebhookEvent(
                 kind,  # type: ignore[arg-type]
                 f"refund:{refund.get('cf_refund_id')}"[:128],
@@ -236,7 +239,9 @@ class CashfreeProvider(PaymentProvider):
                 provider_refund_id=str(refund.get("cf_refund_id")),
                 extra={"refund_id": str(refund.get("refund_id") or "")},
             )
-        return WebhookEvent("ignored", hashlib.sha256(raw_body).hexdigest(), event_type or "unknown", order_id)
+        return WebhookEvent(
+            "ignored", hashlib.sha256(raw_body).hexdigest(), event_type or "unknown", order_id
+        )
 
     async def refund(
         self,

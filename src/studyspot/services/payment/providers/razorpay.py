@@ -174,7 +174,9 @@ class RazorpayProvider(PaymentProvider):
             kind = "captured" if settlement.outcome == "captured" else "ignored"
             return WebhookEvent(kind, event_key[:128], event_type, order_id, settlement)  # type: ignore[arg-type]
         if event_type == "payment.failed" and payment:
-            return WebhookEvent("failed", event_key[:128], event_type, order_id, _settlement(payment))
+            return WebhookEvent(
+                "failed", event_key[:128], event_type, order_id, _settlement(payment)
+            )
         if event_type in ("refund.processed", "refund.failed") and refund:
             kind = "refund_processed" if event_type == "refund.processed" else "refund_failed"
             return WebhookEvent(
@@ -211,7 +213,11 @@ class RazorpayProvider(PaymentProvider):
         status = made.get("status")
         return RefundOutcome(
             provider_refund_id=str(made["id"]),
-            status="processed" if status == "processed" else "failed" if status == "failed" else "pending",
+            status="processed"
+            if status == "processed"
+            else "failed"
+            if status == "failed"
+            else "pending",
         )
 
     async def fetch_status(self, credentials: Credentials, provider_order_id: str) -> Settlement:
@@ -235,7 +241,11 @@ class RazorpayProvider(PaymentProvider):
         status = found.get("status")
         return RefundOutcome(
             provider_refund_id=provider_refund_id,
-            status="processed" if status == "processed" else "failed" if status == "failed" else "pending",
+            status="processed"
+            if status == "processed"
+            else "failed"
+            if status == "failed"
+            else "pending",
         )
 
     async def close(self) -> None:

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/payments/accounts", tags=["payment accounts"]
 
 def _read(account: ProviderAccount) -> AccountRead:
     return AccountRead(
-        provider=account.provider,  # type: ignore[arg-type]
+        provider=account.provider,
         public_id=account.public_id,
         display_name=account.display_name,
         has_secret=account.secret_ciphertext is not None,
@@ -45,10 +45,16 @@ async def save_razorpay(
     """Razorpay key id, key secret and webhook secret (Dashboard → Webhooks, pointed at
     `/api/v1/payments/razorpay/webhook`)."""
     account = await accounts.save_account(
-        session, ctx.box, caller.tenant_id, "razorpay",
-        public_id=body.key_id, display_name=body.display_name,
-        secret=body.key_secret, webhook_secret=body.webhook_secret,
-        actor_id=caller.principal.user_id, actor_type=caller.principal.user_type,
+        session,
+        ctx.box,
+        caller.tenant_id,
+        "razorpay",
+        public_id=body.key_id,
+        display_name=body.display_name,
+        secret=body.key_secret,
+        webhook_secret=body.webhook_secret,
+        actor_id=caller.principal.user_id,
+        actor_type=caller.principal.user_type,
     )
     return _read(account)
 
@@ -59,10 +65,16 @@ async def save_cashfree(
 ) -> AccountRead:
     """Cashfree client id and secret; Cashfree signs webhooks with the same secret."""
     account = await accounts.save_account(
-        session, ctx.box, caller.tenant_id, "cashfree",
-        public_id=body.client_id, display_name=None,
-        secret=body.client_secret, webhook_secret=None,
-        actor_id=caller.principal.user_id, actor_type=caller.principal.user_type,
+        session,
+        ctx.box,
+        caller.tenant_id,
+        "cashfree",
+        public_id=body.client_id,
+        display_name=None,
+        secret=body.client_secret,
+        webhook_secret=None,
+        actor_id=caller.principal.user_id,
+        actor_type=caller.principal.user_type,
     )
     return _read(account)
 
@@ -73,20 +85,32 @@ async def save_upi(
 ) -> AccountRead:
     """The library's own UPI id (VPA) and the payee name students see."""
     account = await accounts.save_account(
-        session, ctx.box, caller.tenant_id, "upi",
-        public_id=body.vpa, display_name=body.payee_name, secret=None, webhook_secret=None,
-        actor_id=caller.principal.user_id, actor_type=caller.principal.user_type,
+        session,
+        ctx.box,
+        caller.tenant_id,
+        "upi",
+        public_id=body.vpa,
+        display_name=body.payee_name,
+        secret=None,
+        webhook_secret=None,
+        actor_id=caller.principal.user_id,
+        actor_type=caller.principal.user_type,
     )
     return _read(account)
 
 
 @router.delete("/{provider}", status_code=204, responses=problem_responses(403, 404))
 async def delete_account(
-    provider: Literal["upi", "razorpay", "cashfree"], caller: PaymentsConfigure, session: TenantSession
+    provider: Literal["upi", "razorpay", "cashfree"],
+    caller: PaymentsConfigure,
+    session: TenantSession,
 ) -> Response:
     if not await accounts.delete_account(
-        session, caller.tenant_id, provider,
-        actor_id=caller.principal.user_id, actor_type=caller.principal.user_type,
+        session,
+        caller.tenant_id,
+        provider,
+        actor_id=caller.principal.user_id,
+        actor_type=caller.principal.user_type,
     ):
         raise NotFound("This provider is not set up", code="account_not_found")
     return Response(status_code=204)

@@ -56,7 +56,9 @@ async def list_dues(
 async def daily_summary(
     caller: PaymentsStaffRead,
     session: TenantSession,
-    day: Annotated[date | None, Query(alias="date", description="Local date; default today")] = None,
+    day: Annotated[
+        date | None, Query(alias="date", description="Local date; default today")
+    ] = None,
     library_id: uuid.UUID | None = None,
 ) -> DailySummary:
     """Money collected on one day (Asia/Kolkata) by method, refunds paid out, and the net."""

@@ -47,7 +47,9 @@ def _answer(read: InvoiceRead, request: Request, format: str | None) -> Response
     return Response(read.model_dump_json(), media_type="application/json")
 
 
-async def _documents(session: TenantSession, caller: Caller, payment_id: uuid.UUID) -> list[Invoice]:
+async def _documents(
+    session: TenantSession, caller: Caller, payment_id: uuid.UUID
+) -> list[Invoice]:
     await visible_payment(session, caller, payment_id)
     return await Invoices(session, caller.tenant_id).for_payment(payment_id)
 
@@ -55,7 +57,7 @@ async def _documents(session: TenantSession, caller: Caller, payment_id: uuid.UU
 @router.get(
     "/invoices/{invoice_id}",
     response_model=InvoiceRead,
-    responses=_DOCUMENT,  # type: ignore[arg-type]
+    responses=_DOCUMENT,
     response_class=Response,
 )
 async def get_document(
@@ -76,7 +78,7 @@ async def get_document(
 @router.get(
     "/{payment_id}/invoice",
     response_model=InvoiceRead,
-    responses=_DOCUMENT,  # type: ignore[arg-type]
+    responses=_DOCUMENT,
     response_class=Response,
 )
 async def get_invoice(

@@ -7,15 +7,16 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.idempotency import IdempotencyKeyHeader, run_idempotent
 from studyspot.kit.pagination import Page, Paging
-from studyspot.services.payment import idempotency, payments, queries, refunds
+from studyspot.kit.state import kit_state
+from studyspot.services.payment import payments, queries, refunds
 from studyspot.services.payment.dependencies import (
     Context,
-    IdempotencyKey,
     PaymentsCreate,
     PaymentsRead,
     PaymentsRefund,
@@ -49,28 +50,29 @@ async def create_payment(
     request: Request,
     caller: PaymentsCreate,
     session: TenantSession,
-    db: TenantDatabase,
     ctx: Context,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """Pay a booking: desk payments are captured at once; online ones answer their `checkout`.
 
     The amount is the booking's balance computed by the server; a desk payment
     may take part of it (`amount_paise`), leaving the rest due.
     """
 
-    async def work() -> tuple[int, PaymentRead]:
-        payment = await payments.create_payment(session, ctx, caller, body)
-        return 201, await queries.present_one(session, payment)
+    async def work() -> PaymentRead:
+        shared = kit_state(request.app).tenants.shared
+        routes_db = shared if caller.principal.db_key else None
+        payment = await payments.create_payment(session, ctx, caller, body, routes_db=routes_db)
+        return await queries.present_one(session, payment)
 
-    return await idempotency.run(
-        db,
-        session,
+    return await run_idempotent(
+        request,
         idempotency_key,
-        tenant_id=caller.tenant_id,
-        principal_id=caller.principal.user_id,
-        digest=idempotency.request_hash("POST", request.url.path, body.model_dump(mode="json")),
-        work=work,
+        principal=caller.principal,
+        session=session,
+        payload=body,
+        status_code=201,
+        action=work,
     )
 
 
@@ -84,8 +86,12 @@ async def list_payments(
     booking_id: uuid.UUID | None = None,
     student_id: uuid.UUID | None = None,
     library_id: uuid.UUID | None = None,
-    created_from: Annotated[date | None, Query(description="Local date (Asia/Kolkata), inclusive")] = None,
-    created_to: Annotated[date | None, Query(description="Local date (Asia/Kolkata), inclusive")] = None,
+    created_from: Annotated[
+        date | None, Query(description="Local date (Asia/Kolkata), inclusive")
+    ] = None,
+    created_to: Annotated[
+        date | None, Query(description="Local date (Asia/Kolkata), inclusive")
+    ] = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "amount_paise", "-amount_paise"] | None, Query()
     ] = None,
@@ -98,7 +104,9 @@ async def list_payments(
 
 
 @router.get("/{payment_id}", responses=problem_responses(403, 404))
-async def get_payment(payment_id: uuid.UUID, caller: PaymentsRead, session: TenantSession) -> PaymentRead:
+async def get_payment(
+    payment_id: uuid.UUID, caller: PaymentsRead, session: TenantSession
+) -> PaymentRead:
     payment = await payments.visible_payment(session, caller, payment_id)
     return await queries.present_one(session, payment)
 
@@ -157,25 +165,24 @@ async def create_refund(
     request: Request,
     caller: PaymentsRefund,
     session: TenantSession,
-    db: TenantDatabase,
     ctx: Context,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """Refund all or part of a captured payment, through its provider or at the desk."""
 
-    async def work() -> tuple[int, RefundRead]:
+    async def work() -> RefundRead:
         refund = await refunds.create_refund(session, ctx, caller, payment_id, body)
         found = await queries.refunds_of(session, caller.tenant_id, payment_id)
-        return 201, next(r for r in found if r.id == refund.id)
+        return next(r for r in found if r.id == refund.id)
 
-    return await idempotency.run(
-        db,
-        session,
+    return await run_idempotent(
+        request,
         idempotency_key,
-        tenant_id=caller.tenant_id,
-        principal_id=caller.principal.user_id,
-        digest=idempotency.request_hash("POST", request.url.path, body.model_dump(mode="json")),
-        work=work,
+        principal=caller.principal,
+        session=session,
+        payload=body,
+        status_code=201,
+        action=work,
     )
 
 

@@ -44,14 +44,14 @@ async def _tenant_session(
 InternalSession = Annotated[AsyncSession, Depends(_tenant_session, scope="function")]
 
 
-@router.get("/{student_id}", responses=problem_responses(404))
+@router.get("/{student_id:uuid}", responses=problem_responses(404))
 async def get_student(
     student_id: uuid.UUID, tenant_id: TenantQuery, session: InternalSession
 ) -> InternalStudent:
     return await internal.get_student(session, tenant_id, student_id)
 
 
-@router.patch("/{student_id}", responses=problem_responses(404, 409, 422))
+@router.patch("/{student_id:uuid}", responses=problem_responses(404, 409, 422))
 async def update_student(
     student_id: uuid.UUID,
     tenant_id: TenantQuery,

@@ -35,6 +35,8 @@ from studyspot.services.student.schemas import (
 
 router = APIRouter(prefix="/api/v1/students", tags=["students"])
 
+# `:uuid` in the paths: "/analytics" or "/export" with another method is then a 405
+# for that fixed path, not a 422 about a malformed student id.
 SearchQuery = Annotated[
     str | None,
     Query(
@@ -51,7 +53,7 @@ LibraryFilter = Annotated[uuid.UUID | None, Query(description="Only students of 
     "",
     status_code=201,
     response_model=StudentRead,
-    responses=problem_responses(403, 409, 422, 503),
+    responses=problem_responses(400, 403, 409, 422, 503),
     summary="Admit a student",
 )
 async def create_student(
@@ -110,7 +112,7 @@ async def student_analytics(
 
 
 @router.get(
-    "/{student_id}",
+    "/{student_id:uuid}",
     response_model=StudentRead,
     responses=problem_responses(403, 404),
     summary="One student (a student may read its own record)",
@@ -122,9 +124,9 @@ async def get_student(
 
 
 @router.patch(
-    "/{student_id}",
+    "/{student_id:uuid}",
     response_model=StudentRead,
-    responses=problem_responses(403, 404, 409, 422, 503),
+    responses=problem_responses(400, 403, 404, 409, 422, 503),
     summary="Change a student",
 )
 async def update_student(
@@ -139,7 +141,7 @@ async def update_student(
 
 
 @router.delete(
-    "/{student_id}",
+    "/{student_id:uuid}",
     status_code=204,
     response_class=Response,
     responses=problem_responses(403, 404, 503),
@@ -153,7 +155,7 @@ async def erase_student(
 
 
 @router.post(
-    "/{student_id}/invite",
+    "/{student_id:uuid}/invite",
     status_code=202,
     response_model=InviteResult,
     responses=problem_responses(403, 404, 409, 503),
@@ -166,7 +168,7 @@ async def invite_student(
 
 
 @router.get(
-    "/{student_id}/attendance",
+    "/{student_id:uuid}/attendance",
     responses=problem_responses(403, 404, 503),
     summary="Attendance history (503 until the attendance service exists)",
 )
@@ -179,7 +181,7 @@ async def student_attendance(
 
 
 @router.get(
-    "/{student_id}/payments",
+    "/{student_id:uuid}/payments",
     responses=problem_responses(403, 404, 503),
     summary="Payment history (503 until the payment service exists)",
 )

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/students", tags=["students"])
 @router.post(
     "/import",
     response_model=ImportReport,
-    responses=problem_responses(403, 413, 422, 503),
+    responses=problem_responses(400, 403, 413, 422, 503),
     summary="Import students from CSV or .xlsx (dry run, all-or-nothing, or skip bad rows)",
     description=(
         "The first row names the columns: "

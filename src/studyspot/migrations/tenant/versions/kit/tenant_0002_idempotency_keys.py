@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "principal_id", "key", name="pk_idempotency_keys"),
-        sa.CheckConstraint(
-            "status IN ('running', 'done')", name="ck_idempotency_keys_status"
-        ),
+        sa.CheckConstraint("status IN ('running', 'done')", name="ck_idempotency_keys_status"),
     )
     op.create_index(
         "ix_idempotency_keys_tenant_id_expires_at", "idempotency_keys", ["tenant_id", "expires_at"]

@@ -1,4 +1,4 @@
-"""payment service: payments, refunds, invoices and counters, dues, provider accounts, webhooks
+"""payment service: payments, refunds, invoices and counters, dues, provider accounts, webhooks, order routes
 
 Revision ID: tenant_payment_0001
 Revises:
@@ -28,7 +28,6 @@ _TABLES = (
     "payment_dues",
     "payment_provider_accounts",
     "payment_webhook_receipts",
-    "payment_idempotency_keys",
 )
 
 
@@ -241,24 +240,23 @@ def upgrade() -> None:
         "ix_payment_webhook_receipts_tenant_id", "payment_webhook_receipts", ["tenant_id"]
     )
 
+    # No row-level security here: see OrderRoute in services/payment/models.py.
     op.create_table(
-        "payment_idempotency_keys",
-        sa.Column("tenant_id", sa.Uuid(), primary_key=True),
-        sa.Column("principal_id", sa.Uuid(), primary_key=True),
-        sa.Column("key", sa.String(255), primary_key=True),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("state", sa.String(16), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response", sa.JSON(), nullable=True),
-        sa.Column("locked_until", UTCDateTime(), nullable=False),
+        "payment_order_routes",
+        sa.Column("provider", sa.String(16), primary_key=True),
+        sa.Column("provider_order_id", sa.String(64), primary_key=True),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("GRANT SELECT, INSERT ON payment_order_routes TO studyspot_rls")
 
     for table in _TABLES:
         enable_tenant_rls(table)
 
 
 def downgrade() -> None:
+    op.drop_table("payment_order_routes")
     for table in reversed(_TABLES):
         disable_tenant_rls(table)
         op.drop_table(table)

@@ -1,0 +1,110 @@
+"""`/internal/bookings/*`: what the payment service needs (service token only, never routed)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import AppError, Forbidden, problem_responses
+from studyspot.kit.events.directory import CoreTenantDirectory
+from studyspot.kit.service_auth import InternalCaller
+from studyspot.kit.state import kit_state
+from studyspot.services.booking.client import InternalBooking, InternalConfirm
+from studyspot.services.booking.dependencies import RuntimeDep
+from studyspot.services.booking.errors import BookingNotFound
+from studyspot.services.booking.models import Booking
+from studyspot.services.booking.repository import BookingRepository
+from studyspot.services.booking.runtime import Runtime
+from studyspot.services.booking.schemas.bookings import effective_status
+from studyspot.services.booking.service import holds
+from studyspot.services.booking.service.common import Actor
+
+router = APIRouter(prefix="/internal/bookings", include_in_schema=False)
+
+
+@asynccontextmanager
+async def tenant_unit(
+    request: Request, caller: InternalCaller, tenant_id: uuid.UUID
+) -> AsyncIterator[AsyncSession]:
+    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
+        raise Forbidden("The service token is for another tenant", code="tenant_mismatch")
+    state = kit_state(request.app)
+    placement = await CoreTenantDirectory(state.core).placement(tenant_id)
+    if placement.migrating:
+        raise AppError(
+            "This tenant is being moved",
+            status=503,
+            code="tenant_migrating",
+            headers={"Retry-After": "5"},
+        )
+    db = await state.tenants.get(placement.database_key)
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        yield session
+
+
+def internal_booking(booking: Booking, runtime: Runtime) -> InternalBooking:
+    return InternalBooking(
+        id=booking.id,
+        tenant_id=booking.tenant_id,
+        student_id=booking.student_id,
+        library_id=booking.library_id,
+        seat_id=booking.seat_id,
+        shift_id=booking.shift_id,
+        fee_plan_id=booking.fee_plan_id,
+        status=effective_status(booking, runtime.now()),
+        start_date=booking.start_date,
+        end_date=booking.end_date,
+        hold_expires_at=booking.hold_expires_at,
+        payment_id=booking.payment_id,
+        price_paise=booking.price_paise,
+        registration_fee_paise=booking.registration_fee_paise,
+        security_deposit_paise=booking.security_deposit_paise,
+        gst_rate_bps=booking.gst_rate_bps,
+        price_includes_tax=booking.price_includes_tax,
+        taxable_paise=booking.taxable_paise,
+        gst_paise=booking.gst_paise,
+        total_paise=booking.total_paise,
+    )
+
+
+@router.get("/{booking_id}", responses=problem_responses(403, 404))
+async def get_booking(
+    request: Request,
+    booking_id: uuid.UUID,
+    caller: InternalCaller,
+    runtime: RuntimeDep,
+    tenant_id: Annotated[uuid.UUID, Query()],
+) -> InternalBooking:
+    async with tenant_unit(request, caller, tenant_id) as session:
+        booking = await BookingRepository(session, tenant_id).get(booking_id)
+        if booking is None:
+            raise BookingNotFound()
+        return internal_booking(booking, runtime)
+
+
+@router.post("/{booking_id}/confirm", responses=problem_responses(403, 404, 409))
+async def confirm_booking(
+    request: Request,
+    booking_id: uuid.UUID,
+    body: InternalConfirm,
+    caller: InternalCaller,
+    runtime: RuntimeDep,
+) -> InternalBooking:
+    """Paid: confirm. The same payment again answers the confirmed booking (idempotent)."""
+    async with tenant_unit(request, caller, body.tenant_id) as session:
+        booking = await holds.confirm(
+            session,
+            body.tenant_id,
+            booking_id,
+            now=runtime.now(),
+            actor=Actor.system(body.tenant_id, f"service:{caller.service}"),
+            payment_id=body.payment_id,
+            via="payment",
+        )
+        return internal_booking(booking, runtime)

@@ -1,0 +1,194 @@
+"""Reading bookings: one, a filtered page, and a library's availability map."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.errors import Unprocessable
+from studyspot.kit.pagination import PageParams, paginate, sort_clause
+from studyspot.services.booking.access import Viewer
+from studyspot.services.booking.errors import LibraryNotFound, ShiftNotFound
+from studyspot.services.booking.models import HOLDING, Booking, WaitlistEntry
+from studyspot.services.booking.repository import (
+    SORTABLE,
+    BookingFilter,
+    BookingRepository,
+    Occupant,
+    WaitlistRepository,
+)
+from studyspot.services.booking.rules import (
+    MINUTES_PER_DAY,
+    DailyWindow,
+    Occupancy,
+    conflicts,
+    hhmm,
+    peak_overlap,
+)
+from studyspot.services.booking.runtime import Runtime
+from studyspot.services.booking.schemas.availability import (
+    Availability,
+    FloatingCapacity,
+    SeatAvailability,
+    SeatState,
+    StateCounts,
+)
+from studyspot.services.booking.service.common import visible_or_404
+from studyspot.services.booking.service.placement import SEAT_TYPES, capacities
+
+MAX_AVAILABILITY_DAYS = 366
+
+
+async def get_booking(session: AsyncSession, viewer: Viewer, booking_id: uuid.UUID) -> Booking:
+    return visible_or_404(
+        viewer, await BookingRepository(session, viewer.tenant_id).get(booking_id)
+    )
+
+
+async def list_bookings(
+    session: AsyncSession,
+    viewer: Viewer,
+    flt: BookingFilter,
+    paging: PageParams,
+    sort: str | None,
+    now: datetime,
+) -> tuple[list[Booking], int]:
+    if viewer.self_student_id is not None:
+        if flt.student_id not in (None, viewer.self_student_id):
+            return [], 0
+        flt.student_id = viewer.self_student_id
+    elif viewer.library_ids is not None:
+        wanted = set(viewer.library_ids)
+        if flt.library_ids is not None:
+            wanted &= set(flt.library_ids)
+        flt.library_ids = wanted
+    query = BookingRepository(session, viewer.tenant_id).listing(flt, now)
+    order = sort_clause(sort, SORTABLE, [Booking.created_at.desc(), Booking.id.desc()])
+    return await paginate(session, query, paging, order)
+
+
+def _seat_state(occupancy: Occupancy, taken: list[Occupant]) -> SeatState:
+    state: SeatState = "free"
+    for other in taken:
+        if conflicts(occupancy, other.occupancy):
+            if other.status in HOLDING:
+                return "booked"
+            state = "held"
+    return state
+
+
+async def availability(
+    session: AsyncSession,
+    viewer: Viewer,
+    runtime: Runtime,
+    *,
+    library_id: uuid.UUID,
+    start_date: date,
+    end_date: date | None,
+    shift_id: uuid.UUID | None,
+) -> Availability:
+    last = end_date or start_date
+    if last < start_date or (last - start_date).days >= MAX_AVAILABILITY_DAYS:
+        raise Unprocessable(
+            "The period is not valid",
+            errors=[
+                {
+                    "field": "query.end_date",
+                    "message": f"on or after start_date, at most {MAX_AVAILABILITY_DAYS} days",
+                }
+            ],
+        )
+    if not viewer.can_see_library(library_id):
+        raise LibraryNotFound()
+    catalog = await runtime.upstream.catalog(viewer.tenant_id, library_id)
+    if viewer.is_student and catalog.status != "active":
+        raise LibraryNotFound()
+    if shift_id is None:
+        window = DailyWindow.full_day()
+    else:
+        shift = catalog.shift(shift_id)
+        if shift is None:
+            raise ShiftNotFound()
+        window = DailyWindow.of(shift.start_time, shift.end_time, full_day=shift.is_full_day)
+    occupancy = Occupancy.of(window, start_date, last)
+    occupants = await BookingRepository(session, viewer.tenant_id).occupants(
+        library_id, start_date, last, runtime.now()
+    )
+    by_seat: dict[uuid.UUID, list[Occupant]] = defaultdict(list)
+    for occupant in occupants:
+        if occupant.seat_id is not None:
+            by_seat[occupant.seat_id].append(occupant)
+    seats: list[SeatAvailability] = []
+    counts = {"free": 0, "held": 0, "booked": 0, "maintenance": 0}
+    for seat in catalog.seats:
+        state: SeatState = (
+            "maintenance"
+            if seat.status == "maintenance"
+            else _seat_state(occupancy, by_seat[seat.id])
+        )
+        counts[state] += 1
+        seats.append(
+            SeatAvailability(
+                seat_id=seat.id,
+                label=seat.label,
+                seat_type=seat.seat_type,
+                zone=seat.zone,
+                floor=seat.floor,
+                row=seat.row,
+                column=seat.column,
+                state=state,
+            )
+        )
+    pools = capacities(catalog)
+    relevant = [o for o in occupants if conflicts(occupancy, o.occupancy)]
+    floating = []
+    for kind in ("any", *SEAT_TYPES):
+        capacity = pools[kind]
+        if kind != "any" and capacity == 0:
+            continue
+        members = [o.occupancy for o in relevant if kind == "any" or o.seat_type == kind]
+        left = max(capacity - peak_overlap(occupancy, members), 0) if members else capacity
+        floating.append(FloatingCapacity(seat_type=kind, capacity=capacity, left=left))
+    return Availability(
+        library_id=library_id,
+        start_date=start_date,
+        end_date=last,
+        shift_id=shift_id,
+        window_start=hhmm(window.start),
+        window_end="24:00" if window.end == MINUTES_PER_DAY else hhmm(window.end),
+        crosses_midnight=window.crosses_midnight,
+        seats=seats,
+        counts=StateCounts(**counts),
+        floating=floating,
+    )
+
+
+async def list_waitlist(
+    session: AsyncSession,
+    viewer: Viewer,
+    paging: PageParams,
+    *,
+    library_id: uuid.UUID | None,
+    student_id: uuid.UUID | None,
+    status: str | None,
+) -> tuple[list[WaitlistEntry], int]:
+    repo = WaitlistRepository(session, viewer.tenant_id)
+    query = repo.select()
+    if viewer.self_student_id is not None:
+        if student_id not in (None, viewer.self_student_id):
+            return [], 0
+        student_id = viewer.self_student_id
+    elif viewer.library_ids is not None:
+        query = query.where(WaitlistEntry.library_id.in_(sorted(viewer.library_ids)))
+    if library_id is not None:
+        query = query.where(WaitlistEntry.library_id == library_id)
+    if student_id is not None:
+        query = query.where(WaitlistEntry.student_id == student_id)
+    if status is not None:
+        query = query.where(WaitlistEntry.status == status)
+    return await paginate(
+        session, query, paging, [WaitlistEntry.created_at.asc(), WaitlistEntry.id.asc()]
+    )
