@@ -389,6 +389,12 @@ def scenarios(tenant: Tenant) -> dict[str, str]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 _WRK_LATENCY = re.compile(r"^\s+(50|90|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
 
@@ -416,6 +422,8 @@ def run_wrk(url: str, token: str, connections: int, duration: int) -> dict[str, 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     figures["rps"] = float(rps.group(1)) if rps else 0.0
+    done = re.search(r"(\d+) requests in", out)
+    figures["requests"] = float(done.group(1)) if done else 0.0
     figures["errors"] = float(non2xx.group(1)) if non2xx else 0.0
     return figures
 
@@ -448,6 +456,7 @@ async def run_python(url: str, token: str, connections: int, duration: int) -> d
         "p99": pct(0.99),
         "rps": len(latencies) / duration,
         "errors": float(errors),
+        "requests": float(len(latencies)),
     }
 
 
@@ -507,21 +516,32 @@ async def main() -> None:
         use_wrk = shutil.which("wrk") is not None
         tool = "wrk" if use_wrk else "aiohttp loop"
         print(
-            f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, {os.cpu_count()} cores, "
-            f"{platform.python_version()}, tool {tool}, {args.duration} s per row\n"
+            f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, tool {tool}, {args.duration} s per row"
         )
-        print("| scenario | connections | p50 ms | p90 ms | p99 ms | req/s | non-2xx |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print(f"load average before measuring: {os.getloadavg()[0]:.2f}\n")
+        print(
+            "| scenario | connections | p50 ms | p90 ms | p99 ms | req/s | non-2xx "
+            "| student CPU ms/req | gateway CPU ms/req |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        student_pid = procs[list(SERVICES).index("student")].pid
+        gateway_pid = procs[-1].pid
         for connections in [int(c) for c in args.connections.split(",")]:
             for label, path in plans.items():
                 url = gateway + path
+                cpu_before = cpu_seconds(student_pid), cpu_seconds(gateway_pid)
                 if use_wrk:
                     f = run_wrk(url, measured.token, connections, args.duration)
                 else:
                     f = await run_python(url, measured.token, connections, args.duration)
+                n = max(f["requests"], 1.0)
+                student_cpu = (cpu_seconds(student_pid) - cpu_before[0]) * 1000 / n
+                gateway_cpu = (cpu_seconds(gateway_pid) - cpu_before[1]) * 1000 / n
                 print(
                     f"| {label} | {connections} | {f['p50']:.1f} | {f['p90']:.1f} | "
-                    f"{f['p99']:.1f} | {f['rps']:.0f} | {f['errors']:.0f} |",
+                    f"{f['p99']:.1f} | {f['rps']:.0f} | {f['errors']:.0f} | "
+                    f"{student_cpu:.2f} | {gateway_cpu:.2f} |",
                     flush=True,
                 )
     finally:

@@ -77,7 +77,7 @@ class Up:
         async for raw in self.proc.stdout:
             self.lines.append(raw.decode(errors="replace").rstrip())
 
-    async def wait_for(self, pattern: str, within: float = 90) -> re.Match[str]:
+    async def wait_for(self, pattern: str, within: float = 120) -> re.Match[str]:
         deadline = time.monotonic() + within
         rx = re.compile(pattern)
         while time.monotonic() < deadline:
@@ -177,7 +177,8 @@ async def test_up_with_workers_and_a_killed_supervisor_leaves_no_process(dbs: Db
     finally:
         # The worst case: the supervisor is killed outright and cannot clean up.
         assert up.proc is not None
-        up.proc.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            up.proc.send_signal(signal.SIGKILL)
         await up.proc.wait()
     for _ in range(75):  # the kernel's SIGTERM reaches them; allow them 15 s to exit
         if not _orphans(up.proc.pid):

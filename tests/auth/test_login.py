@@ -8,6 +8,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
+from studyspot.kit.passwords import dummy_hash
 from studyspot.kit.permissions import permissions_for
 from studyspot.services.auth.config import AuthSettings
 from tests.auth.helpers import (
@@ -367,3 +368,10 @@ async def test_an_owner_cannot_log_in_by_phone_or_name_a_tenant(apps: Apps) -> N
         json={"email": owner.email, "phone": "9876543210", "password": owner.password},
     )
     assert both.status_code == 200  # the e-mail is the login
+
+
+def test_unknown_accounts_are_checked_against_a_hash_of_the_real_cost() -> None:
+    """Otherwise the quick answer for an unknown e-mail would tell which e-mails exist."""
+    assert dummy_hash(5).startswith("$2b$05$")
+    assert dummy_hash(6).startswith("$2b$06$")
+    assert dummy_hash(5) is dummy_hash(5)  # computed once per cost

@@ -22,7 +22,7 @@ from tests.fixtures.bookings import (
     today_in_india,
     tomorrow,
 )
-from tests.fixtures.students import create_staff
+from tests.fixtures.library import hire_staff
 
 
 async def test_owner_books_a_seat_priced_by_the_plan_and_held_for_payment(apps: Apps) -> None:
@@ -170,7 +170,7 @@ async def test_staff_cannot_see_or_book_at_a_branch_they_do_not_work_at(apps: Ap
     branch_a = await ready_library(apps, name="Branch A", more_branches=True)
     branch_b = await ready_library(apps, owner=branch_a.owner, name="Branch B", students=1)
     at_a = await booked(apps, branch_a.owner, booking_body(branch_a))
-    staff_b = await create_staff(apps, branch_a.owner, [branch_b.library_id])
+    _, staff_b = await hire_staff(apps, branch_a.owner, [branch_b.library_id])
 
     resp = await apps.client("booking").get(
         f"/api/v1/bookings/{at_a['id']}", headers=staff_b.headers
@@ -350,7 +350,7 @@ async def test_unknown_seat_shift_and_plan_are_not_found(apps: Apps) -> None:
 
 async def test_desk_staff_books_for_a_new_student_of_their_branch(apps: Apps) -> None:
     ready = await ready_library(apps, students=0)
-    staff = await create_staff(apps, ready.owner, [ready.library_id])
+    _, staff = await hire_staff(apps, ready.owner, [ready.library_id])
     student = await add_student(apps, staff, ready.library_id)
     body = await booked(apps, staff, booking_body(ready, student=student))
     assert body["student_id"] == str(student)

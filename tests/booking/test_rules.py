@@ -56,7 +56,9 @@ def occupancies(draw: st.DrawFn, max_days: int = 4) -> Occupancy:
     # A pause that gave the seat back: the range with a hole in it.
     hole_start = first + timedelta(days=draw(st.integers(0, max_days)))
     hole_end = hole_start + timedelta(days=draw(st.integers(0, 2)))
-    return Occupancy(window, minus_ranges(first, last, [(hole_start, hole_end)]) or ((first, first),))
+    return Occupancy(
+        window, minus_ranges(first, last, [(hole_start, hole_end)]) or ((first, first),)
+    )
 
 
 @settings(max_examples=400, deadline=None)

@@ -43,7 +43,10 @@ async def test_every_prefix_of_the_table_reaches_its_service(
         elif service not in fakes:
             fakes[service] = await fake(service)
             upstreams[service] = [fakes[service].url]
-    gw = await gateway(upstreams)
+    # Real services on a busy 2-core machine can take more than the fast-fail 0.5 s.
+    gw = await gateway(
+        upstreams, GATEWAY_UPSTREAM_TIMEOUT_SECONDS="30", GATEWAY_CONNECT_TIMEOUT_SECONDS="5"
+    )
     async with httpx.AsyncClient(base_url=gw.spec.url, timeout=30) as via:
         for pattern, service in ROUTE_TABLE:
             path = _sample_path(pattern)

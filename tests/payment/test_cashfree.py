@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from tests.conftest import Apps
 from tests.fixtures.payments import (
@@ -16,9 +17,11 @@ from tests.fixtures.payments import (
 )
 
 
-async def _order(apps: Apps, fakes: Fakes, tenant: Tenant) -> dict:
+async def _order(apps: Apps, fakes: Fakes, tenant: Tenant) -> dict[str, Any]:
     await connect_cashfree(apps, tenant, fakes)
-    booking = fakes.bookings.add(tenant.tenant_id, tenant.student_id, tenant.library_id, total_paise=118_050)
+    booking = fakes.bookings.add(
+        tenant.tenant_id, tenant.student_id, tenant.library_id, total_paise=118_050
+    )
     return await created(apps, tenant.student, booking, "cashfree")
 
 
@@ -33,7 +36,9 @@ async def test_cashfree_order_in_rupees_and_signed_webhook_capture_the_payment(
     assert payment["checkout"]["payment_session_id"] == order["payment_session_id"]
 
     paid = fakes.cashfree.pay(order_id)
-    raw, headers = fakes.cashfree.webhook("PAYMENT_SUCCESS_WEBHOOK", order_id=order_id, payment=paid)
+    raw, headers = fakes.cashfree.webhook(
+        "PAYMENT_SUCCESS_WEBHOOK", order_id=order_id, payment=paid
+    )
     resp = await deliver(apps, "cashfree", raw, headers)
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "processed"
@@ -80,11 +85,17 @@ async def test_a_failure_after_the_capture_leaves_it_captured(
     assert (await get_payment(apps, tenant.owner, payment["id"]))["status"] == "captured"
 
 
-async def test_cashfree_refund_is_processed_by_its_webhook(apps: Apps, fakes: Fakes, tenant: Tenant) -> None:
+async def test_cashfree_refund_is_processed_by_its_webhook(
+    apps: Apps, fakes: Fakes, tenant: Tenant
+) -> None:
     payment = await _order(apps, fakes, tenant)
     order_id = payment["checkout"]["order_id"]
     paid = fakes.cashfree.pay(order_id)
-    await deliver(apps, "cashfree", *fakes.cashfree.webhook("PAYMENT_SUCCESS_WEBHOOK", order_id=order_id, payment=paid))
+    await deliver(
+        apps,
+        "cashfree",
+        *fakes.cashfree.webhook("PAYMENT_SUCCESS_WEBHOOK", order_id=order_id, payment=paid),
+    )
     resp = await apps.client("payment").post(
         f"{PAYMENTS}/{payment['id']}/refunds",
         json={"amount_paise": 118_050, "reason": "Booking cancelled"},
@@ -108,6 +119,8 @@ async def test_reconciliation_settles_a_cashfree_payment_without_webhook(
     payment = await _order(apps, fakes, tenant)
     fakes.cashfree.pay(payment["checkout"]["order_id"])
     app = apps.app("payment")
-    report = await reconcile(app.state.kit.core, app.state.kit.tenants, app.state.payment, older_than_minutes=0)
+    report = await reconcile(
+        app.state.kit.core, app.state.kit.tenants, app.state.payment, older_than_minutes=0
+    )
     assert report.captured == 1
     assert (await get_payment(apps, tenant.owner, payment["id"]))["status"] == "captured"

@@ -26,7 +26,11 @@ async def test_cash_at_the_desk_is_captured_with_a_gst_invoice(
     assert invoice["supplier"]["gstin"] == "27AAPFU0939F1ZV"
     assert invoice["place_of_supply"]["state_code"] == "27"
     assert invoice["taxable_paise"] == 127_119
-    assert (invoice["cgst_paise"], invoice["sgst_paise"], invoice["igst_paise"]) == (11_441, 11_440, 0)
+    assert (invoice["cgst_paise"], invoice["sgst_paise"], invoice["igst_paise"]) == (
+        11_441,
+        11_440,
+        0,
+    )
     assert invoice["taxable_paise"] + invoice["cgst_paise"] + invoice["sgst_paise"] == 150_000
     assert invoice["sac_code"] == "998451"
 
@@ -41,7 +45,11 @@ async def test_partial_desk_payments_leave_a_balance_until_paid(
     dues = await apps.client("payment").get(f"{PAYMENTS}/dues", headers=tenant.owner.headers)
     assert dues.status_code == 200, dues.text
     [due] = dues.json()["items"]
-    assert (due["charged_paise"], due["paid_paise"], due["balance_paise"]) == (150_000, 50_000, 100_000)
+    assert (due["charged_paise"], due["paid_paise"], due["balance_paise"]) == (
+        150_000,
+        50_000,
+        100_000,
+    )
 
     too_much = await pay(apps, tenant.owner, booking, "card", amount_paise=100_001)
     assert too_much.status_code == 422
@@ -90,22 +98,30 @@ async def test_online_payments_refuse_an_amount_from_the_body(
     assert other_currency.status_code == 422
 
 
-async def test_owner_cannot_pay_another_tenants_booking(apps: Apps, fakes: Fakes, tenant: Tenant) -> None:
+async def test_owner_cannot_pay_another_tenants_booking(
+    apps: Apps, fakes: Fakes, tenant: Tenant
+) -> None:
     other = await make_tenant(apps)
     booking = fakes.bookings.add(other.tenant_id, other.student_id, other.library_id)
     resp = await pay(apps, tenant.owner, booking, "cash")
     assert resp.status_code == 404
     mine = fakes.bookings.add(tenant.tenant_id, tenant.student_id, tenant.library_id)
     payment = await created(apps, tenant.owner, mine, "cash")
-    seen = await apps.client("payment").get(f"{PAYMENTS}/{payment['id']}", headers=other.owner.headers)
+    seen = await apps.client("payment").get(
+        f"{PAYMENTS}/{payment['id']}", headers=other.owner.headers
+    )
     assert seen.status_code == 404
 
 
-async def test_daily_summary_counts_collections_by_method(apps: Apps, fakes: Fakes, tenant: Tenant) -> None:
+async def test_daily_summary_counts_collections_by_method(
+    apps: Apps, fakes: Fakes, tenant: Tenant
+) -> None:
     for method, amount in (("cash", 40_000), ("cash", 10_000), ("card", 100_000)):
         booking = fakes.bookings.add(tenant.tenant_id, tenant.student_id, tenant.library_id)
         await created(apps, tenant.owner, booking, method, amount_paise=amount)
-    resp = await apps.client("payment").get(f"{PAYMENTS}/summary/daily", headers=tenant.owner.headers)
+    resp = await apps.client("payment").get(
+        f"{PAYMENTS}/summary/daily", headers=tenant.owner.headers
+    )
     assert resp.status_code == 200, resp.text
     summary = resp.json()
     by_method = {m["method"]: (m["count"], m["amount_paise"]) for m in summary["methods"]}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from studyspot.kit.models import audit_logs, outbox_events
 from tests.conftest import Apps
@@ -21,14 +22,14 @@ from tests.fixtures.payments import (
 )
 
 
-async def _order(apps: Apps, fakes: Fakes, tenant: Tenant) -> tuple[uuid.UUID, dict]:
+async def _order(apps: Apps, fakes: Fakes, tenant: Tenant) -> tuple[uuid.UUID, dict[str, Any]]:
     await connect_razorpay(apps, tenant, fakes)
     booking = fakes.bookings.add(tenant.tenant_id, tenant.student_id, tenant.library_id)
     payment = await created(apps, tenant.student, booking, "razorpay")
     return booking, payment
 
 
-async def _tenant_rows(apps: Apps, table, tenant_id: uuid.UUID) -> list:
+async def _tenant_rows(apps: Apps, table: Table, tenant_id: uuid.UUID) -> list[Any]:
     db = apps.app("payment").state.kit.tenants.shared
     async with db.engine.connect() as conn:
         return list(await conn.execute(select(table).where(table.c.tenant_id == tenant_id)))
@@ -42,7 +43,11 @@ async def test_razorpay_order_checkout_and_webhook_capture_the_payment(
     assert payment["status"] == "created"
     assert checkout["key_id"] == tenant.keys["razorpay_key_id"]
     order = fakes.razorpay.orders[checkout["order_id"]]
-    assert (order["amount"], order["currency"], order["receipt"]) == (150_000, "INR", uuid.UUID(payment["id"]).hex)
+    assert (order["amount"], order["currency"], order["receipt"]) == (
+        150_000,
+        "INR",
+        uuid.UUID(payment["id"]).hex,
+    )
 
     answer = fakes.razorpay.checkout(checkout["order_id"])
     verified = await apps.client("payment").post(
@@ -51,26 +56,40 @@ async def test_razorpay_order_checkout_and_webhook_capture_the_payment(
     assert verified.status_code == 200, verified.text
     assert verified.json()["status"] == "pending"
 
-    raw, headers = fakes.razorpay.webhook("payment.captured", payment_id=answer["razorpay_payment_id"])
+    raw, headers = fakes.razorpay.webhook(
+        "payment.captured", payment_id=answer["razorpay_payment_id"]
+    )
     resp = await deliver(apps, "razorpay", raw, headers)
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "processed"
     paid = await get_payment(apps, tenant.student, payment["id"])
     assert paid["status"] == "captured"
     assert paid["provider_payment_id"] == answer["razorpay_payment_id"]
-    events = [e for e in await _tenant_rows(apps, outbox_events, tenant.tenant_id) if e.topic == "payment.captured"]
+    events = [
+        e
+        for e in await _tenant_rows(apps, outbox_events, tenant.tenant_id)
+        if e.topic == "payment.captured"
+    ]
     assert [e.payload for e in events] == [
-        {"payment_id": payment["id"], "booking_id": str(booking), "tenant_id": str(tenant.tenant_id), "amount_paise": 150_000}
+        {
+            "payment_id": payment["id"],
+            "booking_id": str(booking),
+            "tenant_id": str(tenant.tenant_id),
+            "amount_paise": 150_000,
+        }
     ]
     pdf = await apps.client("payment").get(
-        f"{PAYMENTS}/{payment['id']}/invoice", headers={**tenant.student.headers, "Accept": "application/pdf"}
+        f"{PAYMENTS}/{payment['id']}/invoice",
+        headers={**tenant.student.headers, "Accept": "application/pdf"},
     )
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
 
 
-async def test_a_forged_checkout_signature_is_refused(apps: Apps, fakes: Fakes, tenant: Tenant) -> None:
+async def test_a_forged_checkout_signature_is_refused(
+    apps: Apps, fakes: Fakes, tenant: Tenant
+) -> None:
     _, payment = await _order(apps, fakes, tenant)
     answer = fakes.razorpay.checkout(payment["checkout"]["order_id"])
     answer["razorpay_signature"] = "0" * 64
@@ -87,7 +106,9 @@ async def test_the_same_webhook_ten_times_and_a_late_failure_capture_once(
 ) -> None:
     _, payment = await _order(apps, fakes, tenant)
     answer = fakes.razorpay.checkout(payment["checkout"]["order_id"])
-    raw, headers = fakes.razorpay.webhook("payment.captured", payment_id=answer["razorpay_payment_id"])
+    raw, headers = fakes.razorpay.webhook(
+        "payment.captured", payment_id=answer["razorpay_payment_id"]
+    )
     replies = await asyncio.gather(*(deliver(apps, "razorpay", raw, headers) for _ in range(10)))
     assert sorted(r.json()["status"] for r in replies) == ["duplicate"] * 9 + ["processed"]
 
@@ -102,7 +123,11 @@ async def test_the_same_webhook_ten_times_and_a_late_failure_capture_once(
     events = await _tenant_rows(apps, outbox_events, tenant.tenant_id)
     assert [e.topic for e in events].count("payment.captured") == 1
     assert [e.topic for e in events].count("payment.failed") == 0
-    dues = (await apps.client("payment").get(f"{PAYMENTS}/dues?include_settled=true", headers=tenant.owner.headers)).json()
+    dues = (
+        await apps.client("payment").get(
+            f"{PAYMENTS}/dues?include_settled=true", headers=tenant.owner.headers
+        )
+    ).json()
     assert dues["items"][0]["paid_paise"] == 150_000
 
 
@@ -117,17 +142,25 @@ async def test_forged_and_foreign_webhooks_are_refused_and_audited(
     resp = await deliver(apps, "razorpay", *forged)
     assert resp.status_code == 400
     assert resp.json()["code"] == "invalid_signature"
-    raw, headers = fakes.razorpay.webhook("payment.captured", payment_id=answer["razorpay_payment_id"])
+    raw, headers = fakes.razorpay.webhook(
+        "payment.captured", payment_id=answer["razorpay_payment_id"]
+    )
     tampered = raw.replace(b'"amount": 150000', b'"amount": 100')
     assert (await deliver(apps, "razorpay", tampered, headers)).status_code == 400
 
     assert (await get_payment(apps, tenant.owner, payment["id"]))["status"] == "created"
-    refused = [a for a in await _tenant_rows(apps, audit_logs, tenant.tenant_id) if a.action == "payment.webhook_refused"]
+    refused = [
+        a
+        for a in await _tenant_rows(apps, audit_logs, tenant.tenant_id)
+        if a.action == "payment.webhook_refused"
+    ]
     assert len(refused) == 2
     assert all(a.outcome == "refused" for a in refused)
 
 
-async def test_tenant_a_keys_are_never_used_for_tenant_b(apps: Apps, fakes: Fakes, tenant: Tenant) -> None:
+async def test_tenant_a_keys_are_never_used_for_tenant_b(
+    apps: Apps, fakes: Fakes, tenant: Tenant
+) -> None:
     other = await make_tenant(apps)
     await connect_razorpay(apps, other, fakes)
     _, mine = await _order(apps, fakes, tenant)
@@ -142,7 +175,9 @@ async def test_tenant_a_keys_are_never_used_for_tenant_b(apps: Apps, fakes: Fake
     # B's webhook secret cannot move A's payment, even naming A's order.
     answer = fakes.razorpay.checkout(mine["checkout"]["order_id"])
     signed_by_b = fakes.razorpay.webhook(
-        "payment.captured", payment_id=answer["razorpay_payment_id"], secret=other.keys["razorpay_webhook"]
+        "payment.captured",
+        payment_id=answer["razorpay_payment_id"],
+        secret=other.keys["razorpay_webhook"],
     )
     assert (await deliver(apps, "razorpay", *signed_by_b)).status_code == 400
     assert (await get_payment(apps, tenant.owner, mine["id"]))["status"] == "created"
@@ -153,25 +188,32 @@ async def test_refunds_never_exceed_the_capture_and_complete_by_webhook(
 ) -> None:
     _, payment = await _order(apps, fakes, tenant)
     answer = fakes.razorpay.checkout(payment["checkout"]["order_id"])
-    await deliver(apps, "razorpay", *fakes.razorpay.webhook("payment.captured", payment_id=answer["razorpay_payment_id"]))
+    await deliver(
+        apps,
+        "razorpay",
+        *fakes.razorpay.webhook("payment.captured", payment_id=answer["razorpay_payment_id"]),
+    )
 
     client = apps.client("payment")
     too_much = await client.post(
-        f"{PAYMENTS}/{payment['id']}/refunds", json={"amount_paise": 150_001, "reason": "Seat changed"},
+        f"{PAYMENTS}/{payment['id']}/refunds",
+        json={"amount_paise": 150_001, "reason": "Seat changed"},
         headers=tenant.owner.headers,
     )
     assert too_much.status_code == 422
     assert too_much.json()["code"] == "refund_exceeds_captured"
 
     part = await client.post(
-        f"{PAYMENTS}/{payment['id']}/refunds", json={"amount_paise": 50_000, "reason": "Shorter stay"},
+        f"{PAYMENTS}/{payment['id']}/refunds",
+        json={"amount_paise": 50_000, "reason": "Shorter stay"},
         headers=tenant.owner.headers,
     )
     assert part.status_code == 201, part.text
     refund = part.json()
     assert refund["status"] == "pending"
     rest_too_much = await client.post(
-        f"{PAYMENTS}/{payment['id']}/refunds", json={"amount_paise": 100_001, "reason": "Again"},
+        f"{PAYMENTS}/{payment['id']}/refunds",
+        json={"amount_paise": 100_001, "reason": "Again"},
         headers=tenant.owner.headers,
     )
     assert rest_too_much.status_code == 422
@@ -181,7 +223,9 @@ async def test_refunds_never_exceed_the_capture_and_complete_by_webhook(
     assert (await deliver(apps, "razorpay", *processed)).json()["status"] == "processed"
     after = await get_payment(apps, tenant.owner, payment["id"])
     assert (after["status"], after["refunded_paise"]) == ("partially_refunded", 50_000)
-    [listed] = (await client.get(f"{PAYMENTS}/{payment['id']}/refunds", headers=tenant.owner.headers)).json()
+    [listed] = (
+        await client.get(f"{PAYMENTS}/{payment['id']}/refunds", headers=tenant.owner.headers)
+    ).json()
     assert listed["status"] == "processed"
     assert listed["credit_note_number"].startswith("CRN/")
     note = await client.get(f"{PAYMENTS}/{payment['id']}/invoice", headers=tenant.owner.headers)
@@ -198,8 +242,12 @@ async def test_reconciliation_settles_a_payment_whose_webhook_never_came(
     _, payment = await _order(apps, fakes, tenant)
     fakes.razorpay.checkout(payment["checkout"]["order_id"])
     app = apps.app("payment")
-    report = await reconcile(app.state.kit.core, app.state.kit.tenants, app.state.payment, older_than_minutes=0)
+    report = await reconcile(
+        app.state.kit.core, app.state.kit.tenants, app.state.payment, older_than_minutes=0
+    )
     assert (report.checked, report.captured) == (1, 1)
     assert (await get_payment(apps, tenant.owner, payment["id"]))["status"] == "captured"
-    again = await reconcile(app.state.kit.core, app.state.kit.tenants, app.state.payment, older_than_minutes=0)
+    again = await reconcile(
+        app.state.kit.core, app.state.kit.tenants, app.state.payment, older_than_minutes=0
+    )
     assert again.checked == 0

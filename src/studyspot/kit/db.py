@@ -200,17 +200,32 @@ async def unit_of_work(
     still sees only this tenant's rows.
     """
     async with db.sessionmaker() as session:
+        if tenant_id is not None and not db.sqlite:
+            _scope_each_transaction(session, tenant_id)
         try:
-            if tenant_id is not None and not db.sqlite:
-                await session.execute(
-                    text(
-                        "SELECT set_config('app.tenant_id', :tid, true), "
-                        "set_config('role', :role, true)"
-                    ),
-                    {"tid": str(tenant_id), "role": RLS_ROLE},
-                )
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+
+
+def _scope_each_transaction(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Switch to the RLS role with `app.tenant_id` at the start of every transaction.
+
+    Lazily, when the session first needs a connection: a unit of work that has
+    not run a statement yet holds no pooled connection, so a request can still
+    open a short transaction of its own first (an idempotency claim) without
+    two connections per request exhausting the pool. And again after a
+    rollback inside the unit of work, whose new transaction would otherwise run
+    without the tenant scope.
+    """
+    params = {"tid": str(tenant_id), "role": RLS_ROLE}
+
+    def _after_begin(_session: Any, _transaction: Any, connection: Any) -> None:
+        connection.execute(
+            text("SELECT set_config('app.tenant_id', :tid, true), set_config('role', :role, true)"),
+            params,
+        )
+
+    event.listen(session.sync_session, "after_begin", _after_begin)

@@ -115,7 +115,7 @@ class LoginFailure(IdMixin, CoreBase):
     """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index(None, "scope", "key", "created_at"),)
+    __table_args__ = (Index(None, "scope", "key", "created_at"), Index(None, "created_at"))
 
     # "account": key is a hash of (user type, tenant slug, login name); "ip": the address.
     scope: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -236,17 +236,13 @@ class LoginFailureRepository(Repository[LoginFailure]):
         count, oldest = row
         return int(count), oldest
 
-    async def record(self, scope: str, key: str, now: datetime, *, forget_before: datetime) -> None:
-        # Rows older than the window count for nothing; drop them as new ones arrive.
-        await self.session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.scope == scope,
-                LoginFailure.key == key,
-                LoginFailure.created_at <= forget_before,
-            )
-        )
+    async def record(self, scope: str, key: str, now: datetime) -> None:
         self.session.add(LoginFailure(scope=scope, key=key, created_at=now))
         await self.session.flush()
+
+    async def forget_before(self, moment: datetime) -> None:
+        """Drop failures older than the window: they count for nothing any more."""
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.created_at <= moment))
 
     async def clear(self, scope: str, key: str) -> None:
         await self.session.execute(

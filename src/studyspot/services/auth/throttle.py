@@ -59,8 +59,10 @@ class Throttle:
         return None
 
     async def failed(self, keys: LoginKeys, now: datetime) -> None:
+        # Pruned as failures arrive, so a spray of made-up logins cannot grow the table for ever.
+        await self.failures.forget_before(now - self.window)
         for scope, key in self._scopes(keys):
-            await self.failures.record(scope, key, now, forget_before=now - self.window)
+            await self.failures.record(scope, key, now)
 
     async def succeeded(self, keys: LoginKeys) -> None:
         # The address keeps its count: one good login must not reset a spray over many accounts.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 from pydantic import BaseModel, Field, ValidationError
@@ -13,6 +15,9 @@ from studyspot.kit.models import utcnow
 from studyspot.services.booking.service.holds import confirm_paid
 
 log = structlog.get_logger("studyspot.booking")
+
+# The worker has no booking runtime; tests move this clock instead of waiting for a hold to lapse.
+clock: Callable[[], datetime] = utcnow
 
 
 class PaymentCaptured(BaseModel):
@@ -37,7 +42,7 @@ async def on_payment_captured(event: Event, session: AsyncSession) -> None:
         log.error("booking.payment_captured_without_tenant", event_id=str(event.id))
         return
     await confirm_paid(
-        session, event.tenant_id, data.booking_id, data.payment_id, data.amount_paise, utcnow()
+        session, event.tenant_id, data.booking_id, data.payment_id, data.amount_paise, clock()
     )
 
 

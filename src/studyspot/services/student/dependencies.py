@@ -13,7 +13,8 @@ from studyspot.services.student.access import Viewer
 from studyspot.services.student.upstream import Upstream
 
 
-def get_upstream(request: Request) -> Upstream:
+# async: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.
+async def get_upstream(request: Request) -> Upstream:
     upstream: Upstream = request.app.state.student_upstream
     return upstream
 

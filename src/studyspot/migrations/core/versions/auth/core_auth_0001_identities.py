@@ -150,9 +150,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_login_failures_scope_key_created_at", "login_failures", ["scope", "key", "created_at"]
     )
+    op.create_index("ix_login_failures_created_at", "login_failures", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_login_failures_created_at", "login_failures")
     op.drop_index("ix_login_failures_scope_key_created_at", "login_failures")
     op.drop_table("login_failures")
     op.drop_index("ix_one_time_tokens_user_table_user_id_purpose", "one_time_tokens")
