@@ -31,9 +31,9 @@ async def _register(http: httpx.AsyncClient) -> tuple[dict[str, str], dict[str, 
     return {"Authorization": f"Bearer {body['access_token']}"}, body
 
 
-def _set_password_token(system: System, user_id: str) -> str:
+def _set_password_token(running: System, user_id: str) -> str:
     """The one-time token the auth process wrote to its outbox for the message service."""
-    engine = create_engine(to_sync_url(system.dbs.core_url))
+    engine = create_engine(to_sync_url(running.dbs.core_url))
     try:
         with engine.connect() as conn:
             rows = conn.execute(
