@@ -12,10 +12,13 @@ postgresql://postgres@127.0.0.1:5432/postgres):
 3. through the gateway: signs up `--tenants` owners, each with one library;
 4. bulk-loads `--students` students per tenant with COPY (not through the API:
    1.1 million admissions over HTTP would measure the loader, not the reads);
-5. measures, with wrk (32-bit C load generator, if installed) or a built-in
-   aiohttp loop, each read scenario for `--duration` seconds per connection
-   count, as the owner of the first tenant, through the gateway;
-6. prints a Markdown table (p50/p90/p99 and requests/s) for docs/performance.md.
+5. measures, with wrk (C load generator, if installed) or a built-in aiohttp
+   loop, each read scenario for `--duration` seconds per connection count, as
+   the owner of the first tenant, through the gateway, with the CPU time the
+   student service and the gateway spent per request (from /proc);
+6. measures the same reads in-process (service function + PostgreSQL under
+   row-level security, no HTTP), `--rounds` times each;
+7. prints Markdown tables for docs/performance.md.
 """
 
 from __future__ import annotations
@@ -374,6 +377,64 @@ async def bulk_load(tenant_db: str, tenants: list[Tenant], count: int) -> float:
     return time.monotonic() - started
 
 
+SERVICE_LAYER: dict[str, tuple[dict[str, Any], str | None, int]] = {
+    "list, newest first (page 1 of 2,000)": ({}, None, 1),
+    "list, by name, page 20": ({}, "name", 20),
+    "list, branch + status filter": (
+        {"status": "active", "library": True},
+        "-enrollment_number",
+        1,
+    ),
+    "search name 'sharma'": ({"q": "sharma"}, None, 1),
+    "search name 'priya ver'": ({"q": "priya ver"}, None, 1),
+    "search full phone": ({"q": f"+91{6 + 4321 % 4}{4321:09d}"}, None, 1),
+    "search last 4 digits '4321'": ({"q": "4321"}, None, 1),
+    "search enrollment STU-054321": ({"q": "STU-054321"}, None, 1),
+}
+
+
+async def measure_service_layer(tenant_db: str, tenant: Tenant, rounds: int) -> None:
+    """The same reads without HTTP: service function + database, under row-level security."""
+    from studyspot.kit.auth import Principal
+    from studyspot.kit.db import Database, unit_of_work
+    from studyspot.kit.pagination import PageParams
+    from studyspot.services.student import service
+    from studyspot.services.student.access import Viewer
+    from studyspot.services.student.repository import StudentFilter
+
+    db = Database.create(pg_url(tenant_db, "postgresql+asyncpg"))
+    owner = Principal(
+        uuid.uuid4(),
+        "library_owner",
+        "library_owners",
+        "bench@example.com",
+        tenant.tenant_id,
+        ("library_owner",),
+        ("students:*",),
+    )
+    viewer = Viewer(owner, tenant.tenant_id, None)
+    print("\n| scenario (service layer + PostgreSQL, no HTTP) | p50 ms | p99 ms | max ms |")
+    print("|---|---:|---:|---:|")
+    try:
+        for label, (spec, sort, page) in SERVICE_LAYER.items():
+            flt = StudentFilter(
+                q=spec.get("q"),
+                status=spec.get("status"),
+                library_id=tenant.library_id if spec.get("library") else None,
+            )
+            times = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                async with unit_of_work(db, tenant_id=tenant.tenant_id) as session:
+                    await service.list_students(session, viewer, flt, PageParams(page, 50), sort)
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+            print(f"| {label} | {times[len(times) // 2]:.1f} | {p99:.1f} | {times[-1]:.1f} |")
+    finally:
+        await db.dispose()
+
+
 def scenarios(tenant: Tenant) -> dict[str, str]:
     base = "/api/v1/students"
     lib = tenant.library_id
@@ -475,6 +536,7 @@ async def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", default="1,8")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--rounds", type=int, default=200, help="service-layer repetitions")
     args = parser.parse_args()
 
     suffix = uuid.uuid4().hex[:6]
@@ -544,6 +606,7 @@ async def main() -> None:
                     f"{student_cpu:.2f} | {gateway_cpu:.2f} |",
                     flush=True,
                 )
+        await measure_service_layer(tenant_db, measured, args.rounds)
     finally:
         stop_services(procs)
         if not args.keep:

@@ -16,7 +16,7 @@ from tests.fixtures.library import (
     owner_with_limits,
 )
 from tests.fixtures.users import register_owner
-from tests.library.conftest import library_client
+from tests.library.helpers import library_client
 
 
 async def test_owner_creates_a_shift_plan_with_its_price_breakup(apps: Apps) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from tests.conftest import Apps
@@ -14,7 +15,7 @@ from tests.fixtures.library import (
     owner_with_limits,
 )
 from tests.fixtures.users import register_owner
-from tests.library.conftest import audit_actions, library_client
+from tests.library.helpers import audit_actions, library_client
 
 
 async def test_owner_creates_a_library_with_everything_normalised(apps: Apps) -> None:
@@ -58,6 +59,16 @@ async def test_trial_plan_allows_one_library_then_plan_limit_reached(apps: Apps)
     assert resp.json()["code"] == "plan_limit_reached"
     listed = await apps.client("library").get(LIBRARIES, headers=owner.headers)
     assert listed.json()["total"] == 1
+
+
+async def test_concurrent_creations_cannot_pass_the_plan_limit(apps: Apps) -> None:
+    owner = await register_owner(apps)  # trial: one library
+    client = apps.client("library")
+    answers = await asyncio.gather(
+        *(client.post(LIBRARIES, json=library_body(), headers=owner.headers) for _ in range(3))
+    )
+    assert sorted(r.status_code for r in answers) == [201, 403, 403]
+    assert (await client.get(LIBRARIES, headers=owner.headers)).json()["total"] == 1
 
 
 async def test_two_libraries_cannot_share_a_name(apps: Apps) -> None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from studyspot.kit.service_client import ServiceUnavailable
+from studyspot.services.auth.client import AuthClient
 from tests.conftest import Apps
 from tests.fixtures.library import (
     LIBRARIES,
@@ -15,7 +19,7 @@ from tests.fixtures.library import (
     unique_mobile,
 )
 from tests.fixtures.users import DEFAULT_PASSWORD, LoggedIn, random_email, register_owner
-from tests.library.conftest import audit_actions, library_client
+from tests.library.helpers import audit_actions, library_client
 
 
 async def _try_login(apps: Apps, owner: LoggedIn, email: str) -> int:
@@ -259,3 +263,22 @@ async def test_owner_resends_the_set_password_link(apps: Apps) -> None:
     )
     assert resp.status_code == 202
     assert resp.json()["invited_at"] >= person["invited_at"]
+
+
+async def test_a_failed_invite_leaves_neither_the_person_nor_a_login(
+    apps: Apps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, a, _ = await _two_branches(apps)
+    body = {"name": "Asha", "email": random_email("desk"), "role": "staff", "library_ids": [a]}
+
+    async def message_service_down(*_: object, **__: object) -> None:
+        raise ServiceUnavailable("The auth service is unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AuthClient, "send_set_password_link", message_service_down)
+        failed = await apps.client("library").post(STAFF, json=body, headers=owner.headers)
+    assert failed.status_code == 503
+    assert (await apps.client("library").get(STAFF, headers=owner.headers)).json()["total"] == 0
+    # The login made before the failure was erased, so the same e-mail works now.
+    again = await apps.client("library").post(STAFF, json=body, headers=owner.headers)
+    assert again.status_code == 201, again.text

@@ -16,8 +16,8 @@ def small_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     # 200 requests fan out to five in-process apps; small pools keep the PostgreSQL
     # server (shared by every test run on the machine) under its connection limit.
     # Set before the apps are built (they read it when first used).
-    monkeypatch.setenv("DB_POOL_SIZE", "3")
-    monkeypatch.setenv("DB_MAX_OVERFLOW", "2")
+    monkeypatch.setenv("DB_POOL_SIZE", "2")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "1")
 
 
 async def test_two_hundred_concurrent_payments_are_numbered_one_to_two_hundred(

@@ -25,7 +25,7 @@ from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.service.holds import expire_hold
 from studyspot.services.booking.service.lifecycle import advance_by_calendar, announce_renewals
 from studyspot.services.booking.service.waitlist import Offer, offer_places
-from studyspot.services.library.client import FeePlanRecord
+from studyspot.services.booking.upstream import FeePlanRecord
 
 log = structlog.get_logger("studyspot.booking")
 BATCH = 500

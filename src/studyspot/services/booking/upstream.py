@@ -17,9 +17,17 @@ from studyspot.services.booking.errors import (
     LibraryNotFound,
     StudentNotFound,
 )
-from studyspot.services.library.catalog_client import LibraryCatalog, LibraryCatalogClient
+from studyspot.services.library.catalog_client import (
+    CatalogSeat,
+    LibraryCatalog,
+    LibraryCatalogClient,
+)
 from studyspot.services.library.client import FeePlanRecord
 from studyspot.services.student.client import InternalStudent, StudentClient
+
+# The other services' contract types the booking rules work with, named here so
+# that only this module imports their clients.
+__all__ = ["CatalogSeat", "FeePlanRecord", "InternalStudent", "LibraryCatalog", "Upstream"]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.db import unit_of_work
-from studyspot.kit.errors import AppError, Forbidden
+from studyspot.kit.errors import Forbidden
 from studyspot.kit.permissions import UserType
 from studyspot.kit.service_auth import InternalCaller
 from studyspot.kit.state import kit_state
@@ -91,16 +91,9 @@ InternalTenant = Annotated[uuid.UUID, Depends(internal_tenant)]
 async def internal_session(
     request: Request, tenant_id: InternalTenant
 ) -> AsyncIterator[AsyncSession]:
-    """A unit of work in the database of the tenant an internal call names."""
-    placement = await request_upstream(request).directory.placement(tenant_id)
-    if placement.migrating:
-        raise AppError(
-            "This tenant is being moved to its own database; try again shortly",
-            status=503,
-            code="tenant_migrating",
-            headers={"Retry-After": "5"},
-        )
-    db = await kit_state(request.app).tenants.get(placement.database_key)
+    """A unit of work in the database of the tenant an internal call names (shared or its own)."""
+    state = kit_state(request.app)
+    db = await state.tenants.for_tenant(state.core, tenant_id)
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         yield session
 

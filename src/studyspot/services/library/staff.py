@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from studyspot.services.library.repository import LibraryRepository, StaffReposi
 from studyspot.services.library.schemas.staff import StaffCreate, StaffRead, StaffUpdate
 from studyspot.services.library.upstream import STAFF_TABLE, Upstream
 
+log = structlog.get_logger("studyspot.library.staff")
 _SORTABLE = {"name": LibraryStaff.name, "created_at": LibraryStaff.created_at}
 
 
@@ -88,6 +90,16 @@ async def _flush_or_conflict(session: AsyncSession) -> None:
         raise
 
 
+async def _erase_login(upstream: Upstream, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> None:
+    try:
+        await upstream.auth.delete_credential(
+            tenant_id=tenant_id, user_table=STAFF_TABLE, user_id=staff_id
+        )
+    except Exception:
+        # The request fails with its own error; operators learn of the stray login here.
+        log.warning("staff_login_orphaned", staff_id=str(staff_id), tenant_id=str(tenant_id))
+
+
 async def create_staff(
     session: AsyncSession, viewer: Viewer, body: StaffCreate, upstream: Upstream
 ) -> StaffRead:
@@ -115,21 +127,19 @@ async def create_staff(
         await upstream.auth.send_set_password_link(
             tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id
         )
+        staff.invited_at = utcnow()
+        await session.flush()
+        await viewer.record(
+            session,
+            "staff.created",
+            "library_staff",
+            staff.id,
+            details={"role": staff.role, "library_ids": sorted(str(i) for i in body.library_ids)},
+        )
     except Exception:
         # Our rows roll back with this error; the login must not outlive them.
-        await upstream.auth.delete_credential(
-            tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id
-        )
+        await _erase_login(upstream, viewer.tenant_id, staff.id)
         raise
-    staff.invited_at = utcnow()
-    await session.flush()
-    await viewer.record(
-        session,
-        "staff.created",
-        "library_staff",
-        staff.id,
-        details={"role": staff.role, "library_ids": sorted(str(i) for i in body.library_ids)},
-    )
     return staff_read(staff, body.library_ids)
 
 

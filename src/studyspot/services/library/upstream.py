@@ -8,8 +8,6 @@ from typing import Final
 
 from fastapi import FastAPI, Request
 
-from studyspot.kit.db import Database
-from studyspot.kit.events.directory import CoreTenantDirectory
 from studyspot.kit.settings import Settings
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.tenant.client import TenantClient
@@ -27,16 +25,10 @@ class PlanLimits:
 class Upstream:
     tenant: TenantClient
     auth: AuthClient
-    # Where a tenant's rows live, for internal calls that name the tenant.
-    directory: CoreTenantDirectory
 
     @classmethod
-    def create(cls, settings: Settings, core: Database) -> Upstream:
-        return cls(
-            TenantClient(settings, caller="library"),
-            AuthClient(settings, caller="library"),
-            CoreTenantDirectory(core),
-        )
+    def create(cls, settings: Settings) -> Upstream:
+        return cls(TenantClient(settings, caller="library"), AuthClient(settings, caller="library"))
 
     async def close(self) -> None:
         await self.tenant.close()

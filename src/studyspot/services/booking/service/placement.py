@@ -36,9 +36,12 @@ from studyspot.services.booking.pricing import Quote, quote
 from studyspot.services.booking.repository import BookingRepository, Occupant
 from studyspot.services.booking.rules import DailyWindow, Occupancy, conflicts, fits, minutes_of
 from studyspot.services.booking.runtime import Runtime
-from studyspot.services.library.catalog_client import CatalogSeat, LibraryCatalog
-from studyspot.services.library.client import FeePlanRecord
-from studyspot.services.student.client import InternalStudent
+from studyspot.services.booking.upstream import (
+    CatalogSeat,
+    FeePlanRecord,
+    InternalStudent,
+    LibraryCatalog,
+)
 
 SEAT_TYPES = ("standard", "ac", "cabin", "laptop_friendly")
 

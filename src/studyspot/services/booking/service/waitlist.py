@@ -58,8 +58,7 @@ from studyspot.services.booking.service.placement import (
     raise_for,
     window_for,
 )
-from studyspot.services.library.catalog_client import CatalogSeat, LibraryCatalog
-from studyspot.services.library.client import FeePlanRecord
+from studyspot.services.booking.upstream import CatalogSeat, FeePlanRecord, LibraryCatalog
 
 
 async def join(
