@@ -4,6 +4,7 @@ service running as its own process, on PostgreSQL and on SQLite."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -119,9 +120,19 @@ async def library_through_the_gateway(http: httpx.AsyncClient) -> GatewayLibrary
     return GatewayLibrary(headers, lid, seats["items"][0]["id"], shifts, plan["id"], students)
 
 
+def diagnosis(system: System, answers: list[httpx.Response]) -> str:
+    """What went wrong besides the race, for the assertion message: details and process errors."""
+    odd = {a.text for a in answers if a.status_code not in (201, 409)}
+    errors = {
+        name: sorted(set(re.findall(r'"exc_value": "([^"]{0,160})', system.logs_of(name))))[-5:]
+        for name in system.services + ["gateway"]
+    }
+    return f"unexpected answers: {sorted(odd)[:5]}; errors logged: { {k: v for k, v in errors.items() if v} }"
+
+
 async def storm(
     http: httpx.AsyncClient, lib: GatewayLibrary, shift_of: Any
-) -> Counter[tuple[int, str]]:
+) -> list[httpx.Response]:
     start = tomorrow().isoformat()
 
     def body(i: int) -> dict[str, str]:
@@ -134,12 +145,15 @@ async def storm(
             "start_date": start,
         }
 
-    answers = await asyncio.gather(
+    return await asyncio.gather(
         *(
             http.post("/api/v1/bookings", json=body(i), headers=lib.headers)
             for i in range(CONCURRENT)
         )
     )
+
+
+def outcome(answers: list[httpx.Response]) -> Counter[tuple[int, str]]:
     return Counter(
         (a.status_code, "" if a.status_code == 201 else a.json().get("code", "")) for a in answers
     )
@@ -158,22 +172,31 @@ async def live_on_the_seat(http: httpx.AsyncClient, lib: GatewayLibrary) -> int:
 async def test_fifty_bookings_of_one_seat_through_the_gateway_one_wins(system: System) -> None:
     async with system.client(timeout=120) as http:
         lib = await library_through_the_gateway(http)
-        outcome = await storm(http, lib, lambda i: "morning")
-        assert outcome == {(201, ""): 1, (409, "seat_unavailable"): CONCURRENT - 1}
+        answers = await storm(http, lib, lambda i: "morning")
+        assert outcome(answers) == {
+            (201, ""): 1,
+            (409, "seat_unavailable"): CONCURRENT - 1,
+        }, diagnosis(system, answers)
         assert await live_on_the_seat(http, lib) == 1
 
 
 async def test_night_and_early_shifts_racing_across_midnight_one_wins(system: System) -> None:
     async with system.client(timeout=120) as http:
         lib = await library_through_the_gateway(http)
-        outcome = await storm(http, lib, lambda i: "night" if i % 2 else "early")
-        assert outcome == {(201, ""): 1, (409, "seat_unavailable"): CONCURRENT - 1}
+        answers = await storm(http, lib, lambda i: "night" if i % 2 else "early")
+        assert outcome(answers) == {
+            (201, ""): 1,
+            (409, "seat_unavailable"): CONCURRENT - 1,
+        }, diagnosis(system, answers)
         assert await live_on_the_seat(http, lib) == 1
 
 
 async def test_morning_and_afternoon_racing_for_one_seat_both_win(system: System) -> None:
     async with system.client(timeout=120) as http:
         lib = await library_through_the_gateway(http)
-        outcome = await storm(http, lib, lambda i: "morning" if i % 2 else "afternoon")
-        assert outcome == {(201, ""): 2, (409, "seat_unavailable"): CONCURRENT - 2}
+        answers = await storm(http, lib, lambda i: "morning" if i % 2 else "afternoon")
+        assert outcome(answers) == {
+            (201, ""): 2,
+            (409, "seat_unavailable"): CONCURRENT - 2,
+        }, diagnosis(system, answers)
         assert await live_on_the_seat(http, lib) == 2

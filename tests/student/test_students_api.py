@@ -511,3 +511,11 @@ async def test_internal_routes_refuse_user_tokens_and_other_tenants_service_toke
     assert ok.json()["enrollment_number"] == me["enrollment_number"]
     openapi = (await client.get("/openapi.json")).json()
     assert not any(path.startswith("/internal") for path in openapi["paths"])
+
+
+async def test_detailed_health_reports_the_services_students_depend_on(apps: Apps) -> None:
+    resp = await apps.client("student").get("/health/detailed")
+    assert resp.status_code == 200
+    checks = resp.json()["checks"]
+    for name in ("tenant_db", "core_db", "library_service", "auth_service", "tenant_service"):
+        assert checks[name]["status"] == "up", (name, checks[name])

@@ -7,12 +7,12 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy.engine import make_url
 
 from studyspot.kit.db import Database, dedicated_url, unit_of_work
 from studyspot.kit.errors import AppError
@@ -48,21 +48,33 @@ def migrations_know_throwaway(monkeypatch: pytest.MonkeyPatch, throwaway: Throwa
     monkeypatch.setattr(moving, "migrate_database", migrate_with_throwaway)
 
 
-def _dedicated_leftovers(apps: Apps) -> set[str]:
-    """Dedicated databases that exist right now (PostgreSQL databases or SQLite files)."""
+def _database_exists(apps: Apps, key: str) -> bool:
+    """Whether the dedicated database `key` exists (PostgreSQL database or SQLite file)."""
     if apps.dbs.backend == "sqlite":
-        folder = Path(apps.dbs.data_dir) / "tenants"
-        return {p.name for p in folder.glob("tenant_*")} if folder.exists() else set()
+        return any((Path(apps.dbs.data_dir) / "tenants").glob(f"{key}.db*"))
     engine = create_engine(to_sync_url(dbfx.PG_ADMIN))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"),
-                {"prefix": "tenant_"},
-            ).all()
+            found = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": key}
+            ).first()
     finally:
         engine.dispose()
-    return {r[0] for r in rows}
+    return found is not None
+
+
+async def _failed_move_key(apps: Apps, tenant_id: uuid.UUID) -> str:
+    """The database a failed move tried, from its audit entry."""
+    async with kit_state(apps.app("tenant")).core.engine.connect() as conn:
+        details = await conn.scalar(
+            select(core_audit_logs.c.details).where(
+                core_audit_logs.c.tenant_id == tenant_id,
+                core_audit_logs.c.action == "tenant.dedicated_database_failed",
+            )
+        )
+    assert details is not None
+    key: str = details["database_key"]
+    return key
 
 
 async def _seed(
@@ -208,7 +220,6 @@ async def test_failed_move_leaves_the_tenant_whole_in_the_shared_database(
     assert owner.tenant_id
     await _seed(apps, throwaway, owner.tenant_id, rooms=2, replies=True)
     shared = kit_state(apps.app("tenant")).tenants.shared
-    before = _dedicated_leftovers(apps)
 
     resp = await _move(tenant_api, admin, owner.tenant_id)
     assert resp.status_code == 500
@@ -216,7 +227,7 @@ async def test_failed_move_leaves_the_tenant_whole_in_the_shared_database(
     assert "tt_" not in resp.text  # nothing internal leaks
 
     assert await _counts(shared, throwaway, owner.tenant_id) == {"rooms": 2, "notes": 4, "audit": 1}
-    assert _dedicated_leftovers(apps) == before
+    assert not _database_exists(apps, await _failed_move_key(apps, owner.tenant_id))
     tenant = (
         await tenant_api.get(f"/api/v1/tenants/{owner.tenant_id}", headers=admin.headers)
     ).json()
@@ -240,18 +251,24 @@ def _wrap_copy(
     monkeypatch: pytest.MonkeyPatch,
     before: Callable[[], Awaitable[None]] | None = None,
     after: Callable[[], Awaitable[None]] | None = None,
-) -> None:
+) -> list[str]:
+    """Run `before`/`after` around the copy; returns the keys of the databases copied into."""
     original = copying.copy_tenant
+    targets: list[str] = []
 
-    async def wrapped(*args: Any) -> dict[str, Digest]:
+    async def wrapped(
+        source: Database, target: Database, tenant_id: uuid.UUID
+    ) -> dict[str, Digest]:
+        targets.append(Path(str(make_url(target.url).database)).stem)
         if before:
             await before()
-        copied = await original(*args)
+        copied = await original(source, target, tenant_id)
         if after:
             await after()
         return copied
 
     monkeypatch.setattr(copying, "copy_tenant", wrapped)
+    return targets
 
 
 @pytest.mark.usefixtures("migrations_know_throwaway")
@@ -304,21 +321,25 @@ async def test_a_row_written_during_the_copy_aborts_the_move_and_nothing_is_lost
     tenant_id = owner.tenant_id
     assert tenant_id
     await _seed(apps, throwaway, tenant_id, rooms=1, replies=False)
-    before = _dedicated_leftovers(apps)
     rooms, _ = throwaway.tables()
     shared = kit_state(apps.app("tenant")).tenants.shared
 
+    existed: list[bool] = []
+
     # e.g. a request admitted just before the tenant was marked migrating
     async def late_writer() -> None:
+        existed.append(_database_exists(apps, targets[0]))
         if late_write == "insert":
             await _seed(apps, throwaway, tenant_id, rooms=1, replies=False)
         else:
             async with shared.engine.begin() as conn:
                 await conn.execute(sa.update(rooms).values(name="Renamed late"))
 
-    _wrap_copy(monkeypatch, after=late_writer)
+    targets = _wrap_copy(monkeypatch, after=late_writer)
     resp = await _move(tenant_api, admin, owner.tenant_id)
     assert resp.status_code == 500
+    assert targets == [await _failed_move_key(apps, tenant_id)]
+    assert existed == [True]  # it was made, copied into, and then dropped again
     expected = (
         {"rooms": 2, "notes": 2, "audit": 2}
         if late_write == "insert"
@@ -328,7 +349,7 @@ async def test_a_row_written_during_the_copy_aborts_the_move_and_nothing_is_lost
     if late_write == "update":
         async with shared.engine.connect() as conn:
             assert await conn.scalar(select(rooms.c.name)) == "Renamed late"
-    assert _dedicated_leftovers(apps) == before
+    assert not _database_exists(apps, await _failed_move_key(apps, tenant_id))
     tenant = (
         await tenant_api.get(f"/api/v1/tenants/{owner.tenant_id}", headers=admin.headers)
     ).json()

@@ -41,7 +41,3 @@ def dummy_hash(rounds: int) -> str:
     unknown account would tell an attacker which e-mails are registered.
     """
     return hash_password("not-a-real-password", rounds)
-
-
-# Kept for callers that predate `dummy_hash`; costs 4 rounds, so use it only in tests.
-DUMMY_HASH = dummy_hash(4)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studyspot.kit.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
+from studyspot.kit.errors import AppError, Conflict, Forbidden, NotFound
 
 
 class Refusal(AppError):
@@ -121,22 +121,3 @@ class PlatformOnly(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("This endpoint is for platform users")
-
-
-__all__ = [
-    "AccountInactive",
-    "CredentialsExist",
-    "CredentialsNotFound",
-    "EmailTaken",
-    "InvalidCredentials",
-    "InvalidOneTimeToken",
-    "InvalidRefreshToken",
-    "LoginTaken",
-    "LoginThrottled",
-    "PlatformOnly",
-    "Refusal",
-    "TenantMismatch",
-    "TenantSuspended",
-    "Unauthorized",
-    "WrongPassword",
-]

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from studyspot.kit.passwords import BCRYPT_MAX_BYTES, MIN_PASSWORD_CHARS, password_problem
 from studyspot.kit.permissions import Role, UserType
@@ -71,7 +72,7 @@ _TENANT_MEMBERS = ("library_staff", "student")
 _SLUG_NEEDED = "is required for library_staff and student logins"
 
 
-def _login_name_rules(*types_without_slug: str) -> dict[str, object]:
+def _login_name_rules(*types_without_slug: str) -> JsonDict:
     """The cross-field rules as JSON Schema, so the document (and fuzzers) know them too."""
     return {
         "allOf": [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,7 +117,7 @@ async def _revoke_reused(
     reused: RefreshToken,
     now: datetime,
     ip: str | None,
-) -> None:
+) -> NoReturn:
     await tokens.revoke_family(reused.family_id, now)
     row = await AccountRepository(session).by_token_subject(
         reused.user_table, reused.user_id, reused.tenant_id
@@ -137,7 +138,8 @@ async def _revoke_reused(
 
 
 async def logout(session: AsyncSession, presented: str, *, ip: str | None) -> None:
-    """End the session (the token's family). Unknown or spent tokens end nothing, quietly."""
+    """End the session the token belongs to (its whole family); unknown or already ended
+    tokens change nothing, and the answer is the same."""
     tokens = RefreshTokenRepository(session)
     current = await tokens.by_hash(hash_opaque_token(presented))
     if current is None or current.revoked_at is not None:

@@ -21,10 +21,10 @@ Tests check all of this against a brute-force minute-by-minute model.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 MINUTES_PER_DAY = 24 * 60
 ONE_DAY = timedelta(days=1)
@@ -91,107 +91,99 @@ class DailyWindow:
         return ((0, self.start, MINUTES_PER_DAY), (1, 0, self.end))
 
 
-@dataclass(frozen=True)
-class Segment:
-    """Minutes [start, end) of every calendar day from `first` to `last` (inclusive)."""
+class Segment(NamedTuple):
+    """Minutes [start, end) of every calendar day from `first` to `last` (inclusive).
 
-    first: date
-    last: date
+    Days are proleptic ordinals (`date.toordinal()`): the rule runs on plain
+    integers because availability checks thousands of pairs per request.
+    """
+
+    first: int
+    last: int
     start: int
     end: int
 
-    def overlaps(self, other: Segment) -> bool:
-        return (
-            self.first <= other.last
-            and other.first <= self.last
-            and self.start < other.end
-            and other.start < self.end
-        )
+
+def overlap(a: Segment, b: Segment) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1] and a[2] < b[3] and b[2] < a[3]
 
 
-@dataclass(frozen=True)
 class Occupancy:
     """When a booking holds its place: a daily window over one or more date ranges.
 
     A booking has one range; a pause that gave the seat back splits it in two.
     """
 
-    window: DailyWindow
-    ranges: tuple[tuple[date, date], ...]
+    __slots__ = ("ranges", "segments", "window")
+
+    def __init__(self, window: DailyWindow, ranges: tuple[tuple[date, date], ...]) -> None:
+        self.window = window
+        self.ranges = ranges
+        parts = window.parts()
+        self.segments: tuple[Segment, ...] = tuple(
+            Segment(first.toordinal() + offset, last.toordinal() + offset, start, end)
+            for first, last in ranges
+            if first <= last
+            for offset, start, end in parts
+        )
 
     @classmethod
     def of(cls, window: DailyWindow, first: date, last: date) -> Occupancy:
         return cls(window, ((first, last),))
 
-    def segments(self) -> Iterator[Segment]:
-        for first, last in self.ranges:
-            if last < first:
-                continue
-            for offset, start, end in self.window.parts():
-                shift = timedelta(days=offset)
-                yield Segment(first + shift, last + shift, start, end)
-
-    @property
-    def span(self) -> tuple[date, date]:
-        """First and last calendar day touched (crossing windows reach the day after)."""
-        firsts = [r[0] for r in self.ranges]
-        lasts = [r[1] for r in self.ranges]
-        extra = ONE_DAY if self.window.crosses_midnight and self.window.end > 0 else timedelta(0)
-        return min(firsts), max(lasts) + extra
+    def __repr__(self) -> str:
+        return f"Occupancy({self.window!r}, {self.ranges!r})"
 
 
 def conflicts(a: Occupancy, b: Occupancy) -> bool:
     """True when the two occupancies share at least one minute."""
-    b_segments = list(b.segments())
-    return any(sa.overlaps(sb) for sa in a.segments() for sb in b_segments)
-
-
-def first_conflict(candidate: Occupancy, others: Iterable[tuple[object, Occupancy]]) -> object:
-    """The key of the first of `others` that conflicts with `candidate`, or None."""
-    for key, other in others:
-        if conflicts(candidate, other):
-            return key
-    return None
+    for x in a.segments:
+        for y in b.segments:
+            if x[0] <= y[1] and y[0] <= x[1] and x[2] < y[3] and y[2] < x[3]:
+                return True
+    return False
 
 
 def peak_overlap(candidate: Occupancy, others: Sequence[Occupancy]) -> int:
     """The largest number of `others` present at the same minute during `candidate`'s time.
 
-    Per candidate segment: clip the others' segments to it, cut the minutes
-    into elementary slots at every boundary, and per slot sweep the day
-    ranges. Cost grows with the number of others, not with their days.
+    Per candidate segment: clip the others' segments to it (rectangles of days
+    by minutes), cut its minutes into elementary slots at every boundary, then
+    sweep the days once, keeping a count per slot. Cost grows with the number
+    of others (and a handful of slots), not with the number of days.
     """
     peak = 0
-    for own in candidate.segments():
-        clipped: list[Segment] = []
+    for own in candidate.segments:
+        o_first, o_last, o_start, o_end = own
+        clipped: list[tuple[int, int, int, int]] = []
+        bounds = {o_start, o_end}
         for other in others:
-            for seg in other.segments():
-                if seg.overlaps(own):
-                    clipped.append(
-                        Segment(
-                            max(seg.first, own.first),
-                            min(seg.last, own.last),
-                            max(seg.start, own.start),
-                            min(seg.end, own.end),
-                        )
-                    )
+            for seg in other.segments:
+                if seg[0] <= o_last and o_first <= seg[1] and seg[2] < o_end and o_start < seg[3]:
+                    lo, hi = max(seg[2], o_start), min(seg[3], o_end)
+                    clipped.append((max(seg[0], o_first), min(seg[1], o_last), lo, hi))
+                    bounds.add(lo)
+                    bounds.add(hi)
         if not clipped:
             continue
-        bounds = sorted(
-            {own.start, own.end, *(s.start for s in clipped), *(s.end for s in clipped)}
-        )
-        for lo, hi in itertools.pairwise(bounds):
-            events: list[tuple[date, int]] = []
-            for seg in clipped:
-                if seg.start <= lo and hi <= seg.end:
-                    events.append((seg.first, 1))
-                    events.append((seg.last + ONE_DAY, -1))
-            # Ends sort before starts on the same day: [a, b] and [b+1, c] never stack.
-            events.sort(key=lambda e: (e[0], e[1]))
-            level = 0
-            for _, step in events:
-                level += step
-                peak = max(peak, level)
+        edges = sorted(bounds)
+        slot_of = {minute: i for i, minute in enumerate(edges)}
+        events: list[tuple[int, int, int, int]] = []
+        for first, last, lo, hi in clipped:
+            events.append((first, 1, slot_of[lo], slot_of[hi]))
+            events.append((last + 1, -1, slot_of[lo], slot_of[hi]))
+        # Ends sort before starts on the same day: [a, b] and [b+1, c] never stack.
+        events.sort()
+        level = [0] * len(edges)
+        i = 0
+        while i < len(events):
+            day = events[i][0]
+            while i < len(events) and events[i][0] == day:
+                _, step, lo_slot, hi_slot = events[i]
+                for slot in range(lo_slot, hi_slot):
+                    level[slot] += step
+                i += 1
+            peak = max(peak, max(level))
     return peak
 
 

@@ -11,16 +11,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import case, func, select
 
 from studyspot.kit.errors import problem_responses
-from studyspot.services.library.catalog_client import (
-    CatalogSeat,
-    CatalogShift,
-    LibraryCatalog,
-    SeatTypeCount,
-)
+from studyspot.services.library.catalog_client import LibraryCatalog
 from studyspot.services.library.dependencies import InternalSession, InternalTenant
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.models import Seat, Shift
@@ -29,17 +25,22 @@ from studyspot.services.library.repository import LibraryRepository
 router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
 
-@router.get("/libraries/{library_id}/catalog", responses=problem_responses(403, 404))
+@router.get(
+    "/libraries/{library_id}/catalog",
+    response_model=LibraryCatalog,
+    responses=problem_responses(403, 404),
+)
 async def get_catalog(
     library_id: uuid.UUID,
     tenant_id: InternalTenant,
     session: InternalSession,
     seat_id: Annotated[uuid.UUID | None, Query(description="Only this seat in `seats`")] = None,
-) -> LibraryCatalog:
+) -> Response:
     library = await LibraryRepository(session, tenant_id).get(library_id)
     if library is None:
         raise LibraryNotFound()
-    # Plain columns, not ORM objects: a 500-seat map is read on every availability request.
+    # Plain rows and orjson, not ORM objects and models: a 500-seat map is read on every
+    # availability request, and the caller validates what it receives (catalog_client).
     seat_query = (
         select(
             Seat.id,
@@ -56,53 +57,58 @@ async def get_catalog(
     )
     if seat_id is not None:
         seat_query = seat_query.where(Seat.id == seat_id)
+    connection = await session.connection()
     seats = [
-        CatalogSeat(
-            id=r.id,
-            label=r.label,
-            seat_type=r.seat_type,
-            status=r.status,
-            zone=r.zone,
-            floor=r.floor,
-            row=r.row,
-            column=r.column,
-        )
-        for r in await session.execute(seat_query)
+        {
+            "id": r[0],
+            "label": r[1],
+            "seat_type": r[2],
+            "status": r[3],
+            "zone": r[4],
+            "floor": r[5],
+            "row": r[6],
+            "column": r[7],
+        }
+        for r in await connection.execute(seat_query)
     ]
     maintenance = func.sum(case((Seat.status == "maintenance", 1), else_=0))
-    counts = await session.execute(
+    counts = await connection.execute(
         select(Seat.seat_type, func.count(), maintenance)
         .where(Seat.tenant_id == tenant_id, Seat.library_id == library_id)
         .group_by(Seat.seat_type)
         .order_by(Seat.seat_type)
     )
-    shift_rows = await session.execute(
+    shift_rows = await connection.execute(
         select(Shift.id, Shift.name, Shift.start_time, Shift.end_time, Shift.is_full_day)
         .where(Shift.tenant_id == tenant_id, Shift.library_id == library_id)
         .order_by(Shift.start_time, Shift.name)
     )
-    return LibraryCatalog(
-        id=library.id,
-        tenant_id=tenant_id,
-        name=library.name,
-        status="closed" if library.status == "closed" else "active",
-        timezone=library.timezone,
-        state=library.state,
-        seats=seats,
-        shifts=[
-            CatalogShift(
-                id=r.id,
-                name=r.name,
-                start_time="00:00" if r.is_full_day else r.start_time,
-                end_time="24:00" if r.is_full_day else r.end_time,
-                is_full_day=r.is_full_day,
-            )
+    body = {
+        "id": library.id,
+        "tenant_id": tenant_id,
+        "name": library.name,
+        "status": "closed" if library.status == "closed" else "active",
+        "timezone": library.timezone,
+        "state": library.state,
+        "seats": seats,
+        "shifts": [
+            {
+                "id": r[0],
+                "name": r[1],
+                "start_time": "00:00" if r[4] else r[2],
+                "end_time": "24:00" if r[4] else r[3],
+                "is_full_day": r[4],
+            }
             for r in shift_rows
         ],
-        seat_counts=[
-            SeatTypeCount(
-                seat_type=kind, active=int(total) - int(maint or 0), maintenance=int(maint or 0)
-            )
+        "seat_counts": [
+            {
+                "seat_type": kind,
+                "active": int(total) - int(maint or 0),
+                "maintenance": int(maint or 0),
+            }
             for kind, total, maint in counts
         ],
-    )
+    }
+    # asyncpg hands back its own UUID type, which orjson does not know: written as text.
+    return Response(orjson.dumps(body, default=str), media_type="application/json")

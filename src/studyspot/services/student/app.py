@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "self-service login, import and export, data-protection erasure."
         ),
         on_shutdown=[close_clients],
+        checks=upstream.health_checks(),
     )
     app.state.student_upstream = upstream
     return app

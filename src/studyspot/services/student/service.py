@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import AnyUrl
 from sqlalchemy.exc import IntegrityError
@@ -42,10 +42,7 @@ from studyspot.services.student.schemas import (
     StudentCreate,
     StudentUpdate,
 )
-from studyspot.services.student.upstream import require_open_library
-
-if TYPE_CHECKING:
-    from studyspot.services.student.upstream import Upstream
+from studyspot.services.student.upstream import Upstream, require_open_library
 
 # Columns a create or update may write, i.e. every stored field of the body except consent.
 _PLAIN_FIELDS = (

@@ -7,12 +7,15 @@ service.py read without HTTP details.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Final
 
 from studyspot.kit.errors import AppError, Unprocessable
+from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
+from studyspot.kit.state import HealthCheck
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.library.client import LibraryClient
 from studyspot.services.student.models import Student
@@ -25,6 +28,17 @@ STUDENT_ROLES = ["student"]
 def login_is_active(status: str) -> bool:
     # A suspended student cannot log in; inactive and alumni students still see their history.
     return status != "suspended"
+
+
+def _ping(client: ServiceClient) -> HealthCheck:
+    async def check() -> float:
+        started = time.perf_counter()
+        reply = await client.call("GET", "/health")
+        if reply.status != 200:
+            raise RuntimeError(f"{client.service} answered {reply.status}")
+        return (time.perf_counter() - started) * 1000
+
+    return check
 
 
 def require_open_library(status: str | None, field: str = "body.home_library_id") -> None:
@@ -51,6 +65,13 @@ class Upstream:
             AuthClient(settings, caller="student"),
             TenantClient(settings, caller="student"),
         )
+
+    def health_checks(self) -> dict[str, HealthCheck]:
+        """Downstream services for `/health/detailed` (a "warn", never a "fail", when down)."""
+        return {
+            f"{client.service}_service": _ping(client)
+            for client in (self.library, self.auth, self.tenant)
+        }
 
     async def close(self) -> None:
         for client in (self.library, self.auth, self.tenant):

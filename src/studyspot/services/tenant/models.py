@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from studyspot.kit.models import CoreBase, IdMixin, TimestampMixin, UTCDateTime
 
+ALL_STATUSES = ("trial", "active", "suspended", "migrating", "closed")
 # Statuses in which the tenant's users may act (kit.auth.ACTIVE_TENANT_STATUSES).
 SERVING_STATUSES = ("trial", "active")
 TRIAL_PLAN = "trial"

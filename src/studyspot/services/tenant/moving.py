@@ -131,7 +131,7 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
             log.error("tenant_move_outcome_unknown", tenant_id=str(tenant_id), database_key=key)
             raise errors.MoveFailed() from exc
         if not switched:
-            await _undo(state, tenant_id, previous, url, target, actor, exc)
+            await _undo(state, tenant_id, previous, key, target, actor, exc)
             raise errors.MoveFailed() from exc
         # The core commit went through although it reported an error: the tenant
         # lives in its new database, so only the shared copies have to go.
@@ -232,17 +232,17 @@ async def _undo(
     state: KitState,
     tenant_id: uuid.UUID,
     previous: str,
-    url: str,
+    key: str,
     target: Database | None,
     actor: Actor,
     cause: BaseException,
 ) -> None:
     """Drop the dedicated database and restore the status; each step tried on its own."""
-    log.error("tenant_move_failed", tenant_id=str(tenant_id), exc_info=cause)
+    log.error("tenant_move_failed", tenant_id=str(tenant_id), database_key=key, exc_info=cause)
     try:
         if target is not None:
             await target.dispose()
-        await asyncio.to_thread(drop_database, url)
+        await asyncio.to_thread(drop_database, dedicated_url(state.settings, key))
     except Exception:
         log.error("dedicated_database_not_dropped", tenant_id=str(tenant_id), exc_info=True)
     try:
@@ -257,7 +257,7 @@ async def _undo(
             tenant_id,
             tenant_id=tenant_id,
             outcome="failure",
-            details={"reason": type(cause).__name__},
+            details={"database_key": key, "reason": type(cause).__name__},
             **actor.audit_kwargs(),
         )
     except Exception:

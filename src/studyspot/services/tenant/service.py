@@ -17,6 +17,7 @@ from studyspot.services.tenant import errors, slugs
 from studyspot.services.tenant.actors import Actor, record
 from studyspot.services.tenant.client import NewTenant
 from studyspot.services.tenant.models import (
+    ALL_STATUSES,
     SERVING_STATUSES,
     TRIAL_DAYS,
     TRIAL_LIMITS,
@@ -99,10 +100,11 @@ async def update_tenant(
         tenant.updated_at = utcnow()
         await session.flush()
     if plan is not None and plan != tenant.plan_code:
-        # Conditional so that a suspension or a move racing with this edit keeps its status.
+        # The status follows the plan only while the tenant is serving, decided inside the
+        # UPDATE so that a suspension or a move racing with this edit keeps its status.
         await repo.transition(
             tenant_id,
-            from_statuses=("trial", "active", "suspended", "migrating", "closed"),
+            from_statuses=ALL_STATUSES,
             plan_code=plan,
             status=case(
                 (Tenant.status.in_(SERVING_STATUSES), "trial" if plan == TRIAL_PLAN else "active"),

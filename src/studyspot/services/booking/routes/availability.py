@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
@@ -33,8 +33,8 @@ async def availability(
     shift_id: Annotated[
         uuid.UUID | None, Query(description="The shift's window; default the full day")
     ] = None,
-) -> Availability:
-    return await queries.availability(
+) -> Response:
+    found = await queries.availability(
         session,
         viewer,
         runtime,
@@ -43,3 +43,5 @@ async def availability(
         end_date=end_date,
         shift_id=shift_id,
     )
+    # Serialised once, straight from the model (FastAPI would validate 500 seats again).
+    return Response(found.model_dump_json(), media_type="application/json")

@@ -130,8 +130,9 @@ async def availability(
             else _seat_state(occupancy, by_seat[seat.id])
         )
         counts[state] += 1
+        # Built without re-validation: every field comes from a validated catalog or our rule.
         seats.append(
-            SeatAvailability(
+            SeatAvailability.model_construct(
                 seat_id=seat.id,
                 label=seat.label,
                 seat_type=seat.seat_type,
@@ -151,8 +152,10 @@ async def availability(
             continue
         members = [o.occupancy for o in relevant if kind == "any" or o.seat_type == kind]
         left = max(capacity - peak_overlap(occupancy, members), 0) if members else capacity
-        floating.append(FloatingCapacity(seat_type=kind, capacity=capacity, left=left))
-    return Availability(
+        floating.append(
+            FloatingCapacity.model_construct(seat_type=kind, capacity=capacity, left=left)
+        )
+    return Availability.model_construct(
         library_id=library_id,
         start_date=start_date,
         end_date=last,
@@ -161,7 +164,12 @@ async def availability(
         window_end="24:00" if window.end == MINUTES_PER_DAY else hhmm(window.end),
         crosses_midnight=window.crosses_midnight,
         seats=seats,
-        counts=StateCounts(**counts),
+        counts=StateCounts.model_construct(
+            free=counts["free"],
+            held=counts["held"],
+            booked=counts["booked"],
+            maintenance=counts["maintenance"],
+        ),
         floating=floating,
     )
 
