@@ -217,7 +217,9 @@ class Plan:
                     ProcessSpec(
                         label,
                         studyspot_argv("serve", name, "--port", str(port)),
-                        {**self.env, **for_services},
+                        # Services sit behind the gateway, which appends the client's
+                        # address to X-Forwarded-For; auth throttles logins per that IP.
+                        {"AUTH_TRUSTED_PROXY_HOPS": "1", **self.env, **for_services},
                         port,
                     )
                 )

@@ -101,6 +101,9 @@ def install_problem_openapi(app: FastAPI) -> None:
                         responses.setdefault(str(status), {"description": text})
                 if op.get("parameters") or op.get("requestBody"):
                     responses.setdefault("422", {"description": "Validation error"})
+                if op.get("requestBody"):
+                    responses.setdefault("400", {"description": "Body is not valid JSON"})
+                    responses.setdefault("413", {"description": "Body too large"})
                 responses.setdefault("500", {"description": "Unexpected error"})
                 for status, response in responses.items():
                     if status.isdigit() and int(status) >= 400:

@@ -58,6 +58,43 @@ async def lock_library(session: AsyncSession, tenant_id: uuid.UUID, library_id: 
     )
 
 
+def touching(wanted: Occupancy) -> ColumnElement[bool]:
+    """Rows whose segments (rules.py) may overlap one of `wanted`'s, as SQL.
+
+    A row's window is plain (one segment: its days, [start, end)) or crosses
+    midnight (an evening segment on its days, [start, 24:00), and a morning
+    one on the days after, [00:00, end)). Bounds are parameters, so the same
+    SQL serves SQLite, where dates are text and cannot take arithmetic.
+    """
+    c = Booking.__table__.c
+    plain = c.window_end > c.window_start
+    across = c.window_end < c.window_start
+    clauses: list[ColumnElement[bool]] = []
+    for seg in wanted.segments:
+        first, last = date.fromordinal(seg.first), date.fromordinal(seg.last)
+        clauses.append(
+            and_(
+                plain,
+                c.end_date >= first,
+                c.start_date <= last,
+                c.window_start < seg.end,
+                c.window_end > seg.start,
+            )
+        )
+        clauses.append(
+            and_(across, c.end_date >= first, c.start_date <= last, c.window_start < seg.end)
+        )
+        clauses.append(
+            and_(
+                across,
+                c.end_date >= first - ONE_DAY,
+                c.start_date <= last - ONE_DAY,
+                c.window_end > seg.start,
+            )
+        )
+    return or_(*clauses)
+
+
 def holds_place(now: datetime) -> ColumnElement[bool]:
     """Confirmed or active, or pending with a hold that has not run out."""
     return or_(
@@ -122,23 +159,26 @@ class BookingRepository(TenantRepository[Booking]):
     async def occupants(
         self,
         library_id: uuid.UUID,
-        first: date,
-        last: date,
+        wanted: Occupancy,
         now: datetime,
         *,
         exclude: uuid.UUID | None = None,
     ) -> list[Occupant]:
-        """Bookings of the library holding a place on some day near [first, last].
+        """Bookings of the library holding a place that may share a minute with `wanted`.
 
-        The SQL prefilter is widened by a day on each side: a window across
-        midnight reaches into the next day. The exact rule runs on the result.
+        SQL narrows by dates (widened by a day: a window across midnight
+        reaches into the next one) and by time of day (`touching`); the exact
+        rule (rules.conflicts) is applied by the caller.
         """
+        first = min(r[0] for r in wanted.ranges)
+        last = max(r[1] for r in wanted.ranges)
         query = select(*_OCCUPANT_COLUMNS).where(
             Booking.tenant_id == self.tenant_id,
             Booking.library_id == library_id,
             Booking.end_date >= first - ONE_DAY,
             Booking.start_date <= last + ONE_DAY,
             holds_place(now),
+            touching(wanted),
         )
         if exclude is not None:
             query = query.where(Booking.id != exclude)

@@ -71,13 +71,23 @@ async def get_catalog(
         }
         for r in await connection.execute(seat_query)
     ]
-    maintenance = func.sum(case((Seat.status == "maintenance", 1), else_=0))
-    counts = await connection.execute(
-        select(Seat.seat_type, func.count(), maintenance)
-        .where(Seat.tenant_id == tenant_id, Seat.library_id == library_id)
-        .group_by(Seat.seat_type)
-        .order_by(Seat.seat_type)
-    )
+    if seat_id is None:
+        tally: dict[str, list[int]] = {}
+        for seat in seats:
+            active_maint = tally.setdefault(str(seat["seat_type"]), [0, 0])
+            active_maint[seat["status"] == "maintenance"] += 1
+        counts = [(kind, a + m, m) for kind, (a, m) in sorted(tally.items())]
+    else:
+        maintenance = func.sum(case((Seat.status == "maintenance", 1), else_=0))
+        counts = [
+            (kind, int(total), int(maint or 0))
+            for kind, total, maint in await connection.execute(
+                select(Seat.seat_type, func.count(), maintenance)
+                .where(Seat.tenant_id == tenant_id, Seat.library_id == library_id)
+                .group_by(Seat.seat_type)
+                .order_by(Seat.seat_type)
+            )
+        ]
     shift_rows = await connection.execute(
         select(Shift.id, Shift.name, Shift.start_time, Shift.end_time, Shift.is_full_day)
         .where(Shift.tenant_id == tenant_id, Shift.library_id == library_id)
@@ -102,11 +112,7 @@ async def get_catalog(
             for r in shift_rows
         ],
         "seat_counts": [
-            {
-                "seat_type": kind,
-                "active": int(total) - int(maint or 0),
-                "maintenance": int(maint or 0),
-            }
+            {"seat_type": kind, "active": total - maint, "maintenance": maint}
             for kind, total, maint in counts
         ],
     }

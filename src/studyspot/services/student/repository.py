@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from studyspot.kit.repository import TenantRepository
@@ -111,8 +112,14 @@ class StudentRepository(TenantRepository[Student]):
 
     async def page(
         self, query: Select[Any], order_by: list[Any], offset: int, limit: int
-    ) -> list[Student]:
-        rows = await self.session.scalars(query.order_by(*order_by).offset(offset).limit(limit))
+    ) -> list[Row[Any]]:
+        """One page as plain rows (attribute access like a Student, no ORM bookkeeping)."""
+        rows = await self.session.execute(
+            query.with_only_columns(*Student.__table__.columns)
+            .order_by(*order_by)
+            .offset(offset)
+            .limit(limit)
+        )
         return list(rows)
 
     async def count(

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from pydantic import AnyUrl
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -198,7 +199,8 @@ async def list_students(
     flt: StudentFilter,
     paging: PageParams,
     sort: str | None,
-) -> tuple[list[Student], int]:
+) -> tuple[list[Row[Any]], int]:
+    """One page of the students this viewer may see (plain rows) and their total."""
     viewer.require_staff_side()
     repo = StudentRepository(session, viewer.tenant_id)
     order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])

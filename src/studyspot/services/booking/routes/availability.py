@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +11,7 @@ from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.services.booking.dependencies import AvailabilityRead, RuntimeDep
 from studyspot.services.booking.schemas.availability import Availability
+from studyspot.services.booking.schemas.common import IsoDate
 from studyspot.services.booking.service import queries
 
 router = APIRouter(prefix="/api/v1/bookings", tags=["availability"])
@@ -28,8 +28,8 @@ async def availability(
     session: TenantSession,
     runtime: RuntimeDep,
     library_id: uuid.UUID,
-    start_date: date,
-    end_date: Annotated[date | None, Query(description="Last day; default start_date")] = None,
+    start_date: IsoDate,
+    end_date: Annotated[IsoDate | None, Query(description="Last day; default start_date")] = None,
     shift_id: Annotated[
         uuid.UUID | None, Query(description="The shift's window; default the full day")
     ] = None,

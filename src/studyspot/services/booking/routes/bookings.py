@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -32,7 +31,7 @@ from studyspot.services.booking.schemas.bookings import (
     TransferRequest,
     TransferResult,
 )
-from studyspot.services.booking.schemas.common import BookingStatusName
+from studyspot.services.booking.schemas.common import BookingStatusName, IsoDate
 from studyspot.services.booking.service import (
     holds,
     lifecycle,
@@ -100,10 +99,10 @@ async def list_bookings(
     seat_id: uuid.UUID | None = None,
     status: BookingStatusName | None = None,
     from_date: Annotated[
-        date | None, Query(description="Bookings that last until this day or later")
+        IsoDate | None, Query(description="Bookings that last until this day or later")
     ] = None,
     to_date: Annotated[
-        date | None, Query(description="Bookings that start on this day or earlier")
+        IsoDate | None, Query(description="Bookings that start on this day or earlier")
     ] = None,
     sort: SortField = None,
 ) -> Page[BookingRead]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
+from studyspot.services.booking import tasks
 from studyspot.services.booking.dependencies import (
     BookingsCancel,
     BookingsCreate,
@@ -105,7 +106,20 @@ async def get_waitlist_entry(
     summary="Leave the waitlist (declines an offer not yet paid)",
 )
 async def leave_waitlist(
-    entry_id: uuid.UUID, viewer: BookingsCancel, session: TenantSession, runtime: RuntimeDep
+    entry_id: uuid.UUID,
+    viewer: BookingsCancel,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
 ) -> WaitlistRead:
     entry = await service.leave(session, viewer, entry_id, runtime.now())
+    if entry.offer_booking_id is not None:
+        # A declined offer freed its place: the next in line, after the commit.
+        background.add_task(
+            tasks.offer_library_quietly,
+            runtime,
+            viewer.principal.db_key,
+            viewer.tenant_id,
+            entry.library_id,
+        )
     return await _read(WaitlistRepository(session, viewer.tenant_id), entry)

@@ -13,6 +13,7 @@ from studyspot.services.booking.models import Booking, BookingStatus
 from studyspot.services.booking.rules import MINUTES_PER_DAY, DailyWindow, hhmm
 from studyspot.services.booking.schemas.common import (
     BookingStatusName,
+    IsoDate,
     LocalTime,
     Paise,
     Reason,
@@ -39,7 +40,7 @@ class BookingCreate(WriteModel):
         default=None, description="Required unless the plan is a full-day plan"
     )
     fee_plan_id: uuid.UUID
-    start_date: date = Field(description="First day, in the library's local calendar")
+    start_date: IsoDate = Field(description="First day, in the library's local calendar")
     slot_start: LocalTime | None = Field(
         default=None, description="Hourly plans only: when the slot starts"
     )
@@ -81,7 +82,7 @@ class TransferRequest(WriteModel):
 
 
 class PauseRequest(WriteModel):
-    start_date: date = Field(description="First paused day (today or later)")
+    start_date: IsoDate = Field(description="First paused day (today or later)")
     days: Annotated[int, Field(ge=1, le=365)]
     reason: Reason | None = None
 

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from studyspot.kit.schemas import WriteModel
+from studyspot.services.booking.schemas.common import IsoDate
 
 WaitlistStatusName = Literal[
     "waiting", "offered", "booked", "lapsed", "declined", "cancelled", "closed"
@@ -26,7 +27,7 @@ class WaitlistJoin(WriteModel):
         default=None, description="Required unless the plan is a full-day plan"
     )
     fee_plan_id: uuid.UUID
-    start_date: date = Field(
+    start_date: IsoDate = Field(
         description="Wanted first day; an offer made later starts on the day it is made"
     )
 

@@ -346,9 +346,7 @@ async def ensure_free(
 
     Call it with the library lock held (repository.lock_library).
     """
-    first = min(r[0] for r in occupancy.ranges)
-    last = max(r[1] for r in occupancy.ranges)
-    occupants = await repo.occupants(claim.library_id, first, last, now, exclude=exclude)
+    occupants = await repo.occupants(claim.library_id, occupancy, now, exclude=exclude)
     raise_for(assess(occupants, claim, occupancy))
 
 

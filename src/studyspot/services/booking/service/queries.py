@@ -36,8 +36,9 @@ from studyspot.services.booking.schemas.availability import (
     SeatState,
     StateCounts,
 )
+from studyspot.services.booking.schemas.common import SeatKind
 from studyspot.services.booking.service.common import visible_or_404
-from studyspot.services.booking.service.placement import SEAT_TYPES, capacities
+from studyspot.services.booking.service.placement import capacities
 
 MAX_AVAILABILITY_DAYS = 366
 
@@ -115,7 +116,7 @@ async def availability(
         window = DailyWindow.of(shift.start_time, shift.end_time, full_day=shift.is_full_day)
     occupancy = Occupancy.of(window, start_date, last)
     occupants = await BookingRepository(session, viewer.tenant_id).occupants(
-        library_id, start_date, last, runtime.now()
+        library_id, occupancy, runtime.now()
     )
     by_seat: dict[uuid.UUID, list[Occupant]] = defaultdict(list)
     for occupant in occupants:
@@ -146,12 +147,18 @@ async def availability(
     pools = capacities(catalog)
     relevant = [o for o in occupants if conflicts(occupancy, o.occupancy)]
     floating = []
-    for kind in ("any", *SEAT_TYPES):
+    kinds: tuple[SeatKind, ...] = ("any", "standard", "ac", "cabin", "laptop_friendly")
+    peaks: dict[tuple[uuid.UUID, ...], int] = {}
+    for kind in kinds:
         capacity = pools[kind]
         if kind != "any" and capacity == 0:
             continue
-        members = [o.occupancy for o in relevant if kind == "any" or o.seat_type == kind]
-        left = max(capacity - peak_overlap(occupancy, members), 0) if members else capacity
+        members = [o for o in relevant if kind == "any" or o.seat_type == kind]
+        # A library of one kind of seat has the same bookings in both pools: count once.
+        key = tuple(o.id for o in members)
+        if key not in peaks:
+            peaks[key] = peak_overlap(occupancy, [o.occupancy for o in members]) if members else 0
+        left = max(capacity - peaks[key], 0)
         floating.append(
             FloatingCapacity.model_construct(seat_type=kind, capacity=capacity, left=left)
         )

@@ -102,9 +102,7 @@ async def join(
 
     await lock_library(session, viewer.tenant_id, body.library_id)
     bookings = BookingRepository(session, viewer.tenant_id)
-    occupants = await bookings.occupants(
-        body.library_id, occupancy.ranges[0][0], occupancy.ranges[0][1], now
-    )
+    occupants = await bookings.occupants(body.library_id, occupancy, now)
     problem, _ = find_place(
         occupants, catalog, claim, occupancy, floating=plan.seat_assignment == "floating"
     )
@@ -233,9 +231,7 @@ async def offer_places(
             entry.allow_overlapping_bookings,
             pools,
         )
-        occupants = await bookings.occupants(
-            library_id, occupancy.ranges[0][0], occupancy.ranges[0][1], now
-        )
+        occupants = await bookings.occupants(library_id, occupancy, now)
         floating = entry.seat_assignment == "floating"
         problem, seat = find_place(occupants, catalog, claim, occupancy, floating=floating)
         if problem is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.auth import TenantSession
@@ -21,7 +22,7 @@ from studyspot.services.student.dependencies import (
     UpstreamDep,
 )
 from studyspot.services.student.errors import SourceUnavailable
-from studyspot.services.student.presenters import student_read
+from studyspot.services.student.presenters import student_json, student_read
 from studyspot.services.student.repository import StudentFilter
 from studyspot.services.student.schemas import (
     InviteResult,
@@ -84,16 +85,20 @@ async def list_students(
         bool | None, Query(description="Needs the payment service: 503 until it exists")
     ] = None,
     sort: SortField | None = None,
-) -> Page[StudentRead]:
+) -> Response:
     service.unavailable_filters(expiring_within_days, with_dues)
     flt = StudentFilter(q=q, library_id=library_id, status=status.value if status else None)
-    items, total = await service.list_students(session, viewer, flt, paging, sort)
-    return Page(
-        items=[student_read(s, viewer) for s in items],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    rows, total = await service.list_students(session, viewer, flt, paging, sort)
+    # Serialised here with orjson: the documented shape is Page[StudentRead].
+    page = {
+        "items": [student_json(row, viewer.is_owner) for row in rows],
+        "total": total,
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
+    # default=str: asyncpg hands back its own UUID subclass, which orjson does not take.
+    body = orjson.dumps(page, default=str, option=orjson.OPT_UTC_Z)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
