@@ -57,7 +57,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout; recycling bounds staleness.
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "studyspot"}},
     )
