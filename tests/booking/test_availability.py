@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from studyspot.services.booking.schemas.availability import Availability
 from tests.conftest import Apps
 from tests.fixtures.bookings import (
     ReadyLibrary,
@@ -27,6 +28,7 @@ async def availability(
     )
     assert resp.status_code == 200, resp.text
     found: dict[str, Any] = resp.json()
+    Availability.model_validate(found)  # exactly the documented shape
     return found
 
 

@@ -187,14 +187,22 @@ class BookingRepository(TenantRepository[Booking]):
         rows = (await connection.execute(query)).all()
         released = await self.released_pauses([r[0] for r in rows if r[10]])
         windows: dict[tuple[int, int], DailyWindow] = {}
+        # Bookings sold alike share one (immutable) Occupancy: a full library repeats a few.
+        alike: dict[tuple[int, int, date, date], Occupancy] = {}
         found: list[Occupant] = []
         for r in rows:
-            window = windows.get((r[6], r[7]))
-            if window is None:
-                window = windows[(r[6], r[7])] = DailyWindow(r[6], r[7])
             holes = released.get(r[0])
-            ranges = minus_ranges(r[8], r[9], holes) if holes else ((r[8], r[9]),)
-            found.append(Occupant(r[0], r[1], r[2], r[3], r[4], r[5], Occupancy(window, ranges)))
+            key = (r[6], r[7], r[8], r[9])
+            occupancy = None if holes else alike.get(key)
+            if occupancy is None:
+                window = windows.get((r[6], r[7]))
+                if window is None:
+                    window = windows[(r[6], r[7])] = DailyWindow(r[6], r[7])
+                ranges = minus_ranges(r[8], r[9], holes) if holes else ((r[8], r[9]),)
+                occupancy = Occupancy(window, ranges)
+                if not holes:
+                    alike[key] = occupancy
+            found.append(Occupant(r[0], r[1], r[2], r[3], r[4], r[5], occupancy))
         return found
 
     async def released_pauses(

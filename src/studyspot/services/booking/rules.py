@@ -21,6 +21,7 @@ Tests check all of this against a brute-force minute-by-minute model.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -152,16 +153,19 @@ def peak_overlap(candidate: Occupancy, others: Sequence[Occupancy]) -> int:
     sweep the days once, keeping a count per slot. Cost grows with the number
     of others (and a handful of slots), not with the number of days.
     """
+    # Bookings sold alike (same days, same shift) are often one shared object: weigh, not repeat.
+    weight_of: Counter[int] = Counter(id(o) for o in others)
+    distinct = {id(o): o for o in others}
     peak = 0
     for own in candidate.segments:
         o_first, o_last, o_start, o_end = own
-        clipped: list[tuple[int, int, int, int]] = []
+        clipped: Counter[tuple[int, int, int, int]] = Counter()
         bounds = {o_start, o_end}
-        for other in others:
+        for key, other in distinct.items():
             for seg in other.segments:
                 if seg[0] <= o_last and o_first <= seg[1] and seg[2] < o_end and o_start < seg[3]:
                     lo, hi = max(seg[2], o_start), min(seg[3], o_end)
-                    clipped.append((max(seg[0], o_first), min(seg[1], o_last), lo, hi))
+                    clipped[(max(seg[0], o_first), min(seg[1], o_last), lo, hi)] += weight_of[key]
                     bounds.add(lo)
                     bounds.add(hi)
         if not clipped:
@@ -169,9 +173,9 @@ def peak_overlap(candidate: Occupancy, others: Sequence[Occupancy]) -> int:
         edges = sorted(bounds)
         slot_of = {minute: i for i, minute in enumerate(edges)}
         events: list[tuple[int, int, int, int]] = []
-        for first, last, lo, hi in clipped:
-            events.append((first, 1, slot_of[lo], slot_of[hi]))
-            events.append((last + 1, -1, slot_of[lo], slot_of[hi]))
+        for (first, last, lo, hi), weight in clipped.items():
+            events.append((first, weight, slot_of[lo], slot_of[hi]))
+            events.append((last + 1, -weight, slot_of[lo], slot_of[hi]))
         # Ends sort before starts on the same day: [a, b] and [b+1, c] never stack.
         events.sort()
         level = [0] * len(edges)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.auth import TenantSession
@@ -43,5 +44,5 @@ async def availability(
         end_date=end_date,
         shift_id=shift_id,
     )
-    # Serialised once, straight from the model (FastAPI would validate 500 seats again).
-    return Response(found.model_dump_json(), media_type="application/json")
+    # Serialised once with orjson (FastAPI would build and validate 500 seat models).
+    return Response(orjson.dumps(found), media_type="application/json")
