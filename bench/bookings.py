@@ -172,7 +172,7 @@ async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: in
             "city": "Pune",
             "state": "MH",
             "pincode": "411001",
-        },  # fmt: skip
+        },
     )
     lib.library_id = made["id"]
     rows = await call(
@@ -228,7 +228,7 @@ async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: in
                 "name": f"Bench Student {i}",
                 "phone": f"9{8 - i % 3}{i:08d}",
                 "home_library_id": lib.library_id,
-            },  # fmt: skip
+            },
         )
         lib.students.append(student["id"])
     return lib
