@@ -13,7 +13,7 @@ with offset and money in paise; `tenant_id` travels on the event itself.
 | `booking.renewal_due` | renewal opened (days before the end, once per booking) |
 | `booking.transferred` | seat, shift or plan changed, with the price difference |
 | `booking.paused` | frozen for some days; the end moved |
-| `booking.confirmation_failed` | a capture could not confirm (hold gone, amount short, paid twice): refund it |
+| `booking.confirmation_failed` | a capture came for a booking no longer held (hold expired, cancelled): refund it |
 | `waitlist.offered` | a waiting student was given a held booking until `offer_expires_at` |
 """
 
@@ -119,7 +119,7 @@ class BookingConfirmationFailed(BookingEvent):
     topic = "booking.confirmation_failed"
 
     payment_id: uuid.UUID
-    reason: Literal["hold_expired", "not_pending", "amount_mismatch", "already_confirmed"]
+    reason: Literal["hold_expired", "not_pending"]
 
 
 class WaitlistOffered(BookingEvent):

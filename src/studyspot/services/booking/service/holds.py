@@ -249,45 +249,44 @@ async def confirm_paid(
     amount_paise: int,
     now: datetime,
 ) -> None:
-    """`payment.captured`: confirm, or say (`booking.confirmation_failed`) why money must go back.
+    """`payment.captured`: confirm the hold, or say (`booking.confirmation_failed`) that the
+    money came for a booking that is no longer held, so that the payment service refunds it.
 
-    Never raises for a business outcome: a captured payment that cannot
-    confirm is a fact for the payment service to act on, not a retry.
+    Any capture confirms a held booking: the payment service computes what is
+    due and may take part of it at the desk (dues stay its business). A
+    capture for a booking already paid is a balance payment: nothing to do.
+    Never raises for a business outcome: a captured payment that cannot confirm
+    is a fact to act on, not something to retry.
     """
     repo = BookingRepository(session, tenant_id)
     booking = await repo.get(booking_id)
     if booking is None:
         log.warning("booking.capture_for_unknown_booking", booking_id=str(booking_id))
         return
-    if booking.payment_id == payment_id and booking.status in HOLDING:
+    if booking.status in (*HOLDING, BookingStatus.completed):
         return
-    reason: str | None = None
-    if booking.status == BookingStatus.pending_payment and amount_paise < booking.total_paise:
-        reason = "amount_mismatch"
-    else:
-        try:
-            await confirm(
-                session,
-                tenant_id,
-                booking_id,
-                now=now,
-                actor=Actor.system(tenant_id, "payment"),
-                payment_id=payment_id,
-                via="payment",
-            )
-            return
-        except HoldExpired:
-            reason = "hold_expired"
-        except BookingNotPending:
-            current = await repo.reload(booking_id)
-            paid = current is not None and current.status in HOLDING
-            reason = "already_confirmed" if paid else "not_pending"
+    reason: str
+    try:
+        await confirm(
+            session,
+            tenant_id,
+            booking_id,
+            now=now,
+            actor=Actor.system(tenant_id, "payment"),
+            payment_id=payment_id,
+            via="payment",
+        )
+        return
+    except HoldExpired:
+        reason = "hold_expired"
+    except BookingNotPending:
+        reason = "not_pending"
     await record(
         session,
         Actor.system(tenant_id, "payment"),
         "booking.confirmation_failed",
         booking_id,
-        {"payment_id": str(payment_id), "reason": reason},
+        {"payment_id": str(payment_id), "reason": reason, "amount_paise": amount_paise},
     )
     await emit(
         session,
