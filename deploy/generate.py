@@ -15,8 +15,15 @@ from studyspot.cli import available_services
 from studyspot.kit.settings import SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parent
-SHARED_ENV = ["DATABASE_URL", "CORE_DATABASE_URL", "JWT_SECRET", "ENCRYPTION_KEY", "REDIS_URL",
-              "NATS_URL", "CORS_ORIGIN"]
+SHARED_ENV = [
+    "DATABASE_URL",
+    "CORE_DATABASE_URL",
+    "JWT_SECRET",
+    "ENCRYPTION_KEY",
+    "REDIS_URL",
+    "NATS_URL",
+    "CORS_ORIGIN",
+]
 
 
 def service_urls() -> dict[str, str]:
@@ -48,66 +55,94 @@ def render_yaml() -> dict[str, object]:
         if name == "gateway":
             svc["preDeployCommand"] = "studyspot migrate"
         services.append({k: v for k, v in svc.items() if v is not None})
-    services.append({
-        "type": "worker",
-        "name": "studyspot-worker",
-        "runtime": "docker",
-        "dockerfilePath": "./deploy/Dockerfile",
-        "dockerContext": ".",
-        "dockerCommand": "studyspot worker",
-        "envVars": [{"key": "ENVIRONMENT", "value": "production"},
-                    {"fromGroup": "studyspot-shared"}],
-    })
+    services.append(
+        {
+            "type": "worker",
+            "name": "studyspot-worker",
+            "runtime": "docker",
+            "dockerfilePath": "./deploy/Dockerfile",
+            "dockerContext": ".",
+            "dockerCommand": "studyspot worker",
+            "envVars": [
+                {"key": "ENVIRONMENT", "value": "production"},
+                {"fromGroup": "studyspot-shared"},
+            ],
+        }
+    )
     return {
         "services": services,
-        "envVarGroups": [{
-            "name": "studyspot-shared",
-            "envVars": [{"key": k, "sync": False} for k in SHARED_ENV],
-        }],
+        "envVarGroups": [
+            {
+                "name": "studyspot-shared",
+                "envVars": [{"key": k, "sync": False} for k in SHARED_ENV],
+            }
+        ],
     }
 
 
 def k8s(name: str) -> list[dict[str, object]]:
     port = SERVICE_PORTS.get(name)
-    labels = {"app.kubernetes.io/name": f"studyspot-{name}", "app.kubernetes.io/part-of": "studyspot"}
+    labels = {
+        "app.kubernetes.io/name": f"studyspot-{name}",
+        "app.kubernetes.io/part-of": "studyspot",
+    }
     command = ["studyspot", "worker"] if name == "worker" else None
     container: dict[str, object] = {
         "name": name,
         "image": "studyspot:latest",
-        "env": [{"name": "ENVIRONMENT", "value": "production"}, {"name": "SERVICE", "value": name},
-                *({"name": k, "value": v} for k, v in service_urls().items())],
+        "env": [
+            {"name": "ENVIRONMENT", "value": "production"},
+            {"name": "SERVICE", "value": name},
+            *({"name": k, "value": v} for k, v in service_urls().items()),
+        ],
         "envFrom": [{"secretRef": {"name": "studyspot-shared"}}],
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
-                      "limits": {"memory": "512Mi"}},
-        "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True,
-                            "allowPrivilegeEscalation": False},
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"memory": "512Mi"},
+        },
+        "securityContext": {
+            "runAsNonRoot": True,
+            "readOnlyRootFilesystem": True,
+            "allowPrivilegeEscalation": False,
+        },
     }
     if command:
         container["command"] = command
     if port:
         container["ports"] = [{"containerPort": port, "name": "http"}]
-        container["readinessProbe"] = {"httpGet": {"path": "/health", "port": "http"},
-                                       "periodSeconds": 5}
-        container["livenessProbe"] = {"httpGet": {"path": "/health", "port": "http"},
-                                      "periodSeconds": 10, "failureThreshold": 3}
-    docs: list[dict[str, object]] = [{
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": f"studyspot-{name}", "labels": labels},
-        "spec": {
-            "replicas": 2 if name != "worker" else 1,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
-        },
-    }]
-    if port:
-        docs.append({
-            "apiVersion": "v1",
-            "kind": "Service",
+        container["readinessProbe"] = {
+            "httpGet": {"path": "/health", "port": "http"},
+            "periodSeconds": 5,
+        }
+        container["livenessProbe"] = {
+            "httpGet": {"path": "/health", "port": "http"},
+            "periodSeconds": 10,
+            "failureThreshold": 3,
+        }
+    docs: list[dict[str, object]] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
             "metadata": {"name": f"studyspot-{name}", "labels": labels},
-            "spec": {"selector": labels, "ports": [{"port": port, "targetPort": "http",
-                                                     "name": "http"}]},
-        })
+            "spec": {
+                "replicas": 2 if name != "worker" else 1,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            },
+        }
+    ]
+    if port:
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": f"studyspot-{name}", "labels": labels},
+                "spec": {
+                    "selector": labels,
+                    "ports": [{"port": port, "targetPort": "http", "name": "http"}],
+                },
+            }
+        )
     return docs
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 
@@ -15,7 +16,7 @@ from studyspot.kit.settings import SERVICE_PORTS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _generator():
+def _generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location("deploy_generate", ROOT / "deploy/generate.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -50,7 +51,9 @@ def test_render_blueprint_lists_every_service_and_the_worker() -> None:
 
 
 def test_container_commands_exist_in_the_cli() -> None:
-    commands = {c.name or (c.callback.__name__ if c.callback else "") for c in cli_app.registered_commands}
+    commands = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in cli_app.registered_commands
+    }
     assert "serve" in commands and "migrate" in commands
     dockerfile = (ROOT / "deploy/Dockerfile").read_text()
     assert "studyspot serve" in dockerfile

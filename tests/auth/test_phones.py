@@ -7,7 +7,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studyspot.services.auth.phones import INDIAN_MOBILE_INPUT, normalise_phone
+from studyspot.kit.india import INDIAN_MOBILE_INPUT
+from studyspot.kit.india import normalise_mobile as normalise_phone
 
 STORED = re.compile(r"^\+91[6-9][0-9]{9}$")
 

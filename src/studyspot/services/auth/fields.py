@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field
 
-from studyspot.services.auth.phones import INDIAN_MOBILE_INPUT, normalise_phone
+from studyspot.kit.india import INDIAN_MOBILE_INPUT
+from studyspot.kit.india import normalise_mobile as normalise_phone
 
 EMAIL_MAX = 254
 NAME_MAX = 120

@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
+
+# Formats shared with every service live in the kit; states and GST state codes live here.
+from studyspot.kit.india import (
+    GSTIN_PATTERN,
+    gstin_check_character,
+    gstin_problem,
+    normalise_mobile,
+)
+
+__all__ = [
+    "GSTIN_PATTERN",
+    "PINCODE_PATTERN",
+    "IndianState",
+    "gst_state_code",
+    "gstin_check_character",
+    "gstin_matches_state",
+    "gstin_problem",
+    "normalise_mobile",
+    "state_from_input",
+    "state_name",
+]
 
 
 class IndianState(StrEnum):
@@ -118,53 +138,11 @@ def gst_state_code(state: IndianState | str) -> str:
     return STATES[IndianState(state)][1][0]
 
 
-# 2-digit state, 10-character PAN, entity number, "Z", check character.
-GSTIN_PATTERN = r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$"
-_GSTIN = re.compile(GSTIN_PATTERN)
-_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def gstin_check_character(first14: str) -> str:
-    """The 15th character of a GSTIN: a base-36 Luhn mod-36 check over the first 14."""
-    total = 0
-    for index, char in enumerate(first14):
-        product = _BASE36.index(char) * (2 if index % 2 else 1)
-        total += product // 36 + product % 36
-    return _BASE36[(36 - total % 36) % 36]
-
-
-def gstin_problem(value: str) -> str | None:
-    """Why `value` is not a GSTIN, or None when it is one."""
-    if not _GSTIN.fullmatch(value):
-        return "must be 15 characters: state code, PAN, entity number, Z, check character"
-    if gstin_check_character(value[:14]) != value[14]:
-        return "the check character does not match; look for a typing mistake"
-    return None
-
-
 def gstin_matches_state(gstin: str, state: IndianState | str) -> bool:
     return gstin[:2] in STATES[IndianState(state)][1]
 
 
 PINCODE_PATTERN = r"^[1-9][0-9]{5}$"
 
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-_MOBILE = re.compile(r"^[6-9][0-9]{9}$")
 # What a phone field accepts once spaces, dashes, dots and brackets are dropped.
 MOBILE_INPUT_PATTERN = r"^(\+91|91|0)?[6-9][0-9]{9}$"
-
-
-def normalise_mobile(raw: str) -> str:
-    """`98765 43210`, `098765-43210`, `919876543210`, `+91 98765 43210` → `+919876543210`."""
-    digits = _PHONE_SEPARATORS.sub("", raw.strip())
-    if digits.startswith("+91"):
-        digits = digits[3:]
-    elif digits.startswith("+"):
-        raise ValueError("only Indian mobile numbers (+91) are accepted")
-    elif len(digits) == 12 and digits.startswith("91"):
-        digits = digits[2:]
-    elif len(digits) == 11 and digits.startswith("0"):
-        digits = digits[1:]
-    if not _MOBILE.fullmatch(digits):
-        raise ValueError("must be a 10-digit Indian mobile number starting with 6, 7, 8 or 9")
-    return "+91" + digits

@@ -1,22 +1,12 @@
-"""GSTIN (Indian GST registration number) format and check character."""
+"""GSTIN format and check character (shared with the library service through the kit)."""
 
 from __future__ import annotations
 
-import re
+from studyspot.kit.india import GSTIN_PATTERN as PATTERN
+from studyspot.kit.india import gstin_problem
 
-_FORMAT = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-PATTERN = _FORMAT.pattern
-
-
-def check_character(first14: str) -> str:
-    """The 15th character: a base-36 Luhn-style check over the first 14."""
-    total = 0
-    for index, char in enumerate(first14):
-        product = _ALPHABET.index(char) * (2 if index % 2 else 1)
-        total += product // 36 + product % 36
-    return _ALPHABET[(36 - total % 36) % 36]
+__all__ = ["PATTERN", "is_valid"]
 
 
 def is_valid(value: str) -> bool:
-    return bool(_FORMAT.fullmatch(value)) and check_character(value[:14]) == value[14]
+    return gstin_problem(value) is None
