@@ -17,7 +17,7 @@ from tests.fixtures.system import System, system  # noqa: F401  (fixtures)
 SMALL_POOLS = {"DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "2"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def system_processes(dbs: DbSet) -> AsyncIterator[System]:
     """Like tests.fixtures.system's, with small connection pools in every process."""
     saved = {k: os.environ.get(k) for k in SMALL_POOLS}
