@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from studyspot.kit.db import Database, TenantDatabases
 from studyspot.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
 from studyspot.kit.health import health_router
+from studyspot.kit.heap import freeze_startup_objects, release_startup_objects
 from studyspot.kit.logging import configure_logging
 from studyspot.kit.metrics import ServiceMetrics
 from studyspot.kit.middleware import RequestContextMiddleware
@@ -50,9 +51,11 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for hook in on_startup:
             await hook(app)
+        freeze_startup_objects()
         try:
             yield
         finally:
+            release_startup_objects()
             for hook in on_shutdown:
                 await hook(app)
             await tenants.dispose()

@@ -29,7 +29,7 @@ from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import AppError, Forbidden, Unauthorized
 from studyspot.kit.permissions import allows
 from studyspot.kit.state import KitState, kit_state
-from studyspot.kit.tokens import InvalidToken, decode_access_token
+from studyspot.kit.tokens import InvalidToken
 
 ACTIVE_TENANT_STATUSES = frozenset({"trial", "active"})
 
@@ -133,7 +133,7 @@ async def _load_status(
     cached = _cache.get(key)
     if ttl and cached and now - cached.at < ttl:
         return cached
-    async with state.core.engine.connect() as conn:
+    async with state.core.reader.connect() as conn:
         found = await read_identity_status(conn, table, uid, tid)
     status = _Status(found.active, found.tenant_status, found.db_key, now)
     if ttl:
@@ -160,7 +160,7 @@ async def current_principal(
         raise Unauthorized("A bearer access token is required", code="missing_token")
     state = kit_state(request.app)
     try:
-        claims = decode_access_token(state.settings, credentials.credentials)
+        claims = state.tokens.claims(credentials.credentials)
     except InvalidToken as exc:
         raise Unauthorized("The access token is invalid or expired", code="invalid_token") from exc
     status = await _load_status(state, claims.user_table, claims.user_id, claims.tenant_id)

@@ -87,11 +87,17 @@ class Database:
     url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # The same pool, for one-statement reads that need no transaction of their own.
+    reader: AsyncEngine
 
     @classmethod
     def create(cls, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Database:
         engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
-        return cls(url, engine, async_sessionmaker(engine, expire_on_commit=False))
+        # On PostgreSQL a plain connection wraps every statement in BEGIN … ROLLBACK: two
+        # extra round trips on the identity check that every request makes. SQLite keeps its
+        # IMMEDIATE transactions (they are what orders its writers).
+        reader = engine if is_sqlite(url) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(url, engine, async_sessionmaker(engine, expire_on_commit=False), reader)
 
     @property
     def sqlite(self) -> bool:
@@ -159,7 +165,7 @@ class TenantDatabases:
         Reads the tenant row like the identity check does; a tenant being moved
         answers 503 so that nothing is written to the database it is leaving.
         """
-        async with core.engine.connect() as conn:
+        async with core.reader.connect() as conn:
             row = (
                 await conn.execute(
                     text("SELECT status, database_key FROM tenants WHERE id = :tid").bindparams(

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from studyspot.kit.db import Database, TenantDatabases
 from studyspot.kit.metrics import ServiceMetrics
 from studyspot.kit.settings import Settings
+from studyspot.kit.tokens import VerifiedTokens
 
 # A health check returns its latency in milliseconds or raises.
 HealthCheck = Callable[[], Awaitable[float]]
@@ -23,6 +24,10 @@ class KitState:
     tenants: TenantDatabases
     metrics: ServiceMetrics
     checks: dict[str, HealthCheck] = field(default_factory=dict)
+    tokens: VerifiedTokens = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = VerifiedTokens(self.settings)
 
 
 def kit_state(app: FastAPI) -> KitState:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -120,6 +121,38 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise InvalidToken("malformed claims") from exc
+
+
+class VerifiedTokens:
+    """`decode_access_token` memoised per token until the token expires.
+
+    The same token arrives on every request of a session, and verifying it
+    (base64, JSON, HMAC) was about 6 % of a list request's CPU (py-spy).
+    Only the signature check is memoised: whether the user and tenant are
+    still active is looked up on every request. Settings, and so the keys,
+    are fixed for the life of a process, so a key dropped from the settings
+    takes effect with the restart that loads them.
+    """
+
+    def __init__(self, settings: Settings, max_entries: int = 50_000) -> None:
+        self._settings = settings
+        self._max = max_entries
+        self._valid: dict[str, tuple[AccessClaims, float]] = {}
+
+    def claims(self, token: str) -> AccessClaims:
+        """The verified claims of `token`; InvalidToken as `decode_access_token` raises it."""
+        now = time.time()
+        hit = self._valid.get(token)
+        if hit is not None:
+            if hit[1] > now:
+                return hit[0]
+            del self._valid[token]
+        claims = decode_access_token(self._settings, token)
+        if len(self._valid) >= self._max:
+            # A burst of distinct tokens (or an attack with valid ones) must not grow memory.
+            self._valid.clear()
+        self._valid[token] = (claims, claims.expires_at.timestamp())
+        return claims
 
 
 def new_opaque_token() -> str:

@@ -19,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from studyspot.kit.context import request_id_var, sane_request_id, tenant_id_var, user_id_var
 from studyspot.kit.errors import PROBLEM_JSON, problem_body
+from studyspot.kit.heap import freeze_startup_objects, release_startup_objects
 from studyspot.kit.logging import configure_logging
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.gateway.access_log import AccessLog
@@ -89,6 +90,7 @@ class Gateway:
                 self.metrics.breaker_state(inst.service, inst.name, "closed")
         running = {n: len(p.instances) for n, p in self.pools.items() if p.instances}
         log.info("gateway_started", upstream_instances=running, redis=self.limiter.uses_redis)
+        freeze_startup_objects()
 
     async def shutdown(self) -> None:
         for pool in self.pools.values():
@@ -96,6 +98,7 @@ class Gateway:
                 await inst.close()
         await self.limiter.close()
         self.access_log.flush()
+        release_startup_objects()
 
     def _breaker_changed(self, inst: Instance, state: BreakerState) -> None:
         self.metrics.breaker_state(inst.service, inst.name, state)

@@ -8,11 +8,10 @@ token arrives on every request of a session.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from studyspot.kit.settings import Settings
-from studyspot.kit.tokens import InvalidToken, decode_access_token
+from studyspot.kit.tokens import InvalidToken, VerifiedTokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,27 +22,15 @@ class Caller:
 
 class TokenVerifier:
     def __init__(self, settings: Settings, max_entries: int = 50_000) -> None:
-        self._settings = settings
-        self._max = max_entries
-        self._valid: dict[str, tuple[Caller, float]] = {}
+        self._tokens = VerifiedTokens(settings, max_entries)
 
     def caller(self, authorization: str) -> Caller | None:
         """The verified caller behind an `Authorization` header value, or None."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
-        now = time.time()
-        hit = self._valid.get(token)
-        if hit is not None:
-            if hit[1] > now:
-                return hit[0]
-            del self._valid[token]
         try:
-            claims = decode_access_token(self._settings, token.strip())
+            claims = self._tokens.claims(token.strip())
         except InvalidToken:
             return None
-        caller = Caller(str(claims.user_id), str(claims.tenant_id) if claims.tenant_id else "")
-        if len(self._valid) >= self._max:
-            self._valid.clear()
-        self._valid[token] = (caller, claims.expires_at.timestamp())
-        return caller
+        return Caller(str(claims.user_id), str(claims.tenant_id) if claims.tenant_id else "")
