@@ -398,11 +398,15 @@ async def measure_service_layer(tenant_db: str, tenant: Tenant, rounds: int) -> 
     from studyspot.kit.auth import Principal
     from studyspot.kit.db import Database, unit_of_work
     from studyspot.kit.pagination import PageParams
+    from studyspot.kit.settings import get_settings
     from studyspot.services.student import service
     from studyspot.services.student.access import Viewer
     from studyspot.services.student.repository import StudentFilter
+    from studyspot.services.student.upstream import Upstream
 
     db = Database.create(pg_url(tenant_db, "postgresql+asyncpg"))
+    # The measured reads use no filter that asks another service; the clients stay idle.
+    upstream = Upstream.create(get_settings())
     owner = Principal(
         uuid.uuid4(),
         "library_owner",
@@ -426,12 +430,15 @@ async def measure_service_layer(tenant_db: str, tenant: Tenant, rounds: int) -> 
             for _ in range(rounds):
                 t0 = time.perf_counter()
                 async with unit_of_work(db, tenant_id=tenant.tenant_id) as session:
-                    await service.list_students(session, viewer, flt, PageParams(page, 50), sort)
+                    await service.list_students(
+                        session, viewer, flt, PageParams(page, 50), sort, upstream
+                    )
                 times.append((time.perf_counter() - t0) * 1000)
             times.sort()
             p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
             print(f"| {label} | {times[len(times) // 2]:.1f} | {p99:.1f} | {times[-1]:.1f} |")
     finally:
+        await upstream.close()
         await db.dispose()
 
 

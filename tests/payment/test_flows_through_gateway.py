@@ -285,6 +285,23 @@ async def confirmed(
     return found
 
 
+async def owed_on_making(
+    http: httpx.AsyncClient, system: System, branch: Branch, booking_id: str
+) -> dict[str, Any]:
+    """The booking's line in the owner's collection list, put there by the worker delivering
+    `booking.created` (polled: no payment was tried yet, nothing else makes it)."""
+    deadline = time.monotonic() + CONFIRM_WITHIN_SECONDS
+    while True:
+        listed = _ok(await http.get(f"{PAYMENTS}/dues", headers=branch.owner))["items"]
+        found = [d for d in listed if d["booking_id"] == booking_id]
+        if found or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert found, f"no due for {booking_id}; worker log:\n{system.logs_of('worker')[-3000:]}"
+    due: dict[str, Any] = found[0]
+    return due
+
+
 async def assert_invoiced(
     http: httpx.AsyncClient, branch: Branch, payment: dict[str, Any], booking_id: str
 ) -> str:
@@ -336,6 +353,9 @@ async def test_real_bookings_paid_by_razorpay_cashfree_and_upi_are_confirmed_and
 
         # Razorpay: Checkout's signed answer verified, then the signed webhook captures.
         booking = await book(http, branch, "morning")
+        # The owner sees it to collect the moment it is made, before any payment.
+        due = await owed_on_making(http, system, branch, booking["id"])
+        assert (due["status"], due["balance_paise"]) == ("open", PLAN_PRICE_PAISE)
         payment = await pay(http, branch, booking, "razorpay")
         order_id = payment["checkout"]["order_id"]
         assert providers.razorpay.orders[order_id]["amount"] == PLAN_PRICE_PAISE
@@ -391,6 +411,9 @@ async def test_real_bookings_paid_by_razorpay_cashfree_and_upi_are_confirmed_and
         done = await confirmed(http, system, branch, booking["id"])
         assert done["payment_id"] == payment["id"]
         numbers.append(await assert_invoiced(http, branch, payment, booking["id"]))
+
+        # All three paid: nothing left on the collection list.
+        assert _ok(await http.get(f"{PAYMENTS}/dues", headers=branch.owner))["items"] == []
 
         # Three captures, three invoices numbered one after another in the tenant's series.
         listed = _ok(await http.get(PAYMENTS, params={"status": "captured"}, headers=branch.owner))

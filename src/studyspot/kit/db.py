@@ -96,7 +96,9 @@ class Database:
         # On PostgreSQL a plain connection wraps every statement in BEGIN … ROLLBACK: two
         # extra round trips on the identity check that every request makes. SQLite keeps its
         # IMMEDIATE transactions (they are what orders its writers).
-        reader = engine if is_sqlite(url) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        reader = (
+            engine if is_sqlite(url) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         return cls(url, engine, async_sessionmaker(engine, expire_on_commit=False), reader)
 
     @property

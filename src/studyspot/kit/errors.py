@@ -164,11 +164,34 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _without_null_branches(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One problem per field for optional fields written `X | SkipJsonSchema[None]`.
+
+    Pydantic reports such a union member by member: `body.name.constrained-str`
+    (the real problem) and `body.name.none` ("Input should be None", which the
+    document never offered). Keep the first under the field's own path.
+    """
+    nullable = {
+        tuple(e["loc"][:-1]) for e in raw if e.get("type") == "none_required" and e.get("loc")
+    }
+    kept = []
+    for e in raw:
+        loc = tuple(e.get("loc", ()))
+        union = next((p for p in nullable if len(loc) > len(p) and loc[: len(p)] == p), None)
+        if union is not None:
+            if e.get("type") == "none_required" and len(loc) == len(union) + 1:
+                continue
+            # Drop the member's tag (`constrained-str`, `list[str]`, ...) after the field.
+            e = {**e, "loc": union + loc[len(union) + 1 :]}
+        kept.append(e)
+    return kept
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         FieldProblem(field=_field_path(e.get("loc", ())), message=_validation_message(e))
-        for e in exc.errors()
+        for e in _without_null_branches(exc.errors())
     ]
     return problem_response(422, "validation_error", "The request is not valid", errors=errors)
 

@@ -8,15 +8,18 @@ reachable only from inside the deployment.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.errors import Unauthorized
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import Forbidden, Unauthorized
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import kit_state
 from studyspot.kit.tokens import ALGORITHM
@@ -82,3 +85,37 @@ async def service_caller(
 
 
 InternalCaller = Annotated[ServiceCaller, Depends(service_caller)]
+
+
+class TenantMismatch(Forbidden):
+    code = "tenant_mismatch"
+
+    def __init__(self) -> None:
+        super().__init__("The service token acts for another tenant")
+
+
+async def internal_tenant(
+    caller: InternalCaller,
+    tenant_id: Annotated[uuid.UUID, Query(description="The tenant the call is about")],
+) -> uuid.UUID:
+    """`?tenant_id=`, which a service token that names a tenant must name too."""
+    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
+        raise TenantMismatch()
+    return tenant_id
+
+
+InternalTenant = Annotated[uuid.UUID, Depends(internal_tenant)]
+
+
+async def internal_session(
+    request: Request, tenant_id: InternalTenant
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work in the database of the tenant an internal call names (shared or its
+    own); 503 while that tenant is being moved."""
+    state = kit_state(request.app)
+    db = await state.tenants.for_tenant(state.core, tenant_id)
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        yield session
+
+
+InternalSession = Annotated[AsyncSession, Depends(internal_session, scope="function")]

@@ -8,10 +8,12 @@ the booking service.
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from datetime import date, datetime
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from studyspot.kit.service_client import ServiceClient
 
@@ -57,6 +59,126 @@ class InternalConfirm(BaseModel):
     payment_id: uuid.UUID
 
 
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+HHMM_OR_24 = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+MAX_EXPIRING_DAYS = 366
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class OccupancyShift(BaseModel):
+    """A shift of the library, as the library service defines it (local wall-clock times)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shift_id: uuid.UUID
+    start_time: str = Field(pattern=HHMM)
+    end_time: str = Field(pattern=HHMM_OR_24, description="At or before the start: the next day")
+    is_full_day: bool = False
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.is_full_day and self.start_time == self.end_time:
+            raise ValueError("a shift that starts when it ends is a full day: set is_full_day")
+        return self
+
+
+class OccupancyLibrary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    library_id: uuid.UUID
+    timezone: str = Field(max_length=64, description="IANA time zone the shifts are read in")
+    maintenance_seat_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=5000,
+        description="Seats under maintenance: reserved bookings on them are counted apart",
+    )
+    shifts: list[OccupancyShift] = Field(default_factory=list, max_length=100)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        # Membership in the known set, not ZoneInfo(value): the name never becomes a file path.
+        if value not in _known_zones():
+            raise ValueError("must be an IANA time zone such as Asia/Kolkata")
+        return value
+
+
+class OccupancyQuery(BaseModel):
+    """Body of `POST /internal/bookings/occupancy`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant_id: uuid.UUID
+    libraries: list[OccupancyLibrary] = Field(max_length=500)
+
+
+class SeatsTaken(BaseModel):
+    """Places held by bookings (confirmed, active, or a pending hold not run out).
+
+    A seat is counted once however many bookings hold it in the period; floating
+    bookings are counted as the most of them in the library at the same minute.
+    """
+
+    reserved: int = Field(ge=0, description="Seats held by a reserved-seat booking")
+    reserved_under_maintenance: int = Field(
+        ge=0, description="Of `reserved`, seats the caller said are under maintenance"
+    )
+    floating: int = Field(ge=0, description="Floating places in use, the most at once")
+
+    @property
+    def booked(self) -> int:
+        return self.reserved + self.floating
+
+    def free(self, seats_total: int, under_maintenance: int) -> int:
+        """Usable seats that no booking holds."""
+        usable = seats_total - under_maintenance
+        held = self.reserved - self.reserved_under_maintenance + self.floating
+        return max(usable - held, 0)
+
+
+class ShiftSeatsTaken(SeatsTaken):
+    shift_id: uuid.UUID
+    day: date = Field(
+        description="Local date the counted occurrence starts: the one running now, otherwise "
+        "today's (yesterday's for a shift across midnight still running this morning)"
+    )
+
+
+class LibrarySeatsTaken(SeatsTaken):
+    """The counts at this minute, and per shift for its current occurrence."""
+
+    library_id: uuid.UUID
+    local_date: date
+    local_time: str = Field(pattern=HHMM)
+    shifts: list[ShiftSeatsTaken]
+
+
+class OccupancyNow(BaseModel):
+    """Answer of `POST /internal/bookings/occupancy`, libraries in the order asked."""
+
+    at: datetime
+    libraries: list[LibrarySeatsTaken]
+
+    def of(self, library_id: uuid.UUID) -> LibrarySeatsTaken | None:
+        return next((lib for lib in self.libraries if lib.library_id == library_id), None)
+
+
+class ExpiringStudents(BaseModel):
+    """Answer of `GET /internal/bookings/expiring`."""
+
+    within_days: int = Field(ge=0, le=MAX_EXPIRING_DAYS)
+    library_id: uuid.UUID | None
+    student_ids: list[uuid.UUID] = Field(
+        description="Students whose paid booking ends today .. today + within_days (library's "
+        "local date) with no later booking of theirs holding a place (a renewal)"
+    )
+    total: int = Field(ge=0)
+
+
 class BookingClient(ServiceClient):
     service = "booking"
 
@@ -92,3 +214,30 @@ class BookingClient(ServiceClient):
         )
         self.raise_for_problem(reply, self.service)
         return InternalBooking.model_validate(reply.json())
+
+    async def occupancy_now(self, query: OccupancyQuery) -> OccupancyNow:
+        """Seats taken now, and per shift, in the libraries asked (the booking service's clock).
+
+        ServiceUnavailable when the booking service cannot be reached or fails.
+        """
+        reply = await self.call(
+            "POST",
+            "/internal/bookings/occupancy",
+            json=query.model_dump(mode="json"),
+            tenant_id=query.tenant_id,
+        )
+        self.raise_for_problem(reply, self.service)
+        return OccupancyNow.model_validate(reply.json())
+
+    async def expiring_students(
+        self, tenant_id: uuid.UUID, within_days: int, *, library_id: uuid.UUID | None = None
+    ) -> ExpiringStudents:
+        """Students whose plan runs out within `within_days` and who have not renewed."""
+        params = {"tenant_id": str(tenant_id), "within_days": str(within_days)}
+        if library_id is not None:
+            params["library_id"] = str(library_id)
+        reply = await self.call(
+            "GET", "/internal/bookings/expiring", params=params, tenant_id=tenant_id
+        )
+        self.raise_for_problem(reply, self.service)
+        return ExpiringStudents.model_validate(reply.json())

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.booking.models import (
@@ -95,11 +96,11 @@ def touching(wanted: Occupancy) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def holds_place(now: datetime) -> ColumnElement[bool]:
-    """Confirmed or active, or pending with a hold that has not run out."""
+def holds_place(now: datetime, booking: Any = Booking) -> ColumnElement[bool]:
+    """Confirmed or active, or pending with a hold that has not run out (of `booking`, an alias)."""
     return or_(
-        Booking.status.in_([s.value for s in HOLDING]),
-        and_(Booking.status == BookingStatus.pending_payment, Booking.hold_expires_at > now),
+        booking.status.in_([s.value for s in HOLDING]),
+        and_(booking.status == BookingStatus.pending_payment, booking.hold_expires_at > now),
     )
 
 
@@ -327,6 +328,29 @@ class BookingRepository(TenantRepository[Booking]):
         )
         found: uuid.UUID | None = await self.session.scalar(query.limit(1))
         return found
+
+    async def paid_ending_between(
+        self, first: date, last: date, now: datetime, *, library_id: uuid.UUID | None = None
+    ) -> list[tuple[uuid.UUID, date, str]]:
+        """(student, end date, time zone) of paid bookings ending in [first, last] not followed
+        by a later booking of the same student that holds a place (a renewal, paid or held)."""
+        later = aliased(Booking)
+        renewed = exists().where(
+            later.tenant_id == self.tenant_id,
+            later.student_id == Booking.student_id,
+            later.start_date > Booking.end_date,
+            holds_place(now, later),
+        )
+        query = select(Booking.student_id, Booking.end_date, Booking.timezone).where(
+            Booking.tenant_id == self.tenant_id,
+            Booking.status.in_([s.value for s in HOLDING]),
+            Booking.end_date >= first,
+            Booking.end_date <= last,
+            ~renewed,
+        )
+        if library_id is not None:
+            query = query.where(Booking.library_id == library_id)
+        return [(r[0], r[1], r[2]) for r in await self.session.execute(query)]
 
     async def pauses_of(self, booking_id: uuid.UUID) -> list[BookingPause]:
         rows = await self.session.scalars(

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.auth import Principal, TenantSession, require_permission
-from studyspot.kit.db import unit_of_work
-from studyspot.kit.errors import Forbidden
 from studyspot.kit.permissions import UserType
-from studyspot.kit.service_auth import InternalCaller
-from studyspot.kit.state import kit_state
 from studyspot.services.library.access import Viewer
 from studyspot.services.library.repository import StaffRepository
 from studyspot.services.library.upstream import Upstream, request_upstream
@@ -67,35 +63,3 @@ StaffUpdater = Annotated[Viewer, Depends(viewer_with("staff:update"))]
 StaffDeleter = Annotated[Viewer, Depends(viewer_with("staff:delete"))]
 
 Clients = Annotated[Upstream, Depends(request_upstream)]
-
-
-class TenantMismatch(Forbidden):
-    code = "tenant_mismatch"
-
-    def __init__(self) -> None:
-        super().__init__("The service token acts for another tenant")
-
-
-async def internal_tenant(
-    caller: InternalCaller,
-    tenant_id: Annotated[uuid.UUID, Query(description="The tenant the call is about")],
-) -> uuid.UUID:
-    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
-        raise TenantMismatch()
-    return tenant_id
-
-
-InternalTenant = Annotated[uuid.UUID, Depends(internal_tenant)]
-
-
-async def internal_session(
-    request: Request, tenant_id: InternalTenant
-) -> AsyncIterator[AsyncSession]:
-    """A unit of work in the database of the tenant an internal call names (shared or its own)."""
-    state = kit_state(request.app)
-    db = await state.tenants.for_tenant(state.core, tenant_id)
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        yield session
-
-
-InternalSession = Annotated[AsyncSession, Depends(internal_session, scope="function")]

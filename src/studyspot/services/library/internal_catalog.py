@@ -16,8 +16,8 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import case, func, select
 
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.service_auth import InternalSession, InternalTenant
 from studyspot.services.library.catalog_client import LibraryCatalog
-from studyspot.services.library.dependencies import InternalSession, InternalTenant
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.models import Seat, Shift
 from studyspot.services.library.repository import LibraryRepository

@@ -1,9 +1,11 @@
-"""Realtime occupancy per library and shift, from what this service knows for certain.
+"""Realtime occupancy per library and shift, from what is known for certain.
 
-Seats (total, under maintenance) are ours and live. Booked seats come from the
-booking service and check-ins from the attendance service; neither exists yet,
-so those counts, and `free` which depends on bookings, are null and the
-`sources` block says why. Nothing here is estimated.
+Seats (total, under maintenance) are ours and live. Booked seats are the
+booking service's answer (`BookingClient.occupancy_now`), and `free` follows
+from it; when that service cannot be reached or fails, those counts are null
+and `sources.bookings` says `unavailable`. Check-ins belong to the attendance
+service, which does not exist yet: always null, `sources.attendance`
+`unavailable`. Nothing here is estimated.
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import structlog
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.errors import AppError
+from studyspot.services.booking.client import (
+    OccupancyLibrary,
+    OccupancyNow,
+    OccupancyQuery,
+    OccupancyShift,
+    SeatsTaken,
+)
 from studyspot.services.library.access import Viewer
 from studyspot.services.library.errors import LibraryNotFound
-from studyspot.services.library.models import Library
+from studyspot.services.library.models import Library, Shift
 from studyspot.services.library.repository import (
     LibraryRepository,
     SeatRepository,
@@ -28,12 +40,54 @@ from studyspot.services.library.schemas.occupancy import (
     ShiftOccupancy,
 )
 from studyspot.services.library.times import Window, local_now
+from studyspot.services.library.upstream import Upstream
 
-SOURCES = OccupancySources(seats="live", bookings="unavailable", attendance="unavailable")
+log = structlog.get_logger("studyspot.library")
+
+
+async def end_reads(session: AsyncSession) -> None:
+    """Close the transaction of the reads so far, before asking the booking service.
+
+    Holding a transaction across a network call is never good, and on SQLite
+    every transaction holds the single write lock, which the booking service
+    (same tenant database) needs for its own unit of work. Nothing was written.
+    """
+    assert not session.new and not session.dirty and not session.deleted
+    # Detached first, the rows read keep their values: a rollback would expire them.
+    session.expunge_all()
+    await session.rollback()
+
+
+async def seats_taken(
+    upstream: Upstream, tenant_id: uuid.UUID, libraries: list[OccupancyLibrary]
+) -> OccupancyNow | None:
+    """The booking service's answer, or None when it cannot give one (down, slow, failing)."""
+    if not libraries:
+        return None
+    try:
+        return await upstream.booking.occupancy_now(
+            OccupancyQuery(tenant_id=tenant_id, libraries=libraries)
+        )
+    except (AppError, ValidationError) as exc:
+        # Reported as unavailable in the answer; operators see why here.
+        log.warning("booking_occupancy_unavailable", error=type(exc).__name__, detail=str(exc))
+        return None
+
+
+def _counts(
+    taken: SeatsTaken | None, total: int, maintenance: int
+) -> tuple[int | None, int | None]:
+    if taken is None:
+        return None, None
+    return taken.booked, taken.free(total, maintenance)
 
 
 async def realtime_occupancy(
-    session: AsyncSession, viewer: Viewer, library_id: uuid.UUID | None, now: datetime
+    session: AsyncSession,
+    viewer: Viewer,
+    library_id: uuid.UUID | None,
+    now: datetime,
+    upstream: Upstream,
 ) -> OccupancyReport:
     viewer.require_staff_side()
     libraries_repo = LibraryRepository(session, viewer.tenant_id)
@@ -47,13 +101,63 @@ async def realtime_occupancy(
             libraries_repo.visible(viewer.library_ids).order_by(Library.name, Library.id)
         )
     ids = [lib.id for lib in libraries]
-    seat_counts = await SeatRepository(session, viewer.tenant_id).counts_by_library(ids)
+    seats = SeatRepository(session, viewer.tenant_id)
+    seat_counts = await seats.counts_by_library(ids)
+    maintenance_ids = await seats.under_maintenance(ids)
     shifts = await ShiftRepository(session, viewer.tenant_id).of_libraries(ids)
+    shifts_of: dict[uuid.UUID, list[Shift]] = {}
+    for shift in shifts:
+        shifts_of.setdefault(shift.library_id, []).append(shift)
+    await end_reads(session)
+    answer = await seats_taken(
+        upstream,
+        viewer.tenant_id,
+        [
+            OccupancyLibrary(
+                library_id=lib.id,
+                timezone=lib.timezone,
+                maintenance_seat_ids=maintenance_ids.get(lib.id, []),
+                shifts=[
+                    OccupancyShift(
+                        shift_id=s.id,
+                        start_time=s.start_time,
+                        end_time=s.end_time,
+                        is_full_day=s.is_full_day,
+                    )
+                    for s in shifts_of.get(lib.id, [])
+                ],
+            )
+            for lib in libraries
+        ],
+    )
     report = []
     for library in libraries:
         total, maintenance = seat_counts.get(library.id, (0, 0))
         local = local_now(library.timezone, now)
         minute = local.hour * 60 + local.minute
+        taken = answer.of(library.id) if answer is not None else None
+        by_shift = {s.shift_id: s for s in taken.shifts} if taken is not None else {}
+        booked, free = _counts(taken, total, maintenance)
+        shift_rows = []
+        for shift in shifts_of.get(library.id, []):
+            shift_booked, shift_free = _counts(by_shift.get(shift.id), total, maintenance)
+            shift_rows.append(
+                ShiftOccupancy(
+                    shift_id=shift.id,
+                    name=shift.name,
+                    start_time=shift.start_time,
+                    end_time=shift.end_time,
+                    is_full_day=shift.is_full_day,
+                    is_current=Window.of(
+                        shift.start_time, shift.end_time, shift.is_full_day
+                    ).contains(minute),
+                    seats_total=total,
+                    under_maintenance=maintenance,
+                    booked=shift_booked,
+                    checked_in_now=None,
+                    free=shift_free,
+                )
+            )
         report.append(
             LibraryOccupancy(
                 library_id=library.id,
@@ -63,28 +167,16 @@ async def realtime_occupancy(
                 local_time=f"{local.hour:02d}:{local.minute:02d}",
                 seats_total=total,
                 under_maintenance=maintenance,
-                booked=None,
+                booked=booked,
                 checked_in_now=None,
-                free=None,
-                shifts=[
-                    ShiftOccupancy(
-                        shift_id=shift.id,
-                        name=shift.name,
-                        start_time=shift.start_time,
-                        end_time=shift.end_time,
-                        is_full_day=shift.is_full_day,
-                        is_current=Window.of(
-                            shift.start_time, shift.end_time, shift.is_full_day
-                        ).contains(minute),
-                        seats_total=total,
-                        under_maintenance=maintenance,
-                        booked=None,
-                        checked_in_now=None,
-                        free=None,
-                    )
-                    for shift in shifts
-                    if shift.library_id == library.id
-                ],
+                free=free,
+                shifts=shift_rows,
             )
         )
-    return OccupancyReport(generated_at=now, sources=SOURCES, libraries=report)
+    sources = OccupancySources(
+        seats="live",
+        # No library asked means no question to ask: nothing is unknown.
+        bookings="live" if answer is not None or not libraries else "unavailable",
+        attendance="unavailable",
+    )
+    return OccupancyReport(generated_at=now, sources=sources, libraries=report)

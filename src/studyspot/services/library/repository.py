@@ -136,6 +136,24 @@ class SeatRepository(TenantRepository[Seat]):
         )
         return {lib: (int(total), int(maint or 0)) for lib, total, maint in rows}
 
+    async def under_maintenance(
+        self, library_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """library id → ids of its seats under maintenance."""
+        if not library_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Seat.library_id, Seat.id).where(
+                Seat.tenant_id == self.tenant_id,
+                Seat.library_id.in_(sorted(library_ids)),
+                Seat.status == "maintenance",
+            )
+        )
+        found: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for library_id, seat_id in rows:
+            found.setdefault(library_id, []).append(seat_id)
+        return found
+
     async def delete(self, seat: Seat) -> None:
         await self.session.delete(seat)
         await self.session.flush()

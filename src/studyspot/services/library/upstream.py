@@ -1,4 +1,4 @@
-"""The services the library service asks: tenant (plan limits) and auth (staff logins)."""
+"""The services the library service asks: tenant (plan limits), auth (staff logins), booking (seats taken)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 
 from studyspot.kit.settings import Settings
 from studyspot.services.auth.client import AuthClient
+from studyspot.services.booking.client import BookingClient
 from studyspot.services.tenant.client import TenantClient
 
 STAFF_TABLE: Final = "library_staff"
@@ -25,14 +26,20 @@ class PlanLimits:
 class Upstream:
     tenant: TenantClient
     auth: AuthClient
+    booking: BookingClient
 
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
-        return cls(TenantClient(settings, caller="library"), AuthClient(settings, caller="library"))
+        return cls(
+            TenantClient(settings, caller="library"),
+            AuthClient(settings, caller="library"),
+            BookingClient(settings, caller="library"),
+        )
 
     async def close(self) -> None:
         await self.tenant.close()
         await self.auth.close()
+        await self.booking.close()
 
     async def plan_limits(self, tenant_id: uuid.UUID) -> PlanLimits:
         tenant = await self.tenant.get_tenant(tenant_id)

@@ -11,7 +11,14 @@ from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.payment import tasks
 from studyspot.services.payment.config import PaymentSettings
 from studyspot.services.payment.context import PaymentContext
-from studyspot.services.payment.routes import accounts, collections, invoices, payments, webhooks
+from studyspot.services.payment.routes import (
+    accounts,
+    collections,
+    internal,
+    invoices,
+    payments,
+    webhooks,
+)
 
 
 def create_app(
@@ -35,7 +42,14 @@ def create_app(
     app = create_service_app(
         "payment",
         # Fixed paths (accounts, dues, webhooks, invoices/{id}) before `/{payment_id}`.
-        [accounts.router, collections.router, webhooks.router, invoices.router, payments.router],
+        [
+            accounts.router,
+            collections.router,
+            webhooks.router,
+            invoices.router,
+            payments.router,
+            internal.router,
+        ],
         settings=settings,
         description=(
             "Payments of bookings: at the desk, by UPI to the library's own VPA, through "

@@ -21,6 +21,12 @@ class NothingDue(Conflict):
     code = "nothing_due"
 
 
+class DueClosed(Conflict):
+    """The booking was cancelled or its hold lapsed: nothing more is collected for it."""
+
+    code = "due_closed"
+
+
 class HoldExpired(Conflict):
     code = "hold_expired"
 

@@ -79,7 +79,7 @@ async def capture(
     due = await Dues(session, payment.tenant_id).locked(payment.booking_id)
     assert due is not None, "a payment's due row is made with the payment"
     now = utcnow()
-    paid_before = due.paid_paise - due.refunded_paise
+    paid_before = due.net_paid_paise
     previous = payment.status
     payment.status = "captured"
     payment.captured_at = now
@@ -88,6 +88,8 @@ async def capture(
         payment.provider_payment_id = settlement.provider_payment_id
     if verified_by is not None:
         payment.verified_by = verified_by
+    # Also on a closed due (the booking was cancelled meanwhile): the money was taken, so
+    # it must be on the books, where it shows as owed back to the student.
     due.paid_paise += payment.amount_paise
     due.updated_at = now
     invoice = await invoicing.issue_for_capture(

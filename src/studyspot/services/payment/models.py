@@ -24,14 +24,18 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    case,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from studyspot.kit.models import IdMixin, TenantBase, TenantMixin, TimestampMixin, UTCDateTime
 
 PAYMENT_STATUSES = ("created", "pending", "captured", "failed", "partially_refunded", "refunded")
 METHODS = ("cash", "card", "bank_transfer", "upi", "razorpay", "cashfree")
 PROVIDERS = ("desk", "upi", "razorpay", "cashfree")
+DUE_STATUSES = ("open", "cancelled", "expired")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -139,13 +143,21 @@ class InvoiceCounter(TenantMixin, TenantBase):
 
 
 class Due(IdMixin, TenantMixin, TimestampMixin, TenantBase):
-    """What a student owes for one booking: charged, paid, refunded."""
+    """What a student owes for one booking: charged, adjusted by transfers, paid, refunded.
+
+    Made when the booking is (`booking.created`, or the first payment if that
+    comes first); closed when the booking is cancelled or its hold lapses. A
+    closed due charges nothing more, so what was paid and not refunded is owed
+    back to the student.
+    """
 
     __tablename__ = "payment_dues"
     __table_args__ = (
         UniqueConstraint("tenant_id", "booking_id"),
+        CheckConstraint(_in("status", DUE_STATUSES), name="status"),
         Index(None, "tenant_id", "library_id", "due_date"),
         Index(None, "tenant_id", "student_id"),
+        Index(None, "tenant_id", "status", "due_date"),
     )
 
     booking_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
@@ -154,7 +166,34 @@ class Due(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     charged_paise: Mapped[int] = mapped_column(BigInteger, nullable=False)
     paid_paise: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     refunded_paise: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Price differences of seat, shift or plan transfers: positive is more to pay.
+    adjustment_paise: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     due_date: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @property
+    def net_paid_paise(self) -> int:
+        """What the library holds of this booking's money: paid and not refunded."""
+        return self.paid_paise - self.refunded_paise
+
+    @hybrid_property
+    def balance_paise(self) -> int:
+        """Still to collect (positive) or to give back (negative); the only definition."""
+        if self.status == "open":
+            return self.charged_paise + self.adjustment_paise - self.net_paid_paise
+        return -self.net_paid_paise
+
+    @balance_paise.inplace.expression
+    @classmethod
+    def _balance_paise_expression(cls) -> ColumnElement[int]:
+        return case(
+            (
+                cls.status == "open",
+                cls.charged_paise + cls.adjustment_paise - cls.paid_paise + cls.refunded_paise,
+            ),
+            else_=cls.refunded_paise - cls.paid_paise,
+        )
 
 
 class ProviderAccount(IdMixin, TenantMixin, TimestampMixin, TenantBase):

@@ -26,6 +26,7 @@ from studyspot.services.payment.context import PaymentContext
 from studyspot.services.payment.errors import (
     AmountExceedsBalance,
     BookingNotPayable,
+    DueClosed,
     HoldExpired,
     InvalidSignature,
     InvalidState,
@@ -141,7 +142,14 @@ async def create_payment(
     # The due row lock serialises payments of one booking: two cannot both take the balance.
     due = await dues.locked(booking.id)
     assert due is not None
-    balance = due.charged_paise - due.paid_paise + due.refunded_paise
+    if due.status != "open":
+        # The booking service may still have answered "payable" before the close committed.
+        raise DueClosed(
+            "This booking was cancelled"
+            if due.status == "cancelled"
+            else "The seat hold of this booking has expired; book again"
+        )
+    balance = due.balance_paise
     if balance <= 0:
         raise NothingDue("Nothing is due on this booking")
     if body.method in ONLINE and await Payments(session, tenant_id).open_online_for_booking(

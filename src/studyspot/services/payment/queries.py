@@ -131,12 +131,12 @@ async def list_dues(
     *,
     library_id: uuid.UUID | None,
     student_id: uuid.UUID | None,
+    status: str | None,
     overdue_days: int | None,
     include_settled: bool,
     paging: PageParams,
     today: date,
 ) -> tuple[list[DueRead], int]:
-    balance = Due.charged_paise - Due.paid_paise + Due.refunded_paise
     query: Select[Any] = select(Due).where(Due.tenant_id == caller.tenant_id)
     if caller.student_id is not None:
         query = query.where(Due.student_id == caller.student_id)
@@ -146,28 +146,39 @@ async def list_dues(
         query = query.where(Due.library_id == library_id)
     if student_id:
         query = query.where(Due.student_id == student_id)
-    if not include_settled or overdue_days is not None:
-        query = query.where(balance > 0)
+    if status:
+        query = query.where(Due.status == status)
     if overdue_days is not None:
-        query = query.where(Due.due_date <= today - timedelta(days=overdue_days))
-    rows, total = await paginate(session, query, paging, [Due.due_date.asc(), Due.id])
-    items = []
-    for due in rows:
-        open_balance = due.charged_paise - due.paid_paise + due.refunded_paise
-        items.append(
-            DueRead(
-                booking_id=due.booking_id,
-                student_id=due.student_id,
-                library_id=due.library_id,
-                charged_paise=due.charged_paise,
-                paid_paise=due.paid_paise,
-                refunded_paise=due.refunded_paise,
-                balance_paise=open_balance,
-                due_date=due.due_date,
-                overdue_days=max((today - due.due_date).days, 0) if open_balance > 0 else 0,
-            )
+        # Overdue means money still to collect: a closed due is never overdue.
+        query = query.where(
+            Due.status == "open",
+            Due.balance_paise > 0,
+            Due.due_date <= today - timedelta(days=overdue_days),
         )
-    return items, total
+    elif not include_settled:
+        # Unsettled either way: to collect, or to give back after a cancellation.
+        query = query.where(Due.balance_paise != 0)
+    rows, total = await paginate(session, query, paging, [Due.due_date.asc(), Due.id])
+    return [present_due(due, today) for due in rows], total
+
+
+def present_due(due: Due, today: date) -> DueRead:
+    balance = due.balance_paise
+    collecting = due.status == "open" and balance > 0
+    return DueRead(
+        booking_id=due.booking_id,
+        student_id=due.student_id,
+        library_id=due.library_id,
+        status=due.status,
+        charged_paise=due.charged_paise,
+        adjustment_paise=due.adjustment_paise,
+        paid_paise=due.paid_paise,
+        refunded_paise=due.refunded_paise,
+        balance_paise=balance,
+        due_date=due.due_date,
+        closed_at=due.closed_at,
+        overdue_days=max((today - due.due_date).days, 0) if collecting else 0,
+    )
 
 
 async def daily_summary(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.models import utcnow
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.payment.models import (
     Due,
@@ -104,8 +105,6 @@ class Dues(TenantRepository[Due]):
         due_date: date,
     ) -> None:
         """The booking's due row, made once; a changed booking total is brought up to date."""
-        from studyspot.kit.models import utcnow
-
         now = utcnow()
         await self.session.execute(
             _insert(self.session, Due)
@@ -118,7 +117,9 @@ class Dues(TenantRepository[Due]):
                 charged_paise=charged_paise,
                 paid_paise=0,
                 refunded_paise=0,
+                adjustment_paise=0,
                 due_date=due_date,
+                status="open",
                 created_at=now,
                 updated_at=now,
             )
@@ -133,6 +134,136 @@ class Dues(TenantRepository[Due]):
             )
             .values(charged_paise=charged_paise, updated_at=now)
             .execution_options(synchronize_session=False)
+        )
+
+    def _new_row(
+        self,
+        *,
+        booking_id: uuid.UUID,
+        student_id: uuid.UUID,
+        library_id: uuid.UUID,
+        charged_paise: int,
+        due_date: date,
+        status: str = "open",
+        closed_at: datetime | None = None,
+        adjustment_paise: int = 0,
+    ) -> Any:
+        now = utcnow()
+        return _insert(self.session, Due).values(
+            id=uuid.uuid4(),
+            tenant_id=self.tenant_id,
+            booking_id=booking_id,
+            student_id=student_id,
+            library_id=library_id,
+            charged_paise=charged_paise,
+            paid_paise=0,
+            refunded_paise=0,
+            adjustment_paise=adjustment_paise,
+            due_date=due_date,
+            status=status,
+            closed_at=closed_at,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def record_booking(
+        self,
+        *,
+        booking_id: uuid.UUID,
+        student_id: uuid.UUID,
+        library_id: uuid.UUID,
+        charged_paise: int,
+        due_date: date,
+    ) -> None:
+        """`booking.created`: the due row with the booking's figures.
+
+        A row already there (a payment, a close or a transfer got here first)
+        takes the booking's figures but keeps its status, payments and
+        adjustments: a late creation never reopens a closed due.
+        """
+        insert = self._new_row(
+            booking_id=booking_id,
+            student_id=student_id,
+            library_id=library_id,
+            charged_paise=charged_paise,
+            due_date=due_date,
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Due.tenant_id, Due.booking_id],
+                set_={
+                    "student_id": insert.excluded.student_id,
+                    "library_id": insert.excluded.library_id,
+                    "charged_paise": insert.excluded.charged_paise,
+                    "due_date": insert.excluded.due_date,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            )
+        )
+
+    async def close(
+        self,
+        *,
+        booking_id: uuid.UUID,
+        student_id: uuid.UUID,
+        library_id: uuid.UUID,
+        status: str,
+        closed_at: datetime,
+        due_date: date,
+    ) -> None:
+        """Close the booking's due (`cancelled` / `expired`); the first close wins.
+
+        Without a row yet (the close overtook `booking.created`) one is made
+        closed, charging nothing, with `due_date` as a stand-in until the
+        booking's own figures arrive.
+        """
+        insert = self._new_row(
+            booking_id=booking_id,
+            student_id=student_id,
+            library_id=library_id,
+            charged_paise=0,
+            due_date=due_date,
+            status=status,
+            closed_at=closed_at,
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Due.tenant_id, Due.booking_id],
+                set_={
+                    "status": insert.excluded.status,
+                    "closed_at": insert.excluded.closed_at,
+                    "updated_at": insert.excluded.updated_at,
+                },
+                where=Due.status == "open",
+            )
+        )
+
+    async def adjust(
+        self,
+        *,
+        booking_id: uuid.UUID,
+        student_id: uuid.UUID,
+        library_id: uuid.UUID,
+        difference_paise: int,
+        due_date: date,
+    ) -> None:
+        """Add a transfer's price difference; without a row yet, one holding only it."""
+        insert = self._new_row(
+            booking_id=booking_id,
+            student_id=student_id,
+            library_id=library_id,
+            charged_paise=0,
+            due_date=due_date,
+            adjustment_paise=difference_paise,
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Due.tenant_id, Due.booking_id],
+                set_={
+                    "adjustment_paise": Due.adjustment_paise + insert.excluded.adjustment_paise,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            )
         )
 
     async def locked(self, booking_id: uuid.UUID) -> Due | None:
@@ -220,8 +351,6 @@ class Receipts:
         self, provider: str, event_key: str, event_type: str, payment_id: uuid.UUID | None
     ) -> bool:
         """Record the event; False when it was already processed (a redelivery)."""
-        from studyspot.kit.models import utcnow
-
         result = await self.session.execute(
             _insert(self.session, WebhookReceipt)
             .values(
@@ -241,8 +370,6 @@ class Receipts:
 async def add_route(
     session: AsyncSession, provider: str, provider_order_id: str, tenant_id: uuid.UUID
 ) -> None:
-    from studyspot.kit.models import utcnow
-
     await session.execute(
         _insert(session, OrderRoute)
         .values(

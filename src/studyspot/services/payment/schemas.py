@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import ReadModel, WriteModel
@@ -21,31 +21,45 @@ Method = Literal["cash", "card", "bank_transfer", "upi", "razorpay", "cashfree"]
 DeskMethod = ("cash", "card", "bank_transfer")
 Provider = Literal["desk", "upi", "razorpay", "cashfree"]
 Status = Literal["created", "pending", "captured", "failed", "partially_refunded", "refunded"]
+DueStatus = Literal["open", "cancelled", "expired"]
 MAX_PAISE = 10_000_000_000  # ₹10 crore: far above any seat fee, far below overflow
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+# Constraints on the string itself, not on `str | None`: on the union pydantic raises a
+# TypeError for an explicit null (a 500) instead of a validation error.
+# Report days: far enough either way for any library's books, and never a day whose
+# midnight in Asia/Kolkata falls outside what a timestamp can hold (0001-01-01, 9999-12-31).
+FIRST_REPORT_DAY, LAST_REPORT_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _report_day(value: date) -> date:
+    if not FIRST_REPORT_DAY <= value <= LAST_REPORT_DAY:
+        raise ValueError(f"must be between {FIRST_REPORT_DAY} and {LAST_REPORT_DAY}")
+    return value
+
+
+ReportDay = Annotated[
+    date,
+    AfterValidator(_report_day),
+    Field(description=f"A local date (Asia/Kolkata), {FIRST_REPORT_DAY} to {LAST_REPORT_DAY}"),
+]
+_Text64 = Annotated[str, Field(min_length=1, max_length=64, pattern=_PRINTABLE)]
+_Text100 = Annotated[str, Field(min_length=1, max_length=100, pattern=_PRINTABLE)]
+_Text200 = Annotated[str, Field(min_length=1, max_length=200, pattern=_PRINTABLE)]
 
 
 class PaymentCreate(WriteModel):
     booking_id: uuid.UUID
     method: Method = Field(description="Desk methods (cash, card, bank_transfer) are for staff.")
-    amount_paise: int | SkipJsonSchema[None] = Field(
+    amount_paise: Annotated[int, Field(ge=1, le=MAX_PAISE)] | SkipJsonSchema[None] = Field(
         default=None,
-        ge=1,
-        le=MAX_PAISE,
         description="Desk payments only: the part of the balance paid now (default: all of it). "
         "Online payments always charge the balance the server computes.",
     )
     currency: Literal["INR"] = "INR"
-    reference: str | SkipJsonSchema[None] = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
-        pattern=_PRINTABLE,
-        description="Card slip or bank transfer reference (desk).",
+    reference: _Text64 | SkipJsonSchema[None] = Field(
+        default=None, description="Card slip or bank transfer reference (desk)."
     )
-    note: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=200, pattern=_PRINTABLE
-    )
+    note: _Text200 | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _amount_only_at_desk(self) -> PaymentCreate:
@@ -67,9 +81,8 @@ class UtrSubmit(WriteModel):
 
 
 class UpiVerify(WriteModel):
-    utr: str | SkipJsonSchema[None] = Field(
+    utr: Annotated[str, Field(pattern=UTR_PATTERN)] | SkipJsonSchema[None] = Field(
         default=None,
-        pattern=UTR_PATTERN,
         description="The UTR seen on the bank statement, when the student did not submit it.",
     )
 
@@ -87,9 +100,7 @@ class RazorpayAccountSave(WriteModel):
     key_id: str = Field(pattern=r"^rzp_(test|live)_[A-Za-z0-9]{14}$")
     key_secret: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9]+$")
     webhook_secret: str = Field(min_length=8, max_length=100, pattern=r"^[\x21-\x7e]+$")
-    display_name: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=100, pattern=_PRINTABLE
-    )
+    display_name: _Text100 | SkipJsonSchema[None] = None
 
 
 class CashfreeAccountSave(WriteModel):
@@ -236,15 +247,34 @@ class InvoiceRead(BaseModel):
 
 
 class DueRead(ReadModel):
+    """What one booking owes: to collect (positive balance) or to give back (negative)."""
+
     booking_id: uuid.UUID
     student_id: uuid.UUID
     library_id: uuid.UUID
-    charged_paise: int = Field(ge=0, le=MAX_PAISE)
+    status: DueStatus = Field(
+        description="open: collecting; cancelled / expired: the booking was cancelled or its "
+        "hold lapsed, nothing more is charged"
+    )
+    charged_paise: int = Field(ge=0, le=MAX_PAISE, description="The booking's total")
+    adjustment_paise: int = Field(
+        ge=-MAX_PAISE,
+        le=MAX_PAISE,
+        description="Price differences of seat, shift or plan transfers (negative: a credit)",
+    )
     paid_paise: int = Field(ge=0, le=MAX_PAISE)
     refunded_paise: int = Field(ge=0, le=MAX_PAISE)
-    balance_paise: int = Field(ge=-MAX_PAISE, le=MAX_PAISE, description="charged - paid + refunded")
-    due_date: date
-    overdue_days: int = Field(ge=0, description="Days since the due date while a balance is open")
+    balance_paise: int = Field(
+        ge=-2 * MAX_PAISE,
+        le=2 * MAX_PAISE,
+        description="Open: charged + adjustment - paid + refunded. Cancelled or expired: "
+        "refunded - paid. Negative: money the library owes back to the student",
+    )
+    due_date: date = Field(description="The booking's first day")
+    closed_at: datetime | None = Field(description="When the booking was cancelled or expired")
+    overdue_days: int = Field(
+        ge=0, description="Days since the due date while an open due has something to pay"
+    )
 
 
 class MethodTotal(BaseModel):

@@ -7,7 +7,7 @@ so caller and callee validate the same shapes.
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -40,11 +40,13 @@ class InternalStudentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$"
-    )
+    # Constraints on the string, not on the union: there an explicit null is a TypeError.
+    name: (
+        Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$")]
+        | SkipJsonSchema[None]
+    ) = None
     email: EmailStr | None = Field(default=None, max_length=254)
-    phone: str | SkipJsonSchema[None] = Field(default=None, min_length=10, max_length=20)
+    phone: Annotated[str, Field(min_length=10, max_length=20)] | SkipJsonSchema[None] = None
 
 
 class StudentClient(ServiceClient):

@@ -46,6 +46,11 @@ def viewer_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Viewer]]
 
 StudentsRead = Annotated[Viewer, Depends(viewer_with("students:read"))]
 StudentOrSelfRead = Annotated[Viewer, Depends(viewer_with("students:read", "profile:read"))]
+# Money is the payment service's to grant: the permissions its own payment reads take
+# (a student holds `payments:read:self`; `Viewer` then limits it to its own record).
+StudentOrSelfPaymentsRead = Annotated[
+    Viewer, Depends(viewer_with("payments:read", "payments:read:self"))
+]
 StudentsCreate = Annotated[Viewer, Depends(viewer_with("students:create"))]
 StudentsUpdate = Annotated[Viewer, Depends(viewer_with("students:update"))]
 StudentsDelete = Annotated[Viewer, Depends(viewer_with("students:delete"))]

@@ -10,11 +10,14 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    Uuid,
+    any_,
     delete,
     false,
     func,
     insert,
     intersect,
+    literal,
     select,
     union,
     update,
@@ -53,6 +56,15 @@ class StudentFilter:
     q: str | None = None
     library_id: uuid.UUID | None = None
     status: str | None = None
+    # Only these students (another service's answer, e.g. plans running out); None: no limit.
+    ids: frozenset[uuid.UUID] | None = None
+    # Never these students (e.g. those with dues, for `with_dues=false`).
+    excluded: frozenset[uuid.UUID] = frozenset()
+
+    @property
+    def names_students(self) -> bool:
+        """True when another service's answer limits the students, so kept counts do not apply."""
+        return self.ids is not None or bool(self.excluded)
 
 
 class StudentRepository(TenantRepository[Student]):
@@ -77,7 +89,19 @@ class StudentRepository(TenantRepository[Student]):
             query = query.where(Student.status == flt.status)
         if flt.q:
             query = query.where(self._search(flt.q))
+        if flt.ids is not None:
+            query = query.where(self._among(flt.ids))
+        if flt.excluded:
+            query = query.where(~self._among(flt.excluded))
         return query
+
+    def _among(self, ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        if not ids:
+            return false()
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One array parameter however many ids: asyncpg takes at most 32,767 parameters.
+            return Student.id == any_(literal(sorted(ids), postgresql.ARRAY(Uuid)))
+        return Student.id.in_(sorted(ids))
 
     def _search(self, raw: str) -> ColumnElement[bool]:
         """One search box: an enrollment number, (part of) a phone number, or name words."""
@@ -126,13 +150,17 @@ class StudentRepository(TenantRepository[Student]):
         self, query: Select[Any], flt: StudentFilter, library_ids: frozenset[uuid.UUID] | None
     ) -> int:
         """The number of students `query` matches; from the kept counts when it is not a search."""
-        if not flt.q:
+        if not flt.q and not flt.names_students:
             return await self.counted(library_ids, flt.status)
-        search = read_search(flt.q)
-        ids = self._matching_ids(search)
-        if ids is not None and library_ids is None and flt.status is None:
+        matching = self._matching_ids(read_search(flt.q)) if flt.q else None
+        if (
+            matching is not None
+            and library_ids is None
+            and flt.status is None
+            and not flt.names_students
+        ):
             # Terms alone answer "how many": no need to visit every matching student.
-            total = await self.session.scalar(select(func.count()).select_from(ids.subquery()))
+            total = await self.session.scalar(select(func.count()).select_from(matching.subquery()))
             return int(total or 0)
         total = await self.session.scalar(
             select(func.count()).select_from(query.order_by(None).subquery())

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import WriteModel
+from studyspot.services.payment.client import InternalPayment
 from studyspot.services.student.id_proofs import IdProofType
 from studyspot.services.student.phones import normalise_phone
 
@@ -202,12 +203,27 @@ class StudentAnalytics(BaseModel):
     counts_by_status: StatusCounts
     new_admissions_by_month: list[MonthCount]
     expiring_this_week: int | None = Field(
-        description="Null while the booking service is unavailable (see `sources.bookings`)"
+        ge=0,
+        description=(
+            "Students whose paid booking ends between today and today + 7 without a renewal "
+            "(as `?expiring_within_days=7` lists them); null when the booking service cannot "
+            "be reached (`sources.bookings: unavailable`)"
+        ),
     )
     with_dues: int | None = Field(
-        description="Null while the payment service is unavailable (see `sources.payments`)"
+        ge=0,
+        description=(
+            "Students with a positive balance on an open due (as `?with_dues=true` lists "
+            "them); null when the payment service cannot be reached (`sources.payments: "
+            "unavailable`)"
+        ),
     )
     sources: dict[Literal["students", "bookings", "payments"], SourceState]
+
+
+class StudentPaymentRead(InternalPayment):
+    """One payment of the student, as the payment service records it (its contract type,
+    so that the two cannot drift apart)."""
 
 
 class RowError(BaseModel):

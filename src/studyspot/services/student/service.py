@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit import audit
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
-from studyspot.kit.pagination import PageParams, sort_clause
+from studyspot.kit.pagination import Page, PageParams, sort_clause
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.errors import (
     PhoneTaken,
@@ -41,6 +43,7 @@ from studyspot.services.student.schemas import (
     StatusCounts,
     StudentAnalytics,
     StudentCreate,
+    StudentPaymentRead,
     StudentUpdate,
 )
 from studyspot.services.student.upstream import Upstream, require_open_library
@@ -63,6 +66,8 @@ _PLAIN_FIELDS = (
     "admission_date",
     "notes",
 )
+# `expiring_this_week` is the list's `?expiring_within_days=7`: today .. today + 7.
+EXPIRING_THIS_WEEK_DAYS = 7
 # Fields the student's login mirrors.
 _LOGIN_FIELDS = frozenset({"name", "email", "phone", "status"})
 
@@ -182,15 +187,14 @@ async def get_visible(
     return student
 
 
-def unavailable_filters(expiring_within_days: int | None, with_dues: bool | None) -> None:
-    if expiring_within_days is not None:
-        raise SourceUnavailable(
-            "Filtering by plan expiry needs the booking service, which is not available yet"
-        )
-    if with_dues is not None:
-        raise SourceUnavailable(
-            "Filtering by dues needs the payment service, which is not available yet"
-        )
+def limited_to(
+    flt: StudentFilter, named: frozenset[uuid.UUID], *, inside: bool = True
+) -> StudentFilter:
+    """`flt` narrowed by the students another service named: only those (`inside`), or
+    only everyone else. Several answers combine: a student must pass each of them."""
+    if inside:
+        return replace(flt, ids=named if flt.ids is None else flt.ids & named)
+    return replace(flt, excluded=flt.excluded | named)
 
 
 async def list_students(
@@ -199,15 +203,59 @@ async def list_students(
     flt: StudentFilter,
     paging: PageParams,
     sort: str | None,
+    upstream: Upstream,
+    *,
+    expiring_within_days: int | None = None,
+    with_dues: bool | None = None,
 ) -> tuple[list[Row[Any]], int]:
-    """One page of the students this viewer may see (plain rows) and their total."""
+    """One page of the students this viewer may see (plain rows) and their total.
+
+    `expiring_within_days`: only students the booking service names as running out of
+    plan by then without a renewal. `with_dues`: only the students the payment service
+    names as owing money (true), or only the others (false). 503 `source_unavailable`
+    when the service asked cannot answer.
+    """
     viewer.require_staff_side()
+    libraries = viewer.narrowed(flt.library_id)
+    # Asked before the first query: on SQLite a transaction holds the write lock the
+    # other service's own unit of work needs.
+    if expiring_within_days is not None:
+        flt = limited_to(
+            flt, await upstream.expiring_students(viewer.tenant_id, expiring_within_days)
+        )
+    if with_dues is not None:
+        owing = await upstream.students_with_dues(viewer.tenant_id)
+        flt = limited_to(flt, owing, inside=with_dues)
     repo = StudentRepository(session, viewer.tenant_id)
     order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])
-    libraries = viewer.narrowed(flt.library_id)
     query = repo.filtered(flt, libraries)
     items = await repo.page(query, order, paging.offset, paging.page_size)
     return items, await repo.count(query, flt, libraries)
+
+
+async def student_payments(
+    session: AsyncSession,
+    viewer: Viewer,
+    student_id: uuid.UUID,
+    paging: PageParams,
+    upstream: Upstream,
+) -> Page[StudentPaymentRead]:
+    """The student's payments, newest first, for whoever may see the student (404 otherwise);
+    503 `source_unavailable` when the payment service cannot answer."""
+    if viewer.self_student_id is not None and viewer.self_student_id != student_id:
+        raise StudentNotFound()
+    # Asked before the student is read (SQLite's single write lock, as for the list's
+    # filters); nothing of the answer leaves before the student is known to be visible.
+    found = await upstream.student_payments(
+        viewer.tenant_id, student_id, paging.page, paging.page_size
+    )
+    await get_visible(session, viewer, student_id)
+    return Page[StudentPaymentRead](
+        items=[StudentPaymentRead.model_validate(p.model_dump()) for p in found.items],
+        total=found.total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 async def update_student(
@@ -280,9 +328,9 @@ async def erase_student(
 ) -> None:
     """Data-protection erasure: personal fields blanked, the row (and its number) kept.
 
-    Until the payment service exists nobody can tell whether the student has
-    payments, so every student is treated as possibly having financial
-    records: their receipts keep pointing at this row and its enrollment number.
+    Every student is treated as possibly having financial records, without asking the
+    payment service (a payment may be taken at the desk meanwhile): their receipts keep
+    pointing at this row and its enrollment number.
     """
     viewer.require_staff_side()
     student = await get_visible(session, viewer, student_id, for_update=True)
@@ -338,12 +386,51 @@ def _month_start(day: date, months_back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+async def _unless_unavailable(
+    answer: Awaitable[frozenset[uuid.UUID]],
+) -> frozenset[uuid.UUID] | None:
+    try:
+        return await answer
+    except SourceUnavailable:
+        return None
+
+
+async def _count_named(
+    repo: StudentRepository,
+    named: frozenset[uuid.UUID] | None,
+    libraries: frozenset[uuid.UUID] | None,
+) -> int | None:
+    """How many of the students another service named the list would show (live, in the
+    viewer's branches); None when that service could not answer."""
+    if named is None:
+        return None
+    among = limited_to(StudentFilter(), named)
+    return await repo.count(repo.filtered(among, libraries), among, libraries)
+
+
+def _source(count: int | None) -> SourceState:
+    return SourceState.unavailable if count is None else SourceState.available
+
+
 async def analytics(
-    session: AsyncSession, viewer: Viewer, library_id: uuid.UUID | None, months: int
+    session: AsyncSession,
+    viewer: Viewer,
+    library_id: uuid.UUID | None,
+    months: int,
+    upstream: Upstream,
 ) -> StudentAnalytics:
     viewer.require_staff_side()
     libraries = viewer.narrowed(library_id)
+    # Before the first query, like the list's filters (SQLite's single write lock). A
+    # service that cannot answer leaves its own count null, never the whole answer.
+    expiring_ids = await _unless_unavailable(
+        upstream.expiring_students(viewer.tenant_id, EXPIRING_THIS_WEEK_DAYS)
+    )
+    owing_ids = await _unless_unavailable(upstream.students_with_dues(viewer.tenant_id))
     repo = StudentRepository(session, viewer.tenant_id)
+    # The same students the list shows for ?expiring_within_days=7 and ?with_dues=true.
+    expiring = await _count_named(repo, expiring_ids, libraries)
+    with_dues = await _count_named(repo, owing_ids, libraries)
     counts = await repo.counts_by_status(libraries)
     today = today_in_india()
     since = _month_start(today, months - 1)
@@ -361,14 +448,12 @@ async def analytics(
             alumni=counts.get("alumni", 0),
         ),
         new_admissions_by_month=series,
-        # Plan expiry lives in bookings and dues in payments: neither service
-        # exists yet, so these stay null and `sources` says why.
-        expiring_this_week=None,
-        with_dues=None,
+        expiring_this_week=expiring,
+        with_dues=with_dues,
         sources={
             "students": SourceState.available,
-            "bookings": SourceState.unavailable,
-            "payments": SourceState.unavailable,
+            "bookings": _source(expiring),
+            "payments": _source(with_dues),
         },
     )
 

@@ -1,4 +1,5 @@
-"""The other services the student service asks: library (branches, staff), auth (logins), tenant (plan).
+"""The other services the student service asks: library (branches, staff), auth (logins),
+tenant (plan), booking (whose plan runs out), payment (dues and payment history).
 
 Each call goes through the callee's own `client.py`; this module turns their
 answers into the student service's decisions and errors, so the rules in
@@ -9,15 +10,22 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
+
+from pydantic import ValidationError
 
 from studyspot.kit.errors import AppError, Unprocessable
 from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import HealthCheck
 from studyspot.services.auth.client import AuthClient
+from studyspot.services.booking.client import BookingClient
 from studyspot.services.library.client import LibraryClient
+from studyspot.services.payment.client import InternalPaymentPage, PaymentClient
+from studyspot.services.student.errors import SourceUnavailable
 from studyspot.services.student.models import Student
 from studyspot.services.tenant.client import TenantClient
 
@@ -41,6 +49,16 @@ def _ping(client: ServiceClient) -> HealthCheck:
     return check
 
 
+@contextmanager
+def answered_by(what: str) -> Iterator[None]:
+    """SourceUnavailable (503) when another service cannot answer what the caller asked:
+    never an empty answer presented as the truth."""
+    try:
+        yield
+    except (AppError, ValidationError) as exc:
+        raise SourceUnavailable(f"{what}, which is not answering") from exc
+
+
 def require_open_library(status: str | None, field: str = "body.home_library_id") -> None:
     if status is None:
         raise Unprocessable(
@@ -57,6 +75,8 @@ class Upstream:
     library: LibraryClient
     auth: AuthClient
     tenant: TenantClient
+    booking: BookingClient
+    payment: PaymentClient
 
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
@@ -64,18 +84,46 @@ class Upstream:
             LibraryClient(settings, caller="student"),
             AuthClient(settings, caller="student"),
             TenantClient(settings, caller="student"),
+            BookingClient(settings, caller="student"),
+            PaymentClient(settings, caller="student"),
         )
+
+    def _clients(self) -> tuple[ServiceClient, ...]:
+        return (self.library, self.auth, self.tenant, self.booking, self.payment)
 
     def health_checks(self) -> dict[str, HealthCheck]:
         """Downstream services for `/health/detailed` (a "warn", never a "fail", when down)."""
-        return {
-            f"{client.service}_service": _ping(client)
-            for client in (self.library, self.auth, self.tenant)
-        }
+        return {f"{client.service}_service": _ping(client) for client in self._clients()}
 
     async def close(self) -> None:
-        for client in (self.library, self.auth, self.tenant):
+        for client in self._clients():
             await client.close()
+
+    async def expiring_students(
+        self, tenant_id: uuid.UUID, within_days: int
+    ) -> frozenset[uuid.UUID]:
+        """Students whose paid booking ends within `within_days` and who have not renewed
+        (SourceUnavailable when the booking service cannot answer)."""
+        with answered_by("Plan expiry comes from the booking service"):
+            found = await self.booking.expiring_students(tenant_id, within_days)
+        return frozenset(found.student_ids)
+
+    async def students_with_dues(self, tenant_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        """Students with a positive balance on an open due, in every branch of the tenant
+        (SourceUnavailable when the payment service cannot answer)."""
+        with answered_by("Dues come from the payment service"):
+            found = await self.payment.students_with_dues(tenant_id)
+        return frozenset(found.student_ids)
+
+    async def student_payments(
+        self, tenant_id: uuid.UUID, student_id: uuid.UUID, page: int, page_size: int
+    ) -> InternalPaymentPage:
+        """One page of the student's payments, newest first (SourceUnavailable when the
+        payment service cannot answer)."""
+        with answered_by("Payments come from the payment service"):
+            return await self.payment.student_payments(
+                tenant_id, student_id, page=page, page_size=page_size
+            )
 
     async def library_status(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> str | None:
         """`active` or `closed`, or None when this tenant has no such library."""

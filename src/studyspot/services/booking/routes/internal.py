@@ -1,4 +1,9 @@
-"""`/internal/bookings/*`: what the payment service needs (service token only, never routed)."""
+"""`/internal/bookings/*`: what other services need (service token only, never routed).
+
+The payment service reads and confirms bookings; the library service reads the
+seats taken now (realtime occupancy); the student service reads whose plan runs
+out (the `expiring_within_days` filter and analytics).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +20,21 @@ from studyspot.kit.errors import AppError, Forbidden, problem_responses
 from studyspot.kit.events.directory import CoreTenantDirectory
 from studyspot.kit.service_auth import InternalCaller
 from studyspot.kit.state import kit_state
-from studyspot.services.booking.client import InternalBooking, InternalConfirm
+from studyspot.services.booking.client import (
+    MAX_EXPIRING_DAYS,
+    ExpiringStudents,
+    InternalBooking,
+    InternalConfirm,
+    OccupancyNow,
+    OccupancyQuery,
+)
 from studyspot.services.booking.dependencies import RuntimeDep
 from studyspot.services.booking.errors import BookingNotFound
 from studyspot.services.booking.models import Booking
 from studyspot.services.booking.repository import BookingRepository
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import effective_status
-from studyspot.services.booking.service import holds
+from studyspot.services.booking.service import holds, reports
 from studyspot.services.booking.service.common import Actor
 
 router = APIRouter(prefix="/internal/bookings", include_in_schema=False)
@@ -71,6 +83,36 @@ def internal_booking(booking: Booking, runtime: Runtime) -> InternalBooking:
         gst_paise=booking.gst_paise,
         total_paise=booking.total_paise,
     )
+
+
+# Fixed paths before `/{booking_id}`.
+@router.post("/occupancy", responses=problem_responses(403, 422, 503))
+async def occupancy_now(
+    request: Request, body: OccupancyQuery, caller: InternalCaller, runtime: RuntimeDep
+) -> OccupancyNow:
+    """Seats taken at this minute and per shift, for the libraries and shifts the caller names.
+
+    POST because the question carries each library's shifts and seats under maintenance,
+    which the library service owns; nothing is written.
+    """
+    async with tenant_unit(request, caller, body.tenant_id) as session:
+        return await reports.occupancy_now(session, body, runtime.now())
+
+
+@router.get("/expiring", responses=problem_responses(403, 422, 503))
+async def expiring_students(
+    request: Request,
+    caller: InternalCaller,
+    runtime: RuntimeDep,
+    tenant_id: Annotated[uuid.UUID, Query()],
+    within_days: Annotated[int, Query(ge=0, le=MAX_EXPIRING_DAYS)],
+    library_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> ExpiringStudents:
+    """Students whose paid booking ends within `within_days` and who have not renewed."""
+    async with tenant_unit(request, caller, tenant_id) as session:
+        return await reports.expiring_students(
+            session, tenant_id, within_days, runtime.now(), library_id=library_id
+        )
 
 
 @router.get("/{booking_id}", responses=problem_responses(403, 404))

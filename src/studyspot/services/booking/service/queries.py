@@ -39,6 +39,21 @@ from studyspot.services.booking.service.placement import capacities
 MAX_AVAILABILITY_DAYS = 366
 
 
+def sharing_time(wanted: Occupancy, occupants: list[Occupant]) -> list[Occupant]:
+    """The occupants that share at least one minute with `wanted` (the exact rule)."""
+    # Bookings sold alike share an Occupancy object: decide the rule once per object.
+    decided: dict[int, bool] = {}
+    relevant: list[Occupant] = []
+    for occupant in occupants:
+        shared = id(occupant.occupancy)
+        hit = decided.get(shared)
+        if hit is None:
+            hit = decided[shared] = conflicts(wanted, occupant.occupancy)
+        if hit:
+            relevant.append(occupant)
+    return relevant
+
+
 async def get_booking(session: AsyncSession, viewer: Viewer, booking_id: uuid.UUID) -> Booking:
     return visible_or_404(
         viewer, await BookingRepository(session, viewer.tenant_id).get(booking_id)
@@ -104,16 +119,7 @@ async def availability(
     occupants = await BookingRepository(session, viewer.tenant_id).occupants(
         library_id, occupancy, runtime.now()
     )
-    # Bookings sold alike share an Occupancy object: decide the rule once per object.
-    decided: dict[int, bool] = {}
-    relevant: list[Occupant] = []
-    for occupant in occupants:
-        shared = id(occupant.occupancy)
-        hit = decided.get(shared)
-        if hit is None:
-            hit = decided[shared] = conflicts(occupancy, occupant.occupancy)
-        if hit:
-            relevant.append(occupant)
+    relevant = sharing_time(occupancy, occupants)
     states: dict[uuid.UUID, SeatState] = {}
     for occupant in relevant:
         if occupant.seat_id is not None and states.get(occupant.seat_id) != "booked":

@@ -7,9 +7,9 @@ import uuid
 from fastapi import APIRouter
 
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.service_auth import InternalSession, InternalTenant
 from studyspot.services.library import fee_plans, staff
 from studyspot.services.library.client import FeePlanRecord, LibraryRecord, StaffRecord
-from studyspot.services.library.dependencies import InternalSession, InternalTenant
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.india import gst_state_code
 from studyspot.services.library.repository import LibraryRepository

@@ -14,24 +14,41 @@ SourceState = Literal["live", "unavailable"]
 
 
 class OccupancySources(BaseModel):
-    """Where each count comes from. `unavailable`: that service is not deployed, so its
-    counts are null; they are never estimated."""
+    """Where each count comes from. `live`: asked just now. `unavailable`: that service could
+    not answer (bookings: unreachable, failing or too slow; attendance: not deployed yet), so
+    its counts are null; they are never estimated."""
 
-    seats: SourceState
-    bookings: SourceState
-    attendance: SourceState
+    seats: SourceState = Field(description="This service's own seats: always live")
+    bookings: SourceState = Field(
+        description="`booked` and `free`: live from the booking service, or unavailable"
+    )
+    attendance: SourceState = Field(
+        description="`checked_in_now`: unavailable until the attendance service exists"
+    )
 
 
 class Counts(BaseModel):
     seats_total: int = Field(ge=0)
     under_maintenance: int = Field(ge=0)
-    booked: int | None = Field(ge=0, description="null while the booking service is unavailable")
+    booked: int | None = Field(
+        ge=0,
+        description=(
+            "Seats held by a booking (confirmed, active, or a payment hold not run out): each "
+            "reserved seat once, plus the most floating places in use at once. For a library, "
+            "at this minute; for a shift, during its occurrence running now or else today's "
+            "(a full-day booking counts in every shift). Null when `sources.bookings` is "
+            "unavailable"
+        ),
+    )
     checked_in_now: int | None = Field(
-        ge=0, description="null while the attendance service is unavailable"
+        ge=0, description="Null while the attendance service is unavailable"
     )
     free: int | None = Field(
         ge=0,
-        description="Seats neither booked nor under maintenance; null when bookings are unknown",
+        description=(
+            "Seats not under maintenance that no booking holds (never below 0); null when "
+            "`sources.bookings` is unavailable"
+        ),
     )
 
 

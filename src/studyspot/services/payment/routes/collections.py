@@ -17,7 +17,7 @@ from studyspot.kit.pagination import Page, Paging
 from studyspot.services.payment import queries
 from studyspot.services.payment.dependencies import PaymentsRead, PaymentsStaffRead
 from studyspot.services.payment.invoicing import INDIA
-from studyspot.services.payment.schemas import DailySummary, DueRead
+from studyspot.services.payment.schemas import DailySummary, DueRead, DueStatus, ReportDay
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
@@ -33,17 +33,37 @@ async def list_dues(
     paging: Paging,
     library_id: uuid.UUID | None = None,
     student_id: uuid.UUID | None = None,
-    overdue_days: Annotated[
-        int | None, Query(ge=0, le=3650, description="Only balances unpaid this many days past due")
+    status: Annotated[
+        DueStatus | None,
+        Query(description="Only open dues, or only those of cancelled / expired bookings"),
     ] = None,
-    include_settled: bool = False,
+    overdue_days: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=3650,
+            description="Only open dues with something to pay, at least this many days past due",
+        ),
+    ] = None,
+    include_settled: Annotated[
+        bool,
+        Query(
+            description="Also dues with a zero balance (paid in full, or closed with nothing held)"
+        ),
+    ] = False,
 ) -> Page[DueRead]:
-    """What each student owes per booking: charged, paid, refunded and the balance."""
+    """What each booking owes, from the moment it is made: charged, transfer adjustments,
+    paid, refunded and the balance.
+
+    By default only unsettled dues: a positive balance is to collect, a negative one
+    (a cancelled or expired booking that was paid) is to give back to the student.
+    """
     items, total = await queries.list_dues(
         session,
         caller,
         library_id=library_id,
         student_id=student_id,
+        status=status,
         overdue_days=overdue_days,
         include_settled=include_settled,
         paging=paging,
@@ -57,7 +77,7 @@ async def daily_summary(
     caller: PaymentsStaffRead,
     session: TenantSession,
     day: Annotated[
-        date | None, Query(alias="date", description="Local date; default today")
+        ReportDay | None, Query(alias="date", description="Local date; default today")
     ] = None,
     library_id: uuid.UUID | None = None,
 ) -> DailySummary:

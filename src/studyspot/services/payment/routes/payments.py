@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -30,6 +29,7 @@ from studyspot.services.payment.schemas import (
     RazorpayCheckout,
     RefundCreate,
     RefundRead,
+    ReportDay,
     Status,
     UpiReject,
     UpiVerify,
@@ -57,6 +57,9 @@ async def create_payment(
 
     The amount is the booking's balance computed by the server; a desk payment
     may take part of it (`amount_paise`), leaving the rest due.
+
+    409 codes: `due_closed` (the booking was cancelled or its hold lapsed),
+    `hold_expired`, `booking_not_payable`, `nothing_due`, `payment_in_progress`.
     """
 
     async def work() -> PaymentRead:
@@ -87,10 +90,10 @@ async def list_payments(
     student_id: uuid.UUID | None = None,
     library_id: uuid.UUID | None = None,
     created_from: Annotated[
-        date | None, Query(description="Local date (Asia/Kolkata), inclusive")
+        ReportDay | None, Query(description="Local date (Asia/Kolkata), inclusive")
     ] = None,
     created_to: Annotated[
-        date | None, Query(description="Local date (Asia/Kolkata), inclusive")
+        ReportDay | None, Query(description="Local date (Asia/Kolkata), inclusive")
     ] = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "amount_paise", "-amount_paise"] | None, Query()

@@ -13,6 +13,7 @@ from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
 from studyspot.services.student import service
 from studyspot.services.student.dependencies import (
+    StudentOrSelfPaymentsRead,
     StudentOrSelfRead,
     StudentsCreate,
     StudentsDelete,
@@ -29,6 +30,7 @@ from studyspot.services.student.schemas import (
     SortField,
     StudentAnalytics,
     StudentCreate,
+    StudentPaymentRead,
     StudentRead,
     StudentStatus,
     StudentUpdate,
@@ -73,22 +75,46 @@ async def create_student(
 async def list_students(
     viewer: StudentsRead,
     session: TenantSession,
+    upstream: UpstreamDep,
     paging: Paging,
     q: SearchQuery = None,
     library_id: LibraryFilter = None,
     status: StudentStatus | None = None,
     expiring_within_days: Annotated[
         int | None,
-        Query(ge=1, le=365, description="Needs the booking service: 503 until it exists"),
+        Query(
+            ge=1,
+            le=365,
+            description=(
+                "Only students whose paid booking ends between today and today + N (the "
+                "library's local date) and who have no later booking (a renewal) yet, as the "
+                "booking service answers; 503 `source_unavailable` when it cannot be reached"
+            ),
+        ),
     ] = None,
     with_dues: Annotated[
-        bool | None, Query(description="Needs the payment service: 503 until it exists")
+        bool | None,
+        Query(
+            description=(
+                "true: only students with a positive balance on an open due (a booking not "
+                "fully paid), as the payment service answers; false: only students without "
+                "one; 503 `source_unavailable` when the payment service cannot be reached"
+            ),
+        ),
     ] = None,
     sort: SortField | None = None,
 ) -> Response:
-    service.unavailable_filters(expiring_within_days, with_dues)
     flt = StudentFilter(q=q, library_id=library_id, status=status.value if status else None)
-    rows, total = await service.list_students(session, viewer, flt, paging, sort)
+    rows, total = await service.list_students(
+        session,
+        viewer,
+        flt,
+        paging,
+        sort,
+        upstream,
+        expiring_within_days=expiring_within_days,
+        with_dues=with_dues,
+    )
     # Serialised here with orjson: the documented shape is Page[StudentRead].
     page = {
         "items": [student_json(row, viewer.is_owner) for row in rows],
@@ -105,15 +131,16 @@ async def list_students(
     "/analytics",
     response_model=StudentAnalytics,
     responses=problem_responses(403),
-    summary="Counts by status and admissions per month",
+    summary="Counts by status, admissions per month, plans expiring this week, with dues",
 )
 async def student_analytics(
     viewer: StudentsRead,
     session: TenantSession,
+    upstream: UpstreamDep,
     library_id: LibraryFilter = None,
     months: Annotated[int, Query(ge=1, le=36, description="Months of admissions")] = 12,
 ) -> StudentAnalytics:
-    return await service.analytics(session, viewer, library_id, months)
+    return await service.analytics(session, viewer, library_id, months, upstream)
 
 
 @router.get(
@@ -187,11 +214,15 @@ async def student_attendance(
 
 @router.get(
     "/{student_id:uuid}/payments",
+    response_model=Page[StudentPaymentRead],
     responses=problem_responses(403, 404, 503),
-    summary="Payment history (503 until the payment service exists)",
+    summary="Payment history, newest first (a student may read its own)",
 )
 async def student_payments(
-    student_id: uuid.UUID, viewer: StudentOrSelfRead, session: TenantSession
-) -> None:
-    await service.get_visible(session, viewer, student_id)
-    raise SourceUnavailable("Payments come from the payment service, which is not available")
+    student_id: uuid.UUID,
+    viewer: StudentOrSelfPaymentsRead,
+    session: TenantSession,
+    upstream: UpstreamDep,
+    paging: Paging,
+) -> Page[StudentPaymentRead]:
+    return await service.student_payments(session, viewer, student_id, paging, upstream)
