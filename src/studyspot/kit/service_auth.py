@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -107,14 +108,25 @@ async def internal_tenant(
 InternalTenant = Annotated[uuid.UUID, Depends(internal_tenant)]
 
 
-async def internal_session(
-    request: Request, tenant_id: InternalTenant
+@asynccontextmanager
+async def internal_unit(
+    request: Request, caller: ServiceCaller, tenant_id: uuid.UUID
 ) -> AsyncIterator[AsyncSession]:
     """A unit of work in the database of the tenant an internal call names (shared or its
-    own); 503 while that tenant is being moved."""
+    own), for routes that read the tenant from their body; 503 while that tenant moves."""
+    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
+        raise TenantMismatch()
     state = kit_state(request.app)
     db = await state.tenants.for_tenant(state.core, tenant_id)
     async with unit_of_work(db, tenant_id=tenant_id) as session:
+        yield session
+
+
+async def internal_session(
+    request: Request, caller: InternalCaller, tenant_id: InternalTenant
+) -> AsyncIterator[AsyncSession]:
+    """`internal_unit` for `?tenant_id=`."""
+    async with internal_unit(request, caller, tenant_id) as session:
         yield session
 
 

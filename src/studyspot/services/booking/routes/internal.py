@@ -8,18 +8,12 @@ out (the `expiring_within_days` filter and analytics).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.db import unit_of_work
-from studyspot.kit.errors import AppError, Forbidden, problem_responses
-from studyspot.kit.events.directory import CoreTenantDirectory
-from studyspot.kit.service_auth import InternalCaller
-from studyspot.kit.state import kit_state
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.service_auth import InternalCaller, internal_unit
 from studyspot.services.booking.client import (
     MAX_EXPIRING_DAYS,
     ExpiringStudents,
@@ -38,26 +32,6 @@ from studyspot.services.booking.service import holds, reports
 from studyspot.services.booking.service.common import Actor
 
 router = APIRouter(prefix="/internal/bookings", include_in_schema=False)
-
-
-@asynccontextmanager
-async def tenant_unit(
-    request: Request, caller: InternalCaller, tenant_id: uuid.UUID
-) -> AsyncIterator[AsyncSession]:
-    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
-        raise Forbidden("The service token is for another tenant", code="tenant_mismatch")
-    state = kit_state(request.app)
-    placement = await CoreTenantDirectory(state.core).placement(tenant_id)
-    if placement.migrating:
-        raise AppError(
-            "This tenant is being moved",
-            status=503,
-            code="tenant_migrating",
-            headers={"Retry-After": "5"},
-        )
-    db = await state.tenants.get(placement.database_key)
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        yield session
 
 
 def internal_booking(booking: Booking, runtime: Runtime) -> InternalBooking:
@@ -95,7 +69,7 @@ async def occupancy_now(
     POST because the question carries each library's shifts and seats under maintenance,
     which the library service owns; nothing is written.
     """
-    async with tenant_unit(request, caller, body.tenant_id) as session:
+    async with internal_unit(request, caller, body.tenant_id) as session:
         return await reports.occupancy_now(session, body, runtime.now())
 
 
@@ -109,7 +83,7 @@ async def expiring_students(
     library_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> ExpiringStudents:
     """Students whose paid booking ends within `within_days` and who have not renewed."""
-    async with tenant_unit(request, caller, tenant_id) as session:
+    async with internal_unit(request, caller, tenant_id) as session:
         return await reports.expiring_students(
             session, tenant_id, within_days, runtime.now(), library_id=library_id
         )
@@ -123,7 +97,7 @@ async def get_booking(
     runtime: RuntimeDep,
     tenant_id: Annotated[uuid.UUID, Query()],
 ) -> InternalBooking:
-    async with tenant_unit(request, caller, tenant_id) as session:
+    async with internal_unit(request, caller, tenant_id) as session:
         booking = await BookingRepository(session, tenant_id).get(booking_id)
         if booking is None:
             raise BookingNotFound()
@@ -139,7 +113,7 @@ async def confirm_booking(
     runtime: RuntimeDep,
 ) -> InternalBooking:
     """Paid: confirm. The same payment again answers the confirmed booking (idempotent)."""
-    async with tenant_unit(request, caller, body.tenant_id) as session:
+    async with internal_unit(request, caller, body.tenant_id) as session:
         booking = await holds.confirm(
             session,
             body.tenant_id,
