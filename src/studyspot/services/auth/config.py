@@ -16,3 +16,5 @@ class AuthSettings(BaseSettings):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
     # A set-password invite for a new student or staff member stays valid this long.
     invite_ttl_seconds: int = Field(default=7 * 86_400, ge=3_600, le=60 * 86_400)
+    # How often expired refresh tokens and one-time links are deleted; 0 turns it off.
+    prune_interval_seconds: float = Field(default=3_600, ge=0, le=86_400)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
+from studyspot.kit import periodic
 from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.payment import tasks
@@ -31,12 +30,14 @@ def create_app(
         interval = ctx.settings.reconcile_interval_seconds
         if interval:
             state = app.state.kit
-            app.state.payment_reconciler = asyncio.create_task(
-                tasks.run_periodically(state.core, state.tenants, ctx, interval)
+            app.state.payment_reconciler = periodic.start(
+                lambda: tasks.reconcile_round(state.core, state.tenants, ctx),
+                interval,
+                "payment_reconcile",
             )
 
     async def shut_down(app: FastAPI) -> None:
-        await tasks.stop(getattr(app.state, "payment_reconciler", None))
+        await periodic.stop(getattr(app.state, "payment_reconciler", None))
         await ctx.close()
 
     app = create_service_app(

@@ -9,9 +9,6 @@ row lock, and a settled payment is left alone).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 
 from studyspot.kit.db import Database, TenantDatabases
@@ -40,30 +37,13 @@ async def reconcile_once(
         await core.dispose()
 
 
-async def run_periodically(
-    core: Database, tenants: TenantDatabases, ctx: PaymentContext, interval_seconds: float
-) -> None:
-    """Reconcile every `interval_seconds` until cancelled; a failed round is logged and retried."""
-    while True:
-        await asyncio.sleep(interval_seconds)
-        try:
-            report = await reconcile(core, tenants, ctx)
-            log.info(
-                "reconcile_round",
-                checked=report.checked,
-                captured=report.captured,
-                failed=report.failed,
-                errors=report.errors,
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("reconcile_round_failed")
-
-
-async def stop(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def reconcile_round(core: Database, tenants: TenantDatabases, ctx: PaymentContext) -> None:
+    """One round of the in-process reconciliation (`studyspot.kit.periodic`)."""
+    report = await reconcile(core, tenants, ctx)
+    log.info(
+        "reconcile_round",
+        checked=report.checked,
+        captured=report.captured,
+        failed=report.failed,
+        errors=report.errors,
+    )
