@@ -132,7 +132,7 @@ async def create_payment(
     )
 
     dues = Dues(session, tenant_id)
-    await dues.ensure(
+    await dues.record_booking(
         booking_id=booking.id,
         student_id=booking.student_id,
         library_id=booking.library_id,

@@ -95,47 +95,6 @@ class Payments(TenantRepository[Payment]):
 class Dues(TenantRepository[Due]):
     model = Due
 
-    async def ensure(
-        self,
-        *,
-        booking_id: uuid.UUID,
-        student_id: uuid.UUID,
-        library_id: uuid.UUID,
-        charged_paise: int,
-        due_date: date,
-    ) -> None:
-        """The booking's due row, made once; a changed booking total is brought up to date."""
-        now = utcnow()
-        await self.session.execute(
-            _insert(self.session, Due)
-            .values(
-                id=uuid.uuid4(),
-                tenant_id=self.tenant_id,
-                booking_id=booking_id,
-                student_id=student_id,
-                library_id=library_id,
-                charged_paise=charged_paise,
-                paid_paise=0,
-                refunded_paise=0,
-                adjustment_paise=0,
-                due_date=due_date,
-                status="open",
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
-        )
-        await self.session.execute(
-            update(Due)
-            .where(
-                Due.tenant_id == self.tenant_id,
-                Due.booking_id == booking_id,
-                Due.charged_paise != charged_paise,
-            )
-            .values(charged_paise=charged_paise, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-
     def _new_row(
         self,
         *,
@@ -166,6 +125,16 @@ class Dues(TenantRepository[Due]):
             updated_at=now,
         )
 
+    async def _upsert(self, insert: Any, changes: dict[str, Any], where: Any = None) -> None:
+        """Insert the booking's row, or apply `changes` to the one already there."""
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Due.tenant_id, Due.booking_id],
+                set_={**changes, "updated_at": insert.excluded.updated_at},
+                where=where,
+            )
+        )
+
     async def record_booking(
         self,
         *,
@@ -188,17 +157,14 @@ class Dues(TenantRepository[Due]):
             charged_paise=charged_paise,
             due_date=due_date,
         )
-        await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[Due.tenant_id, Due.booking_id],
-                set_={
-                    "student_id": insert.excluded.student_id,
-                    "library_id": insert.excluded.library_id,
-                    "charged_paise": insert.excluded.charged_paise,
-                    "due_date": insert.excluded.due_date,
-                    "updated_at": insert.excluded.updated_at,
-                },
-            )
+        await self._upsert(
+            insert,
+            {
+                "student_id": insert.excluded.student_id,
+                "library_id": insert.excluded.library_id,
+                "charged_paise": insert.excluded.charged_paise,
+                "due_date": insert.excluded.due_date,
+            },
         )
 
     async def close(
@@ -226,16 +192,10 @@ class Dues(TenantRepository[Due]):
             status=status,
             closed_at=closed_at,
         )
-        await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[Due.tenant_id, Due.booking_id],
-                set_={
-                    "status": insert.excluded.status,
-                    "closed_at": insert.excluded.closed_at,
-                    "updated_at": insert.excluded.updated_at,
-                },
-                where=Due.status == "open",
-            )
+        await self._upsert(
+            insert,
+            {"status": insert.excluded.status, "closed_at": insert.excluded.closed_at},
+            where=Due.status == "open",
         )
 
     async def adjust(
@@ -256,14 +216,9 @@ class Dues(TenantRepository[Due]):
             due_date=due_date,
             adjustment_paise=difference_paise,
         )
-        await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[Due.tenant_id, Due.booking_id],
-                set_={
-                    "adjustment_paise": Due.adjustment_paise + insert.excluded.adjustment_paise,
-                    "updated_at": insert.excluded.updated_at,
-                },
-            )
+        await self._upsert(
+            insert,
+            {"adjustment_paise": Due.adjustment_paise + insert.excluded.adjustment_paise},
         )
 
     async def locked(self, booking_id: uuid.UUID) -> Due | None:
