@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,15 +92,54 @@ async def recreate_databases(names: list[str]) -> None:
         await conn.close()
 
 
-async def start_system(env: dict[str, str], logs: Path) -> list[ManagedProcess]:
+async def fresh_databases(
+    name: str, extra: dict[str, str]
+) -> tuple[str, str, Path, dict[str, str]]:
+    """New, migrated core and tenant databases, a log folder, and the services' environment
+    (the rate limiter out of the way: the benches measure the services, not it)."""
+    suffix = uuid.uuid4().hex[:6]
+    core_db, tenant_db = f"ss_{name}_core_{suffix}", f"ss_{name}_tenant_{suffix}"
+    await recreate_databases([core_db, tenant_db])
+    migrate.upgrade("core", pg_url(core_db, "postgresql+asyncpg"))
+    migrate.upgrade("tenant", pg_url(tenant_db, "postgresql+asyncpg"))
+    logs = Path(tempfile.mkdtemp(prefix=f"studyspot-{name}-"))
+    env = dict(os.environ)
+    env.update(
+        {
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": pg_url(tenant_db),
+            "CORE_DATABASE_URL": pg_url(core_db),
+            "DATA_DIR": str(logs),
+            "BCRYPT_ROUNDS": "4",
+            "LOG_LEVEL": "WARNING",
+            "GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
+            "GATEWAY_AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
+            **extra,
+        }
+    )
+    return core_db, tenant_db, logs, env
+
+
+async def drop_databases(names: list[str]) -> None:
+    conn = await asyncpg.connect(pg_url("postgres"))
+    try:
+        for name in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def start_system(
+    env: dict[str, str], logs: Path, services: dict[str, int] = SERVICES
+) -> list[ManagedProcess]:
     plan = Plan(
-        services={name: [port] for name, port in SERVICES.items()},
+        services={name: [port] for name, port in services.items()},
         gateway_port=GATEWAY_PORT,
         worker=False,
         env=env,
     )
     specs, _, gateway = plan.specs()
-    handles = {name: (logs / f"{name}.log").open("a") for name in [*SERVICES, "gateway"]}
+    handles = {name: (logs / f"{name}.log").open("a") for name in [*services, "gateway"]}
 
     def output(name: str, line: str) -> None:
         handles[name].write(line + "\n")
@@ -140,8 +180,12 @@ class Library:
         self.students: list[str] = []
 
 
-async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: int) -> Library:
-    lib = Library()
+async def library_with_seats(
+    http: aiohttp.ClientSession, base: str, core_db: str, seats: int
+) -> tuple[dict[str, Any], str, list[str]]:
+    """A new owner (its sign-up answer) with a branch of seats S001.. (the trial's seat and
+    student limits lifted in the core database first: a platform admin's job), the branch's
+    id and the seats' ids."""
     owner = await call(
         http,
         "POST",
@@ -153,11 +197,14 @@ async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: in
             "business_name": "Bench Library",
         },
     )
-    lib.token, lib.tenant_id = owner["access_token"], owner["user"]["tenant_id"]
+    token, tenant_id = owner["access_token"], owner["user"]["tenant_id"]
     conn = await asyncpg.connect(pg_url(core_db))
     try:
         await conn.execute(
-            "UPDATE tenants SET max_seats = $1 WHERE id = $2", seats + 100, uuid.UUID(lib.tenant_id)
+            "UPDATE tenants SET max_seats = $1, max_students = GREATEST(max_students, $1) "
+            "WHERE id = $2",
+            seats + 100,
+            uuid.UUID(tenant_id),
         )
     finally:
         await conn.close()
@@ -165,7 +212,7 @@ async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: in
         http,
         "POST",
         f"{base}/api/v1/libraries",
-        lib.token,
+        token,
         json={
             "name": "Bench Branch",
             "address": "1 Station Road",
@@ -174,15 +221,20 @@ async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: in
             "pincode": "411001",
         },
     )
-    lib.library_id = made["id"]
     rows = await call(
         http,
         "POST",
-        f"{base}/api/v1/libraries/{lib.library_id}/seats/bulk",
-        lib.token,
+        f"{base}/api/v1/libraries/{made['id']}/seats/bulk",
+        token,
         json={"prefix": "S", "from": 1, "to": seats, "pad": 3},
     )
-    lib.seats = [s["id"] for s in rows["items"]]
+    return owner, made["id"], [s["id"] for s in rows["items"]]
+
+
+async def set_up(http: aiohttp.ClientSession, base: str, core_db: str, seats: int) -> Library:
+    lib = Library()
+    owner, lib.library_id, lib.seats = await library_with_seats(http, base, core_db, seats)
+    lib.token, lib.tenant_id = owner["access_token"], owner["user"]["tenant_id"]
     for name, start, end in SHIFTS:
         shift = await call(
             http,
@@ -393,16 +445,40 @@ BARE_CONFLICTS = (
 )
 
 
-async def create_bare_sql(
-    tenant_db: str, lib: Library, n: int, connections: int, first_day: date
+async def on_pool(
+    database: str,
+    n: int,
+    connections: int,
+    one: Callable[[asyncpg.Connection, int], Awaitable[None]],
 ) -> tuple[float, list[float]]:
-    """What one creation does in the database, without HTTP, validation or other services."""
-    pool = await asyncpg.create_pool(pg_url(tenant_db), min_size=connections, max_size=connections)
-    tenant, library = uuid.UUID(lib.tenant_id), uuid.UUID(lib.library_id)
+    """`one(conn, i)` for i in 0..n-1 on `connections` connections at once: the rate per
+    second and each call's milliseconds."""
+    pool = await asyncpg.create_pool(pg_url(database), min_size=connections, max_size=connections)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
         queue.put_nowait(i)
     latencies: list[float] = []
+
+    async def client() -> None:
+        async with pool.acquire() as conn:
+            while not queue.empty():
+                i = queue.get_nowait()
+                t0 = time.perf_counter()
+                await one(conn, i)
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    return n / elapsed, latencies
+
+
+async def create_bare_sql(
+    tenant_db: str, lib: Library, n: int, connections: int, first_day: date
+) -> tuple[float, list[float]]:
+    """What one creation does in the database, without HTTP, validation or other services."""
+    tenant, library = uuid.UUID(lib.tenant_id), uuid.UUID(lib.library_id)
 
     async def one(conn: asyncpg.Connection, i: int) -> None:
         day = first_day + timedelta(days=i // STUDENTS)
@@ -451,19 +527,7 @@ async def create_bare_sql(
                 uuid.uuid4(), tenant, json.dumps({"booking_id": str(booking_id)}), now,
             )  # fmt: skip
 
-    async def client() -> None:
-        async with pool.acquire() as conn:
-            while not queue.empty():
-                i = queue.get_nowait()
-                t0 = time.perf_counter()
-                await one(conn, i)
-                latencies.append((time.perf_counter() - t0) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(connections)))
-    elapsed = time.perf_counter() - started
-    await pool.close()
-    return n / elapsed, latencies
+    return await on_pool(tenant_db, n, connections, one)
 
 
 async def main() -> None:
@@ -477,27 +541,8 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     args = parser.parse_args()
 
-    suffix = uuid.uuid4().hex[:6]
-    core_db, tenant_db = f"ss_bench_core_{suffix}", f"ss_bench_tenant_{suffix}"
-    await recreate_databases([core_db, tenant_db])
-    migrate.upgrade("core", pg_url(core_db, "postgresql+asyncpg"))
-    migrate.upgrade("tenant", pg_url(tenant_db, "postgresql+asyncpg"))
-    logs = Path(tempfile.mkdtemp(prefix="studyspot-bench-bookings-"))
-    env = dict(os.environ)
-    env.update(
-        {
-            "ENVIRONMENT": "test",
-            "DATABASE_URL": pg_url(tenant_db),
-            "CORE_DATABASE_URL": pg_url(core_db),
-            "DATA_DIR": str(logs),
-            "BCRYPT_ROUNDS": "4",
-            "LOG_LEVEL": "WARNING",
-            # The bench measures bookings, not the rate limiter or the sweeper.
-            "GATEWAY_RATE_LIMIT_PER_MINUTE": "1000000",
-            "GATEWAY_AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
-            "BOOKING_SWEEP_SECONDS": "0",
-            "BOOKING_MAX_ADVANCE_DAYS": "730",
-        }
+    core_db, tenant_db, logs, env = await fresh_databases(
+        "bench", {"BOOKING_SWEEP_SECONDS": "0", "BOOKING_MAX_ADVANCE_DAYS": "730"}
     )
     procs = await start_system(env, logs)
     gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
@@ -567,12 +612,7 @@ async def main() -> None:
         for proc in reversed(procs):
             await proc.stop(grace=5)
         if not args.keep:
-            conn = await asyncpg.connect(pg_url("postgres"))
-            try:
-                for name in (core_db, tenant_db):
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await conn.close()
+            await drop_databases([core_db, tenant_db])
 
 
 if __name__ == "__main__":

@@ -15,15 +15,64 @@ from studyspot.cli import available_services
 from studyspot.kit.settings import SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parent
+# One key, one door (docs/security.md): each process gets only the secrets it uses.
+# Every process, the gateway too: no database and no private key in here.
 SHARED_ENV = [
-    "DATABASE_URL",
-    "CORE_DATABASE_URL",
-    "JWT_SECRET",
-    "ENCRYPTION_KEY",
     "REDIS_URL",
     "NATS_URL",
     "CORS_ORIGIN",
+    "JWT_PUBLIC_KEY",
+    "JWT_PREVIOUS_KEYS",
+    "SERVICE_PUBLIC_KEYS",
+    # /metrics and /health/detailed answer only this bearer token (kit/operator.py).
+    "METRICS_TOKEN",
 ]
+# Every process but the gateway, which has no database.
+# DATABASE_APP_USER/PASSWORD: the login of tenant units of work, which owns no table, so
+# RESET ROLE cannot lift row-level security (docs/architecture.md).
+DATABASE_ENV = ["DATABASE_URL", "CORE_DATABASE_URL", "DATABASE_APP_USER", "DATABASE_APP_PASSWORD"]
+
+
+def private_env(name: str) -> list[str]:
+    """The private keys of one process: its own service-token key; auth's access-token
+    key; payment's encryption keys; attendance's code key; the message service's link key and SMTP password. The
+    gateway and the worker sign nothing."""
+    if name in ("gateway", "worker"):
+        return []
+    env = ["SERVICE_PRIVATE_KEY"]
+    if name == "auth":
+        # AUTH_LINK_ENCRYPTION_KEY seals reset/invite links for the message service alone.
+        env += ["JWT_PRIVATE_KEY", "AUTH_LINK_ENCRYPTION_KEY"]
+    if name == "payment":
+        env += ["ENCRYPTION_KEY", "ENCRYPTION_PREVIOUS_KEYS", "ENCRYPTION_LEGACY_KEY"]
+    if name == "attendance":
+        # Signs the door's and students' check-in codes (docs/attendance.md).
+        env += ["ATTENDANCE_CODE_KEY", "ATTENDANCE_CODE_PREVIOUS_KEYS"]
+    if name == "message":
+        # The link key opens what auth sealed for it; the relay login and the providers'
+        # keys send; the WhatsApp app secret verifies status callbacks.
+        env += [
+            "AUTH_LINK_ENCRYPTION_KEY",
+            "MESSAGE_SMTP_PASSWORD",
+            "MESSAGE_WHATSAPP_ACCESS_TOKEN",
+            "MESSAGE_WHATSAPP_APP_SECRET",
+            "MESSAGE_MSG91_AUTH_KEY",
+        ]
+    return env
+
+
+# Rotation leftovers may be absent; the keys themselves may not.
+REQUIRED_PRIVATE = {
+    "SERVICE_PRIVATE_KEY",
+    "JWT_PRIVATE_KEY",
+    "ENCRYPTION_KEY",
+    "AUTH_LINK_ENCRYPTION_KEY",
+    "ATTENDANCE_CODE_KEY",
+}
+
+
+def groups(name: str) -> list[str]:
+    return ["studyspot-shared"] + ([] if name == "gateway" else ["studyspot-databases"])
 
 
 def service_urls() -> dict[str, str]:
@@ -35,6 +84,16 @@ def service_urls() -> dict[str, str]:
     }
 
 
+# Who decides a client's address. One proxy sits in front of the gateway in both targets
+# (Render's router; the cluster's ingress controller) and appends the client to
+# X-Forwarded-For; the gateway trusts that one hop and passes what it resolved in
+# X-StudySpot-Client-IP, which auth (its login throttle) trusts instead of its peer.
+PROXY_ENV = {
+    "gateway": {"GATEWAY_TRUSTED_PROXY_HOPS": "1"},
+    "auth": {"AUTH_BEHIND_GATEWAY": "true"},
+}
+
+
 def render_yaml() -> dict[str, object]:
     services: list[dict[str, object]] = []
     for name in available_services():
@@ -43,6 +102,7 @@ def render_yaml() -> dict[str, object]:
             {"key": "SERVICE", "value": name},
         ]
         env += [{"key": k, "value": v} for k, v in service_urls().items()]
+        env += [{"key": k, "value": v} for k, v in PROXY_ENV.get(name, {}).items()]
         svc: dict[str, object] = {
             "type": "web" if name == "gateway" else "pserv",
             "name": f"studyspot-{name}",
@@ -50,10 +110,12 @@ def render_yaml() -> dict[str, object]:
             "dockerfilePath": "./deploy/Dockerfile",
             "dockerContext": ".",
             "healthCheckPath": "/health" if name == "gateway" else None,
-            "envVars": [*env, {"fromGroup": "studyspot-shared"}],
+            "envVars": [
+                *env,
+                *({"key": k, "sync": False} for k in private_env(name)),
+                *({"fromGroup": g} for g in groups(name)),
+            ],
         }
-        if name == "gateway":
-            svc["preDeployCommand"] = "studyspot migrate"
         services.append({k: v for k, v in svc.items() if v is not None})
     services.append(
         {
@@ -63,9 +125,11 @@ def render_yaml() -> dict[str, object]:
             "dockerfilePath": "./deploy/Dockerfile",
             "dockerContext": ".",
             "dockerCommand": "studyspot worker",
+            # The worker holds the database URLs; the gateway, which once ran this, has none.
+            "preDeployCommand": "studyspot migrate",
             "envVars": [
                 {"key": "ENVIRONMENT", "value": "production"},
-                {"fromGroup": "studyspot-shared"},
+                *({"fromGroup": g} for g in groups("worker")),
             ],
         }
     )
@@ -75,7 +139,11 @@ def render_yaml() -> dict[str, object]:
             {
                 "name": "studyspot-shared",
                 "envVars": [{"key": k, "sync": False} for k in SHARED_ENV],
-            }
+            },
+            {
+                "name": "studyspot-databases",
+                "envVars": [{"key": k, "sync": False} for k in DATABASE_ENV],
+            },
         ],
     }
 
@@ -94,8 +162,22 @@ def k8s(name: str) -> list[dict[str, object]]:
             {"name": "ENVIRONMENT", "value": "production"},
             {"name": "SERVICE", "value": name},
             *({"name": k, "value": v} for k, v in service_urls().items()),
+            *({"name": k, "value": v} for k, v in PROXY_ENV.get(name, {}).items()),
+            *(
+                {
+                    "name": k,
+                    "valueFrom": {
+                        "secretKeyRef": {
+                            "name": f"studyspot-{name}",
+                            "key": k,
+                            **({} if k in REQUIRED_PRIVATE else {"optional": True}),
+                        }
+                    },
+                }
+                for k in private_env(name)
+            ),
         ],
-        "envFrom": [{"secretRef": {"name": "studyspot-shared"}}],
+        "envFrom": [{"secretRef": {"name": g}} for g in groups(name)],
         "resources": {
             "requests": {"cpu": "100m", "memory": "128Mi"},
             "limits": {"memory": "512Mi"},
@@ -140,6 +222,20 @@ def k8s(name: str) -> list[dict[str, object]]:
                 "spec": {
                     "selector": labels,
                     "ports": [{"port": port, "targetPort": "http", "name": "http"}],
+                },
+            }
+        )
+    if name == "gateway":
+        # The one proxy hop GATEWAY_TRUSTED_PROXY_HOPS counts: clients reach the gateway here.
+        docs.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "studyspot-gateway", "labels": labels},
+                "spec": {
+                    "defaultBackend": {
+                        "service": {"name": "studyspot-gateway", "port": {"name": "http"}}
+                    }
                 },
             }
         )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from studyspot.cli import available_services
 from studyspot.kit.service_client import Reply, Transport, use_transport
+from studyspot.kit.settings import to_sync_url
 from tests.fixtures import databases as dbfx
 from tests.fixtures.databases import DbSet
 from tests.fixtures.transports import asgi_transport
@@ -25,6 +29,23 @@ def dbs(
     created = dbfx.create(request.param, tmp)
     yield created
     dbfx.drop(created)
+
+
+@pytest.fixture(params=dbfx.backends())
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database nobody else uses (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"ss_test_mig_{uuid.uuid4().hex[:8]}"
+    url = make_url(dbfx.PG_ADMIN).set(drivername="postgresql+asyncpg", database=name)
+    yield url.render_as_string(hide_password=False)
+    admin = create_engine(to_sync_url(dbfx.PG_ADMIN), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture

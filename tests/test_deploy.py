@@ -57,3 +57,66 @@ def test_container_commands_exist_in_the_cli() -> None:
     assert "serve" in commands and "migrate" in commands
     dockerfile = (ROOT / "deploy/Dockerfile").read_text()
     assert "studyspot serve" in dockerfile
+
+
+def _k8s_env(name: str) -> dict[str, str]:
+    docs = list(yaml.safe_load_all((ROOT / "deploy/k8s" / f"{name}.yaml").read_text()))
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    # Secrets come as valueFrom (no value): plain values are what this compares.
+    return {e["name"]: e.get("value") for e in container["env"]}
+
+
+def _render_env(name: str) -> dict[str, str]:
+    blueprint = yaml.safe_load((ROOT / "deploy/render.yaml").read_text())
+    service = next(s for s in blueprint["services"] if s["name"] == f"studyspot-{name}")
+    return {e["key"]: e.get("value") for e in service["envVars"] if "key" in e}
+
+
+def test_manifests_agree_on_who_resolves_the_client_address() -> None:
+    # One proxy (Render's router, the cluster's ingress) in front of the gateway; the gateway
+    # trusts exactly that hop, and auth trusts only the gateway's X-StudySpot-Client-IP. With
+    # auth left on its peer address, 50 failed logins from anywhere locked out everyone.
+    for env in (_k8s_env, _render_env):
+        assert env("gateway").get("GATEWAY_TRUSTED_PROXY_HOPS") == "1"
+        assert env("auth").get("AUTH_BEHIND_GATEWAY") == "true"
+        for name in available_services():
+            assert "AUTH_TRUSTED_PROXY_HOPS" not in env(name)
+            if name != "gateway":
+                assert "GATEWAY_TRUSTED_PROXY_HOPS" not in env(name)
+
+
+def test_only_the_gateway_is_reachable_from_outside_so_only_it_sets_the_client_address() -> None:
+    blueprint = yaml.safe_load((ROOT / "deploy/render.yaml").read_text())
+    public = {s["name"] for s in blueprint["services"] if s["type"] == "web"}
+    assert public == {"studyspot-gateway"}
+    exposed: list[str] = []
+    for name in available_services():
+        for doc in yaml.safe_load_all((ROOT / "deploy/k8s" / f"{name}.yaml").read_text()):
+            if doc["kind"] == "Ingress":
+                backend = doc["spec"]["defaultBackend"]["service"]["name"]
+                exposed.append(backend)
+            if doc["kind"] == "Service":
+                assert doc["spec"].get("type", "ClusterIP") == "ClusterIP"
+    assert exposed == ["studyspot-gateway"]
+
+
+def test_only_auth_and_the_message_service_hold_the_key_that_seals_links() -> None:
+    # Auth (which seals) and the message service (its one reader) refuse the development
+    # link key in production: the manifests must give them one, and no other process.
+    for env in (_k8s_secret_names, _render_secret_names):
+        holders = {name for name in available_services() if "AUTH_LINK_ENCRYPTION_KEY" in env(name)}
+        assert holders == {"auth", "message"}
+
+
+def _k8s_secret_names(name: str) -> set[str]:
+    docs = list(yaml.safe_load_all((ROOT / "deploy/k8s" / f"{name}.yaml").read_text()))
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"] for e in container["env"]}
+
+
+def _render_secret_names(name: str) -> set[str]:
+    blueprint = yaml.safe_load((ROOT / "deploy/render.yaml").read_text())
+    service = next(s for s in blueprint["services"] if s["name"] == f"studyspot-{name}")
+    return {e["key"] for e in service["envVars"] if "key" in e}

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import make_url
 
 from studyspot.kit import migrate
 from studyspot.kit.settings import to_sync_url
-from tests.fixtures import databases as dbfx
-
-
-@pytest.fixture(params=dbfx.backends())
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database nobody else uses."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
-        return
-    name = f"ss_test_mig_{uuid.uuid4().hex[:8]}"
-    url = make_url(dbfx.PG_ADMIN).set(drivername="postgresql+asyncpg", database=name)
-    yield url.render_as_string(hide_password=False)
-    admin = create_engine(to_sync_url(dbfx.PG_ADMIN), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
 
 
 def _schema(url: str) -> tuple[set[str], set[str]]:

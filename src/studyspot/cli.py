@@ -51,21 +51,37 @@ def serve(
     service: str = typer.Argument(..., help="Service name, e.g. auth"),
     port: int = typer.Option(0, help="Port (default: the plan port)"),
     host: str = typer.Option("127.0.0.1"),
+    grace: float = typer.Option(
+        5.0,
+        envvar="STUDYSPOT_SHUTDOWN_GRACE_SECONDS",
+        min=0.5,
+        max=600,
+        help="On SIGTERM/SIGINT: seconds for in-flight requests; the process is gone 2 s later.",
+    ),
 ) -> None:
     """Run one service in the foreground (what `studyspot up` starts per process)."""
-    import uvicorn
+    from studyspot.kit.serving import serve as serve_bounded
 
     if service not in available_services():
         raise typer.BadParameter(f"unknown service {service!r}")
-    uvicorn.run(
+    serve_bounded(
         f"studyspot.services.{service}.app:create_app",
-        factory=True,
         host=host,
         port=port or SERVICE_PORTS[service],
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
+        grace=grace,
+        keep_alive=_keep_alive(service),
     )
+
+
+def _keep_alive(service: str) -> int:
+    """Idle keep-alive of `service`'s server: the gateway's clients are not ours."""
+    from studyspot.kit.serving import SERVICE_KEEP_ALIVE_SECONDS
+
+    if service == "gateway":
+        from studyspot.services.gateway.config import GatewaySettings
+
+        return GatewaySettings().client_keep_alive_seconds
+    return SERVICE_KEEP_ALIVE_SECONDS
 
 
 def discover_consumers(package: ModuleType = services_pkg) -> list[Consumer]:
@@ -82,6 +98,34 @@ def discover_consumers(package: ModuleType = services_pkg) -> list[Consumer]:
             raise TypeError(f"{name}.CONSUMERS must be a list of studyspot.kit.events.Consumer")
         found.extend(declared)
     return found
+
+
+@app.command("keys")
+def keys_command(kid: str = typer.Option("k1", help="Key id of the new access-token key.")) -> None:
+    """Print a fresh set of production keys, grouped by the secret that holds them.
+
+    One key, one door (docs/security.md): the access-token private key goes to auth
+    alone, each service's private key to that service, the encryption key to payment;
+    the public keys go to every process. Nothing is stored; keep the output safe.
+    """
+    from studyspot.kit import keys
+
+    def line(name: str, value: str) -> str:
+        return f'{name}="{value}"' if "\n" in value else f"{name}={value}"
+
+    access = keys.generate_private_key()
+    services = [n for n in available_services() if n != "gateway"]
+    own = {name: keys.generate_private_key() for name in services}
+    public = ",".join(f"{name}:{keys.public_text(key)}" for name, key in own.items())
+    out = ["# studyspot-shared: every process", line("JWT_KID", kid)]
+    out += [line("JWT_PUBLIC_KEY", keys.public_text(access)), line("SERVICE_PUBLIC_KEYS", public)]
+    for name, key in own.items():
+        out += ["", f"# studyspot-{name}", line("SERVICE_PRIVATE_KEY", keys.private_pem(key))]
+        if name == "auth":
+            out.append(line("JWT_PRIVATE_KEY", keys.private_pem(access)))
+        if name == "payment":
+            out.append(line("ENCRYPTION_KEY", keys.new_encryption_key("v1")))
+    typer.echo("\n".join(out))
 
 
 @app.command()

@@ -7,6 +7,10 @@
   (`PR_SET_PDEATHSIG` on Linux), so even a `kill -9` of the supervisor leaves
   no service running.
 - Output is read line by line and printed prefixed with the process name.
+- Stopping (SIGINT, SIGTERM or SIGHUP) is bounded: every group gets SIGTERM
+  and, `STOP_GRACE_SECONDS` after the first signal, whatever is left of it
+  gets SIGKILL; a second signal while stopping kills at once. Services stop
+  their own requests sooner (`kit/serving.py`), so SIGKILL is the backstop.
 - A process that exits on its own is restarted after 1, 2, 4 … 30 s; the delay
   starts again at 1 s once a process has stayed up for a minute.
 
@@ -56,6 +60,7 @@ RESTART_MIN_SECONDS = 1.0
 RESTART_MAX_SECONDS = 30.0
 STABLE_SECONDS = 60.0
 STOP_GRACE_SECONDS = 10.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 HEALTH_TIMEOUT_SECONDS = 60.0
 
 
@@ -217,9 +222,9 @@ class Plan:
                     ProcessSpec(
                         label,
                         studyspot_argv("serve", name, "--port", str(port)),
-                        # Services sit behind the gateway, which appends the client's
-                        # address to X-Forwarded-For; auth throttles logins per that IP.
-                        {"AUTH_TRUSTED_PROXY_HOPS": "1", **self.env, **for_services},
+                        # Services sit behind the gateway, which sends the client's address
+                        # in X-StudySpot-Client-IP; auth throttles logins per that address.
+                        {"AUTH_BEHIND_GATEWAY": "true", **self.env, **for_services},
                         port,
                     )
                 )
@@ -342,20 +347,41 @@ class Supervisor:
             if await proc.wait_healthy():
                 self.say(f"{proc.spec.name} is back (pid {proc.pid})")
 
-    async def stop_all(self) -> None:
+    async def stop_all(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop every process group within `grace` seconds in all, SIGKILLing the rest.
+
+        The gateway goes first (no new requests reach the services), with at most
+        half the grace; the services and the worker share what is left of it.
+        """
         self._stopping.set()
         for task in self._watchers:
             task.cancel()
-        await self.gateway.stop()
+        deadline = time.monotonic() + grace
+        await self.gateway.stop(grace / 2)
         rest = [p for p in self.processes if p is not self.gateway]
-        await asyncio.gather(*(p.stop() for p in rest))
+        remaining = max(deadline - time.monotonic(), 0.1)
+        await asyncio.gather(*(p.stop(remaining) for p in rest))
         self.say("stopped everything")
+
+    def kill_all(self) -> None:
+        """SIGKILL every process group now: a second Ctrl-C while stopping."""
+        for p in self.processes:
+            p.kill()
 
     async def run(self, ready: Callable[[Supervisor], None] | None = None) -> int:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+
+        def on_signal() -> None:
+            # The first signal stops in order; another one while stopping kills at once.
+            if stop.is_set():
+                self.say("stopping now: killing every process")
+                self.kill_all()
+            stop.set()
+
+        # SIGHUP too: a closed terminal must not leave the services running unsupervised.
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, on_signal)
         code = 0
         try:
             await self.start_all()
@@ -366,9 +392,12 @@ class Supervisor:
             else:
                 code = 1
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-            await self.stop_all()
+            stop.set()
+            try:
+                await self.stop_all()
+            finally:
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
         return code
 
 

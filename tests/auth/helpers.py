@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 from sqlalchemy.sql import ColumnElement
 
-from studyspot.kit.models import audit_logs, outbox_events
+from studyspot.kit.models import audit_logs, outbox_events, utcnow
 from studyspot.services.auth.app import create_app
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.auth.config import AuthSettings
@@ -26,9 +26,13 @@ ROLES: dict[str, list[str]] = {"students": ["student"], "library_staff": ["staff
 USER_TYPES = {"students": "student", "library_staff": "library_staff"}
 
 
-def auth_client(apps: Apps) -> AuthClient:
-    """The client the student and library services use, calling the in-process auth app."""
-    return AuthClient(apps.app("auth").state.kit.settings, caller="student")
+# The service that manages each kind of login, and so calls auth about it.
+MANAGER: dict[str, str] = {"students": "student", "library_staff": "library"}
+
+
+def auth_client(apps: Apps, table: Table = "students") -> AuthClient:
+    """The client the student (or, for staff, library) service uses, on the in-process auth."""
+    return AuthClient(apps.app("auth").state.kit.settings, caller=MANAGER[table])
 
 
 async def member_login(
@@ -45,7 +49,7 @@ async def member_login(
     chosen through the invite link unless `password` is None."""
     assert owner.tenant_id is not None
     user_id = uuid.uuid4()
-    client = auth_client(apps)
+    client = auth_client(apps, table)
     try:
         await client.create_credential(
             tenant_id=owner.tenant_id,
@@ -111,8 +115,20 @@ async def shift(apps: Apps, column: Any, by: timedelta) -> None:
 
 
 async def age_login_failures(apps: Apps, by: timedelta) -> None:
-    """Let time pass for the throttle: every recorded failure happened `by` earlier."""
+    """Let time pass for the per-address throttle: every recorded failure happened `by` earlier."""
     await shift(apps, LoginFailure.__table__.c.created_at, by)
+
+
+class AuthClock:
+    """The auth service's clock (throttle, cooldowns, sessions), moved by a test, never slept."""
+
+    def __init__(self, apps: Apps) -> None:
+        self.now = utcnow()
+        apps.app("auth").state.auth_clock = lambda: self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 async def expire_links(apps: Apps, by: timedelta = timedelta(days=8)) -> None:

@@ -26,7 +26,13 @@ async def test_an_owner_reads_and_changes_its_own_profile(apps: Apps) -> None:
     auth = apps.client("auth")
 
     changed = await auth.patch(
-        ME, json={"name": "  Asha V. Verma ", "phone": "98765 43210"}, headers=owner.headers
+        ME,
+        json={
+            "name": "  Asha V. Verma ",
+            "phone": "98765 43210",
+            "current_password": owner.password,
+        },
+        headers=owner.headers,
     )
 
     assert changed.status_code == 200, changed.text
@@ -37,7 +43,9 @@ async def test_an_owner_reads_and_changes_its_own_profile(apps: Apps) -> None:
     assert me["phone"] == "+919876543210"
     assert me["tenant_id"] == str(owner.tenant_id)
     assert "password_hash" not in me
-    cleared = await auth.patch(ME, json={"phone": None}, headers=owner.headers)
+    cleared = await auth.patch(
+        ME, json={"phone": None, "current_password": owner.password}, headers=owner.headers
+    )
     assert cleared.json()["phone"] is None
     assert len(await audit_rows(apps, "auth.profile_updated")) == 2
 
@@ -137,7 +145,9 @@ async def test_a_students_new_phone_changes_its_profile_and_its_login(apps: Apps
     new_phone = unique_phone()
 
     changed = await apps.client("auth").patch(
-        ME, json={"name": "Priya S.", "phone": new_phone}, headers=session.headers
+        ME,
+        json={"name": "Priya S.", "phone": new_phone, "current_password": DEFAULT_PASSWORD},
+        headers=session.headers,
     )
 
     assert changed.status_code == 200, changed.text
@@ -154,7 +164,9 @@ async def test_a_students_new_phone_changes_its_profile_and_its_login(apps: Apps
         tenant_slug=owner.tenant_slug,
     )
     assert again.user_id == session.user_id
-    removed = await apps.client("auth").patch(ME, json={"phone": None}, headers=session.headers)
+    removed = await apps.client("auth").patch(
+        ME, json={"phone": None, "current_password": DEFAULT_PASSWORD}, headers=session.headers
+    )
     assert removed.status_code == 422
 
 
@@ -169,7 +181,9 @@ async def test_a_student_cannot_take_another_students_phone(apps: Apps) -> None:
     assert invite.status_code == 202
 
     taken = await apps.client("auth").patch(
-        ME, json={"phone": other["phone"]}, headers=session.headers
+        ME,
+        json={"phone": other["phone"], "current_password": DEFAULT_PASSWORD},
+        headers=session.headers,
     )
 
     assert taken.status_code == 409

@@ -21,6 +21,7 @@ AUTH_TABLES = {
         models.RefreshToken,
         models.OneTimeToken,
         models.LoginFailure,
+        models.LoginLock,
     )
 }
 

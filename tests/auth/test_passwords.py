@@ -5,11 +5,19 @@ from __future__ import annotations
 import httpx
 
 from studyspot.services.auth.models import OneTimeToken
-from tests.auth.helpers import audit_rows, count, expire_links, member_login, outbox_count
+from tests.auth.helpers import (
+    AuthClock,
+    audit_rows,
+    count,
+    expire_links,
+    member_login,
+    outbox_count,
+)
 from tests.conftest import Apps
 from tests.fixtures.users import (
     LoggedIn,
     latest_outbox_payload,
+    link_token,
     login,
     random_email,
     register_owner,
@@ -44,9 +52,10 @@ async def test_forgot_password_answers_alike_for_everyone_and_never_returns_the_
     assert event["purpose"] == "password_reset"
     assert event["email"] == owner.email
     assert event["tenant_id"] == str(owner.tenant_id)
-    assert len(event["token"]) >= 40
-    assert event["token"] not in known.text
-    stored = await count(apps, OneTimeToken, OneTimeToken.token_hash == event["token"])
+    secret = link_token(apps, event)
+    assert len(secret) >= 40
+    assert secret not in known.text
+    stored = await count(apps, OneTimeToken, OneTimeToken.token_hash == secret)
     assert stored == 0  # kept hashed only
 
 
@@ -54,7 +63,7 @@ async def test_a_reset_link_sets_the_password_once_and_ends_every_session(apps: 
     owner = await register_owner(apps)
     auth = apps.client("auth")
     await forgot(auth, email=owner.email)
-    token = (await latest_outbox_payload(apps, RESET_TOPIC, user_id=owner.user_id))["token"]
+    token = link_token(apps, await latest_outbox_payload(apps, RESET_TOPIC, user_id=owner.user_id))
 
     done = await reset(auth, token, "brand-new-password")
 
@@ -74,12 +83,14 @@ async def test_a_reset_link_sets_the_password_once_and_ends_every_session(apps: 
 
 
 async def test_an_expired_or_superseded_link_is_refused(apps: Apps) -> None:
+    clock = AuthClock(apps)
     owner = await register_owner(apps)
     auth = apps.client("auth")
     await forgot(auth, email=owner.email)
-    older = (await latest_outbox_payload(apps, RESET_TOPIC))["token"]
+    older = link_token(apps, await latest_outbox_payload(apps, RESET_TOPIC))
+    clock.advance(seconds=121)  # AUTH_FORGOT_PASSWORD_COOLDOWN_SECONDS
     await forgot(auth, email=owner.email)
-    newer = (await latest_outbox_payload(apps, RESET_TOPIC))["token"]
+    newer = link_token(apps, await latest_outbox_payload(apps, RESET_TOPIC))
 
     assert (await reset(auth, older, "brand-new-password")).status_code == 422
     await expire_links(apps)
@@ -93,7 +104,7 @@ async def test_a_reset_password_must_fit_bcrypt_and_a_bad_one_spends_nothing(
     owner = await register_owner(apps)
     auth = apps.client("auth")
     await forgot(auth, email=owner.email)
-    token = (await latest_outbox_payload(apps, RESET_TOPIC))["token"]
+    token = link_token(apps, await latest_outbox_payload(apps, RESET_TOPIC))
 
     too_long = await reset(auth, token, "ü" * 37)  # 74 bytes
 
@@ -115,7 +126,7 @@ async def test_students_reset_by_phone_within_their_tenant(apps: Apps) -> None:
     assert event["phone"] == "+919811122233"
     assert event["user_type"] == "student"
 
-    assert (await reset(auth, event["token"], "student-new-pass")).status_code == 204
+    assert (await reset(auth, link_token(apps, event), "student-new-pass")).status_code == 204
     session = await login(
         apps,
         phone="9811122233",

@@ -42,7 +42,7 @@ async def test_owner_signs_up_with_a_trial_tenant_and_a_working_session(apps: Ap
 
     tenant_id = uuid.UUID(answer["tenant"]["id"])
     assert uuid.UUID(answer["user"]["tenant_id"]) == tenant_id
-    tenants = TenantClient(apps.app("auth").state.kit.settings, caller="tests")
+    tenants = TenantClient(apps.app("auth").state.kit.settings, caller="library")
     tenant = await tenants.get_tenant(tenant_id)
     await tenants.close()
     assert tenant.plan_code and tenant.trial_ends_at is not None

@@ -139,7 +139,7 @@ async def test_a_deactivated_user_cannot_refresh_and_its_access_token_stops_work
         tenant_slug=owner.tenant_slug,
     )
     assert owner.tenant_id is not None
-    client = auth_client(apps)
+    client = auth_client(apps, "library_staff")
     await client.update_credential(
         tenant_id=owner.tenant_id, user_table="library_staff", user_id=staff_id, is_active=False
     )

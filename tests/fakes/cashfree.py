@@ -9,6 +9,14 @@ optional); `POST /pg/orders` (amount in rupees, `customer_details` with
 `POST /pg/orders/{order_id}/refunds` and `GET /pg/orders/{order_id}/refunds`.
 Errors are `{"message", "code", "type"}`.
 
+Payment Links: `POST /pg/links` (`link_id` ≤ 50 of [A-Za-z0-9_-], `link_amount` ≥ 1
+rupee, INR, `customer_details.customer_phone` required, `link_expiry_time` ISO 8601 in
+the future) → link entity with `cf_link_id`, `link_status` ACTIVE and `link_url`;
+`GET /pg/links/{link_id}`; `POST /pg/links/{link_id}/cancel` (only an ACTIVE link →
+CANCELLED); `GET /pg/links/{link_id}/orders`. The link URL is a page of this fake where
+the "student" pays: an order `CFPay_…` is made and paid, the link turns PAID and, when
+`webhook_url` is set, the signed `PAYMENT_LINK_EVENT` is posted there.
+
 Webhooks (`webhook()`): the 2023-08-01 payloads (`PAYMENT_SUCCESS_WEBHOOK`,
 `PAYMENT_FAILED_WEBHOOK`, `REFUND_STATUS_WEBHOOK`) with
 `x-webhook-signature` = Base64(HMAC-SHA256(`x-webhook-timestamp` + raw body,
@@ -22,13 +30,14 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from tests.fakes.server import LocalServer
+from tests.fakes.server import LocalServer, post_webhook
 
 _ids = itertools.count(int(time.time()) % 1_000_000 * 1000 + 5_000_000_000)
 
@@ -57,7 +66,19 @@ class FakeCashfree:
         self.refunds: dict[str, list[dict[str, Any]]] = {}
         self.idempotency: dict[tuple[str, str], dict[str, Any]] = {}
         self.calls: list[tuple[str, str, str]] = []
+        self.links: dict[str, dict[str, Any]] = {}
+        self.link_owner: dict[str, str] = {}
+        self.link_orders: dict[str, list[str]] = {}
+        self.link_by_code: dict[str, str] = {}
+        self.webhook_url: str | None = None
+        self.deliveries: list[int] = []
         app = web.Application()
+        app.router.add_post("/pg/links", self._create_link)
+        app.router.add_get("/pg/links/{link_id}", self._get_link)
+        app.router.add_post("/pg/links/{link_id}/cancel", self._cancel_link)
+        app.router.add_get("/pg/links/{link_id}/orders", self._link_orders)
+        app.router.add_get("/links/{code}", self._link_page)
+        app.router.add_post("/links/{code}/pay", self._link_pay)
         app.router.add_post("/pg/orders", self._create_order)
         app.router.add_get("/pg/orders/{order_id}", self._get_order)
         app.router.add_get("/pg/orders/{order_id}/payments", self._payments)
@@ -226,7 +247,197 @@ class FakeCashfree:
             return _error(404, "order not found", "order_not_found")
         return web.json_response(self.refunds[order["order_id"]])
 
+    async def _create_link(self, request: web.Request) -> web.Response:
+        who = self._auth(request)
+        if isinstance(who, web.Response):
+            return who
+        data = await request.json()
+        key = request.headers.get("x-idempotency-key")
+        if key and (who, key) in self.idempotency:
+            return web.json_response(self.idempotency[(who, key)])
+        link_id = data.get("link_id")
+        if not isinstance(link_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,50}", link_id):
+            return _error(400, "link_id : is invalid", "link_id_invalid")
+        if link_id in self.links:
+            return _error(409, "link_id : already exists", "link_already_exists")
+        amount = data.get("link_amount")
+        if not isinstance(amount, int | float) or amount < 1:
+            return _error(400, "link_amount : should be at least 1", "link_amount_invalid")
+        if data.get("link_currency") != "INR":
+            return _error(400, "link_currency : invalid", "link_currency_invalid")
+        customer = data.get("customer_details") or {}
+        if not customer.get("customer_phone"):
+            return _error(
+                400,
+                "customer_details.customer_phone : is missing in the request",
+                "customer_details_missing",
+            )
+        if not data.get("link_purpose"):
+            return _error(400, "link_purpose : is missing in the request", "link_purpose_missing")
+        expiry = data.get("link_expiry_time")
+        try:
+            expires = datetime.fromisoformat(expiry) if expiry else None
+        except (TypeError, ValueError):
+            return _error(400, "link_expiry_time : invalid", "link_expiry_time_invalid")
+        if expires is not None and (expires.tzinfo is None or expires <= datetime.now(UTC)):
+            return _error(400, "link_expiry_time : should be in future", "link_expiry_time_invalid")
+        code = secrets.token_urlsafe(9)
+        link = {
+            "cf_link_id": next(_ids),
+            "link_id": link_id,
+            "link_status": "ACTIVE",
+            "link_currency": "INR",
+            "link_amount": amount,
+            "link_amount_paid": 0,
+            "link_partial_payments": bool(data.get("link_partial_payments")),
+            "link_minimum_partial_amount": data.get("link_minimum_partial_amount"),
+            "link_purpose": data["link_purpose"],
+            "link_created_at": _now(),
+            "customer_details": customer,
+            "link_meta": data.get("link_meta") or {},
+            "link_url": f"{self.server.url}/links/{code}",
+            "link_expiry_time": expiry
+            or (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="seconds"),
+            "link_notes": data.get("link_notes") or {},
+            "link_auto_reminders": bool(data.get("link_auto_reminders")),
+            "link_notify": data.get("link_notify") or {"send_sms": False, "send_email": False},
+            "link_qrcode": None,
+        }
+        self.links[link_id] = link
+        self.link_owner[link_id] = who
+        self.link_orders[link_id] = []
+        self.link_by_code[code] = link_id
+        if key:
+            self.idempotency[(who, key)] = link
+        return web.json_response(link)
+
+    def _requested_link(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The caller's link named in the path, or the error Cashfree answers."""
+        who = self._auth(request)
+        if isinstance(who, web.Response):
+            return who
+        if self.link_owner.get(request.match_info["link_id"]) != who:
+            return _error(404, "link does not exist", "link_not_found")
+        return self.links[request.match_info["link_id"]]
+
+    async def _get_link(self, request: web.Request) -> web.Response:
+        link = self._requested_link(request)
+        return link if isinstance(link, web.Response) else web.json_response(link)
+
+    async def _cancel_link(self, request: web.Request) -> web.Response:
+        link = self._requested_link(request)
+        if isinstance(link, web.Response):
+            return link
+        if link["link_status"] != "ACTIVE":
+            return _error(400, "link is not active", "link_post_failed")
+        link["link_status"] = "CANCELLED"
+        return web.json_response(link)
+
+    async def _link_orders(self, request: web.Request) -> web.Response:
+        link = self._requested_link(request)
+        if isinstance(link, web.Response):
+            return link
+        return web.json_response([self.orders[o] for o in self.link_orders[link["link_id"]]])
+
+    async def _link_page(self, request: web.Request) -> web.Response:
+        link_id = self.link_by_code.get(request.match_info["code"])
+        if link_id is None:
+            return web.Response(status=404, text="No such payment link")
+        link = self.links[link_id]
+        code = request.match_info["code"]
+        body = (
+            "<!doctype html><html lang=en><head><title>Pay by link</title></head><body>"
+            f"<h1>Pay ₹{link['link_amount']:.2f}</h1><p>{link['link_purpose']}</p>"
+            f"<p>Status: {link['link_status']}</p>"
+            f"<form method=post action='/links/{code}/pay'>"
+            f"<button>Pay ₹{link['link_amount']:.2f}</button></form></body></html>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def _link_pay(self, request: web.Request) -> web.Response:
+        link_id = self.link_by_code.get(request.match_info["code"])
+        if link_id is None or self.links[link_id]["link_status"] != "ACTIVE":
+            return web.Response(status=409, text="This payment link cannot be paid")
+        self.pay_link(link_id)
+        if self.webhook_url:
+            self.deliveries.append(
+                await post_webhook(self.webhook_url, *self.link_webhook(link_id))
+            )
+        return web.Response(text="<h1>Payment successful</h1>", content_type="text/html")
+
     # --- test controls -------------------------------------------------------------------
+
+    def pay_link(self, link_id: str) -> dict[str, Any]:
+        """The student pays the link: Cashfree makes an order for it and the payment succeeds."""
+        link = self.links[link_id]
+        who = self.link_owner[link_id]
+        order_id = f"CFPay_{link['cf_link_id']}_{secrets.token_hex(5)}"
+        self.orders[order_id] = {
+            "cf_order_id": str(next(_ids)),
+            "created_at": _now(),
+            "customer_details": {"customer_id": "link", **link["customer_details"]},
+            "entity": "order",
+            "order_amount": link["link_amount"],
+            "order_currency": "INR",
+            "order_expiry_time": link["link_expiry_time"],
+            "order_id": order_id,
+            "order_meta": {},
+            "order_note": link["link_purpose"],
+            "order_splits": [],
+            "order_status": "ACTIVE",
+            "order_tags": {"link_id": link_id},
+            "payment_session_id": "session_" + secrets.token_urlsafe(32),
+        }
+        self.order_owner[order_id] = who
+        self.payments[order_id] = []
+        self.refunds[order_id] = []
+        self.link_orders[link_id].append(order_id)
+        payment = self.pay(order_id)
+        link["link_status"] = "PAID"
+        link["link_amount_paid"] = link["link_amount"]
+        return payment
+
+    def link_webhook(
+        self, link_id: str, *, timestamp_ms: int | None = None, secret: str | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The PAYMENT_LINK_EVENT Cashfree sends for the link's current state."""
+        link = self.links[link_id]
+        data: dict[str, Any] = {
+            k: link[k]
+            for k in (
+                "cf_link_id",
+                "link_id",
+                "link_status",
+                "link_currency",
+                "link_partial_payments",
+                "link_minimum_partial_amount",
+                "link_purpose",
+                "link_created_at",
+                "customer_details",
+                "link_meta",
+                "link_url",
+                "link_expiry_time",
+                "link_notes",
+                "link_auto_reminders",
+                "link_notify",
+            )
+        }
+        # Amounts are strings in the link webhook, as documented.
+        data["link_amount"] = f"{link['link_amount']:.2f}"
+        data["link_amount_paid"] = f"{link['link_amount_paid']:.2f}"
+        if self.link_orders[link_id]:
+            order = self.orders[self.link_orders[link_id][-1]]
+            paid = self.payments[order["order_id"]][-1]
+            data["order"] = {
+                "order_amount": f"{order['order_amount']:.2f}",
+                "order_id": order["order_id"],
+                "order_expiry_time": order["order_expiry_time"],
+                "order_hash": secrets.token_urlsafe(15),
+                "transaction_id": int(paid["cf_payment_id"]),
+                "transaction_status": paid["payment_status"],
+            }
+        body = {"data": data, "type": "PAYMENT_LINK_EVENT", "version": 1, "event_time": _now()}
+        return self._signed(json.dumps(body).encode(), link_id, timestamp_ms, secret, link=True)
 
     def pay(self, order_id: str, *, succeed: bool = True) -> dict[str, Any]:
         order = self.orders[order_id]
@@ -326,9 +537,20 @@ class FakeCashfree:
                     "error_reason": "auth_declined",
                     "error_source": "customer",
                 }
-        raw = json.dumps(body).encode()
+        return self._signed(json.dumps(body).encode(), order_id, timestamp_ms, secret)
+
+    def _signed(
+        self,
+        raw: bytes,
+        owned_id: str,
+        timestamp_ms: int | None,
+        secret: str | None,
+        *,
+        link: bool = False,
+    ) -> tuple[bytes, dict[str, str]]:
         ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
-        key = secret if secret is not None else self.accounts[self.order_owner[order_id]]
+        owner = (self.link_owner if link else self.order_owner)[owned_id]
+        key = secret if secret is not None else self.accounts[owner]
         signature = base64.b64encode(
             hmac.new(key.encode(), ts.encode() + raw, hashlib.sha256).digest()
         ).decode()

@@ -7,6 +7,21 @@ characters, notes ≤ 15 keys) → order entity; `GET /v1/orders/{id}`,
 `POST /v1/payments/{id}/refund` → refund entity; `GET /v1/refunds/{id}`.
 Errors are `{"error": {"code": "BAD_REQUEST_ERROR", "description": ...}}`.
 
+Payment Links: `POST /v1/payment_links` (amount ≥ 100 paise, INR, `reference_id` ≤ 40
+characters and unique per account, `expire_by` at least 15 minutes ahead, `notify`,
+`customer`) → link entity with `id` (`plink_…`) and `short_url`;
+`GET /v1/payment_links/{id}`; `POST /v1/payment_links/{id}/cancel` (only a `created`
+link). The short URL is a page of this fake where the "student" pays: it makes the
+order and the captured payment as Razorpay would and, when `webhook_url` is set, posts
+the signed `payment_link.paid` event there (`deliveries` keeps each answer's status).
+
+Subscriptions (the platform's own billing): `POST /v1/plans` (period daily/weekly/
+monthly/yearly, interval, item amount ≥ 100 paise INR) → plan entity; `POST
+/v1/subscriptions` (plan_id, total_count, notes) → subscription with `short_url`;
+`GET /v1/subscriptions/{id}`; `POST /v1/subscriptions/{id}/cancel`. Test controls:
+`charge_subscription()` (a captured payment of the plan's amount) and
+`subscription_webhook()` (a signed `subscription.*` event).
+
 Checkout and webhooks are test controls: `checkout()` plays the student paying
 (and returns what Razorpay Checkout hands the browser, signed with
 HMAC-SHA256(`order_id|payment_id`, key secret)); `webhook()` builds an event
@@ -27,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from tests.fakes.server import LocalServer
+from tests.fakes.server import LocalServer, post_webhook
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -72,13 +87,31 @@ class FakeRazorpay:
         self.order_owner: dict[str, str] = {}  # order id → key id that made it
         self.calls: list[tuple[str, str, str]] = []  # (key id, method, path)
         self.refund_status = "pending"
+        self.links: dict[str, dict[str, Any]] = {}
+        self.link_owner: dict[str, str] = {}
+        self.webhook_url: str | None = None
+        self.deliveries: list[int] = []
         app = web.Application()
+        app.router.add_post("/v1/payment_links", self._create_link)
+        app.router.add_get("/v1/payment_links/{id}", self._get_link)
+        app.router.add_post("/v1/payment_links/{id}/cancel", self._cancel_link)
+        app.router.add_get("/i/{id}", self._link_page)
+        app.router.add_post("/i/{id}/pay", self._link_pay)
         app.router.add_post("/v1/orders", self._create_order)
         app.router.add_get("/v1/orders/{id}", self._get_order)
         app.router.add_get("/v1/orders/{id}/payments", self._order_payments)
         app.router.add_get("/v1/payments/{id}", self._get_payment)
         app.router.add_post("/v1/payments/{id}/refund", self._refund)
         app.router.add_get("/v1/refunds/{id}", self._get_refund)
+        # Subscriptions (the platform billing its tenants): plans, subscriptions, cancel.
+        self.plans: dict[str, dict[str, Any]] = {}
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.subscription_owner: dict[str, str] = {}
+        app.router.add_post("/v1/plans", self._create_plan)
+        app.router.add_get("/v1/plans/{id}", self._get_plan)
+        app.router.add_post("/v1/subscriptions", self._create_subscription)
+        app.router.add_get("/v1/subscriptions/{id}", self._get_subscription)
+        app.router.add_post("/v1/subscriptions/{id}/cancel", self._cancel_subscription)
         self.server = LocalServer(app)
 
     async def start(self) -> str:
@@ -226,7 +259,162 @@ class FakeRazorpay:
             return _error(400, "The id provided does not exist")
         return web.json_response(refund)
 
+    async def _create_link(self, request: web.Request) -> web.Response:
+        account = self._auth(request)
+        if account is None:
+            return _error(401, "Authentication failed")
+        data = await request.json()
+        amount = data.get("amount")
+        if not isinstance(amount, int) or amount < 100:
+            return _error(400, "The amount must be atleast INR 1.00")
+        if data.get("currency", "INR") != "INR":
+            return _error(400, "Currency is not supported")
+        reference = data.get("reference_id")
+        if reference is not None and len(str(reference)) > 40:
+            return _error(400, "The reference id may not be greater than 40 characters.")
+        if reference is not None and any(
+            link["reference_id"] == reference and self.link_owner[lid] == account.key_id
+            for lid, link in self.links.items()
+        ):
+            return _error(400, f"Payment Link with reference id {reference} already exists")
+        expire_by = data.get("expire_by")
+        if expire_by is not None and (
+            not isinstance(expire_by, int) or expire_by < time.time() + 15 * 60
+        ):
+            return _error(400, "expire_by should be at least 15 minutes after current time")
+        if data.get("accept_partial"):
+            return _error(400, "this fake does not take partial payments")
+        notes = data.get("notes") or {}
+        if len(notes) > 15:
+            return _error(400, "Number of notes can not be more than 15")
+        link_id = rzp_id("plink")
+        link = {
+            "id": link_id,
+            "accept_partial": False,
+            "amount": amount,
+            "amount_paid": 0,
+            "callback_method": data.get("callback_method", ""),
+            "callback_url": data.get("callback_url", ""),
+            "cancelled_at": 0,
+            "created_at": int(time.time()),
+            "currency": "INR",
+            "customer": data.get("customer") or {},
+            "description": data.get("description", ""),
+            "expire_by": expire_by or 0,
+            "expired_at": 0,
+            "first_min_partial_amount": 0,
+            "notes": notes or None,
+            "notify": data.get("notify") or {"sms": True, "email": True},
+            "order_id": "",
+            "payments": None,
+            "reference_id": reference or "",
+            "reminder_enable": bool(data.get("reminder_enable", True)),
+            "reminders": [],
+            "short_url": f"{self.url}/i/{link_id}",
+            "status": "created",
+            "updated_at": int(time.time()),
+            "upi_link": False,
+            "user_id": "",
+        }
+        self.links[link_id] = link
+        self.link_owner[link_id] = account.key_id
+        return web.json_response(link)
+
+    def _requested_link(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The caller's link named in the path, or the error Razorpay answers."""
+        account = self._auth(request)
+        if account is None:
+            return _error(401, "Authentication failed")
+        link_id = request.match_info["id"]
+        if self.link_owner.get(link_id) != account.key_id:
+            return _error(400, "The id provided does not exist")
+        return self.links[link_id]
+
+    async def _get_link(self, request: web.Request) -> web.Response:
+        link = self._requested_link(request)
+        return link if isinstance(link, web.Response) else web.json_response(link)
+
+    async def _cancel_link(self, request: web.Request) -> web.Response:
+        link = self._requested_link(request)
+        if isinstance(link, web.Response):
+            return link
+        if link["status"] != "created":
+            return _error(400, f"Payment Link cannot be cancelled in {link['status']} state")
+        link["status"] = "cancelled"
+        link["cancelled_at"] = link["updated_at"] = int(time.time())
+        return web.json_response(link)
+
+    async def _link_page(self, request: web.Request) -> web.Response:
+        link = self.links.get(request.match_info["id"])
+        if link is None:
+            return web.Response(status=404, text="No such payment link")
+        rupees = f"{link['amount'] / 100:.2f}"
+        body = (
+            "<!doctype html><html lang=en><head><title>Pay by link</title></head><body>"
+            f"<h1>Pay ₹{rupees}</h1><p>{link['description']}</p><p>Status: {link['status']}</p>"
+            f"<form method=post action='/i/{link['id']}/pay'><button>Pay ₹{rupees}</button></form>"
+            "</body></html>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def _link_pay(self, request: web.Request) -> web.Response:
+        link_id = request.match_info["id"]
+        if link_id not in self.links or self.links[link_id]["status"] != "created":
+            return web.Response(status=409, text="This payment link cannot be paid")
+        self.pay_link(link_id)
+        if self.webhook_url:
+            self.deliveries.append(
+                await post_webhook(
+                    self.webhook_url, *self.webhook("payment_link.paid", link_id=link_id)
+                )
+            )
+        return web.Response(text="<h1>Payment successful</h1>", content_type="text/html")
+
     # --- test controls: the student, the bank and Razorpay's webhook sender ----------------
+
+    def pay_link(self, link_id: str) -> dict[str, Any]:
+        """The student pays the link: Razorpay makes its order and a captured payment."""
+        link = self.links[link_id]
+        key_id = self.link_owner[link_id]
+        order = {
+            "id": rzp_id("order"),
+            "entity": "order",
+            "amount": link["amount"],
+            "amount_paid": 0,
+            "amount_due": link["amount"],
+            "currency": "INR",
+            "receipt": None,
+            "offer_id": None,
+            "status": "created",
+            "attempts": 0,
+            "notes": link["notes"] or [],
+            "created_at": int(time.time()),
+        }
+        self.orders[order["id"]] = order
+        self.order_owner[order["id"]] = key_id
+        answer = self.checkout(order["id"])
+        payment = self.payments[answer["razorpay_payment_id"]]
+        link.update(
+            status="paid",
+            amount_paid=link["amount"],
+            order_id=order["id"],
+            updated_at=int(time.time()),
+            payments=[
+                {
+                    "amount": payment["amount"],
+                    "created_at": payment["created_at"],
+                    "method": payment["method"],
+                    "payment_id": payment["id"],
+                    "status": "captured",
+                }
+            ],
+        )
+        return payment
+
+    def expire_link(self, link_id: str) -> None:
+        link = self.links[link_id]
+        link["status"] = "expired"
+        link["expired_at"] = link["updated_at"] = int(time.time())
 
     def checkout(
         self, order_id: str, *, succeed: bool = True, method: str = "upi"
@@ -280,12 +468,161 @@ class FakeRazorpay:
     def process_refund(self, refund_id: str) -> None:
         self.refunds[refund_id]["status"] = "processed"
 
+    # --- Subscriptions ----------------------------------------------------------------
+
+    async def _create_plan(self, request: web.Request) -> web.Response:
+        account = self._auth(request)
+        if account is None:
+            return _error(401, "Authentication failed")
+        data = await request.json()
+        item = data.get("item") or {}
+        if data.get("period") not in ("daily", "weekly", "monthly", "yearly"):
+            return _error(400, "The period field is invalid.")
+        interval = data.get("interval")
+        if not isinstance(interval, int) or interval < 1:
+            return _error(400, "The interval must be at least 1.")
+        amount = item.get("amount")
+        if not isinstance(amount, int) or amount < 100 or item.get("currency") != "INR":
+            return _error(400, "The item amount must be atleast INR 1.00")
+        plan = {
+            "id": rzp_id("plan"),
+            "entity": "plan",
+            "interval": interval,
+            "period": data["period"],
+            "item": {"id": rzp_id("item"), "active": True, **item},
+            "notes": data.get("notes") or {},
+            "created_at": int(time.time()),
+        }
+        self.plans[plan["id"]] = plan
+        return web.json_response(plan)
+
+    async def _get_plan(self, request: web.Request) -> web.Response:
+        if self._auth(request) is None:
+            return _error(401, "Authentication failed")
+        plan = self.plans.get(request.match_info["id"])
+        if plan is None:
+            return _error(400, "The id provided does not exist")
+        return web.json_response(plan)
+
+    async def _create_subscription(self, request: web.Request) -> web.Response:
+        account = self._auth(request)
+        if account is None:
+            return _error(401, "Authentication failed")
+        data = await request.json()
+        plan = self.plans.get(str(data.get("plan_id")))
+        if plan is None:
+            return _error(400, "The id provided does not exist")
+        total = data.get("total_count")
+        if not isinstance(total, int) or total < 1:
+            return _error(400, "The total count field is required.")
+        sub = {
+            "id": rzp_id("sub"),
+            "entity": "subscription",
+            "plan_id": plan["id"],
+            "customer_id": None,
+            "status": "created",
+            "current_start": None,
+            "current_end": None,
+            "ended_at": None,
+            "quantity": 1,
+            "notes": data.get("notes") or {},
+            "charge_at": None,
+            "total_count": total,
+            "paid_count": 0,
+            "remaining_count": total,
+            "customer_notify": bool(data.get("customer_notify", 1)),
+            "created_at": int(time.time()),
+        }
+        sub["short_url"] = f"{self.url}/i/{sub['id']}"
+        self.subscriptions[sub["id"]] = sub
+        self.subscription_owner[sub["id"]] = account.key_id
+        return web.json_response(sub)
+
+    def _requested_subscription(self, request: web.Request) -> dict[str, Any] | web.Response:
+        account = self._auth(request)
+        if account is None:
+            return _error(401, "Authentication failed")
+        sub_id = request.match_info["id"]
+        sub = self.subscriptions.get(sub_id)
+        if sub is None or self.subscription_owner.get(sub_id) != account.key_id:
+            return _error(400, "The id provided does not exist")
+        return sub
+
+    async def _get_subscription(self, request: web.Request) -> web.Response:
+        found = self._requested_subscription(request)
+        return found if isinstance(found, web.Response) else web.json_response(found)
+
+    async def _cancel_subscription(self, request: web.Request) -> web.Response:
+        found = self._requested_subscription(request)
+        if isinstance(found, web.Response):
+            return found
+        if found["status"] in ("cancelled", "completed", "expired"):
+            return _error(400, "Subscription is not cancellable in cancelled status.")
+        found["status"] = "cancelled"
+        found["ended_at"] = int(time.time())
+        return web.json_response(found)
+
+    def charge_subscription(self, sub_id: str) -> str:
+        """Razorpay charging the subscription's mandate: a captured payment of the plan's
+        amount; returns the payment id (then send `webhook("subscription.charged", ...)`)."""
+        sub = self.subscriptions[sub_id]
+        plan = self.plans[sub["plan_id"]]
+        payment_id = rzp_id("pay")
+        self.payments[payment_id] = {
+            "id": payment_id,
+            "entity": "payment",
+            "amount": plan["item"]["amount"],
+            "currency": "INR",
+            "status": "captured",
+            "order_id": None,
+            "invoice_id": rzp_id("inv"),
+            "method": "upi",
+            "captured": True,
+            "created_at": int(time.time()),
+        }
+        sub["status"] = "active"
+        sub["paid_count"] += 1
+        sub["remaining_count"] -= 1
+        return payment_id
+
+    def subscription_webhook(
+        self,
+        event: str,
+        sub_id: str,
+        *,
+        payment_id: str | None = None,
+        secret: str | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """(raw body, headers) of a `subscription.*` event as Razorpay sends it."""
+        account = self.accounts[self.subscription_owner[sub_id]]
+        payload: dict[str, Any] = {"subscription": {"entity": self.subscriptions[sub_id]}}
+        contains = ["subscription"]
+        if payment_id is not None:
+            payload["payment"] = {"entity": self.payments[payment_id]}
+            contains.append("payment")
+        body = {
+            "entity": "event",
+            "account_id": account.account_id,
+            "event": event,
+            "contains": contains,
+            "payload": payload,
+            "created_at": int(time.time()),
+        }
+        raw = json.dumps(body).encode()
+        key = secret if secret is not None else account.webhook_secret
+        return raw, {
+            "Content-Type": "application/json",
+            "X-Razorpay-Signature": hmac.new(key.encode(), raw, hashlib.sha256).hexdigest(),
+            "X-Razorpay-Event-Id": rzp_id("evt"),
+        }
+
     def webhook(
         self,
         event: str,
         *,
         payment_id: str | None = None,
         refund_id: str | None = None,
+        link_id: str | None = None,
         secret: str | None = None,
         event_id: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
@@ -306,6 +643,17 @@ class FakeRazorpay:
             if event == "order.paid":
                 payload["order"] = {"entity": self.orders[payment["order_id"]]}
                 contains.append("order")
+        if link_id is not None:
+            link = self.links[link_id]
+            payload["payment_link"] = {"entity": link}
+            contains.append("payment_link")
+            account = self.accounts[self.link_owner[link_id]]
+            if link["order_id"]:
+                payload["order"] = {"entity": self.orders[link["order_id"]]}
+                contains.append("order")
+                paid = link["payments"][0]["payment_id"]
+                payload["payment"] = {"entity": self.payments[paid]}
+                contains.append("payment")
         assert account is not None
         body = {
             "entity": "event",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import aiohttp
 from aiohttp import web
 
 
@@ -32,3 +33,12 @@ class LocalServer:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+
+
+async def post_webhook(url: str, raw: bytes, headers: dict[str, str]) -> int:
+    """Deliver a provider's signed webhook as the provider would; the receiver's status."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=raw, headers=headers) as resp,
+    ):
+        return resp.status

@@ -2,12 +2,15 @@
 
 Paths ending in these words behave specially (any prefix, so any route works):
 `/slow` answers after 2 s; `/drop` reads the request and cuts the connection;
-`/flaky` cuts the connection on its first receipt only; `/big?mib=N` streams N MiB.
+`/flaky` cuts the connection on its first receipt only; `/big?mib=N` streams N MiB;
+`/unavailable` answers the upstream's own 503 problem (`source_unavailable`) and
+`/refuse-large` its own 413 problem, as a service does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -51,6 +54,18 @@ class FakeUpstream:
             assert request.transport is not None
             request.transport.close()
             raise asyncio.CancelledError
+        for suffix, status, code in (
+            ("/unavailable", 503, "source_unavailable"),
+            ("/refuse-large", 413, "payload_too_large"),
+        ):
+            if path.endswith(suffix):
+                return web.Response(
+                    status=status,
+                    body=json.dumps(
+                        {"status": status, "code": code, "detail": f"{self.name} says no"}
+                    ).encode(),
+                    headers={"Content-Type": "application/problem+json", "Retry-After": "7"},
+                )
         if path.endswith("/big"):
             mib = int(request.query.get("mib", "1"))
             resp = web.StreamResponse(headers={"Content-Type": "text/csv"})

@@ -1,7 +1,8 @@
 """Rate limits at the gateway, with real Redis at 127.0.0.1:6379 shared by gateway processes.
 
-Tokens here are minted with the shared test key: the gateway only verifies a
-signature to key limits by user (it looks nothing up), and the upstream is a fake.
+Tokens here are minted with the development signing key (what the test processes
+verify with): the gateway only verifies a signature to key limits by user (it
+looks nothing up), and the upstream is a fake.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from studyspot.kit.keys import private_pem
 from studyspot.kit.settings import Settings
 from studyspot.kit.tokens import issue_access_token
 from tests.gateway.conftest import MakeFake, MakeGateway
@@ -17,10 +20,11 @@ from tests.gateway.conftest import MakeFake, MakeGateway
 REDIS = "redis://127.0.0.1:6379/0"
 
 
-def _token(secret: str | None = None) -> str:
+def _token(signing_key: str | None = None) -> str:
+    """A token of the test key, or signed with `signing_key` (PEM) instead: a forgery."""
     settings = Settings(environment="test")
-    if secret:
-        settings = settings.model_copy(update={"jwt_secret": secret})
+    if signing_key:
+        settings = settings.model_copy(update={"jwt_private_key": signing_key})
     token, _ = issue_access_token(
         settings,
         user_id=uuid.uuid4(),
@@ -115,7 +119,7 @@ async def test_limit_is_per_user_with_a_valid_token_and_per_ip_with_a_forged_one
         GATEWAY_RATE_LIMIT_PER_MINUTE="3",
     )
     alice, bob = _token(), _token()
-    forged = _token(secret="not-the-real-key-" + "x" * 40)
+    forged = _token(signing_key=private_pem(Ed25519PrivateKey.generate()))
     async with httpx.AsyncClient(base_url=gw.spec.url) as http:
 
         async def get(token: str | None) -> int:

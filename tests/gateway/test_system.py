@@ -136,8 +136,9 @@ async def test_metrics_count_requests_by_route_status_and_upstream(system: Syste
         await http.get("/api/v1/tenants")
         await http.get("/no/such/route")
         text = (await http.get("/metrics")).text
-    assert 'gateway_requests_total{method="GET",route="unmatched",status="404",upstream="-"}' in (
-        text
-    )
+    assert (
+        'gateway_requests_total{method="GET",route="unmatched",source="gateway",status="404",'
+        'upstream="-"}'
+    ) in text
     assert 'route="/api/v1/tenants*"' in text
     assert "gateway_request_duration_seconds_bucket" in text

@@ -12,9 +12,10 @@ from studyspot.services.library.client import LibraryClient
 from tests.conftest import Apps
 
 
-def library_client(apps: Apps) -> LibraryClient:
-    """The client other services use, reaching the in-process library app."""
-    return LibraryClient(apps.app("library").state.kit.settings, caller="booking")
+def library_client(apps: Apps, caller: str = "booking") -> LibraryClient:
+    """The client other services use, reaching the in-process library app, as `caller`
+    (each internal route accepts only the services that use it: docs/internal-api.md)."""
+    return LibraryClient(apps.app("library").state.kit.settings, caller=caller)
 
 
 async def audit_actions(apps: Apps, tenant_id: uuid.UUID | None) -> list[dict[str, Any]]:

@@ -49,7 +49,9 @@ async def test_branches_plans_and_staff_follow_the_tenant_to_its_own_database(ap
 
     # Internal calls name only the tenant; they find its new database.
     lib = library_client(apps)
-    record = await lib.get_library(owner.tenant_id, uuid.UUID(setup.library_id))
+    record = await library_client(apps, "payment").get_library(
+        owner.tenant_id, uuid.UUID(setup.library_id)
+    )
     assert record is not None and record.name == setup.library["name"]
     staff = await lib.get_staff(owner.tenant_id, uuid.UUID(person["id"]))
     assert staff is not None and staff.role == "manager"

@@ -191,7 +191,7 @@ async def test_internal_library_record_names_state_time_zone_and_status(apps: Ap
     owner = await register_owner(apps)
     made = await create_library(apps, owner, gstin=GSTIN_MH, timezone="Asia/Kolkata")
     assert owner.tenant_id is not None
-    client = library_client(apps)
+    client = library_client(apps, "payment")
     record = await client.get_library(owner.tenant_id, uuid.UUID(made["id"]))
     assert record is not None
     assert (record.state, record.gst_state_code, record.gstin) == ("MH", "27", GSTIN_MH)

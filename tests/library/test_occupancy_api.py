@@ -1,5 +1,5 @@
 """Realtime occupancy: seats live, bookings from the booking service, and whatever cannot be
-known (attendance; bookings when that service cannot answer) flagged unavailable, never invented."""
+known (bookings or check-ins when that service cannot answer) flagged unavailable, never invented."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _hhmm(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 
 
-async def test_occupancy_counts_seats_live_and_flags_attendance_unavailable(
+async def test_occupancy_counts_seats_bookings_and_check_ins_live(
     apps: Apps,
 ) -> None:
     owner = await owner_with_limits(apps)
@@ -80,21 +80,21 @@ async def test_occupancy_counts_seats_live_and_flags_attendance_unavailable(
     assert report["sources"] == {
         "seats": "live",
         "bookings": "live",
-        "attendance": "unavailable",
+        "attendance": "live",
     }
     by_name = {lib["name"]: lib for lib in report["libraries"]}
     assert set(by_name) == {"Pune", "Kota"}
     p = by_name["Pune"]
     assert (p["seats_total"], p["under_maintenance"]) == (12, 2)
-    # Nothing booked yet, truly: the booking service said so.
-    assert (p["booked"], p["checked_in_now"], p["free"]) == (0, None, 10)
+    # Nothing booked yet and nobody in, truly: the booking and attendance services said so.
+    assert (p["booked"], p["checked_in_now"], p["free"]) == (0, 0, 10)
     shifts = {s["name"]: s for s in p["shifts"]}
     assert shifts["Now"]["is_current"] is True
     assert shifts["Later"]["is_current"] is False
     assert shifts["Long"]["is_current"] is True
     for shift in shifts.values():
         assert (shift["seats_total"], shift["under_maintenance"]) == (12, 2)
-        assert (shift["booked"], shift["checked_in_now"], shift["free"]) == (0, None, 10)
+        assert (shift["booked"], shift["checked_in_now"], shift["free"]) == (0, 0, 10)
     kota_row = by_name["Kota"]
     assert (kota_row["seats_total"], kota_row["free"], kota_row["shifts"]) == (4, 4, [])
 
@@ -230,7 +230,7 @@ async def test_occupancy_says_bookings_unavailable_when_the_booking_service_cann
         assert report["sources"] == {
             "seats": "live",
             "bookings": "unavailable",
-            "attendance": "unavailable",
+            "attendance": "live",
         }
         library = report["libraries"][0]
         assert (library["seats_total"], library["booked"], library["free"]) == (4, None, None)

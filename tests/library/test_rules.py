@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from studyspot.kit.shift_windows import DailyWindow
 from studyspot.services.library.india import (
     IndianState,
     gst_state_code,
@@ -21,7 +22,7 @@ from studyspot.services.library.repository import seat_sort_key
 from studyspot.services.library.schemas.libraries import LibraryCreate, OpeningHours
 from studyspot.services.library.schemas.seats import SeatBulkCreate
 from studyspot.services.library.schemas.shifts import ShiftCreate
-from studyspot.services.library.times import Window, local_now, timezone_problem
+from studyspot.services.library.times import local_now, timezone_problem
 from tests.fixtures.library import GSTIN_MH, library_body
 
 
@@ -87,19 +88,25 @@ def test_time_zone_must_be_a_known_iana_zone() -> None:
 
 
 def test_a_night_shift_crosses_midnight() -> None:
-    night = Window.of("22:00", "06:00", False)
+    night = DailyWindow.of("22:00", "06:00")
     assert night.crosses_midnight
-    assert night.duration_minutes == 8 * 60
-    assert night.contains(23 * 60) and night.contains(0) and night.contains(5 * 60 + 59)
-    assert not night.contains(6 * 60) and not night.contains(12 * 60)
+    assert night.duration == 8 * 60
+    assert night.contains_minute(23 * 60) and night.contains_minute(0)
+    assert night.contains_minute(5 * 60 + 59)
+    assert not night.contains_minute(6 * 60) and not night.contains_minute(12 * 60)
+    # Ending at midnight: the last minute of the day is in, midnight itself is not.
+    evening = DailyWindow.of("18:00", "00:00")
+    assert evening.crosses_midnight and evening.duration == 6 * 60
+    assert evening.contains_minute(1439) and not evening.contains_minute(0)
 
 
 def test_a_day_shift_and_a_full_day() -> None:
-    morning = Window.of("06:00", "14:00", False)
-    assert not morning.crosses_midnight and morning.duration_minutes == 480
-    assert morning.contains(6 * 60) and not morning.contains(14 * 60)
-    full = Window.of("00:00", "24:00", True)
-    assert full.duration_minutes == 1440 and not full.crosses_midnight and full.contains(1439)
+    morning = DailyWindow.of("06:00", "14:00")
+    assert not morning.crosses_midnight and morning.duration == 480
+    assert morning.contains_minute(6 * 60) and not morning.contains_minute(14 * 60)
+    full = DailyWindow.of("00:00", "24:00", full_day=True)
+    assert full.duration == 1440 and not full.crosses_midnight
+    assert full.contains_minute(0) and full.contains_minute(1439)
 
 
 def test_shift_times_must_describe_one_window() -> None:

@@ -132,7 +132,9 @@ async def test_deactivating_a_staff_member_ends_their_sessions(apps: Apps) -> No
     assert "staff.deactivated" in actions
 
 
-async def test_promotion_and_new_branches_reach_the_next_login(apps: Apps) -> None:
+async def test_promotion_ends_the_old_session_and_the_next_login_has_the_new_branches(
+    apps: Apps,
+) -> None:
     owner, a, b = await _two_branches(apps)
     person, staff = await hire_staff(apps, owner, [a])
     client = apps.client("library")
@@ -144,8 +146,9 @@ async def test_promotion_and_new_branches_reach_the_next_login(apps: Apps) -> No
     assert changed.status_code == 200, changed.text
     assert changed.json()["role"] == "manager"
     assert sorted(changed.json()["library_ids"]) == sorted([a, b])
-    # Branch visibility follows at once; permissions come with the next token.
-    assert (await client.get(f"{LIBRARIES}/{b}", headers=staff.headers)).status_code == 200
+    # A role change ends the sessions that carry the old role; the next login has both.
+    old = await client.get(f"{LIBRARIES}/{b}", headers=staff.headers)
+    assert old.status_code == 401 and old.json()["code"] == "session_ended"
     login = await apps.client("auth").post(
         "/api/auth/login",
         json={
@@ -239,7 +242,11 @@ async def test_staff_edit_their_own_name_and_phone_through_the_auth_service(apps
     new_phone = unique_mobile()
     edited = await apps.client("auth").patch(
         "/api/users/me",
-        json={"name": "Ravi Kumar Sharma", "phone": new_phone},
+        json={
+            "name": "Ravi Kumar Sharma",
+            "phone": new_phone,
+            "current_password": DEFAULT_PASSWORD,
+        },
         headers=staff.headers,
     )
     assert edited.status_code == 200, edited.text

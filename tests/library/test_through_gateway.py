@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, select
 
 from studyspot.kit.models import outbox_events
 from studyspot.kit.settings import to_sync_url
+from studyspot.services.auth.client import DEV_LINK_KEY, LinkBox
 from tests.fixtures.library import fee_plan_body, library_body
 from tests.fixtures.system import System, system, system_processes  # noqa: F401  (fixtures)
 from tests.fixtures.users import DEFAULT_PASSWORD
@@ -43,7 +44,7 @@ def _set_password_token(running: System, user_id: str) -> str:
             )
             for (payload,) in rows:
                 if str(payload.get("user_id")) == user_id:
-                    return str(payload["token"])
+                    return LinkBox(DEV_LINK_KEY).open(payload)
     finally:
         engine.dispose()
     raise AssertionError("no set-password link was sent")

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, select
 
 from studyspot.kit.models import outbox_events
 from studyspot.kit.settings import to_sync_url
+from studyspot.services.auth.client import DEV_LINK_KEY, LinkBox
 from tests.fakes import cashfree as fake_cashfree
 from tests.fakes import razorpay as fake_razorpay
 from tests.fakes.cashfree import FakeCashfree
@@ -117,7 +118,7 @@ def _set_password_token(dbs: DbSet, user_id: str) -> str:
             )
             for (payload,) in rows:
                 if payload.get("user_id") == user_id:
-                    return str(payload["token"])
+                    return LinkBox(DEV_LINK_KEY).open(payload)
     finally:
         engine.dispose()
     raise AssertionError(f"no set-password link for {user_id}")

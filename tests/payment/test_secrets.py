@@ -20,13 +20,15 @@ from tests.fixtures.payments import (
 
 
 def test_a_ciphertext_does_not_open_in_another_context() -> None:
-    box = SecretBox("k" * 40)
+    box = SecretBox("v1", {"v1": b"k" * 32})
     sealed = box.encrypt("rzp-secret", context="payment:tenant-a:razorpay:secret")
     assert box.decrypt(sealed, context="payment:tenant-a:razorpay:secret") == "rzp-secret"
     with pytest.raises(DecryptionError):
         box.decrypt(sealed, context="payment:tenant-b:razorpay:secret")
     with pytest.raises(DecryptionError):
-        SecretBox("another key").decrypt(sealed, context="payment:tenant-a:razorpay:secret")
+        SecretBox("v1", {"v1": b"o" * 32}).decrypt(
+            sealed, context="payment:tenant-a:razorpay:secret"
+        )
 
 
 async def test_provider_secrets_never_leave_the_service(

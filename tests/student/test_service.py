@@ -16,11 +16,12 @@ import pytest
 
 from studyspot.kit.auth import Principal
 from studyspot.kit.db import Database, unit_of_work
+from studyspot.kit.entitlements import Entitlements, PlanLimitReached
 from studyspot.kit.errors import AppError
 from studyspot.kit.pagination import PageParams
 from studyspot.services.student import service
 from studyspot.services.student.access import Viewer
-from studyspot.services.student.errors import PhoneTaken, PlanLimitReached
+from studyspot.services.student.errors import PhoneTaken
 from studyspot.services.student.models import Student
 from studyspot.services.student.repository import StudentFilter, StudentRepository
 from studyspot.services.student.schemas import StudentCreate, StudentUpdate
@@ -61,8 +62,9 @@ class Upstream:
         if library_id not in self.libraries:
             raise AppError("Unknown library", status=422, code="validation_error")
 
-    async def max_students(self, tenant_id: uuid.UUID) -> int:
-        return self.limit
+    async def entitlements(self, tenant_id: uuid.UUID) -> Entitlements:
+        limits = {"students": self.limit}
+        return Entitlements(tenant_id, "test", "active", limits, frozenset(), 0, True)
 
     async def library_status(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> str | None:
         return "active" if library_id in self.libraries else None

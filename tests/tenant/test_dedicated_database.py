@@ -19,7 +19,7 @@ from studyspot.kit.errors import AppError
 from studyspot.kit.models import core_audit_logs, tenant_audit_logs, utcnow
 from studyspot.kit.settings import to_sync_url
 from studyspot.kit.state import kit_state
-from studyspot.services.tenant import copying, moving
+from studyspot.services.tenant import copying, moving, tenant_tables
 from studyspot.services.tenant.copying import Digest
 from tests.conftest import Apps
 from tests.fixtures import databases as dbfx
@@ -28,9 +28,12 @@ from tests.tenant.throwaway import Throwaway
 
 
 @pytest.fixture
-def throwaway(apps: Apps) -> Iterator[Throwaway]:
-    """Tenant tables in the shared database (dropped again after the test)."""
+def throwaway(apps: Apps, monkeypatch: pytest.MonkeyPatch) -> Iterator[Throwaway]:
+    """Tenant tables in the shared database (dropped again after the test), classified as moving."""
     tables = Throwaway.named()
+    monkeypatch.setattr(
+        tenant_tables, "MOVED_TABLES", tenant_tables.MOVED_TABLES | {tables.rooms, tables.notes}
+    )
     tables.create(apps.dbs.tenant_url)
     yield tables
     tables.drop(apps.dbs.tenant_url)

@@ -18,12 +18,23 @@ from tests.conftest import Apps
 
 @pytest.fixture
 async def tenants(apps: Apps):
+    """As auth, the one caller that makes (and, on a failed signup, removes) tenants."""
     client = TenantClient(apps.app("tenant").state.kit.settings, caller="auth")
     yield client
     await client.close()
 
 
-async def test_signup_tenant_starts_on_a_fourteen_day_trial(tenants: TenantClient) -> None:
+@pytest.fixture
+async def reader(apps: Apps):
+    """As a service that reads tenants (library limits), which may not make them."""
+    client = TenantClient(apps.app("tenant").state.kit.settings, caller="library")
+    yield client
+    await client.close()
+
+
+async def test_signup_tenant_starts_on_a_fourteen_day_trial(
+    tenants: TenantClient, reader: TenantClient
+) -> None:
     before = datetime.now(UTC)
     tenant = await tenants.create_tenant(
         name="Lakshya Library", contact_email="Asha@Example.com", phone="+91 98765-43210"
@@ -41,7 +52,7 @@ async def test_signup_tenant_starts_on_a_fourteen_day_trial(tenants: TenantClien
     assert len(tenant.slug) == len("lakshya-library-") + 6
     assert tenant.contact_email == "asha@example.com"
     assert tenant.phone == "+919876543210"
-    assert await tenants.get_tenant(tenant.id) == tenant
+    assert await reader.get_tenant(tenant.id) == tenant
 
 
 async def test_two_tenants_with_one_name_get_different_slugs(tenants: TenantClient) -> None:
@@ -63,9 +74,9 @@ async def test_tenant_is_found_by_its_slug(tenants: TenantClient) -> None:
     assert await tenants.find_tenant_by_slug("no-such-tenant-abc123") is None
 
 
-async def test_unknown_tenant_is_a_404(tenants: TenantClient) -> None:
+async def test_unknown_tenant_is_a_404(reader: TenantClient) -> None:
     with pytest.raises(AppError) as caught:
-        await tenants.get_tenant(uuid.uuid4())
+        await reader.get_tenant(uuid.uuid4())
     assert caught.value.status == 404
     assert caught.value.code == "tenant_not_found"
 
@@ -90,18 +101,18 @@ async def test_bad_signup_data_is_refused_with_field_errors(
 
 
 async def test_compensating_delete_removes_a_fresh_tenant_and_can_be_repeated(
-    tenants: TenantClient,
+    tenants: TenantClient, reader: TenantClient
 ) -> None:
     tenant = await tenants.create_tenant(name="Short Lived", contact_email="s@example.com")
     await tenants.delete_tenant(tenant.id)
     await tenants.delete_tenant(tenant.id)
     with pytest.raises(AppError) as caught:
-        await tenants.get_tenant(tenant.id)
+        await reader.get_tenant(tenant.id)
     assert caught.value.status == 404
 
 
 async def test_compensating_delete_refuses_a_tenant_that_already_holds_data(
-    apps: Apps, tenants: TenantClient
+    apps: Apps, tenants: TenantClient, reader: TenantClient
 ) -> None:
     tenant = await tenants.create_tenant(name="Busy Library", contact_email="b@example.com")
     shared = apps.app("tenant").state.kit.tenants.shared
@@ -120,7 +131,7 @@ async def test_compensating_delete_refuses_a_tenant_that_already_holds_data(
     with pytest.raises(AppError) as caught:
         await tenants.delete_tenant(tenant.id)
     assert (caught.value.status, caught.value.code) == (409, "tenant_in_use")
-    assert (await tenants.get_tenant(tenant.id)).id == tenant.id
+    assert (await reader.get_tenant(tenant.id)).id == tenant.id
 
 
 async def test_internal_routes_refuse_a_user_access_token(apps: Apps) -> None:
@@ -128,7 +139,8 @@ async def test_internal_routes_refuse_a_user_access_token(apps: Apps) -> None:
     resp = await client.get(f"/internal/tenants/{uuid.uuid4()}")
     assert resp.status_code == 401
     settings = apps.app("tenant").state.kit.settings
-    token = issue_service_token(settings.model_copy(update={"jwt_secret": "x" * 40}), "auth", None)
+    # Signed with another service's key while claiming to be auth.
+    token = issue_service_token(settings, "auth", None, settings.service_signing_key("booking"))
     resp = await client.get(
         f"/internal/tenants/{uuid.uuid4()}", headers={"Authorization": f"Bearer {token}"}
     )

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from studyspot.kit.db import Database, TenantDatabases
@@ -16,6 +16,8 @@ from studyspot.kit.heap import freeze_startup_objects, release_startup_objects
 from studyspot.kit.logging import configure_logging
 from studyspot.kit.metrics import ServiceMetrics
 from studyspot.kit.middleware import RequestContextMiddleware
+from studyspot.kit.operator import OperatorAccess, require_operator
+from studyspot.kit.service_auth import internal_callers
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.kit.state import HealthCheck, KitState
 
@@ -49,6 +51,8 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Here rather than above: a service may include routers after this function returns.
+        internal_callers(app)
         for hook in on_startup:
             await hook(app)
         freeze_startup_objects()
@@ -69,8 +73,16 @@ def create_service_app(
     )
     app.state.kit = state
     install_error_handlers(app)
+    app.state.operator_access = OperatorAccess.from_settings(settings)
     app.include_router(health_router(service))
-    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+    # Not in the schema: an operator endpoint, not part of the API (kit/operator.py).
+    app.add_api_route(
+        "/metrics",
+        metrics.endpoint,
+        methods=["GET"],
+        include_in_schema=False,
+        dependencies=[Depends(require_operator)],
+    )
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
@@ -108,6 +120,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                     responses.setdefault("400", {"description": "Body is not valid JSON"})
                     responses.setdefault("413", {"description": "Body too large"})
                 responses.setdefault("500", {"description": "Unexpected error"})
+                responses.setdefault("503", {"description": "Busy: retry after Retry-After"})
                 for status, response in responses.items():
                     if status.isdigit() and int(status) >= 400:
                         response["content"] = {PROBLEM_JSON: {"schema": ref}}

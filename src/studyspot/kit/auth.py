@@ -1,7 +1,8 @@
 """The principal behind a request, and the permission checks every endpoint declares.
 
 Order of checks (ARCHITECTURE §4): token valid → user still active in the
-table its `userTable` claim names → tenant active → permission. Identity and
+table its `userTable` claim names, and the token issued after the identity's
+last security change (`sessions_valid_after`) → tenant active → permission. Identity and
 tenant come only from the verified token, never from a header or a body.
 
 The "still active" check reads the identity tables of the core database in one
@@ -13,20 +14,29 @@ network hop to the auth service on every request would double latency.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import TextClause, Uuid, bindparam, text
+from sqlalchemy import Boolean, String, TextualSelect, Uuid, bindparam, column, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from studyspot.kit.context import tenant_id_var, user_id_var
-from studyspot.kit.db import unit_of_work
+from studyspot.kit.db import SAFE_METHODS, unit_of_work
+from studyspot.kit.entitlements import (
+    TenantReadOnly,
+    TenantSubscriptionSuspended,
+    access_of,
+    exempt_from_access_rules,
+)
 from studyspot.kit.errors import AppError, Forbidden, Unauthorized
+from studyspot.kit.models import UTCDateTime
 from studyspot.kit.permissions import allows
 from studyspot.kit.state import KitState, kit_state
 from studyspot.kit.tokens import InvalidToken
@@ -35,28 +45,49 @@ ACTIVE_TENANT_STATUSES = frozenset({"trial", "active"})
 
 _IDENTITY_SQL = {
     "library_owners": (
-        "SELECT u.is_active, t.status, t.database_key FROM library_owners u "
-        "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = :uid AND u.tenant_id = :tid"
+        "SELECT u.is_active, t.status, t.database_key, u.sessions_valid_after, s.status "
+        "FROM library_owners u "
+        "JOIN tenants t ON t.id = u.tenant_id "
+        "LEFT JOIN subscriptions s ON s.tenant_id = t.id WHERE u.id = :uid AND u.tenant_id = :tid"
     ),
     "students": (
-        "SELECT c.is_active, t.status, t.database_key FROM user_credentials c "
+        "SELECT c.is_active, t.status, t.database_key, c.sessions_valid_after, s.status "
+        "FROM user_credentials c "
         "JOIN tenants t ON t.id = c.tenant_id "
+        "LEFT JOIN subscriptions s ON s.tenant_id = t.id "
         "WHERE c.user_id = :uid AND c.user_table = 'students' AND c.tenant_id = :tid"
     ),
     "library_staff": (
-        "SELECT c.is_active, t.status, t.database_key FROM user_credentials c "
+        "SELECT c.is_active, t.status, t.database_key, c.sessions_valid_after, s.status "
+        "FROM user_credentials c "
         "JOIN tenants t ON t.id = c.tenant_id "
+        "LEFT JOIN subscriptions s ON s.tenant_id = t.id "
         "WHERE c.user_id = :uid AND c.user_table = 'library_staff' AND c.tenant_id = :tid"
     ),
-    "platform_admins": "SELECT is_active, NULL, NULL FROM platform_admins WHERE id = :uid",
-    "platform_staff": "SELECT is_active, NULL, NULL FROM platform_staff WHERE id = :uid",
+    "platform_admins": (
+        "SELECT is_active, NULL, NULL, sessions_valid_after, NULL FROM platform_admins WHERE id = :uid"
+    ),
+    "platform_staff": (
+        "SELECT is_active, NULL, NULL, sessions_valid_after, NULL FROM platform_staff WHERE id = :uid"
+    ),
 }
 
 
-def _identity_query(sql: str) -> TextClause:
+def _identity_query(sql: str) -> TextualSelect:
     # Typed parameters: SQLite stores UUIDs as 32 hex digits and cannot bind uuid.UUID itself.
     names = [n for n in ("uid", "tid") if f":{n}" in sql]
-    return text(sql).bindparams(*(bindparam(n, type_=Uuid()) for n in names))
+    # Typed result too: SQLite hands a timestamp back as text unless told what it is.
+    return (
+        text(sql)
+        .bindparams(*(bindparam(n, type_=Uuid()) for n in names))
+        .columns(
+            column("is_active", Boolean()),
+            column("status", String()),
+            column("database_key", String()),
+            column("sessions_valid_after", UTCDateTime()),
+            column("subscription_status", String()),
+        )
+    )
 
 
 _IDENTITY_QUERIES = {table: _identity_query(sql) for table, sql in _IDENTITY_SQL.items()}
@@ -91,7 +122,9 @@ class _Status:
     active: bool
     tenant_status: str | None
     db_key: str | None
+    sessions_valid_after: datetime | None
     at: float
+    subscription_status: str | None = None
 
 
 _cache: dict[tuple[str, uuid.UUID], _Status] = {}
@@ -99,11 +132,26 @@ _cache: dict[tuple[str, uuid.UUID], _Status] = {}
 
 @dataclass(frozen=True)
 class IdentityStatus:
-    """Whether a user may act: still active in its table, and its tenant's status."""
+    """Whether a user may act: still active in its table, and its tenant's status.
+
+    `sessions_valid_after` is the identity's last security change (sessions ended,
+    password set, roles or standing changed): access tokens issued before it are refused.
+    """
 
     active: bool
     tenant_status: str | None
     db_key: str | None
+    sessions_valid_after: datetime | None = None
+    # The tenant's subscription (kit/entitlements.py): decides read-only and suspended access.
+    subscription_status: str | None = None
+
+
+def issued_before(issued_at: datetime, moment: datetime | None) -> bool:
+    """Whether a token issued at `issued_at` predates `moment`, to the millisecond tokens
+    carry (a token issued in the same millisecond as the change counts as after it)."""
+    if moment is None:
+        return False
+    return round(issued_at.timestamp() * 1000) < math.floor(moment.timestamp() * 1000)
 
 
 async def read_identity_status(
@@ -117,11 +165,11 @@ async def read_identity_status(
     query = _IDENTITY_QUERIES.get(table)
     if query is None:
         raise Unauthorized("Unknown user table", code="invalid_token")
-    params = {"uid": uid, "tid": tid} if ":tid" in query.text else {"uid": uid}
+    params = {"uid": uid, "tid": tid} if ":tid" in _IDENTITY_SQL[table] else {"uid": uid}
     row = (await conn.execute(query, params)).first()
     if row is None:
         return IdentityStatus(False, None, None)
-    return IdentityStatus(bool(row[0]), row[1], row[2])
+    return IdentityStatus(bool(row[0]), row[1], row[2], row[3], row[4])
 
 
 async def _load_status(
@@ -135,7 +183,14 @@ async def _load_status(
         return cached
     async with state.core.reader.connect() as conn:
         found = await read_identity_status(conn, table, uid, tid)
-    status = _Status(found.active, found.tenant_status, found.db_key, now)
+    status = _Status(
+        found.active,
+        found.tenant_status,
+        found.db_key,
+        found.sessions_valid_after,
+        now,
+        found.subscription_status,
+    )
     if ttl:
         if len(_cache) > 50_000:
             _cache.clear()
@@ -144,7 +199,7 @@ async def _load_status(
 
 
 def forget_identity(user_id: uuid.UUID) -> None:
-    """Drop a cached status after a deactivation made in this process."""
+    """Drop a cached status after a deactivation or security change made in this process."""
     for key in [k for k in _cache if k[1] == user_id]:
         _cache.pop(key, None)
 
@@ -166,6 +221,11 @@ async def current_principal(
     status = await _load_status(state, claims.user_table, claims.user_id, claims.tenant_id)
     if not status.active:
         raise Unauthorized("This account is not active", code="account_inactive")
+    if issued_before(claims.issued_at, status.sessions_valid_after):
+        raise Unauthorized(
+            "This session was ended (log out everywhere, new password or changed roles)",
+            code="session_ended",
+        )
     if claims.tenant_id is not None:
         if status.tenant_status == "migrating":
             raise AppError(
@@ -176,6 +236,7 @@ async def current_principal(
             )
         if status.tenant_status not in ACTIVE_TENANT_STATUSES:
             raise Unauthorized("This tenant is suspended", code="tenant_suspended")
+        check_access(status.subscription_status, request.method, request.url.path)
     principal = Principal(
         user_id=claims.user_id,
         user_type=claims.user_type,
@@ -193,6 +254,18 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def check_access(subscription_status: str | None, method: str, path: str) -> None:
+    """The subscription's word on this request (kit/entitlements.py): a read-only tenant
+    reads, exports and pays; a suspended one reaches only its subscription."""
+    access = access_of(subscription_status)
+    if access == "full" or exempt_from_access_rules(path):
+        return
+    if access == "suspended":
+        raise TenantSubscriptionSuspended()
+    if method not in SAFE_METHODS:
+        raise TenantReadOnly()
 
 
 def require_permission(
@@ -223,7 +296,8 @@ def require_any_permission(
 
 
 async def core_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(kit_state(request.app).core) as session:
+    read_only = request.method in SAFE_METHODS
+    async with unit_of_work(kit_state(request.app).core, read_only=read_only) as session:
         yield session
 
 
@@ -233,7 +307,8 @@ async def tenant_session(
     """The unit of work in the principal's tenant database, scoped to its tenant."""
     tenant_id = principal.require_tenant()
     db = await kit_state(request.app).tenants.get(principal.db_key)
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
+    read_only = request.method in SAFE_METHODS
+    async with unit_of_work(db, tenant_id=tenant_id, read_only=read_only) as session:
         yield session
 
 

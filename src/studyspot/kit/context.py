@@ -10,6 +10,10 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 tenant_id_var: ContextVar[str] = ContextVar("tenant_id", default="")
 user_id_var: ContextVar[str] = ContextVar("user_id", default="")
 
+# Set by the gateway to the client address it resolved (and stripped from client input);
+# a service behind the gateway trusts only this for the caller's address.
+CLIENT_IP_HEADER = "x-studyspot-client-ip"
+
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 

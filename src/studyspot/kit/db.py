@@ -37,6 +37,16 @@ from studyspot.kit.errors import AppError, NotFound
 from studyspot.kit.settings import Settings, to_async_url
 
 SHARED = ""  # database key of the shared tenant database
+# How long a SQLite writer waits for the write lock, in its process's queue and then in
+# SQLite's busy handler, before the unit of work fails.
+SQLITE_LOCK_TIMEOUT_SECONDS = 30
+# Reading connections per SQLite file and process (each is a thread of aiosqlite), kept
+# open: SQLAlchemy's overflow would close one on every return under load, and a new one
+# costs a thread, opening the file and its PRAGMAs.
+SQLITE_READERS = 15
+# A request with one of these methods only reads (HTTP safe methods): its unit of work is
+# read-only, so a handler that wrote anyway fails in every test on SQLite, not under load.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _DB_KEY = re.compile(r"^[a-z0-9_]{1,48}$")
 RLS_ROLE = "studyspot_rls"
 
@@ -45,41 +55,79 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, read_only: bool = False
+) -> AsyncEngine:
+    """An engine with its own pool. On SQLite `read_only` makes the reading engine (below)."""
     if is_sqlite(url):
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        # SQLite has one write lock per file. Writer connections beyond one per process
+        # only move the queue into SQLite's busy handler, which polls with growing sleeps
+        # and serves no one in order: under 200 concurrent payments one writer waited
+        # past the 30 s timeout ("database is locked") while others went through. One
+        # writing connection per process queues this process's writers first come, first
+        # served in the pool instead; readers have their own pool and never wait for it.
+        # Readers: a pool that keeps what it opens (see below), as many as the default
+        # pool and overflow together allowed.
+        sizes: dict[str, Any] = (
+            {"pool_size": SQLITE_READERS, "max_overflow": 0}
+            if read_only
+            else {"pool_size": 1, "max_overflow": 0}
+        )
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS},
+            pool_timeout=SQLITE_LOCK_TIMEOUT_SECONDS,
+            **sizes,
+        )
+        _configure_sqlite(engine, read_only=read_only)
         return engine
+    # Every connection the pool opens stays in it: `max_overflow` adds to the size instead
+    # of being SQLAlchemy's overflow, which closes a connection on its return whenever
+    # `pool_size` are idle. Under a load above `pool_size` that churn cost a connect (a
+    # forked PostgreSQL backend, a TLS probe, a login) for most checkouts: an internal
+    # read took 4 ms of CPU instead of 1 (docs/performance.md, "Desk payments").
     return create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
+        pool_size=pool_size + max_overflow,
+        max_overflow=0,
         # No pre-ping: it costs a round trip per checkout; recycling bounds staleness.
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "studyspot"}},
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
     # SQLite allows one writer. Taking the write lock at BEGIN (IMMEDIATE) turns
-    # racing writers into a queue behind busy_timeout instead of late
-    # "database is locked" failures, which is what makes check-then-insert safe.
+    # racing writers into a queue instead of late "database is locked" failures,
+    # which is what makes check-then-insert safe.
+    # A unit of work that only reads must not join that queue: in WAL mode a
+    # DEFERRED transaction reads a snapshot without any lock, however many
+    # writers wait. Measured with 200 concurrent desk payments (docs/architecture.md):
+    # internal reads holding the lock for 3 ms waited up to 10 s behind the writers.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_TIMEOUT_SECONDS * 1000}")
         cur.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            # A write in a reading unit fails at once, every time. A deferred transaction
+            # would otherwise take the write lock late, and fail ("database is locked")
+            # only when another writer holds it: SQLite does not wait for a lock that a
+            # reader upgrades to.
+            cur.execute("PRAGMA query_only=ON")
         cur.close()
+
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
 @dataclass
@@ -87,19 +135,43 @@ class Database:
     url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    # The same pool, for one-statement reads that need no transaction of their own.
+    # For one-statement reads that need no transaction of their own.
     reader: AsyncEngine
+    # Units of work that only read (GET requests): never wait for SQLite's write lock.
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+    # PostgreSQL tenant databases: units of work scoped to a tenant, on a pool that logs
+    # in as the application role (kit.migrate.ensure_app_role), never as the owner.
+    tenant_engine: AsyncEngine | None = None
+    tenant_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
-    def create(cls, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Database:
+    def create(
+        cls, url: str, *, pool_size: int = 10, max_overflow: int = 10, app_url: str | None = None
+    ) -> Database:
+        """`app_url`: where tenant-scoped units of work log in (PostgreSQL tenant databases)."""
         engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
-        # On PostgreSQL a plain connection wraps every statement in BEGIN … ROLLBACK: two
-        # extra round trips on the identity check that every request makes. SQLite keeps its
-        # IMMEDIATE transactions (they are what orders its writers).
-        reader = (
-            engine if is_sqlite(url) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        if not is_sqlite(url):
+            # A plain connection wraps every statement in BEGIN … ROLLBACK: two extra round
+            # trips on the identity check that every request makes.
+            reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            read_engine = engine
+        elif make_url(url).database in (None, "", ":memory:"):
+            # A second engine would open a second, empty in-memory database.
+            reader = read_engine = engine
+        else:
+            # Its own pool of DEFERRED, query-only connections to the same file.
+            reader = read_engine = make_engine(url, read_only=True)
+        db = cls(
+            url,
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False),
+            reader,
+            async_sessionmaker(read_engine, expire_on_commit=False),
         )
-        return cls(url, engine, async_sessionmaker(engine, expire_on_commit=False), reader)
+        if app_url is not None and not is_sqlite(url):
+            db.tenant_engine = make_engine(app_url, pool_size=pool_size, max_overflow=max_overflow)
+            db.tenant_sessionmaker = async_sessionmaker(db.tenant_engine, expire_on_commit=False)
+        return db
 
     @property
     def sqlite(self) -> bool:
@@ -108,12 +180,28 @@ class Database:
     async def ping(self) -> float:
         """Round trip in milliseconds; raises when the database is unreachable."""
         started = time.perf_counter()
-        async with self.engine.connect() as conn:
+        # The reader: on SQLite a health check must not queue behind the writers.
+        async with self.reader.connect() as conn:
             await conn.execute(text("SELECT 1"))
         return (time.perf_counter() - started) * 1000
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reader.sync_engine.pool is not self.engine.sync_engine.pool:
+            await self.reader.dispose()
+        if self.tenant_engine is not None:
+            await self.tenant_engine.dispose()
+
+
+def app_url(settings: Settings, url: str) -> str | None:
+    """`url` logged in as the application role instead of the owner; None on SQLite."""
+    if is_sqlite(url):
+        return None
+    return (
+        make_url(url)
+        .set(username=settings.database_app_user, password=settings.database_app_password or None)
+        .render_as_string(hide_password=False)
+    )
 
 
 def dedicated_url(settings: Settings, key: str) -> str:
@@ -136,6 +224,7 @@ class TenantDatabases:
             settings.tenant_db_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            app_url=app_url(settings, settings.tenant_db_url),
         )
         self._dedicated: OrderedDict[str, Database] = OrderedDict()
         self._lock = asyncio.Lock()
@@ -150,10 +239,12 @@ class TenantDatabases:
         async with self._lock:
             db = self._dedicated.get(key)
             if db is None:
+                url = dedicated_url(self.settings, key)
                 db = Database.create(
-                    dedicated_url(self.settings, key),
+                    url,
                     pool_size=self.settings.tenant_pool_size,
                     max_overflow=0,
+                    app_url=app_url(self.settings, url),
                 )
                 self._dedicated[key] = db
                 while len(self._dedicated) > self.settings.tenant_engine_cache:
@@ -199,15 +290,25 @@ class TenantDatabases:
 
 @asynccontextmanager
 async def unit_of_work(
-    db: Database, *, tenant_id: uuid.UUID | None = None
+    db: Database, *, tenant_id: uuid.UUID | None = None, read_only: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """A transaction that commits on success and rolls back on error.
 
     On PostgreSQL a tenant unit of work also switches to the row-level-security
     role with `app.tenant_id` set, so a query that forgot its tenant filter
-    still sees only this tenant's rows.
+    still sees only this tenant's rows. It logs in as the application role,
+    which owns nothing and holds no privilege of its own: `RESET ROLE` leaves
+    it unable to read or write any table.
+
+    `read_only`: the unit only reads (the kit's request sessions pass it for GET
+    and HEAD). On SQLite it then reads a snapshot without waiting for the write
+    lock, and a write in it fails at once ("attempt to write a readonly database").
     """
-    async with db.sessionmaker() as session:
+    maker = db.read_sessionmaker if read_only else db.sessionmaker
+    if tenant_id is not None and db.tenant_sessionmaker is not None:
+        # Logged in as the application role: `RESET ROLE` cannot lift the policies.
+        maker = db.tenant_sessionmaker
+    async with maker() as session:
         if tenant_id is not None and not db.sqlite:
             _scope_each_transaction(session, tenant_id)
         try:

@@ -10,6 +10,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
@@ -231,8 +233,24 @@ async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(500, "internal_error", "An unexpected error occurred")
 
 
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    # SQLite's write lock, or a full connection pool, stayed taken past its timeout: the
+    # work was not done and may be tried again, which a 500 would not tell the client.
+    if isinstance(exc, OperationalError) and "database is locked" not in str(exc):
+        return await _unhandled(request, exc)
+    log.warning("database_busy", error=type(exc).__name__)
+    return problem_response(
+        503,
+        "database_busy",
+        "The database is busy; try again shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

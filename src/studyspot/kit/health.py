@@ -1,14 +1,19 @@
-"""`GET /health` (liveness, no I/O) and `GET /health/detailed` (every dependency, timed)."""
+"""`GET /health` (liveness, no I/O) and `GET /health/detailed` (every dependency, timed).
+
+The detailed report is for operators only (kit/operator.py): it names every dependency.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from studyspot.kit.errors import Problem
+from studyspot.kit.operator import require_operator
 from studyspot.kit.state import HealthCheck, kit_state
 
 
@@ -48,7 +53,12 @@ def health_router(service: str, critical: set[str] | None = None) -> APIRouter:
     @router.get(
         "/health/detailed",
         response_model=HealthReport,
-        responses={503: {"model": HealthReport, "description": "A critical dependency is down"}},
+        dependencies=[Depends(require_operator)],
+        responses={
+            401: {"model": Problem, "description": "METRICS_TOKEN is set and was not given"},
+            404: {"model": Problem, "description": "Not served to this caller"},
+            503: {"model": HealthReport, "description": "A critical dependency is down"},
+        },
     )
     async def health_detailed(request: Request) -> JSONResponse:
         state = kit_state(request.app)

@@ -1,4 +1,4 @@
-"""Indian formats every service validates the same way: mobile numbers and GSTINs.
+"""Indian formats every service uses the same way: mobile numbers, GSTINs and rupees.
 
 Formats only, no business rules: one spelling per mobile number (`+91` and ten
 digits) so that a login, a student record and a search agree, and the GSTIN
@@ -60,3 +60,16 @@ def gstin_problem(value: str) -> str | None:
     if gstin_check_character(value[:14]) != value[14]:
         return "the check character does not match; look for a typing mistake"
     return None
+
+
+def format_rupees(paise: int) -> str:
+    """Rupees written the Indian way, with lakh and crore grouping: 15000000 → `₹1,50,000.00`."""
+    sign = "-" if paise < 0 else ""
+    rupees, rest = divmod(abs(paise), 100)
+    digits = str(rupees)
+    head, tail = digits[:-3], digits[-3:]
+    groups: list[str] = []
+    while head:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    return f"{sign}₹{','.join([*groups, tail])}.{rest:02d}"

@@ -8,7 +8,9 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from studyspot.kit import deadline
 from studyspot.kit.context import request_id_var, sane_request_id, tenant_id_var, user_id_var
+from studyspot.kit.entitlements import plan_warnings_var
 from studyspot.kit.errors import problem_body
 from studyspot.kit.metrics import ServiceMetrics
 
@@ -28,6 +30,10 @@ class RequestContextMiddleware:
         raw_rid = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = sane_request_id(raw_rid)
         tokens = (request_id_var.set(rid), tenant_id_var.set(""), user_id_var.set(""))
+        warnings: list[str] = []
+        warnings_token = plan_warnings_var.set(warnings)
+        raw_budget = headers.get(deadline.BUDGET_HEADER.encode(), b"").decode("latin-1")
+        budget = deadline.start(deadline.budget_from_header(raw_budget))
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -39,6 +45,8 @@ class RequestContextMiddleware:
                 status = message["status"]
                 hdrs = list(message.get("headers", []))
                 hdrs.append((b"x-request-id", rid.encode()))
+                if warnings:  # soft plan limits reached (kit/entitlements.py)
+                    hdrs.append((b"x-plan-limit-warning", ", ".join(warnings).encode()))
                 message["headers"] = hdrs
             await send(message)
 
@@ -62,6 +70,8 @@ class RequestContextMiddleware:
             access_log.info("request", **fields)
             for var, tok in zip((request_id_var, tenant_id_var, user_id_var), tokens, strict=True):
                 var.reset(tok)
+            plan_warnings_var.reset(warnings_token)
+            deadline.reset(budget)
 
 
 def _route_template(scope: Scope) -> str:

@@ -1,25 +1,37 @@
-"""Service tokens for `/internal/*` routes: short-lived JWTs with their own audience.
+"""Service tokens for `/internal/*` routes: short-lived JWTs naming the calling service.
 
-A user's access token can never pass for a service token (different audience
-and `type`), and the gateway routes no `/internal/*` path, so these routes are
-reachable only from inside the deployment.
+Each service signs its tokens with its own Ed25519 key (`SERVICE_PRIVATE_KEY`,
+`kid` = its name) and the callee verifies with that service's public key from
+`SERVICE_PUBLIC_KEYS`. So a service whose secrets leak can speak only as
+itself: it cannot sign for another service, and it holds nothing that signs a
+user's access token (auth's key, kit/tokens.py). Every `/internal` route names
+the callers it accepts (`accept_callers`); any other caller is 403, and an
+application with an internal route that names none refuses to start.
+
+A user's access token can never pass for a service token (other keys,
+audience and `type`), and the gateway routes no `/internal/*` path, so these
+routes are reachable only from inside the deployment.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Query, Request
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.db import unit_of_work
+from studyspot.kit.db import SAFE_METHODS, unit_of_work
 from studyspot.kit.errors import Forbidden, Unauthorized
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import kit_state
@@ -34,7 +46,13 @@ class ServiceCaller:
     tenant_id: uuid.UUID | None
 
 
-def issue_service_token(settings: Settings, service: str, tenant_id: uuid.UUID | None) -> str:
+def issue_service_token(
+    settings: Settings,
+    service: str,
+    tenant_id: uuid.UUID | None,
+    key: Ed25519PrivateKey | None = None,
+) -> str:
+    """A 60-second token saying "`service` calls, about `tenant_id`", signed with its key."""
     now = datetime.now(UTC)
     claims = {
         "sub": f"service:{service}",
@@ -47,8 +65,37 @@ def issue_service_token(settings: Settings, service: str, tenant_id: uuid.UUID |
         "jti": uuid.uuid4().hex,
     }
     return jwt.encode(
-        claims, settings.jwt_secret, algorithm=ALGORITHM, headers={"kid": settings.jwt_kid}
+        claims,
+        key or settings.service_signing_key(service),
+        algorithm=ALGORITHM,
+        headers={"kid": service},
     )
+
+
+def verify_service_token(settings: Settings, token: str) -> ServiceCaller:
+    """The caller a service token names, once its own service's key verified it."""
+    try:
+        header = jwt.get_unverified_header(token)
+        service = str(header.get("kid", ""))
+        key = settings.service_verification_key(service)
+        if key is None or header.get("alg") != ALGORITHM:
+            raise jwt.InvalidTokenError("unknown caller or algorithm")
+        data = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=INTERNAL_AUDIENCE,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+        # The key proves who signed; the claim must say the same, or a signer could
+        # name another service in `sub`.
+        if data.get("type") != "service" or data.get("sub") != f"service:{service}":
+            raise jwt.InvalidTokenError("not a service token of its signer")
+        tenant = data.get("tenantId")
+        return ServiceCaller(service, uuid.UUID(tenant) if tenant else None)
+    except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
+        raise Unauthorized("The service token is invalid", code="invalid_token") from exc
 
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="ServiceToken")
@@ -60,32 +107,63 @@ async def service_caller(
 ) -> ServiceCaller:
     if credentials is None:
         raise Unauthorized("A service token is required", code="missing_token")
-    settings = kit_state(request.app).settings
-    header = {}
-    try:
-        header = jwt.get_unverified_header(credentials.credentials)
-        key = settings.jwt_verification_keys().get(str(header.get("kid", settings.jwt_kid)))
-        if key is None or header.get("alg") != ALGORITHM:
-            raise jwt.InvalidTokenError("bad key")
-        data = jwt.decode(
-            credentials.credentials,
-            key,
-            algorithms=[ALGORITHM],
-            audience=INTERNAL_AUDIENCE,
-            issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-        )
-        if data.get("type") != "service":
-            raise jwt.InvalidTokenError("not a service token")
-        tenant = data.get("tenantId")
-        return ServiceCaller(
-            str(data["sub"]).removeprefix("service:"), uuid.UUID(tenant) if tenant else None
-        )
-    except (jwt.PyJWTError, ValueError) as exc:
-        raise Unauthorized("The service token is invalid", code="invalid_token") from exc
+    return verify_service_token(kit_state(request.app).settings, credentials.credentials)
 
 
 InternalCaller = Annotated[ServiceCaller, Depends(service_caller)]
+
+
+class CallerNotAccepted(Forbidden):
+    code = "caller_not_accepted"
+
+
+def accept_callers(*services: str) -> Any:
+    """Route dependency: only these services may call (403 `caller_not_accepted` otherwise).
+
+    `@router.get("/internal/x", dependencies=[accept_callers("booking", "payment")])`
+    """
+    accepted = frozenset(services)
+    if not accepted:
+        raise ValueError("an internal route accepts at least one caller")
+
+    async def accepted_caller(caller: InternalCaller) -> ServiceCaller:
+        if caller.service not in accepted:
+            raise CallerNotAccepted(f"The {caller.service} service may not call this route")
+        return caller
+
+    accepted_caller.accepted_callers = accepted  # type: ignore[attr-defined]
+    return Depends(accepted_caller)
+
+
+def _accepted(dependant: Dependant) -> frozenset[str] | None:
+    for sub in dependant.dependencies:
+        found = getattr(sub.call, "accepted_callers", None)
+        if isinstance(found, frozenset):
+            return found
+        nested = _accepted(sub)
+        if nested is not None:
+            return nested
+    return None
+
+
+def internal_callers(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
+    """(method, path) → accepted callers of every `/internal` route of `app`.
+
+    Raises RuntimeError for a route that names none: without a list, any service
+    holding any key could call it.
+    """
+    table: dict[tuple[str, str], frozenset[str]] = {}
+    # Routes of included routers are only reachable through their effective contexts.
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if not isinstance(route.original_route, APIRoute) or not path.startswith("/internal"):
+            continue
+        accepted = _accepted(route.dependant)
+        if accepted is None:
+            raise RuntimeError(f"{path} names no accepted callers (accept_callers)")
+        for method in route.methods or ():
+            table[(method, re.sub(r":\w+}", "}", path))] = accepted
+    return table
 
 
 class TenantMismatch(Forbidden):
@@ -118,7 +196,8 @@ async def internal_unit(
         raise TenantMismatch()
     state = kit_state(request.app)
     db = await state.tenants.for_tenant(state.core, tenant_id)
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
+    read_only = request.method in SAFE_METHODS
+    async with unit_of_work(db, tenant_id=tenant_id, read_only=read_only) as session:
         yield session
 
 

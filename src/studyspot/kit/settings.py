@@ -1,8 +1,11 @@
 """Settings from the environment variables the plan names.
 
 Every service reads the same `Settings`; a service only uses the parts it needs.
-Outside `local` and `test` the settings refuse placeholder secrets, so a
-production deployment cannot start with the development JWT key.
+`ENVIRONMENT=production` refuses what is only safe on a developer's machine:
+the well-known development keys, SQLite, a missing `CORS_ORIGIN`, an
+encryption key without a key id or of the wrong size, and rotation keys that
+are no public keys. Which process gets which secret is deploy/generate.py's
+business; the keys themselves are read by `studyspot.kit.keys`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-insecure-jwt-secret-change-me-0123456789"
-DEV_ENCRYPTION_KEY = "dev-only-insecure-encryption-key-change-me"
+from studyspot.kit import keys as keyring
+
+DEV_ENCRYPTION_KEY = keyring.development_encryption_key()
+# The unversioned development key ciphertexts were sealed with before key ids existed.
+LEGACY_DEV_ENCRYPTION_KEY = "dev-only-insecure-encryption-key-change-me"
+# Label of the development access-token key (local and test only, see kit/keys.py).
+DEV_JWT_LABEL = "access-tokens"
 
 # Plan ports (ARCHITECTURE §1).
 SERVICE_PORTS: dict[str, int] = {
@@ -81,11 +90,26 @@ class Settings(BaseSettings):
     tenant_engine_cache: int = Field(default=32, ge=1, le=10_000)
     # Base URL under which dedicated PostgreSQL databases are created (option A).
     dedicated_db_admin_url: str = ""
+    # PostgreSQL: tenant units of work log in as this role, not as the tables' owner of
+    # DATABASE_URL (which runs migrations and moves). It owns nothing and may only switch to
+    # the row-level-security role, so `RESET ROLE` leaves it without any table privilege.
+    # `studyspot migrate` creates it (and sets the password when one is given).
+    database_app_user: str = Field(default="studyspot_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    database_app_password: str = ""
 
-    jwt_secret: str = DEV_SECRET
-    # Extra verification keys for rotation: "kid1:secret1,kid2:secret2".
+    # Access tokens are EdDSA (Ed25519). The private key (PEM or a PEM file's path) is
+    # given to the auth service only; every process verifies with JWT_PUBLIC_KEY
+    # (derived from the private key where that is set). Empty outside production:
+    # the development key.
+    jwt_private_key: str = ""
+    jwt_public_key: str = ""
+    # Public keys of earlier kids, still accepted after a rotation: "kid1:pub1,kid2:pub2".
     jwt_previous_keys: str = ""
     jwt_kid: str = "k1"
+    # Service tokens: this process's own key (PEM or path), and every service's public
+    # key, "auth:pub,booking:pub,..." (empty outside production: development keys).
+    service_private_key: str = ""
+    service_public_keys: str = ""
     jwt_issuer: str = "studyspot"
     jwt_audience: str = "studyspot-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
@@ -94,7 +118,13 @@ class Settings(BaseSettings):
     # Principal status (user active, tenant active) is cached per process this long.
     identity_cache_seconds: float = Field(default=0.0, ge=0, le=60)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
-    encryption_key: str = DEV_ENCRYPTION_KEY
+    # kid:<base64 of 32 bytes>; new ciphertexts name the kid. Older keys decrypt only:
+    # ENCRYPTION_PREVIOUS_KEYS ("kid:key,..."), and ENCRYPTION_LEGACY_KEY, the unversioned
+    # key that sealed ciphertexts written before key ids existed. Only the payment
+    # service encrypts; empty outside production: the development key.
+    encryption_key: str = ""
+    encryption_previous_keys: str = ""
+    encryption_legacy_key: str = ""
 
     login_max_failures_per_account: int = 10
     login_max_failures_per_ip: int = 50
@@ -103,23 +133,71 @@ class Settings(BaseSettings):
     cors_origin: str = "http://localhost:5173"
     redis_url: str = ""
     nats_url: str = ""
+    # Bearer token for /metrics and /health/detailed of every process (kit/operator.py).
+    # Unset: they answer only to loopback callers on a developer's machine.
+    metrics_token: str = Field(default="", max_length=500)
     log_level: str = "INFO"
     log_json: bool = True
 
     @model_validator(mode="after")
-    def _refuse_placeholders_outside_local(self) -> Settings:
-        if self.environment == "production":
-            if self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32:
-                raise ValueError("JWT_SECRET must be set to a random value of 32+ characters")
-            if self.encryption_key == DEV_ENCRYPTION_KEY:
-                raise ValueError("ENCRYPTION_KEY must be set outside local and test")
+    def _refuse_unusable_keys(self) -> Settings:
+        # Malformed keys are refused everywhere: they could verify or decrypt nothing.
+        keyring.parse_key_list(self.jwt_previous_keys, "JWT_PREVIOUS_KEYS")
+        keyring.parse_key_list(self.service_public_keys, "SERVICE_PUBLIC_KEYS")
+        for value, what in (
+            (self.jwt_private_key, "JWT_PRIVATE_KEY"),
+            (self.service_private_key, "SERVICE_PRIVATE_KEY"),
+        ):
+            if value:
+                try:
+                    keyring.load_private_key(value)
+                except ValueError as exc:
+                    raise ValueError(f"{what}: {exc}") from exc
+        if self.jwt_public_key:
+            keyring.load_public_key(self.jwt_public_key)
+        if self.encryption_key or self.encryption_previous_keys:
+            self.encryption_keys()
+        if self.jwt_private_key and self.jwt_public_key:
+            signing = keyring.load_private_key(self.jwt_private_key)
+            if keyring.public_text(signing) != keyring.public_text(
+                keyring.load_public_key(self.jwt_public_key)
+            ):
+                raise ValueError("JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_development_shortcuts_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        if not (self.jwt_public_key or self.jwt_private_key):
+            raise ValueError("JWT_PUBLIC_KEY (or, in auth, JWT_PRIVATE_KEY) is required")
+        current = self.access_verification_keys().get(self.jwt_kid)
+        development = keyring.public_text(keyring.development_key(DEV_JWT_LABEL))
+        if current is not None and keyring.public_text(current) == development:
+            raise ValueError("the development access-token key cannot be used in production")
+        if self.encryption_key in (DEV_ENCRYPTION_KEY, LEGACY_DEV_ENCRYPTION_KEY):
+            raise ValueError("ENCRYPTION_KEY must be set to a key of your own")
+        if "cors_origin" not in self.model_fields_set or not self.cors_origins:
+            raise ValueError("CORS_ORIGIN must name the web app's origin(s) in production")
+        for url, what in (
+            (self.database_url, "DATABASE_URL"),
+            (self.core_database_url, "CORE_DATABASE_URL"),
+        ):
+            if url.startswith("sqlite"):
+                raise ValueError(f"{what}: SQLite is for local use only; use PostgreSQL")
+        return self
+
+    def _embedded_db(self, name: str, what: str) -> str:
+        if self.environment == "production":
+            # Checked on use, not in the validator: the gateway has no database at all.
+            raise ValueError(f"{what} is required in production (SQLite is for local use only)")
+        return f"sqlite+aiosqlite:///{self.data_dir / name}"
 
     @property
     def tenant_db_url(self) -> str:
         if self.database_url:
             return to_async_url(self.database_url)
-        return f"sqlite+aiosqlite:///{self.data_dir / 'tenant.db'}"
+        return self._embedded_db("tenant.db", "DATABASE_URL")
 
     @property
     def core_db_url(self) -> str:
@@ -133,19 +211,76 @@ class Settings(BaseSettings):
                 f"postgresql+asyncpg://{auth}@{self.core_db_host}:{self.core_db_port}/"
                 f"{self.core_db_name}"
             )
-        return f"sqlite+aiosqlite:///{self.data_dir / 'core.db'}"
+        return self._embedded_db("core.db", "CORE_DATABASE_URL")
 
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip() for o in self.cors_origin.split(",") if o.strip()]
 
-    def jwt_verification_keys(self) -> dict[str, str]:
-        keys = {self.jwt_kid: self.jwt_secret}
-        for pair in self.jwt_previous_keys.split(","):
-            if ":" in pair:
-                kid, secret = pair.split(":", 1)
-                keys.setdefault(kid.strip(), secret.strip())
+    def access_signing_key(self) -> Ed25519PrivateKey:
+        """The key access tokens are signed with: the auth service's alone."""
+        if self.jwt_private_key:
+            return keyring.load_private_key(self.jwt_private_key)
+        if self.environment == "production":
+            raise ValueError("JWT_PRIVATE_KEY is required to issue access tokens")
+        return keyring.development_key(DEV_JWT_LABEL)
+
+    def access_verification_keys(self) -> dict[str, Ed25519PublicKey]:
+        """Public keys by kid: the current one (JWT_KID) and those of JWT_PREVIOUS_KEYS."""
+        if self.jwt_public_key:
+            current: Ed25519PublicKey | None = keyring.load_public_key(self.jwt_public_key)
+        elif self.jwt_private_key:
+            current = keyring.load_private_key(self.jwt_private_key).public_key()
+        elif self.environment != "production":
+            current = keyring.development_key(DEV_JWT_LABEL).public_key()
+        else:
+            current = None
+        keys = keyring.parse_key_list(self.jwt_previous_keys, "JWT_PREVIOUS_KEYS")
+        if current is not None:
+            keys[self.jwt_kid] = current
         return keys
+
+    def service_signing_key(self, service: str) -> Ed25519PrivateKey:
+        """This process's key for the service tokens it sends as `service`."""
+        if self.service_private_key:
+            key = keyring.load_private_key(self.service_private_key)
+        elif self.environment == "production":
+            raise ValueError(
+                f"SERVICE_PRIVATE_KEY is required for {service} to call other services"
+            )
+        else:
+            key = keyring.development_key(f"service:{service}")
+        listed = self.service_verification_key(service)
+        if listed is not None and keyring.public_text(listed) != keyring.public_text(key):
+            raise ValueError(f"SERVICE_PRIVATE_KEY is not {service}'s key in SERVICE_PUBLIC_KEYS")
+        return key
+
+    def encryption_keys(self) -> tuple[str, dict[str, bytes]]:
+        """The current kid and every key by kid (the current one and the previous ones)."""
+        if not self.encryption_key and self.environment == "production":
+            raise ValueError("ENCRYPTION_KEY is required to encrypt secrets")
+        kid, key = keyring.parse_encryption_key(self.encryption_key or DEV_ENCRYPTION_KEY)
+        keys = {kid: key}
+        for entry in self.encryption_previous_keys.split(","):
+            if entry.strip():
+                old_kid, old_key = keyring.parse_encryption_key(entry, "ENCRYPTION_PREVIOUS_KEYS")
+                keys.setdefault(old_kid, old_key)
+        return kid, keys
+
+    def encryption_legacy_material(self) -> str:
+        """The unversioned key of ciphertexts sealed before key ids existed ("" if none)."""
+        if self.encryption_legacy_key or self.environment == "production":
+            return self.encryption_legacy_key
+        return LEGACY_DEV_ENCRYPTION_KEY
+
+    def service_verification_key(self, service: str) -> Ed25519PublicKey | None:
+        """The public key of `service`'s tokens; None: that service is no known caller."""
+        listed = keyring.parse_key_list(self.service_public_keys, "SERVICE_PUBLIC_KEYS")
+        if service in listed:
+            return listed[service]
+        if self.environment != "production" and service in SERVICE_PORTS:
+            return keyring.development_key(f"service:{service}").public_key()
+        return None
 
     @staticmethod
     def service_urls(name: str) -> list[str]:

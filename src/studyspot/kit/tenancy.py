@@ -29,7 +29,7 @@ class TenantHome:
 
 async def tenant_homes(core: Database) -> list[TenantHome]:
     """Every tenant except those being moved (a write to the database they leave would be lost)."""
-    async with core.engine.connect() as conn:
+    async with core.reader.connect() as conn:
         if not await conn.run_sync(lambda c: inspect(c).has_table("tenants")):
             return []
         rows = await conn.execute(

@@ -1,14 +1,18 @@
 """JWT access tokens and opaque secrets (refresh, reset and invite tokens).
 
-Access tokens are HS256 with a `kid` header so keys can rotate: new tokens are
-signed with JWT_SECRET under JWT_KID, older kids in JWT_PREVIOUS_KEYS still
-verify until they are dropped. The algorithm is pinned; `none` and every other
-algorithm are refused before any key is looked at.
+Access tokens are EdDSA (Ed25519) with a `kid` header so keys can rotate: the
+auth service signs with JWT_PRIVATE_KEY under JWT_KID; every process verifies
+with public keys only (JWT_PUBLIC_KEY, and JWT_PREVIOUS_KEYS for older kids
+until they are dropped), so a process other than auth that leaks its settings
+leaks nothing that signs a user token. The algorithm is pinned; `none`, HS256
+(with any secret, including a public key used as one) and every other algorithm
+are refused before any key is looked at.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -17,10 +21,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from studyspot.kit.settings import Settings
 
-ALGORITHM = "HS256"
+ALGORITHM = "EdDSA"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
 
 
@@ -67,28 +72,37 @@ def issue_access_token(
         "roles": roles,
         "permissions": permissions,
         "type": "access",
-        "iat": int(now.timestamp()),
+        # Milliseconds (RFC 7519 allows a fraction): the identity check refuses tokens issued
+        # before the user's last security change, and a token issued right after it, in
+        # the same second, must still pass (kit.auth.issued_before).
+        "iat": math.floor(now.timestamp() * 1000) / 1000,
         "exp": int(exp.timestamp()),
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "jti": uuid.uuid4().hex,
     }
     token = jwt.encode(
-        claims, settings.jwt_secret, algorithm=ALGORITHM, headers={"kid": settings.jwt_kid}
+        claims,
+        settings.access_signing_key(),
+        algorithm=ALGORITHM,
+        headers={"kid": settings.jwt_kid},
     )
     return token, exp
 
 
-def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+def decode_access_token(
+    settings: Settings, token: str, keys: dict[str, Ed25519PublicKey] | None = None
+) -> AccessClaims:
+    """Verified claims; `keys` (kid → public key) defaults to the settings' keys."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise InvalidToken("malformed token") from exc
     if header.get("alg") != ALGORITHM:
         raise InvalidToken("unexpected algorithm")
-    keys = settings.jwt_verification_keys()
-    kid = header.get("kid", settings.jwt_kid)
-    key = keys.get(str(kid))
+    if keys is None:
+        keys = settings.access_verification_keys()
+    key = keys.get(str(header.get("kid", settings.jwt_kid)))
     if key is None:
         raise InvalidToken("unknown key id")
     try:
@@ -116,7 +130,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             roles=tuple(str(r) for r in data.get("roles", [])),
             permissions=tuple(str(p) for p in data.get("permissions", [])),
             jti=str(data["jti"]),
-            issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
+            issued_at=datetime.fromtimestamp(float(data["iat"]), UTC),
             expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
         )
     except (KeyError, ValueError, TypeError) as exc:
@@ -127,7 +141,8 @@ class VerifiedTokens:
     """`decode_access_token` memoised per token until the token expires.
 
     The same token arrives on every request of a session, and verifying it
-    (base64, JSON, HMAC) was about 6 % of a list request's CPU (py-spy).
+    (base64, JSON, signature) was about 6 % of a list request's CPU with HMAC
+    (py-spy), and an Ed25519 check costs more.
     Only the signature check is memoised: whether the user and tenant are
     still active is looked up on every request. Settings, and so the keys,
     are fixed for the life of a process, so a key dropped from the settings
@@ -138,6 +153,7 @@ class VerifiedTokens:
         self._settings = settings
         self._max = max_entries
         self._valid: dict[str, tuple[AccessClaims, float]] = {}
+        self._keys = settings.access_verification_keys()
 
     def claims(self, token: str) -> AccessClaims:
         """The verified claims of `token`; InvalidToken as `decode_access_token` raises it."""
@@ -147,7 +163,7 @@ class VerifiedTokens:
             if hit[1] > now:
                 return hit[0]
             del self._valid[token]
-        claims = decode_access_token(self._settings, token)
+        claims = decode_access_token(self._settings, token, self._keys)
         if len(self._valid) >= self._max:
             # A burst of distinct tokens (or an attack with valid ones) must not grow memory.
             self._valid.clear()

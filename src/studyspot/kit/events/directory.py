@@ -60,14 +60,14 @@ class CoreTenantDirectory:
         if now - self._checked_at < self._RECHECK_SECONDS:
             return False
         self._checked_at = now
-        async with self.core.engine.connect() as conn:
+        async with self.core.reader.connect() as conn:
             self._has_table = await conn.run_sync(lambda c: inspect(c).has_table("tenants"))
         return self._has_table
 
     async def placement(self, tenant_id: uuid.UUID) -> TenantPlacement:
         if not await self._table_exists():
             return TenantPlacement(None)
-        async with self.core.engine.connect() as conn:
+        async with self.core.reader.connect() as conn:
             query = select(_tenants.c.database_key, _tenants.c.status).where(
                 _tenants.c.id == tenant_id
             )
@@ -79,7 +79,7 @@ class CoreTenantDirectory:
     async def dedicated_keys(self) -> list[str]:
         if not await self._table_exists():
             return []
-        async with self.core.engine.connect() as conn:
+        async with self.core.reader.connect() as conn:
             query = (
                 select(_tenants.c.database_key)
                 .where(_tenants.c.database_key.is_not(None), _tenants.c.database_key != "")

@@ -117,9 +117,9 @@ class OutboxPump:
             .order_by(outbox_events.c.seq)
             .limit(self.config.batch_size)
         )
-        # A short read on its own connection: on SQLite even a read holds the
-        # write lock (BEGIN IMMEDIATE), and the handlers need that lock.
-        async with db.engine.connect() as conn:
+        # The reader: on SQLite it reads a snapshot without taking the write lock,
+        # which the handlers need.
+        async with db.reader.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [Pending(r.seq, r.attempts, Event.from_row(r)) for r in rows]
 

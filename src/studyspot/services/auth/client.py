@@ -7,11 +7,17 @@ so caller and callee validate the same shapes.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import uuid
 from typing import Any, Literal
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from studyspot.kit.crypto import DecryptionError
 from studyspot.kit.permissions import Role
 from studyspot.kit.service_client import ServiceClient
 from studyspot.services.auth.fields import Email, Name, Phone
@@ -196,3 +202,73 @@ class AuthClient(ServiceClient):
             tenant_id=tenant_id,
         )
         self.raise_for_problem(reply, self.service)
+
+
+# --- Reset and invite links, sealed for their one consumer --------------------------------
+
+# Events whose payload carries a sealed link secret (`token_sealed`), for the message service.
+LINK_TOPICS = ("auth.password_reset_requested", "auth.set_password_requested")
+_LINK_FORMAT = "v1"
+_NONCE_BYTES = 12
+DEV_LINK_KEY = (
+    "dev:"
+    + base64.b64encode(hashlib.sha256(b"studyspot-development-only:auth-links").digest()).decode()
+)
+
+
+class LinkBox:
+    """Seals the secret of a reset or invite link into its outbox event, for the message
+    service that delivers it; nobody else holds the key (AUTH_LINK_ENCRYPTION_KEY).
+
+    The raw secret is never written to the outbox, NATS or a log: a database dump or
+    a subscriber to the stream learns no working link. AES-256-GCM, bound (associated
+    data) to the link's purpose and user, so a sealed secret copied into another
+    user's event does not open. `kid:<base64 of 32 bytes>` keys, the current one
+    first; older ones (comma-separated after it) still open events written before
+    a rotation.
+    """
+
+    def __init__(self, keys: str) -> None:
+        self._keys: dict[str, AESGCM] = {}
+        self._kid = ""
+        for entry in (part.strip() for part in keys.split(",")):
+            if not entry:
+                continue
+            kid, _, body = entry.partition(":")
+            try:
+                raw = base64.b64decode(body, validate=True)
+            except ValueError as exc:
+                raise ValueError("AUTH_LINK_ENCRYPTION_KEY: the key is not base64") from exc
+            if not kid or len(raw) != 32:
+                raise ValueError("AUTH_LINK_ENCRYPTION_KEY must read kid:<base64 of 32 bytes>")
+            self._keys.setdefault(kid, AESGCM(raw))
+            self._kid = self._kid or kid
+        if not self._kid:
+            raise ValueError("AUTH_LINK_ENCRYPTION_KEY is required")
+
+    @staticmethod
+    def _context(purpose: str, user_id: str) -> bytes:
+        return f"auth-link:{purpose}:{user_id}".encode()
+
+    def seal(self, secret: str, *, purpose: str, user_id: uuid.UUID) -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._keys[self._kid].encrypt(
+            nonce, secret.encode(), self._context(purpose, str(user_id))
+        )
+        body = base64.urlsafe_b64encode(nonce + sealed).decode()
+        return f"{_LINK_FORMAT}:{self._kid}:{body}"
+
+    def open(self, payload: dict[str, Any]) -> str:
+        """The link secret of a link event's payload; DecryptionError if it does not open."""
+        parts = str(payload.get("token_sealed", "")).split(":", 2)
+        version, kid, body = parts if len(parts) == 3 else ("", "", "")
+        aead = self._keys.get(kid)
+        if version != _LINK_FORMAT or aead is None:
+            raise DecryptionError("unknown link format or key")
+        context = self._context(str(payload.get("purpose")), str(payload.get("user_id")))
+        try:
+            raw = base64.urlsafe_b64decode(body.encode())
+            plain = aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context)
+        except (InvalidTag, ValueError) as exc:
+            raise DecryptionError("cannot open this link") from exc
+        return plain.decode()

@@ -17,13 +17,14 @@ from studyspot.kit.audit import record
 from studyspot.kit.auth import forget_identity
 from studyspot.kit.errors import Conflict, Unprocessable
 from studyspot.kit.models import utcnow
-from studyspot.kit.service_auth import ServiceCaller
+from studyspot.kit.service_auth import CallerNotAccepted, ServiceCaller
 from studyspot.services.auth.client import (
     CredentialCreate,
     CredentialCreated,
     CredentialRead,
     CredentialTable,
     CredentialUpdate,
+    LinkBox,
     check_roles,
 )
 from studyspot.services.auth.errors import (
@@ -39,14 +40,22 @@ from studyspot.services.auth.repository import (
     OneTimeTokenRepository,
     RefreshTokenRepository,
 )
+from studyspot.services.auth.sessions import end_all_sessions
 
 _LOGIN_FIELDS = ("email", "phone")
 
 
-def _acts_for(caller: ServiceCaller, tenant_id: uuid.UUID) -> None:
+# Who owns the people behind each kind of login: only that service manages them, so a
+# leaked student-service key cannot, say, reset a desk manager's login.
+_OWNER = {"students": "student", "library_staff": "library"}
+
+
+def _acts_for(caller: ServiceCaller, tenant_id: uuid.UUID, user_table: str) -> None:
     # A service token bound to a tenant may only touch that tenant's logins.
     if caller.tenant_id is not None and caller.tenant_id != tenant_id:
         raise TenantMismatch()
+    if _OWNER.get(user_table) != caller.service:
+        raise CallerNotAccepted(f"The {caller.service} service does not manage {user_table}")
 
 
 def read(row: UserCredential) -> CredentialRead:
@@ -90,7 +99,7 @@ async def _flush_or_taken(session: AsyncSession) -> None:
 async def create(
     session: AsyncSession, caller: ServiceCaller, body: CredentialCreate
 ) -> CredentialCreated:
-    _acts_for(caller, body.tenant_id)
+    _acts_for(caller, body.tenant_id, body.user_table)
     accounts = AccountRepository(session)
     if await accounts.credential(body.tenant_id, body.user_table, body.user_id) is not None:
         raise CredentialsExist()
@@ -139,7 +148,7 @@ async def update(
     user_id: uuid.UUID,
     body: CredentialUpdate,
 ) -> CredentialRead:
-    _acts_for(caller, body.tenant_id)
+    _acts_for(caller, body.tenant_id, user_table)
     changes = body.model_dump(include=body.model_fields_set - {"tenant_id"})
     if changes.get("roles") is not None:
         try:
@@ -154,14 +163,14 @@ async def update(
     await _check_login_free(
         AccountRepository(session), body.tenant_id, user_table, changes, other_than=user_id
     )
-    was_active = row.is_active
+    was_active, old_roles = row.is_active, sorted(row.roles)
     for field, value in changes.items():
         setattr(row, field, value)
     await _flush_or_taken(session)
-    if was_active and not row.is_active:
-        # Deactivated: no refresh works any more; access tokens fail at the next request.
-        await RefreshTokenRepository(session).revoke_user(user_table, user_id, utcnow())
-        forget_identity(user_id)
+    if was_active != row.is_active or sorted(row.roles) != old_roles:
+        # Tokens carry the roles, and a reactivation must not revive tokens of before the
+        # deactivation: every session ends, access tokens at their next request.
+        await end_all_sessions(session, row, utcnow())
     await record(
         session,
         "auth.credentials_updated",
@@ -182,14 +191,15 @@ async def send_set_password_link(
     tenant_id: uuid.UUID,
     *,
     ttl: timedelta,
+    box: LinkBox,
 ) -> None:
-    _acts_for(caller, tenant_id)
+    _acts_for(caller, tenant_id, user_table)
     row = await _existing(session, user_table, user_id, tenant_id)
     if not row.is_active:
         raise Conflict(
             "This login is deactivated; activate it before inviting", code="account_inactive"
         )
-    await send_link(session, row, INVITE, ttl=ttl, now=utcnow())
+    await send_link(session, row, INVITE, ttl=ttl, now=utcnow(), box=box)
     await record(
         session,
         "auth.invite_sent",
@@ -208,7 +218,7 @@ async def erase(
     tenant_id: uuid.UUID,
 ) -> None:
     """Forget the login and everything tied to it; erasing twice is fine."""
-    _acts_for(caller, tenant_id)
+    _acts_for(caller, tenant_id, user_table)
     accounts = AccountRepository(session)
     row = await accounts.credential(tenant_id, user_table, user_id, for_update=True)
     if row is None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import ipaddress
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.auth import CurrentPrincipal, Principal
+from studyspot.kit.context import CLIENT_IP_HEADER
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import kit_state
+from studyspot.services.auth.client import LinkBox
 from studyspot.services.auth.config import AuthSettings
 from studyspot.services.auth.errors import PlatformOnly
 from studyspot.services.auth.transactions import auth_unit_of_work
@@ -41,6 +45,24 @@ def auth_settings(request: Request) -> AuthSettings:
 AuthConfig = Annotated[AuthSettings, Depends(auth_settings)]
 
 
+def now(request: Request) -> datetime:
+    """This request's moment on the auth clock (tests move it instead of sleeping)."""
+    clock: Callable[[], datetime] = request.app.state.auth_clock
+    return clock()
+
+
+Now = Annotated[datetime, Depends(now)]
+
+
+def link_box(request: Request) -> LinkBox:
+    box: LinkBox = request.app.state.auth_link_box
+    return box
+
+
+# Seals reset and invite link secrets for the message service (AUTH_LINK_ENCRYPTION_KEY).
+LinkBoxDep = Annotated[LinkBox, Depends(link_box)]
+
+
 def upstream(request: Request) -> Upstream:
     found: Upstream = request.app.state.auth_upstream
     return found
@@ -50,25 +72,25 @@ UpstreamDep = Annotated[Upstream, Depends(upstream)]
 
 
 def client_ip(request: Request, config: AuthConfig) -> str | None:
-    """The client's address: the peer, or what the trusted proxies in front of us saw.
+    """The client's address: the peer, or behind the gateway the address the gateway resolved.
 
-    Each trusted proxy appends the address it received the request from to
-    X-Forwarded-For, so the client is that many entries from the right; entries
-    further left are whatever the client chose to send and prove nothing.
+    Behind the gateway the peer is the gateway itself, and X-Forwarded-For holds
+    whatever a client chose to put there plus a hop count this service would have
+    to agree on with every proxy in front of the gateway. So only the gateway's
+    own header counts: it resolves the address once (GATEWAY_TRUSTED_PROXY_HOPS)
+    and replaces any value a client sent. Without it (a call that did not come
+    through the gateway) the peer is all we know.
     """
     peer = request.client.host if request.client else None
-    hops = config.trusted_proxy_hops
-    if hops == 0:
+    if not config.behind_gateway:
         return peer
-    chain = [
-        part.strip()
-        for header in request.headers.getlist("x-forwarded-for")
-        for part in header.split(",")
-        if part.strip()
-    ]
-    if len(chain) < hops:
+    told = request.headers.getlist(CLIENT_IP_HEADER)
+    if len(told) != 1:
         return peer
-    return chain[-hops][:64]
+    try:
+        return str(ipaddress.ip_address(told[0].strip()))
+    except ValueError:
+        return peer
 
 
 ClientIp = Annotated[str | None, Depends(client_ip)]

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.service_auth import InternalCaller
+from studyspot.kit.service_auth import InternalCaller, accept_callers
 from studyspot.services.auth import credentials
 from studyspot.services.auth.client import (
     CredentialCreate,
@@ -19,19 +19,25 @@ from studyspot.services.auth.client import (
     CredentialUpdate,
     SetPasswordLink,
 )
-from studyspot.services.auth.dependencies import AuthConfig, AuthSession
+from studyspot.services.auth.dependencies import AuthConfig, AuthSession, LinkBoxDep
 
 router = APIRouter(prefix="/internal/credentials", tags=["internal"], include_in_schema=False)
+# The services that own the profiles behind these logins (credentials.py checks which table).
+_OWNERS = accept_callers("student", "library")
 
 
-@router.post("", status_code=201, responses=problem_responses(403, 409))
+@router.post("", status_code=201, responses=problem_responses(403, 409), dependencies=[_OWNERS])
 async def create_credential(
     body: CredentialCreate, caller: InternalCaller, session: AuthSession
 ) -> CredentialCreated:
     return await credentials.create(session, caller, body)
 
 
-@router.patch("/{user_table}/{user_id}", responses=problem_responses(403, 404, 409))
+@router.patch(
+    "/{user_table}/{user_id}",
+    responses=problem_responses(403, 404, 409),
+    dependencies=[_OWNERS],
+)
 async def update_credential(
     user_table: CredentialTable,
     user_id: uuid.UUID,
@@ -47,6 +53,7 @@ async def update_credential(
     status_code=202,
     response_class=Response,
     responses=problem_responses(403, 404, 409),
+    dependencies=[_OWNERS],
 )
 async def send_set_password_link(
     user_table: CredentialTable,
@@ -55,10 +62,11 @@ async def send_set_password_link(
     caller: InternalCaller,
     session: AuthSession,
     config: AuthConfig,
+    box: LinkBoxDep,
 ) -> Response:
     ttl = timedelta(seconds=config.invite_ttl_seconds)
     await credentials.send_set_password_link(
-        session, caller, user_table, user_id, body.tenant_id, ttl=ttl
+        session, caller, user_table, user_id, body.tenant_id, ttl=ttl, box=box
     )
     return Response(status_code=202)
 
@@ -68,6 +76,7 @@ async def send_set_password_link(
     status_code=204,
     response_class=Response,
     responses=problem_responses(403),
+    dependencies=[_OWNERS],
 )
 async def delete_credential(
     user_table: CredentialTable,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.models import utcnow
 from studyspot.kit.permissions import UserType
 from studyspot.kit.settings import Settings
+from studyspot.services.auth.config import AuthSettings
 from studyspot.services.auth.errors import AccountInactive, InvalidCredentials, TenantSuspended
 from studyspot.services.auth.identity import (
     find_by_login,
@@ -42,10 +43,12 @@ async def resolve_tenant(tenants: TenantClient, slug: str | None) -> uuid.UUID |
 async def login(
     session: AsyncSession,
     settings: Settings,
+    config: AuthSettings,
     body: LoginRequest,
     *,
     tenant_id: uuid.UUID | None,
     ip: str | None,
+    now: datetime,
 ) -> TokenResponse:
     """Log in a library owner, staff member or student.
 
@@ -65,6 +68,7 @@ async def login(
     )
     return await _login(
         session,
+        Throttle(session, settings, config),
         settings,
         lookup,
         password=body.password,
@@ -72,14 +76,22 @@ async def login(
         attempt=attempt,
         tenant_id=tenant_id,
         ip=ip,
+        now=now,
     )
 
 
 async def platform_login(
-    session: AsyncSession, settings: Settings, body: PlatformLoginRequest, *, ip: str | None
+    session: AsyncSession,
+    settings: Settings,
+    config: AuthSettings,
+    body: PlatformLoginRequest,
+    *,
+    ip: str | None,
+    now: datetime,
 ) -> TokenResponse:
     return await _login(
         session,
+        Throttle(session, settings, config),
         settings,
         partial(AccountRepository(session).platform_by_email, body.email),
         password=body.password,
@@ -87,11 +99,13 @@ async def platform_login(
         attempt={"user_type": "platform", "login": body.email},
         tenant_id=None,
         ip=ip,
+        now=now,
     )
 
 
 async def _login(
     session: AsyncSession,
+    throttle: Throttle,
     settings: Settings,
     lookup: Callable[[], Awaitable[AccountRow | None]],
     *,
@@ -100,10 +114,9 @@ async def _login(
     attempt: dict[str, Any],
     tenant_id: uuid.UUID | None,
     ip: str | None,
+    now: datetime,
 ) -> TokenResponse:
-    now = utcnow()
-    throttle = Throttle(session, settings)
-    throttled = await throttle.refusal(keys, now)
+    throttled = await throttle.attempt(keys, now)
     if throttled is not None:
         await record(
             session,
@@ -130,6 +143,8 @@ async def _login(
         )
         raise InvalidCredentials()
     assert row is not None
+    # The password is right: whoever typed it owns the login, whatever its standing.
+    await throttle.succeeded(keys)
     who = identity_of(row)
     refused = await standing(session, who)
     if refused is not None:
@@ -143,7 +158,6 @@ async def _login(
         )
         raise AccountInactive() if refused == "account_inactive" else TenantSuspended()
 
-    await throttle.succeeded(keys)
     row.last_login_at = now
     tokens, _ = await start_session(session, settings, who, now=now)
     await record(session, "auth.login", who=who, ip=ip, details=attempt)

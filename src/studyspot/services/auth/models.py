@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyspot.kit.models import CoreBase, IdMixin, TimestampMixin, UTCDateTime, utcnow
@@ -30,6 +30,9 @@ class LibraryOwner(IdMixin, TimestampMixin, CoreBase):
     password_hash: Mapped[str] = mapped_column(String(PASSWORD_HASH_MAX), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The last security change (sessions ended, password set, roles or standing changed):
+    # every request's identity check refuses access tokens issued before it.
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class _PlatformUser(IdMixin, TimestampMixin):
@@ -38,6 +41,9 @@ class _PlatformUser(IdMixin, TimestampMixin):
     password_hash: Mapped[str] = mapped_column(String(PASSWORD_HASH_MAX), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The last security change (sessions ended, password set, roles or standing changed):
+    # every request's identity check refuses access tokens issued before it.
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PlatformAdmin(_PlatformUser, CoreBase):
@@ -71,6 +77,9 @@ class UserCredential(IdMixin, TimestampMixin, CoreBase):
     roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The last security change (sessions ended, password set, roles or standing changed):
+    # every request's identity check refuses access tokens issued before it.
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class RefreshToken(IdMixin, CoreBase):
@@ -109,15 +118,34 @@ class OneTimeToken(IdMixin, CoreBase):
 
 
 class LoginFailure(IdMixin, CoreBase):
-    """One failed login, counted per account key and per client address inside a window.
+    """One failed login from a client address, counted inside a sliding window.
 
     Kept in the core database so that every auth instance sees the same counts.
+    Accounts are counted in `LoginLock` instead.
     """
 
     __tablename__ = "login_failures"
     __table_args__ = (Index(None, "scope", "key", "created_at"), Index(None, "created_at"))
 
-    # "account": key is a hash of (user type, tenant slug, login name); "ip": the address.
+    # "ip": key is the client address (rows of the older "account" scope are pruned).
     scope: Mapped[str] = mapped_column(String(16), nullable=False)
     key: Mapped[str] = mapped_column(String(HASH_MAX), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class LoginLock(CoreBase):
+    """The progressive lock of one login name (an account key), one row per key.
+
+    One row, updated under a row lock, so concurrent attempts on one account
+    queue up and each sees the count the one before it left.
+    """
+
+    __tablename__ = "login_locks"
+
+    # A hash of what was typed (user type, tenant slug, login name), as LoginFailure.key.
+    key: Mapped[str] = mapped_column(String(HASH_MAX), primary_key=True)
+    # Attempts that did not succeed since the count last started from zero.
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # From here on the row counts for nothing: the count restarts, housekeeping deletes it.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)

@@ -7,6 +7,7 @@ and auth keeps their login (name, phone) in step when they change it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.auth import Principal
 from studyspot.kit.errors import NotFound, Unauthorized, Unprocessable
 from studyspot.kit.permissions import Role, UserType, permissions_for
+from studyspot.kit.settings import Settings
+from studyspot.services.auth.config import AuthSettings
 from studyspot.services.auth.errors import LoginTaken
 from studyspot.services.auth.identity import (
     account_of,
@@ -23,6 +26,7 @@ from studyspot.services.auth.identity import (
     record,
 )
 from studyspot.services.auth.models import LibraryOwner, PlatformAdmin, PlatformStaff
+from studyspot.services.auth.password_resets import confirm_password
 from studyspot.services.auth.repository import AccountRepository, AccountRow
 from studyspot.services.auth.schemas import MeUpdate, OwnerMe, PlatformMe, StaffMe, StudentMe
 from studyspot.services.auth.transactions import end_reads
@@ -40,15 +44,38 @@ async def read_me(session: AsyncSession, principal: Principal, upstream: Upstrea
     return _own_me(await account_of(session, principal))
 
 
+# Login and reset channels: changing one needs the current password.
+_CHANNELS = ("phone", "email")
+
+
 async def update_me(
     session: AsyncSession,
+    settings: Settings,
+    config: AuthSettings,
     principal: Principal,
     upstream: Upstream,
     body: MeUpdate,
     *,
     ip: str | None,
+    now: datetime,
 ) -> MeAnswer:
-    changes = body.model_dump(include=body.model_fields_set)
+    changes = body.model_dump(include=body.model_fields_set - {"current_password"})
+    if any(field in changes for field in _CHANNELS):
+        if body.current_password is None:
+            raise Unprocessable(
+                "The current password is required to change the phone",
+                errors=[{"field": "body.current_password", "message": "is required with phone"}],
+            )
+        await confirm_password(
+            session,
+            settings,
+            config,
+            await account_of(session, principal),
+            body.current_password,
+            action="auth.profile_updated",
+            ip=ip,
+            now=now,
+        )
     answer: MeAnswer
     if principal.user_type in _PEOPLE_OF_OTHER_SERVICES:
         if "phone" in changes and changes["phone"] is None:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.permissions import USER_TABLES, UserType
@@ -14,6 +16,7 @@ from studyspot.kit.repository import Repository
 from studyspot.services.auth.models import (
     LibraryOwner,
     LoginFailure,
+    LoginLock,
     OneTimeToken,
     PlatformAdmin,
     PlatformStaff,
@@ -119,6 +122,12 @@ class AccountRepository:
         self.session.add(row)
         await self.session.flush()
 
+    async def lock(self, row: AccountRow) -> None:
+        """Hold the account's row lock until the transaction ends (PostgreSQL; SQLite's
+        transactions already run one writer at a time)."""
+        model = type(row)
+        await self.session.execute(select(model.id).where(model.id == row.id).with_for_update())
+
     async def delete_credential(self, row: UserCredential) -> None:
         await self.session.delete(row)
         await self.session.flush()
@@ -211,6 +220,16 @@ class OneTimeTokenRepository(Repository[OneTimeToken]):
             .execution_options(synchronize_session=False)
         )
 
+    async def last_sent(self, user_table: str, user_id: uuid.UUID, purpose: str) -> datetime | None:
+        """When the newest link of `purpose` was made for the user (None: never)."""
+        return await self.session.scalar(
+            select(func.max(OneTimeToken.created_at)).where(
+                OneTimeToken.user_table == user_table,
+                OneTimeToken.user_id == user_id,
+                OneTimeToken.purpose == purpose,
+            )
+        )
+
     async def delete_user(self, user_table: str, user_id: uuid.UUID) -> None:
         await self.session.execute(
             delete(OneTimeToken).where(
@@ -240,11 +259,34 @@ class LoginFailureRepository(Repository[LoginFailure]):
         self.session.add(LoginFailure(scope=scope, key=key, created_at=now))
         await self.session.flush()
 
-    async def forget_before(self, moment: datetime) -> None:
-        """Drop failures older than the window: they count for nothing any more."""
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.created_at <= moment))
 
-    async def clear(self, scope: str, key: str) -> None:
-        await self.session.execute(
-            delete(LoginFailure).where(LoginFailure.scope == scope, LoginFailure.key == key)
-        )
+class LoginLockRepository(Repository[LoginLock]):
+    model = LoginLock
+
+    async def locked(self, key: str, now: datetime) -> LoginLock:
+        """The lock row of `key`, made if missing, held until the transaction ends.
+
+        On PostgreSQL the row lock queues every other attempt on this key behind
+        this one; SQLite's transactions already run one writer at a time.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        while True:
+            await self.session.execute(
+                insert(LoginLock)
+                .values(key=key, failures=0, locked_until=None, expires_at=now)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            row = await self.session.scalar(
+                select(LoginLock)
+                .where(LoginLock.key == key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            # None only when a successful login deleted the row between the two statements;
+            # the next insert then makes it again.
+            if row is not None:
+                return row
+
+    async def clear(self, key: str) -> None:
+        await self.session.execute(delete(LoginLock).where(LoginLock.key == key))

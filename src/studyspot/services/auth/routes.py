@@ -8,8 +8,11 @@ from studyspot.kit.auth import CurrentPrincipal
 from studyspot.kit.errors import problem_responses
 from studyspot.services.auth import logins, password_resets, profiles, sessions, signup
 from studyspot.services.auth.dependencies import (
+    AuthConfig,
     AuthSession,
     ClientIp,
+    LinkBoxDep,
+    Now,
     PlatformPrincipal,
     SettingsDep,
     UpstreamDep,
@@ -61,12 +64,14 @@ async def register(
 async def login(
     body: LoginRequest,
     settings: SettingsDep,
+    config: AuthConfig,
     session: AuthSession,
     upstream: UpstreamDep,
     ip: ClientIp,
+    now: Now,
 ) -> TokenResponse:
     tenant_id = await logins.resolve_tenant(upstream.tenant, body.tenant_slug)
-    return await logins.login(session, settings, body, tenant_id=tenant_id, ip=ip)
+    return await logins.login(session, settings, config, body, tenant_id=tenant_id, ip=ip, now=now)
 
 
 @auth_router.post(
@@ -93,6 +98,20 @@ async def logout(body: LogoutRequest, session: AuthSession, ip: ClientIp) -> Res
 
 
 @auth_router.post(
+    "/logout-all",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401),
+    summary="End every session of the caller, this one included; its access tokens stop working",
+)
+async def logout_all(
+    principal: CurrentPrincipal, session: AuthSession, ip: ClientIp, now: Now
+) -> Response:
+    await sessions.logout_everywhere(session, principal, ip=ip, now=now)
+    return Response(status_code=204)
+
+
+@auth_router.post(
     "/forgot-password",
     status_code=202,
     response_class=Response,
@@ -102,12 +121,17 @@ async def logout(body: LogoutRequest, session: AuthSession, ip: ClientIp) -> Res
 async def forgot_password(
     body: ForgotPasswordRequest,
     settings: SettingsDep,
+    config: AuthConfig,
     session: AuthSession,
     upstream: UpstreamDep,
     ip: ClientIp,
+    now: Now,
+    box: LinkBoxDep,
 ) -> Response:
     tenant_id = await logins.resolve_tenant(upstream.tenant, body.tenant_slug)
-    await password_resets.forgot_password(session, settings, body, tenant_id=tenant_id, ip=ip)
+    await password_resets.forgot_password(
+        session, settings, config, body, tenant_id=tenant_id, ip=ip, now=now, box=box
+    )
     return Response(status_code=202)
 
 
@@ -118,9 +142,13 @@ async def forgot_password(
     summary="Choose a password with a reset or invite link; every session ends",
 )
 async def reset_password(
-    body: ResetPasswordRequest, settings: SettingsDep, session: AuthSession, ip: ClientIp
+    body: ResetPasswordRequest,
+    settings: SettingsDep,
+    session: AuthSession,
+    ip: ClientIp,
+    now: Now,
 ) -> Response:
-    await password_resets.reset_password(session, settings, body, ip=ip)
+    await password_resets.reset_password(session, settings, body, ip=ip, now=now)
     return Response(status_code=204)
 
 
@@ -139,33 +167,42 @@ async def read_me(
 @users_router.patch(
     "/me",
     response_model=Me,
-    responses=problem_responses(404, 409, 503),
-    summary="Change the caller's name or phone",
+    responses=problem_responses(403, 404, 409, 429, 503),
+    summary="Change the caller's name or phone (the phone needs the current password)",
 )
 async def update_me(
     body: MeUpdate,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
+    config: AuthConfig,
     session: AuthSession,
     upstream: UpstreamDep,
     ip: ClientIp,
+    now: Now,
 ) -> profiles.MeAnswer:
-    return await profiles.update_me(session, principal, upstream, body, ip=ip)
+    return await profiles.update_me(
+        session, settings, config, principal, upstream, body, ip=ip, now=now
+    )
 
 
 @users_router.post(
     "/me/password",
     response_model=TokenResponse,
-    responses=problem_responses(429),
+    responses=problem_responses(403, 429),
     summary="Change the caller's password: other sessions end, this one gets new tokens",
 )
 async def change_password(
     body: ChangePasswordRequest,
     principal: CurrentPrincipal,
     settings: SettingsDep,
+    config: AuthConfig,
     session: AuthSession,
     ip: ClientIp,
+    now: Now,
 ) -> TokenResponse:
-    return await password_resets.change_password(session, settings, principal, body, ip=ip)
+    return await password_resets.change_password(
+        session, settings, config, principal, body, ip=ip, now=now
+    )
 
 
 @platform_router.post(
@@ -175,9 +212,14 @@ async def change_password(
     summary="Log in a platform admin or platform staff member",
 )
 async def platform_login(
-    body: PlatformLoginRequest, settings: SettingsDep, session: AuthSession, ip: ClientIp
+    body: PlatformLoginRequest,
+    settings: SettingsDep,
+    config: AuthConfig,
+    session: AuthSession,
+    ip: ClientIp,
+    now: Now,
 ) -> TokenResponse:
-    return await logins.platform_login(session, settings, body, ip=ip)
+    return await logins.platform_login(session, settings, config, body, ip=ip, now=now)
 
 
 @platform_router.get(

@@ -183,11 +183,18 @@ class ChangePasswordRequest(WriteModel):
 
 
 class MeUpdate(WriteModel):
-    """The caller's own profile. Fields left out stay; owners may set `phone` to null."""
+    """The caller's own profile. Fields left out stay; owners may set `phone` to null.
+
+    The phone is a login and a channel for reset links: changing it needs the
+    current password, so a borrowed session cannot take the account over.
+    """
 
     # Never null: a name can change but not be removed. Left out, it is not part of the change.
     name: Annotated[Name, Field(default=None)]
     phone: Phone | None = None
+    current_password: GivenPassword | None = Field(
+        default=None, description="The caller's password; required when `phone` is given."
+    )
 
 
 class UserSummary(BaseModel):

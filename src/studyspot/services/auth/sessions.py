@@ -13,14 +13,19 @@ from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.auth import Principal, forget_identity
 from studyspot.kit.models import utcnow
 from studyspot.kit.permissions import Role, permissions_for
 from studyspot.kit.settings import Settings
 from studyspot.kit.tokens import hash_opaque_token, issue_access_token, new_opaque_token
 from studyspot.services.auth.errors import InvalidRefreshToken
-from studyspot.services.auth.identity import Identity, identity_of, record, standing
+from studyspot.services.auth.identity import Identity, account_of, identity_of, record, standing
 from studyspot.services.auth.models import RefreshToken
-from studyspot.services.auth.repository import AccountRepository, RefreshTokenRepository
+from studyspot.services.auth.repository import (
+    AccountRepository,
+    AccountRow,
+    RefreshTokenRepository,
+)
 from studyspot.services.auth.schemas import TokenResponse, UserSummary
 
 _STANDING_DETAIL = {
@@ -152,5 +157,22 @@ async def logout(session: AsyncSession, presented: str, *, ip: str | None) -> No
         await record(session, "auth.logout", who=identity_of(row), ip=ip)
 
 
-async def end_all_sessions(session: AsyncSession, who: Identity) -> int:
-    return await RefreshTokenRepository(session).revoke_user(who.user_table, who.user_id, utcnow())
+async def end_all_sessions(session: AsyncSession, row: AccountRow, now: datetime) -> int:
+    """End every session of the account: its refresh tokens are revoked, and the access
+    tokens issued before `now` are refused by the identity check of every request."""
+    who = identity_of(row)
+    row.sessions_valid_after = now
+    await session.flush()
+    forget_identity(who.user_id)
+    return await RefreshTokenRepository(session).revoke_user(who.user_table, who.user_id, now)
+
+
+async def logout_everywhere(
+    session: AsyncSession, principal: Principal, *, ip: str | None, now: datetime
+) -> None:
+    """The caller ends every session of its own, this one included (a lost phone)."""
+    row = await account_of(session, principal)
+    ended = await end_all_sessions(session, row, now)
+    await record(
+        session, "auth.logout_all", who=identity_of(row), ip=ip, details={"refresh_tokens": ended}
+    )

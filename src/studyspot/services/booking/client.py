@@ -179,6 +179,44 @@ class ExpiringStudents(BaseModel):
     total: int = Field(ge=0)
 
 
+MAX_ATTENDANCE_DAYS = 7
+MAX_ATTENDANCE_PAGE = 2000
+
+
+class DateRange(BaseModel):
+    first: date
+    last: date
+
+
+class AttendanceBooking(BaseModel):
+    """A booking holding a place (confirmed or active), as attendance needs it: whose, where,
+    and the daily window in local minutes (`studyspot.kit.shift_windows.DailyWindow`)."""
+
+    id: uuid.UUID
+    student_id: uuid.UUID
+    library_id: uuid.UUID
+    seat_id: uuid.UUID | None = Field(description="Null for a floating place")
+    seat_label: str | None = Field(max_length=16)
+    shift_id: uuid.UUID | None = Field(description="Null for a full-day plan booked without one")
+    seat_assignment: Literal["reserved", "floating"]
+    status: Literal["confirmed", "active"]
+    window_start: int = Field(ge=0, lt=1440)
+    window_end: int = Field(ge=0, le=1440)
+    start_date: date
+    end_date: date
+    timezone: str = Field(max_length=64)
+    pauses: list[DateRange] = Field(
+        default_factory=list, description="Paused days (seat kept or not): no attendance then"
+    )
+
+
+class AttendanceBookings(BaseModel):
+    """Answer of `GET /internal/bookings/attendance`, ordered by id."""
+
+    items: list[AttendanceBooking]
+    next_after: uuid.UUID | None = Field(description="Ask again with `after=` this for more")
+
+
 class BookingClient(ServiceClient):
     service = "booking"
 
@@ -228,6 +266,38 @@ class BookingClient(ServiceClient):
         )
         self.raise_for_problem(reply, self.service)
         return OccupancyNow.model_validate(reply.json())
+
+    async def attendance_bookings(
+        self,
+        tenant_id: uuid.UUID,
+        first: date,
+        last: date,
+        *,
+        library_id: uuid.UUID | None = None,
+        student_id: uuid.UUID | None = None,
+    ) -> list[AttendanceBooking]:
+        """Bookings holding a place on some day of [first, last] (at most 7 days), every page.
+
+        ServiceUnavailable when the booking service cannot be reached or fails.
+        """
+        params = {"tenant_id": str(tenant_id), "from": first.isoformat(), "to": last.isoformat()}
+        if library_id is not None:
+            params["library_id"] = str(library_id)
+        if student_id is not None:
+            params["student_id"] = str(student_id)
+        found: list[AttendanceBooking] = []
+        after: uuid.UUID | None = None
+        while True:
+            page = dict(params, after=str(after)) if after else params
+            reply = await self.call(
+                "GET", "/internal/bookings/attendance", params=page, tenant_id=tenant_id
+            )
+            self.raise_for_problem(reply, self.service)
+            answer = AttendanceBookings.model_validate(reply.json())
+            found.extend(answer.items)
+            if answer.next_after is None:
+                return found
+            after = answer.next_after
 
     async def expiring_students(
         self, tenant_id: uuid.UUID, within_days: int, *, library_id: uuid.UUID | None = None

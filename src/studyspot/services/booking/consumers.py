@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 import structlog
 from pydantic import BaseModel, Field, ValidationError
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
 from studyspot.services.booking.service.holds import confirm_paid
+from studyspot.services.booking.service.releases import release_day
 
 log = structlog.get_logger("studyspot.booking")
 
@@ -46,6 +47,30 @@ async def on_payment_captured(event: Event, session: AsyncSession) -> None:
     )
 
 
+class NoShow(BaseModel):
+    """`attendance.no_show` as docs/attendance.md defines it (the fields booking reads)."""
+
+    booking_id: uuid.UUID
+    library_id: uuid.UUID
+    day: date
+
+
+async def on_no_show(event: Event, session: AsyncSession) -> None:
+    """Give the booking's place back for that one day; idempotent (one row per booking and day)."""
+    try:
+        data = NoShow.model_validate(event.payload)
+    except ValidationError:
+        log.error("booking.malformed_no_show", event_id=str(event.id))
+        return
+    if event.tenant_id is None:
+        log.error("booking.no_show_without_tenant", event_id=str(event.id))
+        return
+    await release_day(
+        session, event.tenant_id, data.booking_id, data.library_id, data.day, event.id
+    )
+
+
 CONSUMERS = [
     Consumer("booking_on_payment_captured", ("payment.captured",), on_payment_captured),
+    Consumer("booking_on_no_show", ("attendance.no_show",), on_no_show),
 ]

@@ -12,7 +12,17 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyspot.kit.models import IdMixin, TenantBase, TenantMixin, TimestampMixin, UTCDateTime
@@ -193,3 +203,28 @@ class WaitlistEntry(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class BookingDayRelease(IdMixin, TenantMixin, TenantBase):
+    """One day a booking gave its place back without being changed: the student did not
+    come by the shift's start plus grace (the attendance service's `attendance.no_show`).
+
+    The booking keeps its dates, price and status; availability and occupancy count its
+    place free for this one occurrence (the day it started), so it can be sold as a day pass.
+    """
+
+    __tablename__ = "booking_day_releases"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "day"),
+        Index("ix_booking_day_releases_library_id_day", "library_id", "day"),
+    )
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False
+    )
+    library_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)
+    # The event that released it (at-least-once delivery: a redelivery finds this row).
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

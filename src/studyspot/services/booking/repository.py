@@ -33,6 +33,7 @@ from studyspot.kit.repository import TenantRepository
 from studyspot.services.booking.models import (
     HOLDING,
     Booking,
+    BookingDayRelease,
     BookingPause,
     BookingStatus,
     WaitlistEntry,
@@ -187,6 +188,8 @@ class BookingRepository(TenantRepository[Booking]):
         connection = await self.session.connection()
         rows = (await connection.execute(query)).all()
         released = await self.released_pauses([r[0] for r in rows if r[10]])
+        for booking_id, day in await self.released_days(library_id, first - ONE_DAY, last):
+            released[booking_id].append((day, day))
         windows: dict[tuple[int, int], DailyWindow] = {}
         # Bookings sold alike share one (immutable) Occupancy: a full library repeats a few.
         alike: dict[tuple[int, int, date, date], Occupancy] = {}
@@ -209,28 +212,81 @@ class BookingRepository(TenantRepository[Booking]):
     async def released_pauses(
         self, booking_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[tuple[date, date]]]:
-        found: dict[uuid.UUID, list[tuple[date, date]]] = defaultdict(list)
-        if not booking_ids:
-            return found
-        rows = await self.session.execute(
-            select(BookingPause.booking_id, BookingPause.start_date, BookingPause.end_date).where(
-                BookingPause.tenant_id == self.tenant_id,
-                BookingPause.booking_id.in_(sorted(set(booking_ids))),
-                BookingPause.releases_seat.is_(True),
-            )
+        return await self.pause_ranges(booking_ids, releasing_only=True)
+
+    async def released_days(
+        self, library_id: uuid.UUID, first: date, last: date, *, booking_id: uuid.UUID | None = None
+    ) -> list[tuple[uuid.UUID, date]]:
+        """Days in [first, last] a booking of the library gave back (a no-show), by booking."""
+        query = select(BookingDayRelease.booking_id, BookingDayRelease.day).where(
+            BookingDayRelease.tenant_id == self.tenant_id,
+            BookingDayRelease.library_id == library_id,
+            BookingDayRelease.day >= first,
+            BookingDayRelease.day <= last,
         )
-        for booking_id, first, last in rows:
-            found[booking_id].append((first, last))
-        return found
+        if booking_id is not None:
+            query = query.where(BookingDayRelease.booking_id == booking_id)
+        return [(row[0], row[1]) for row in await self.session.execute(query)]
 
     async def occupancy_of(self, booking: Booking) -> Occupancy:
         released: list[tuple[date, date]] = []
         if booking.releases_seat_on_pause:
             released = (await self.released_pauses([booking.id])).get(booking.id, [])
+        released += [
+            (day, day)
+            for _, day in await self.released_days(
+                booking.library_id, booking.start_date, booking.end_date, booking_id=booking.id
+            )
+        ]
         return Occupancy(
             DailyWindow(booking.window_start, booking.window_end),
             minus_ranges(booking.start_date, booking.end_date, released),
         )
+
+    async def holding_between(
+        self,
+        first: date,
+        last: date,
+        *,
+        library_id: uuid.UUID | None,
+        student_id: uuid.UUID | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> list[Booking]:
+        """Confirmed and active bookings whose date range touches [first, last], by id."""
+        query = self.select().where(
+            Booking.status.in_([s.value for s in HOLDING]),
+            Booking.start_date <= last,
+            Booking.end_date >= first,
+        )
+        if library_id is not None:
+            query = query.where(Booking.library_id == library_id)
+        if student_id is not None:
+            query = query.where(Booking.student_id == student_id)
+        if after is not None:
+            query = query.where(Booking.id > after)
+        return await self.all(query.order_by(Booking.id).limit(limit))
+
+    async def pause_ranges(
+        self, booking_ids: Sequence[uuid.UUID], *, releasing_only: bool = False
+    ) -> dict[uuid.UUID, list[tuple[date, date]]]:
+        """The pauses of these bookings as date ranges: every one, or only those that gave
+        the seat back (`releasing_only`, what the conflict rule reads)."""
+        found: dict[uuid.UUID, list[tuple[date, date]]] = defaultdict(list)
+        if not booking_ids:
+            return found
+        query = select(
+            BookingPause.booking_id, BookingPause.start_date, BookingPause.end_date
+        ).where(
+            BookingPause.tenant_id == self.tenant_id,
+            BookingPause.booking_id.in_(sorted(set(booking_ids))),
+        )
+        if releasing_only:
+            query = query.where(BookingPause.releases_seat.is_(True))
+        rows = await self.session.execute(query)
+        for booking_id, p_first, p_last in rows:
+            found[booking_id].append((p_first, p_last))
+        return found
 
     async def has_paid_booking(self, student_id: uuid.UUID, library_id: uuid.UUID) -> bool:
         """Whether the student ever had a booking at this library confirmed (paid)."""

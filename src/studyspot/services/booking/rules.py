@@ -23,73 +23,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-MINUTES_PER_DAY = 24 * 60
+# The shift window is defined once, in the kit, for every service (the attendance service
+# opens check-in by it); re-exported here because the conflict rule is written in it.
+from studyspot.kit.shift_windows import MINUTES_PER_DAY as MINUTES_PER_DAY
+from studyspot.kit.shift_windows import DailyWindow as DailyWindow
+from studyspot.kit.shift_windows import hhmm as hhmm
+from studyspot.kit.shift_windows import minutes_of as minutes_of
+
 ONE_DAY = timedelta(days=1)
-
-
-def minutes_of(hhmm: str) -> int:
-    """`HH:MM` (or `24:00`) as minutes after midnight."""
-    hours, mins = hhmm.split(":")
-    return int(hours) * 60 + int(mins)
-
-
-def hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@dataclass(frozen=True)
-class DailyWindow:
-    """A window of local minutes repeated every day: [start, end), crossing midnight if end <= start."""
-
-    start: int
-    end: int
-
-    def __post_init__(self) -> None:
-        if not (0 <= self.start < MINUTES_PER_DAY and 0 <= self.end <= MINUTES_PER_DAY):
-            raise ValueError("window minutes out of range")
-        if self.start == self.end:
-            raise ValueError("an empty window; a full day is 00:00-24:00")
-
-    @classmethod
-    def full_day(cls) -> DailyWindow:
-        return cls(0, MINUTES_PER_DAY)
-
-    @classmethod
-    def of(cls, start: str, end: str, *, full_day: bool = False) -> DailyWindow:
-        return cls.full_day() if full_day else cls(minutes_of(start), minutes_of(end))
-
-    @property
-    def is_full_day(self) -> bool:
-        return self.start == 0 and self.end == MINUTES_PER_DAY
-
-    @property
-    def crosses_midnight(self) -> bool:
-        return self.end < self.start
-
-    @property
-    def duration(self) -> int:
-        return (self.end - self.start) % MINUTES_PER_DAY or MINUTES_PER_DAY
-
-    def contains_window(self, other: DailyWindow) -> bool:
-        """Whether `other` lies inside this window (a slot of a shift, say 01:00-03:00 of 22:00-06:00)."""
-        if self.is_full_day:
-            return True
-        lo, hi = self.start, self.start + self.duration
-        o_lo, o_hi = other.start, other.start + other.duration
-        # The slot may start after midnight while the window started before it.
-        return any(lo <= o_lo + k and o_hi + k <= hi for k in (0, MINUTES_PER_DAY))
-
-    def parts(self) -> tuple[tuple[int, int, int], ...]:
-        """(day offset, first minute, end minute) per calendar day the window touches."""
-        if not self.crosses_midnight:
-            return ((0, self.start, self.end),)
-        if self.end == 0:  # 18:00-00:00 ends exactly at midnight
-            return ((0, self.start, MINUTES_PER_DAY),)
-        return ((0, self.start, MINUTES_PER_DAY), (1, 0, self.end))
 
 
 class Segment(NamedTuple):

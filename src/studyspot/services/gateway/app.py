@@ -9,23 +9,33 @@ docs/performance.md has the measurements behind this choice.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 import structlog
-from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.types import Message, Receive, Scope, Send
 
-from studyspot.kit.context import request_id_var, sane_request_id, tenant_id_var, user_id_var
+from studyspot.kit.context import (
+    CLIENT_IP_HEADER,
+    request_id_var,
+    sane_request_id,
+    tenant_id_var,
+    user_id_var,
+)
+from studyspot.kit.deadline import BUDGET_HEADER
 from studyspot.kit.errors import PROBLEM_JSON, problem_body
 from studyspot.kit.heap import freeze_startup_objects, release_startup_objects
 from studyspot.kit.logging import configure_logging
+from studyspot.kit.operator import OPERATOR_PATHS, REFUSALS, OperatorAccess
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.gateway.access_log import AccessLog
 from studyspot.services.gateway.breaker import BreakerState
 from studyspot.services.gateway.config import GatewaySettings, routed_services, upstream_urls
+from studyspot.services.gateway.console import Console
 from studyspot.services.gateway.cors import Cors
+from studyspot.services.gateway.docs import ASSET_CACHE, ASSET_PREFIX, DOCS_POLICY, DocsPage
 from studyspot.services.gateway.health import GatewayLiveness, detailed_report
 from studyspot.services.gateway.identity import Caller, TokenVerifier
 from studyspot.services.gateway.metrics import CONTENT_TYPE, GatewayMetrics
@@ -39,6 +49,7 @@ from studyspot.services.gateway.proxy import (
 )
 from studyspot.services.gateway.ratelimit import RateLimiter
 from studyspot.services.gateway.routes import Route, RouteTable
+from studyspot.services.gateway.security import SecurityHeaders
 from studyspot.services.gateway.tracing import child_traceparent, new_id
 from studyspot.services.gateway.upstreams import Instance, ServicePool
 
@@ -47,6 +58,8 @@ log = structlog.get_logger("studyspot.gateway")
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OWN_PATHS = frozenset({"/health", "/health/detailed", "/metrics", "/docs", "/openapi.json"})
 MINUTE = 60.0
+_CLIENT_IP_KEY = CLIENT_IP_HEADER.encode()
+_BUDGET_KEY = BUDGET_HEADER.encode()
 
 
 class Gateway:
@@ -81,6 +94,13 @@ class Gateway:
         }
         self.forwarder = Forwarder(gateway_settings)
         self.docs = OpenApiMerger(self.pools, self.table, gateway_settings.openapi_cache_seconds)
+        self.docs_page = DocsPage()
+        self.operator = OperatorAccess.from_settings(settings)
+        self.security = SecurityHeaders(
+            gateway_settings.hsts_max_age_seconds, gateway_settings.trusted_proxy_hops
+        )
+        console_dir = gateway_settings.console_dir
+        self.console = Console(Path(console_dir) if console_dir else None)
 
     # -- lifecycle -----------------------------------------------------------------------
     async def startup(self) -> None:
@@ -142,11 +162,12 @@ class Gateway:
         if origin:
             extra.extend(self.cors.response_headers(origin))
         ctx = _Log(route="unmatched")
+        send = self._secured(send, scope, raw, ctx)
         try:
             await self._dispatch(scope, receive, send, method, path, raw, origin, extra, ctx)
         except Exception as exc:
             log.error("gateway_error", exc_info=exc)
-            if not ctx.responded:
+            if not ctx.started:
                 ctx.status = 500
                 await _problem(send, 500, "internal_error", "An unexpected error occurred", extra)
         finally:
@@ -156,6 +177,7 @@ class Gateway:
                 method if method in KNOWN_METHODS else "OTHER",
                 ctx.status,
                 ctx.upstream_name,
+                ctx.source,
                 duration,
             )
             fields: dict[str, Any] = {
@@ -196,7 +218,17 @@ class Gateway:
             return
         if path in OWN_PATHS:
             ctx.route = path
-            await self._own(path, method, send, extra, ctx)
+            await self._own(scope, path, method, send, raw, extra, ctx)
+            return
+        if path.startswith(ASSET_PREFIX):
+            ctx.route = ASSET_PREFIX + "*"
+            await self._docs_asset(path, method, send, extra, ctx)
+            return
+        if self.console.claims(method, path, raw.get(b"accept")):
+            ctx.route, ctx.responded = "console", True
+            ctx.status = await self.console.serve(
+                path, method, raw.get(b"accept-encoding"), send, extra
+            )
             return
         route = self.table.match(path)
         if route is None:
@@ -303,10 +335,12 @@ class Gateway:
         if outcome.instance is not None:
             ctx.upstream_url, ctx.upstream_name = outcome.instance.url, outcome.instance.name
         ctx.status = outcome.status
-        if outcome.failure is None and outcome.status not in (413, 499, 503):
-            ctx.responded = True
-            return
         ctx.responded = True
+        if outcome.relayed:
+            # The upstream's answer went out as it was, a 503 `source_unavailable` or a 413
+            # included: it is the upstream's to count, and there is nothing left to send.
+            ctx.source = "upstream"
+            return
         if outcome.status == 499:  # the client went away; nobody to answer
             return
         if outcome.status == 413:
@@ -355,9 +389,13 @@ class Gateway:
                 key in REQUEST_DROP
                 or key in named_by_connection
                 or key.startswith(IDENTITY_PREFIXES)
+                or key in (_CLIENT_IP_KEY, _BUDGET_KEY)
             ):
                 continue
             out.append((key.decode("latin-1"), value.decode("latin-1")))
+        # How long this gateway waits for the answer: the budget every service call made
+        # for this request shares (kit.deadline). Never the client's own figure.
+        out.append((BUDGET_HEADER, str(int(self.gw.upstream_timeout_seconds * 1000))))
         traceparent, trace_id, kept = child_traceparent(raw.get(b"traceparent"))
         ctx.trace_id = trace_id
         out.append(("traceparent", traceparent))
@@ -371,6 +409,8 @@ class Gateway:
             if peer:
                 chain.append(str(peer[0]))
         out.append(("x-forwarded-for", ", ".join(chain)))
+        # The one address upstreams trust (auth throttles logins by it); a client's own is dropped.
+        out.append((CLIENT_IP_HEADER, ctx.client_ip))
         out.append(("x-forwarded-proto", str(scope.get("scheme", "http"))))
         if host := raw.get(b"host"):
             out.append(("x-forwarded-host", host))
@@ -396,9 +436,18 @@ class Gateway:
         await send({"type": "http.response.body", "body": b""})
 
     async def _own(
-        self, path: str, method: str, send: Send, extra: list[tuple[bytes, bytes]], ctx: _Log
+        self,
+        scope: Scope,
+        path: str,
+        method: str,
+        send: Send,
+        raw: _Headers,
+        extra: list[tuple[bytes, bytes]],
+        ctx: _Log,
     ) -> None:
         ctx.responded = True
+        if path in OPERATOR_PATHS and not await self._operator(scope, raw, send, extra, ctx):
+            return
         if method not in ("GET", "HEAD"):
             ctx.status = 405
             await _problem(
@@ -427,12 +476,67 @@ class Gateway:
             await _json(send, 200, await self.docs.document(), extra)
         else:
             ctx.status = 200
-            html = get_swagger_ui_html(openapi_url="/openapi.json", title="StudySpot API")
-            await _raw(send, 200, bytes(html.body), b"text/html; charset=utf-8", extra)
+            page_headers = [*extra, (b"content-security-policy", DOCS_POLICY)]
+            await _raw(send, 200, self.docs_page.html, b"text/html; charset=utf-8", page_headers)
+
+    async def _operator(
+        self, scope: Scope, raw: _Headers, send: Send, extra: list[tuple[bytes, bytes]], ctx: _Log
+    ) -> bool:
+        """Whether the caller may read /metrics and /health/detailed; refuses it if not."""
+        peer = scope.get("client")
+        verdict = self.operator.verdict(
+            raw.get(b"authorization"),
+            str(peer[0]) if peer else None,
+            any(raw.get(h) for h in (b"x-forwarded-for", b"forwarded", b"x-real-ip")),
+        )
+        if verdict == "allow":
+            return True
+        status, code, detail = REFUSALS[verdict]
+        ctx.status = status
+        headers = extra + [(b"www-authenticate", b"Bearer")] if status == 401 else extra
+        await _problem(send, status, code, detail, headers)
+        return False
+
+    async def _docs_asset(
+        self, path: str, method: str, send: Send, extra: list[tuple[bytes, bytes]], ctx: _Log
+    ) -> None:
+        ctx.responded = True
+        found = self.docs_page.asset(path)
+        if found is None or method not in ("GET", "HEAD"):
+            ctx.status = 404 if found is None else 405
+            await _problem(send, ctx.status, *_ASSET_REFUSAL[ctx.status], extra)
+            return
+        body, content_type = found
+        ctx.status = 200
+        await _raw(send, 200, body, content_type, [*extra, (b"cache-control", ASSET_CACHE)])
+
+    def _secured(self, send: Send, scope: Scope, raw: _Headers, ctx: _Log) -> Send:
+        """`send` that adds the security headers to whatever response starts, and notes it.
+
+        Every response of this request goes through it, so none can leave without
+        the headers, and `ctx.responded` says for certain whether one has started.
+        """
+        headers = self.security.for_request(
+            str(scope.get("scheme", "http")), raw.get(b"x-forwarded-proto")
+        )
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ctx.started = ctx.responded = True
+                present = list(message.get("headers", ()))
+                # A handler that already set one of them (the console does) keeps one copy.
+                message["headers"] = present + [h for h in headers if h not in present]
+            await send(message)
+
+        return secured
 
 
 # Its own budget: an operator checking health is not refused because the API was busy.
 _HEALTH_ROUTE = Route("/health/detailed", "gateway", "health", False)
+_ASSET_REFUSAL = {
+    404: ("not_found", "No such documentation asset"),
+    405: ("method_not_allowed", "Only GET is allowed here"),
+}
 
 
 class _Headers:
@@ -458,6 +562,8 @@ class _Log:
         "responded",
         "route",
         "service",
+        "source",
+        "started",
         "status",
         "trace_id",
         "upstream_name",
@@ -467,6 +573,10 @@ class _Log:
     def __init__(self, route: str) -> None:
         self.route = route
         self.service = ""
+        # "gateway" for answers the gateway made, "upstream" for a relayed upstream answer.
+        self.source = "gateway"
+        # A response start went out (set by the send wrapper): a second one must not.
+        self.started = False
         self.status = 500
         self.responded = False
         self.upstream_url = ""

@@ -49,9 +49,17 @@ class GatewaySettings(BaseSettings):
     breaker_open_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     pool_connections_per_instance: int = Field(default=256, ge=1, le=10_000)
+    # Idle keep-alive connections of clients stay open this long: longer than clients and
+    # load balancers in front keep them (AWS ALB: 60 s), so that the client, never the
+    # gateway, ends an idle connection (kit/serving.py).
+    client_keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     # How many proxies in front of the gateway append to X-Forwarded-For (0: use the peer).
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
     openapi_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Strict-Transport-Security max-age on answers to requests that came over TLS (0: none).
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
+    # The built owner console (empty: web/dist of this checkout).
+    console_dir: str = Field(default="", max_length=4096)
 
     @property
     def auth_actions(self) -> frozenset[str]:

@@ -159,6 +159,15 @@ def gateway_paths() -> dict[str, Any]:
                         "description": "No upstream answers (fail)",
                         "content": {"application/json": ref("GatewayHealthReport")},
                     },
+                    "401": {
+                        "description": "METRICS_TOKEN is set and no `Bearer` token matched it",
+                        "content": {PROBLEM_JSON: ref("Problem")},
+                    },
+                    "404": {
+                        "description": "Not served to this caller (no METRICS_TOKEN: "
+                        "loopback callers on a developer's machine only)",
+                        "content": {PROBLEM_JSON: ref("Problem")},
+                    },
                     "429": {
                         "description": "Too many requests",
                         "content": {PROBLEM_JSON: ref("Problem")},

@@ -15,8 +15,10 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "gateway_requests_total",
-            "Requests by route class (table pattern), method, status and upstream instance",
-            ["route", "method", "status", "upstream"],
+            "Requests by route class (table pattern), method, status, upstream instance and "
+            "source: `upstream` when the upstream's own answer was relayed (its 503 included), "
+            "`gateway` when the gateway answered (its own 502/503/504, 429, 413, 404 ...)",
+            ["route", "method", "status", "upstream", "source"],
             registry=self.registry,
         )
         self.latency = Histogram(
@@ -45,8 +47,10 @@ class GatewayMetrics:
             registry=self.registry,
         )
 
-    def observe(self, route: str, method: str, status: int, upstream: str, seconds: float) -> None:
-        self.requests.labels(route, method, str(status), upstream).inc()
+    def observe(
+        self, route: str, method: str, status: int, upstream: str, source: str, seconds: float
+    ) -> None:
+        self.requests.labels(route, method, str(status), upstream, source).inc()
         self.latency.labels(route, upstream).observe(seconds)
 
     def breaker_state(self, service: str, instance: str, state: BreakerState) -> None:

@@ -39,9 +39,13 @@ DRAIN_LIMIT = 1024 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Hop-by-hop, framing the gateway redoes, and headers only the gateway may set.
+# Content-Length too: the body is re-framed by aiohttp from what was really read
+# (a length for a buffered body, chunked for a streamed one), so a client's
+# declared length can never disagree with the bytes the upstream receives.
 REQUEST_DROP = frozenset(
     {
         b"connection",
+        b"content-length",
         b"keep-alive",
         b"proxy-connection",
         b"proxy-authorization",
@@ -75,6 +79,10 @@ RESPONSE_DROP = frozenset(
         b"date",
         b"server",
         b"x-request-id",
+        # The gateway sets these on every response itself (security.py).
+        b"x-content-type-options",
+        b"x-frame-options",
+        b"strict-transport-security",
     }
 )
 
@@ -154,6 +162,9 @@ class Outcome:
     failure: Failure | None = None
     retry_after: float = 0.0
     detail: str = ""
+    # The upstream's own answer went to the client, whatever its status (a 503 included):
+    # nothing is left for the gateway to send.
+    relayed: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -255,6 +266,7 @@ class Forwarder:
             try:
                 outcome.status = await relay.run(resp, response_headers)
                 outcome.failure = None
+                outcome.relayed = True
                 return outcome
             except (aiohttp.ClientError, TimeoutError) as exc:
                 if relay.started:

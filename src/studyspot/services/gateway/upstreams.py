@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import aiohttp
 
+from studyspot.kit.serving import CALLER_KEEP_ALIVE_SECONDS
 from studyspot.services.gateway.breaker import BreakerState, CircuitBreaker
 from studyspot.services.gateway.config import GatewaySettings
 
@@ -38,9 +39,9 @@ class Instance:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=s.pool_connections_per_instance,
-                # Below uvicorn's 5 s keep-alive, so a pooled connection is never
+                # Below the services' keep-alive, so a pooled connection is never
                 # reused just as the service closes it (a POST could not be retried).
-                keepalive_timeout=4.0,
+                keepalive_timeout=CALLER_KEEP_ALIVE_SECONDS,
                 ttl_dns_cache=300,
             ),
             timeout=aiohttp.ClientTimeout(

@@ -28,5 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[close_clients],
     )
     app.state.library_upstream = Upstream.create(settings)
+    app.state.library_upstream.core = app.state.kit.core
     app.include_router(internal_catalog.router)
     return app

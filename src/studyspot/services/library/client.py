@@ -84,14 +84,16 @@ class LibraryClient(ServiceClient):
     service = "library"
 
     async def get_library(
-        self, tenant_id: uuid.UUID, library_id: uuid.UUID
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, shared: bool = False
     ) -> LibraryRecord | None:
-        """The library, or None when the tenant has no such library."""
+        """The library, or None when the tenant has no such library (`shared`: see
+        `ServiceClient.call`)."""
         reply = await self.call(
             "GET",
             f"/internal/libraries/{library_id}",
             params={"tenant_id": str(tenant_id)},
             tenant_id=tenant_id,
+            shared=shared,
         )
         if reply.status == 404:
             return None

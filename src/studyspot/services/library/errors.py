@@ -56,15 +56,6 @@ class StaffSideOnly(Forbidden):
         super().__init__("Only the library's owner and staff can see this")
 
 
-class PlanLimitReached(Forbidden):
-    code = "plan_limit_reached"
-
-    def __init__(self, what: str, limit: int) -> None:
-        super().__init__(
-            f"Your subscription allows at most {limit} {what}; upgrade the plan to add more"
-        )
-
-
 class LibraryNameTaken(Conflict):
     code = "library_name_taken"
 

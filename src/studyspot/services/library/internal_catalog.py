@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import case, func, select
 
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.service_auth import InternalSession, InternalTenant
+from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.library.catalog_client import LibraryCatalog
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.models import Seat, Shift
@@ -29,6 +29,7 @@ router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=Fals
     "/libraries/{library_id}/catalog",
     response_model=LibraryCatalog,
     responses=problem_responses(403, 404),
+    dependencies=[accept_callers("booking")],
 )
 async def get_catalog(
     library_id: uuid.UUID,

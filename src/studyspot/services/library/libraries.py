@@ -39,10 +39,10 @@ async def _flush_or_conflict(session: AsyncSession) -> None:
 async def create_library(
     session: AsyncSession, viewer: Viewer, body: LibraryCreate, upstream: Upstream
 ) -> Library:
-    limits = await upstream.plan_limits(viewer.tenant_id)
+    limits = await upstream.entitlements(viewer.tenant_id)
     repo = LibraryRepository(session, viewer.tenant_id)
     await lock_quota(session, viewer.tenant_id, "libraries")
-    check_quota("libraries", await repo.count(), 1, limits.max_libraries)
+    check_quota("libraries", await repo.count(), 1, limits)
     await _name_is_free(repo, body.name, None)
     library = Library(**body.model_dump(mode="json"), created_by=viewer.user_id)
     library.tenant_id = viewer.tenant_id

@@ -1,6 +1,6 @@
 """Platform plan limits (libraries, seats per tenant), safe against concurrent creation.
 
-The limit comes from the tenant service before any lock is taken; the count and
+The limit comes from the subscription (the kit's entitlement check) before any lock is taken; the count and
 the insert then happen under a per-tenant lock, so two owners' tabs creating
 the last allowed seat at once cannot both succeed.
 """
@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.services.library.errors import PlanLimitReached
+from studyspot.kit.entitlements import Entitlements, LimitName, check_limit
 
 
 async def lock_quota(session: AsyncSession, tenant_id: uuid.UUID, what: str) -> None:
@@ -30,6 +30,6 @@ async def lock_quota(session: AsyncSession, tenant_id: uuid.UUID, what: str) -> 
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def check_quota(what: str, used: int, adding: int, limit: int) -> None:
-    if used + adding > limit:
-        raise PlanLimitReached(what, limit)
+def check_quota(what: LimitName, used: int, adding: int, entitlements: Entitlements) -> None:
+    """403 `plan_limit_reached` past the plan's allowance; a warning header from 80 %."""
+    check_limit(entitlements, what, used, adding)

@@ -3,9 +3,10 @@
 Seats (total, under maintenance) are ours and live. Booked seats are the
 booking service's answer (`BookingClient.occupancy_now`), and `free` follows
 from it; when that service cannot be reached or fails, those counts are null
-and `sources.bookings` says `unavailable`. Check-ins belong to the attendance
-service, which does not exist yet: always null, `sources.attendance`
-`unavailable`. Nothing here is estimated.
+and `sources.bookings` says `unavailable`. Students checked in now are the
+attendance service's answer (`AttendanceClient.checked_in_now`); when it cannot
+answer, `checked_in_now` is null and `sources.attendance` says `unavailable`.
+Nothing here is estimated.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.errors import AppError
+from studyspot.kit.shift_windows import DailyWindow
+from studyspot.services.attendance.client import CheckedInNow
 from studyspot.services.booking.client import (
     OccupancyLibrary,
     OccupancyNow,
@@ -39,7 +42,7 @@ from studyspot.services.library.schemas.occupancy import (
     OccupancySources,
     ShiftOccupancy,
 )
-from studyspot.services.library.times import Window, local_now
+from studyspot.services.library.times import local_now
 from studyspot.services.library.upstream import Upstream
 
 log = structlog.get_logger("studyspot.library")
@@ -71,6 +74,19 @@ async def seats_taken(
     except (AppError, ValidationError) as exc:
         # Reported as unavailable in the answer; operators see why here.
         log.warning("booking_occupancy_unavailable", error=type(exc).__name__, detail=str(exc))
+        return None
+
+
+async def checked_in(
+    upstream: Upstream, tenant_id: uuid.UUID, library_ids: list[uuid.UUID]
+) -> CheckedInNow | None:
+    """The attendance service's answer, or None when it cannot give one."""
+    if not library_ids:
+        return None
+    try:
+        return await upstream.attendance.checked_in_now(tenant_id, library_ids)
+    except (AppError, ValidationError) as exc:
+        log.warning("attendance_unavailable", error=type(exc).__name__, detail=str(exc))
         return None
 
 
@@ -130,8 +146,11 @@ async def realtime_occupancy(
             for lib in libraries
         ],
     )
+    present = await checked_in(upstream, viewer.tenant_id, ids)
     report = []
     for library in libraries:
+        here = present.of(library.id) if present is not None else None
+        in_shift = {s.shift_id: s.checked_in for s in here.shifts} if here is not None else {}
         total, maintenance = seat_counts.get(library.id, (0, 0))
         local = local_now(library.timezone, now)
         minute = local.hour * 60 + local.minute
@@ -148,13 +167,13 @@ async def realtime_occupancy(
                     start_time=shift.start_time,
                     end_time=shift.end_time,
                     is_full_day=shift.is_full_day,
-                    is_current=Window.of(
-                        shift.start_time, shift.end_time, shift.is_full_day
-                    ).contains(minute),
+                    is_current=DailyWindow.of(
+                        shift.start_time, shift.end_time, full_day=shift.is_full_day
+                    ).contains_minute(minute),
                     seats_total=total,
                     under_maintenance=maintenance,
                     booked=shift_booked,
-                    checked_in_now=None,
+                    checked_in_now=in_shift.get(shift.id, 0) if here is not None else None,
                     free=shift_free,
                 )
             )
@@ -168,7 +187,7 @@ async def realtime_occupancy(
                 seats_total=total,
                 under_maintenance=maintenance,
                 booked=booked,
-                checked_in_now=None,
+                checked_in_now=here.checked_in if here is not None else None,
                 free=free,
                 shifts=shift_rows,
             )
@@ -177,6 +196,6 @@ async def realtime_occupancy(
         seats="live",
         # No library asked means no question to ask: nothing is unknown.
         bookings="live" if answer is not None or not libraries else "unavailable",
-        attendance="unavailable",
+        attendance="live" if present is not None or not libraries else "unavailable",
     )
     return OccupancyReport(generated_at=now, sources=sources, libraries=report)

@@ -43,10 +43,10 @@ async def _flush_or_conflict(session: AsyncSession, labels: list[str]) -> None:
 async def _reserve_seats(
     session: AsyncSession, viewer: Viewer, upstream: Upstream, adding: int
 ) -> None:
-    limits = await upstream.plan_limits(viewer.tenant_id)
+    limits = await upstream.entitlements(viewer.tenant_id)
     await lock_quota(session, viewer.tenant_id, "seats")
     used = await SeatRepository(session, viewer.tenant_id).count()
-    check_quota("seats", used, adding, limits.max_seats)
+    check_quota("seats", used, adding, limits)
 
 
 async def create_seat(

@@ -1,4 +1,5 @@
-"""The services the library service asks: tenant (plan limits), auth (staff logins), booking (seats taken)."""
+"""The services the library service asks: subscription (plan limits, through the kit), auth (staff logins), booking
+(seats taken), attendance (checked in now)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Final
 
 from fastapi import FastAPI, Request
 
+from studyspot.kit.db import Database
+from studyspot.kit.entitlements import Entitlements, entitlements_of
 from studyspot.kit.settings import Settings
+from studyspot.services.attendance.client import AttendanceClient
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.booking.client import BookingClient
 from studyspot.services.tenant.client import TenantClient
@@ -16,17 +20,14 @@ from studyspot.services.tenant.client import TenantClient
 STAFF_TABLE: Final = "library_staff"
 
 
-@dataclass(frozen=True)
-class PlanLimits:
-    max_libraries: int
-    max_seats: int
-
-
 @dataclass
 class Upstream:
     tenant: TenantClient
     auth: AuthClient
     booking: BookingClient
+    attendance: AttendanceClient
+    # The core database, for the kit's entitlement check (set by app.py).
+    core: Database | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
@@ -34,16 +35,19 @@ class Upstream:
             TenantClient(settings, caller="library"),
             AuthClient(settings, caller="library"),
             BookingClient(settings, caller="library"),
+            AttendanceClient(settings, caller="library"),
         )
 
     async def close(self) -> None:
         await self.tenant.close()
         await self.auth.close()
         await self.booking.close()
+        await self.attendance.close()
 
-    async def plan_limits(self, tenant_id: uuid.UUID) -> PlanLimits:
-        tenant = await self.tenant.get_tenant(tenant_id)
-        return PlanLimits(tenant.max_libraries, tenant.max_seats)
+    async def entitlements(self, tenant_id: uuid.UUID) -> Entitlements:
+        """What the tenant's subscription allows (kit/entitlements.py, cached per process)."""
+        assert self.core is not None, "Upstream.core is set when the app is built"
+        return await entitlements_of(self.core, tenant_id)
 
 
 def upstream_of(app: FastAPI) -> Upstream:

@@ -8,6 +8,7 @@ from studyspot.kit import periodic
 from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.payment import tasks
+from studyspot.services.payment import webhooks as webhooks_service
 from studyspot.services.payment.config import PaymentSettings
 from studyspot.services.payment.context import PaymentContext
 from studyspot.services.payment.routes import (
@@ -60,4 +61,5 @@ def create_app(
         on_shutdown=[shut_down],
     )
     app.state.payment = ctx
+    app.state.webhook_refusals = webhooks_service.Refusals(app.state.kit.metrics)
     return app

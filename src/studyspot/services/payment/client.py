@@ -8,7 +8,7 @@ imports nothing else of the payment service.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -70,8 +70,43 @@ class StudentsWithDues(BaseModel):
     count: int = Field(ge=0)
 
 
+class DueToCollect(BaseModel):
+    """An open due with money still to pay (for the message service's fee reminders)."""
+
+    booking_id: uuid.UUID
+    student_id: uuid.UUID
+    library_id: uuid.UUID
+    due_date: date
+    balance_paise: int = Field(gt=0)
+
+
+class DuesToCollect(BaseModel):
+    """Body of `GET /internal/dues?tenant_id=&due_dates=...`: in due date, booking order."""
+
+    items: list[DueToCollect]
+
+
+# Due dates one call may ask about, and the dues it answers at most.
+MAX_DUE_DATES = 10
+MAX_DUES = 5_000
+
+
 class PaymentClient(ServiceClient):
     service = "payment"
+
+    async def dues_to_collect(self, tenant_id: uuid.UUID, due_dates: list[date]) -> DuesToCollect:
+        """Open dues with a positive balance falling due on one of `due_dates` (at most 10)."""
+        reply = await self.call(
+            "GET",
+            "/internal/dues",
+            params={
+                "tenant_id": str(tenant_id),
+                "due_dates": ",".join(d.isoformat() for d in due_dates),
+            },
+            tenant_id=tenant_id,
+        )
+        self.raise_for_problem(reply, self.service)
+        return DuesToCollect.model_validate(reply.json())
 
     async def student_payments(
         self,

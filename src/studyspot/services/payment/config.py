@@ -26,7 +26,11 @@ class PaymentSettings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)
     # Reconciliation asks the provider about payments still open after this long.
     reconcile_after_minutes: int = Field(default=15, ge=0, le=10_080)
-    # The periodic reconciliation inside the service process; 0 turns it off.
-    reconcile_interval_seconds: int = Field(default=0, ge=0, le=86_400)
+    # The periodic reconciliation inside every payment process, on unless set to 0: a webhook
+    # that never arrives (provider outage, a route lost) must not leave money unrecorded.
+    reconcile_interval_seconds: int = Field(default=300, ge=0, le=86_400)
+    # Where a student lands after paying a payment link (Razorpay `callback_url`, Cashfree
+    # `link_meta.return_url`); empty: the provider's own receipt page.
+    link_callback_url: str = Field(default="", max_length=500, pattern=r"^(https?://\S+)?$")
     # The `tn` (note) of UPI intents when the payment has none of its own.
     upi_payee_note: str = Field(default="StudySpot booking", max_length=50)

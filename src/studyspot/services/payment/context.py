@@ -27,7 +27,7 @@ class PaymentContext:
             payment_settings,
             Upstream.create(settings),
             Providers(payment_settings),
-            SecretBox(settings.encryption_key),
+            SecretBox.from_settings(settings),
         )
 
     async def close(self) -> None:

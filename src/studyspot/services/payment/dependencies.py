@@ -41,6 +41,8 @@ def caller_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Caller]]
 
 
 PaymentsCreate = Annotated[Caller, Depends(caller_with("payments:create", "payments:create:self"))]
+# Staff taking money at the desk (payment links): students hold only `payments:create:self`.
+PaymentsDesk = Annotated[Caller, Depends(caller_with("payments:create"))]
 PaymentsRead = Annotated[Caller, Depends(caller_with("payments:read", "payments:read:self"))]
 PaymentsStaffRead = Annotated[Caller, Depends(caller_with("payments:read"))]
 PaymentsVerify = Annotated[Caller, Depends(caller_with("payments:verify"))]

@@ -47,6 +47,10 @@ class PaymentInProgress(Conflict):
     code = "payment_in_progress"
 
 
+class LinkNotCancellable(Conflict):
+    code = "link_not_cancellable"
+
+
 class AmountExceedsBalance(Unprocessable):
     code = "amount_exceeds_balance"
 

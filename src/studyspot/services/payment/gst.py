@@ -10,14 +10,9 @@ payments of a booking add up exactly to the booking's figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from studyspot.kit.gst import TaxSplit, financial_year, is_intra_state, split
 
-
-def financial_year(day: date) -> str:
-    """India's financial year (April to March) of `day`, as `2026-27`."""
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+__all__ = ["TaxSplit", "allocate", "financial_year", "is_intra_state", "split"]
 
 
 def _share(part: int, numerator: int, denominator: int) -> int:
@@ -25,20 +20,6 @@ def _share(part: int, numerator: int, denominator: int) -> int:
     if denominator == 0:
         return 0
     return (2 * part * numerator + denominator) // (2 * denominator)
-
-
-@dataclass(frozen=True)
-class TaxSplit:
-    taxable_paise: int
-    gst_paise: int
-    other_paise: int  # not taxed: the refundable security deposit
-    cgst_paise: int
-    sgst_paise: int
-    igst_paise: int
-
-    @property
-    def total_paise(self) -> int:
-        return self.taxable_paise + self.gst_paise + self.other_paise
 
 
 def allocate(
@@ -70,16 +51,3 @@ def allocate(
     gst = gst_after - gst_before
     other = amount_paise - taxable - gst
     return split(taxable, gst, other, intra_state=intra_state)
-
-
-def split(taxable: int, gst: int, other: int, *, intra_state: bool) -> TaxSplit:
-    """CGST + SGST (the odd paisa to CGST) within a state, IGST across states."""
-    if intra_state:
-        cgst = (gst + 1) // 2 if gst >= 0 else -((-gst + 1) // 2)
-        return TaxSplit(taxable, gst, other, cgst, gst - cgst, 0)
-    return TaxSplit(taxable, gst, other, 0, 0, gst)
-
-
-def is_intra_state(supplier_gstin: str, place_of_supply_code: str) -> bool:
-    """The supplier's state is the first two digits of its GSTIN."""
-    return supplier_gstin[:2] == place_of_supply_code

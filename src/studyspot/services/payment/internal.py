@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -10,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.services.payment.client import (
+    MAX_DUES,
+    DuesToCollect,
+    DueToCollect,
     InternalPayment,
     InternalPaymentPage,
     StudentBalance,
@@ -86,3 +90,26 @@ async def students_with_dues(
         query = query.where(Due.library_id == library_id)
     ids = list(await session.scalars(query.order_by(Due.student_id)))
     return StudentsWithDues(student_ids=ids, count=len(ids))
+
+
+async def dues_to_collect(
+    session: AsyncSession, tenant_id: uuid.UUID, due_dates: list[date]
+) -> DuesToCollect:
+    rows = await session.scalars(
+        select(Due)
+        .where(Due.tenant_id == tenant_id, _COLLECTING, Due.due_date.in_(due_dates))
+        .order_by(Due.due_date, Due.booking_id)
+        .limit(MAX_DUES)
+    )
+    return DuesToCollect(
+        items=[
+            DueToCollect(
+                booking_id=d.booking_id,
+                student_id=d.student_id,
+                library_id=d.library_id,
+                due_date=d.due_date,
+                balance_paise=d.balance_paise,
+            )
+            for d in rows
+        ]
+    )

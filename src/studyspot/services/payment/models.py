@@ -242,3 +242,32 @@ class OrderRoute(TenantBase):
     provider_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+RECONCILE_TRIGGERS = ("periodic", "command")
+RECONCILE_OUTCOMES = ("succeeded", "partial", "failed")
+
+
+class ReconciliationStatus(TenantMixin, TenantBase):
+    """The last finished reconciliation pass over one tenant, one row per tenant.
+
+    Written by the reconciler (the periodic job and `studyspot payments reconcile`)
+    after each tenant's pass; a pass cut short by a crash leaves the previous row.
+    Counts are kept per branch (`by_library`: library id → counts) so that staff of
+    one branch see only their branches' numbers.
+    """
+
+    __tablename__ = "payment_reconciliation_status"
+    __table_args__ = (
+        CheckConstraint(_in("trigger", RECONCILE_TRIGGERS), name="trigger"),
+        CheckConstraint(_in("outcome", RECONCILE_OUTCOMES), name="outcome"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    by_library: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # Set by the periodic job only (finish + its interval); a run by hand leaves it alone.
+    next_run_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from studyspot.services.payment.errors import (
     HoldExpired,
     InvalidSignature,
     InvalidState,
+    LinkNotCancellable,
     MethodForbidden,
     NothingDue,
     PaymentInProgress,
@@ -37,11 +38,17 @@ from studyspot.services.payment.errors import (
     UtrAlreadyUsed,
 )
 from studyspot.services.payment.models import Payment
-from studyspot.services.payment.providers.base import OrderRequest, SignatureInvalid
+from studyspot.services.payment.providers.base import (
+    LinkRequest,
+    OrderRequest,
+    ProviderError,
+    SignatureInvalid,
+)
 from studyspot.services.payment.repository import Dues, Payments, add_route
 from studyspot.services.payment.schemas import (
     DeskMethod,
     PaymentCreate,
+    PaymentLinkCreate,
     RazorpayCheckout,
     UpiReject,
     UpiVerify,
@@ -109,9 +116,11 @@ async def create_payment(
     body: PaymentCreate,
     *,
     routes_db: Database | None = None,
+    link_expires_at: datetime | None = None,
 ) -> Payment:
     """`routes_db`: the shared tenant database when the caller's tenant has a dedicated one
-    (webhook routes live in the shared one); None writes the route in `session`."""
+    (webhook routes live in the shared one); None writes the route in `session`.
+    `link_expires_at`: make a payment link (see `create_link`) instead of an order."""
     if caller.is_student and body.method not in ONLINE:
         raise MethodForbidden("Students pay online (UPI, Razorpay or Cashfree)")
     tenant_id = caller.tenant_id
@@ -188,29 +197,39 @@ async def create_payment(
     await session.flush()
 
     student = snapshot["student"]
-    created = await provider.create(
-        credentials,
-        OrderRequest(
-            payment_id=payment.id,
-            tenant_id=tenant_id,
-            booking_id=booking.id,
-            amount_paise=amount,
-            currency="INR",
-            customer_id=str(booking.student_id).replace("-", ""),
-            customer_name=student.get("name") or None,
-            customer_phone=student.get("phone"),
-            customer_email=student.get("email"),
-            note=body.note or ctx.settings.upi_payee_note,
-        ),
+    order = OrderRequest(
+        payment_id=payment.id,
+        tenant_id=tenant_id,
+        booking_id=booking.id,
+        amount_paise=amount,
+        currency="INR",
+        customer_id=str(booking.student_id).replace("-", ""),
+        customer_name=student.get("name") or None,
+        customer_phone=student.get("phone"),
+        customer_email=student.get("email"),
+        note=body.note or ctx.settings.upi_payee_note,
     )
-    payment.provider_order_id = created.provider_order_id
+    if link_expires_at is None:
+        created = await provider.create(credentials, order)
+    else:
+        assert credentials is not None
+        purpose = f"{snapshot['library']['name']}: {snapshot['description']}"
+        created = await provider.create_link(
+            credentials, LinkRequest(order, link_expires_at, body.note or purpose)
+        )
+        # Sent to the student: waiting for them, so no second online payment starts meanwhile.
+        payment.status = "pending"
+    # Set only when the provider made something: a desk payment then writes no UPDATE of
+    # the row it just inserted, one statement fewer while it holds SQLite's write lock.
     if created.provider_order_id is not None:
+        payment.provider_order_id = created.provider_order_id
         if routes_db is None:
             await add_route(session, provider.name, created.provider_order_id, tenant_id)
         else:
             async with unit_of_work(routes_db) as routes:
                 await add_route(routes, provider.name, created.provider_order_id, tenant_id)
-    payment.upi_reference = created.upi_reference
+    if created.upi_reference is not None:
+        payment.upi_reference = created.upi_reference
     if created.checkout:
         payment.snapshot = {
             **snapshot,
@@ -372,6 +391,62 @@ async def reject_upi(
         raise InvalidState("Only UPI payments are rejected by staff")
     if not await lifecycle.fail(session, payment, reason=body.reason, actor=caller.actor):
         raise InvalidState(f"A {payment.status} payment cannot be rejected")
+    return payment
+
+
+def is_link(payment: Payment) -> bool:
+    return bool((payment.snapshot.get("checkout") or {}).get("link_url"))
+
+
+async def create_link(
+    session: AsyncSession,
+    ctx: PaymentContext,
+    caller: Caller,
+    body: PaymentLinkCreate,
+    *,
+    routes_db: Database | None = None,
+) -> Payment:
+    """A Razorpay or Cashfree payment link for the booking's balance, made by staff at the desk
+    and shared by them (QR, WhatsApp); the provider's webhook or the reconciler captures it."""
+    if caller.is_student:
+        raise MethodForbidden("Payment links are made by staff at the desk")
+    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(
+        minutes=body.expires_in_minutes
+    )
+    payment = PaymentCreate(booking_id=body.booking_id, method=body.provider, note=body.note)
+    return await create_payment(
+        session, ctx, caller, payment, routes_db=routes_db, link_expires_at=expires_at
+    )
+
+
+async def cancel_link(
+    session: AsyncSession, ctx: PaymentContext, caller: Caller, payment_id: uuid.UUID
+) -> Payment:
+    """Cancel an unpaid link at the provider, then fail the payment. A link the student paid
+    meanwhile cannot be cancelled: the provider refuses, its status is fetched, and a paid link
+    is captured here (answered as captured) instead of being lost."""
+    payment = await visible_payment(session, caller, payment_id)
+    if not is_link(payment) or payment.provider_order_id is None:
+        raise InvalidState("Only a payment link can be cancelled")
+    if payment.status not in lifecycle.OPEN:
+        raise LinkNotCancellable(f"A {payment.status} payment link cannot be cancelled")
+    provider = ctx.providers.named(payment.provider)
+    credentials = await load_credentials(session, ctx.box, caller.tenant_id, payment.provider)
+    link_id = payment.provider_order_id
+    try:
+        await provider.cancel_link(credentials, link_id)
+        settlement = None
+    except ProviderError:
+        settlement = await provider.fetch_link_status(credentials, link_id)
+        if settlement.outcome == "open":
+            raise
+    payment = await visible_payment(session, caller, payment_id, lock=True)
+    if settlement is not None and settlement.outcome == "captured":
+        await lifecycle.capture(session, payment, actor=caller.actor, settlement=settlement)
+        return payment
+    reason = settlement.reason if settlement is not None else "The payment link was cancelled"
+    if not await lifecycle.fail(session, payment, reason=reason, actor=caller.actor):
+        raise LinkNotCancellable(f"A {payment.status} payment link cannot be cancelled")
     return payment
 
 

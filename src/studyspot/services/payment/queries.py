@@ -13,14 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.payment.access import Caller
+from studyspot.services.payment.config import PaymentSettings
 from studyspot.services.payment.invoicing import INDIA
 from studyspot.services.payment.models import Due, Invoice, Payment, Refund
+from studyspot.services.payment.repository import ReconciliationStatuses
 from studyspot.services.payment.schemas import (
     Checkout,
     DailySummary,
     DueRead,
     MethodTotal,
     PaymentRead,
+    ReconciliationCounts,
+    ReconciliationRun,
+    ReconciliationStatusRead,
     RefundRead,
 )
 
@@ -29,8 +34,9 @@ PAYMENT_SORTS = {"created_at": Payment.created_at, "amount_paise": Payment.amoun
 
 @dataclass(frozen=True)
 class PaymentFilters:
-    status: str | None = None
-    method: str | None = None
+    # Any of these (an empty or missing list: no filter).
+    status: Sequence[str] | None = None
+    method: Sequence[str] | None = None
     booking_id: uuid.UUID | None = None
     student_id: uuid.UUID | None = None
     library_id: uuid.UUID | None = None
@@ -80,9 +86,9 @@ async def list_payments(
 ) -> tuple[list[PaymentRead], int]:
     query: Select[Any] = caller.scope(select(Payment).where(Payment.tenant_id == caller.tenant_id))
     if filters.status:
-        query = query.where(Payment.status == filters.status)
+        query = query.where(Payment.status.in_(sorted(set(filters.status))))
     if filters.method:
-        query = query.where(Payment.method == filters.method)
+        query = query.where(Payment.method.in_(sorted(set(filters.method))))
     if filters.booking_id:
         query = query.where(Payment.booking_id == filters.booking_id)
     if filters.student_id:
@@ -219,4 +225,40 @@ async def daily_summary(
         collected_paise=collected,
         refunded_paise=refunded,
         net_paise=collected - refunded,
+    )
+
+
+async def reconciliation_status(
+    session: AsyncSession,
+    caller: Caller,
+    settings: PaymentSettings,
+    library_id: uuid.UUID | None,
+) -> ReconciliationStatusRead:
+    """The last pass over the caller's tenant, its counts added up over the branches the
+    caller reaches (and `library_id`, when given): a branch clerk sees no other branch's."""
+    row = await ReconciliationStatuses(session, caller.tenant_id).current()
+    interval = settings.reconcile_interval_seconds or None
+    last_run = None
+    if row is not None:
+        totals = dict.fromkeys(ReconciliationCounts.model_fields, 0)
+        for branch, counts in row.by_library.items():
+            branch_id = uuid.UUID(branch)
+            if library_id is not None and branch_id != library_id:
+                continue
+            if caller.library_ids is not None and branch_id not in caller.library_ids:
+                continue
+            for name in totals:
+                totals[name] += int(counts.get(name, 0))
+        last_run = ReconciliationRun(
+            trigger=row.trigger,
+            outcome=row.outcome,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            counts=ReconciliationCounts(**totals),
+        )
+    return ReconciliationStatusRead(
+        last_run=last_run,
+        periodic_interval_seconds=interval,
+        next_run_due_at=row.next_run_due_at if row is not None and interval else None,
+        after_minutes=settings.reconcile_after_minutes,
     )

@@ -24,6 +24,7 @@ from studyspot.services.payment.models import (
     InvoiceCounter,
     OrderRoute,
     Payment,
+    ReconciliationStatus,
     Refund,
     WebhookReceipt,
 )
@@ -346,3 +347,42 @@ async def route_of(
         )
     )
     return found
+
+
+class ReconciliationStatuses(TenantRepository[ReconciliationStatus]):
+    model = ReconciliationStatus
+
+    async def current(self) -> ReconciliationStatus | None:
+        return await self.first(self.select())
+
+    async def replace(
+        self,
+        *,
+        trigger: str,
+        outcome: str,
+        started_at: datetime,
+        finished_at: datetime,
+        by_library: dict[str, Any],
+        next_run_due_at: datetime | None,
+    ) -> None:
+        """Upsert the tenant's row; several reconcilers racing simply leave the last pass.
+
+        A run by hand (`next_run_due_at` None) keeps the periodic job's due time.
+        """
+        values: dict[str, Any] = {
+            "trigger": trigger,
+            "outcome": outcome,
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "by_library": by_library,
+        }
+        if next_run_due_at is not None:
+            values["next_run_due_at"] = next_run_due_at
+        insert = _insert(self.session, ReconciliationStatus).values(
+            tenant_id=self.tenant_id, **values
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[ReconciliationStatus.tenant_id], set_=values
+            )
+        )

@@ -68,6 +68,26 @@ class PaymentCreate(WriteModel):
         return self
 
 
+LINK_MINUTES_MIN, LINK_MINUTES_MAX = 15, 30 * 24 * 60
+
+
+class PaymentLinkCreate(WriteModel):
+    """A payment link the desk shares with the student (QR, WhatsApp) for the booking's balance."""
+
+    booking_id: uuid.UUID
+    provider: Literal["razorpay", "cashfree"]
+    expires_in_minutes: int = Field(
+        default=24 * 60,
+        ge=LINK_MINUTES_MIN,
+        le=LINK_MINUTES_MAX,
+        description="How long the link can be paid: 15 minutes (Razorpay's least) to 30 days; "
+        "default one day.",
+    )
+    note: _Text200 | SkipJsonSchema[None] = Field(
+        default=None, description="What the student reads on the provider's payment page."
+    )
+
+
 class RazorpayCheckout(WriteModel):
     """What Razorpay Checkout hands the client after payment."""
 
@@ -139,6 +159,12 @@ class Checkout(BaseModel):
     order_id: str | None = Field(default=None, max_length=64)
     payment_session_id: str | None = Field(default=None, max_length=500)
     upi_link: str | None = Field(default=None, max_length=1000)
+    link_url: str | None = Field(
+        default=None, max_length=1000, description="A payment link's page at the provider."
+    )
+    link_expires_at: datetime | None = Field(
+        default=None, description="When the payment link stops taking payments."
+    )
     vpa: str | None = Field(default=None, max_length=100)
     reference: str | None = Field(default=None, max_length=35)
 
@@ -290,6 +316,55 @@ class DailySummary(BaseModel):
     collected_paise: int = Field(ge=0)
     refunded_paise: int = Field(ge=0)
     net_paise: int
+
+
+_Count = Annotated[int, Field(ge=0)]
+
+
+class ReconciliationCounts(BaseModel):
+    """What the last pass did, over the branches the caller sees."""
+
+    checked: _Count = Field(description="Open Razorpay / Cashfree payments asked about.")
+    settled: _Count = Field(description="Captured by this pass (the provider had the money).")
+    failed: _Count = Field(description="Marked failed by this pass (the provider said so).")
+    still_pending: _Count = Field(description="Still open at the provider: asked again next run.")
+    refunds_processed: _Count
+    refunds_failed: _Count
+    errors: _Count = Field(description="Payments or refunds the provider could not be asked about.")
+
+
+class ReconciliationRun(BaseModel):
+    trigger: Literal["periodic", "command"] = Field(
+        description="The payment service's own periodic job, or `studyspot payments reconcile`."
+    )
+    outcome: Literal["succeeded", "partial", "failed"] = Field(
+        description="partial: some payments could not be asked about (see counts.errors); "
+        "failed: the pass over this business stopped early."
+    )
+    started_at: datetime
+    finished_at: datetime
+    counts: ReconciliationCounts
+
+
+class ReconciliationStatusRead(BaseModel):
+    last_run: ReconciliationRun | None = Field(
+        description="The last finished pass over this business; null: it has never run yet."
+    )
+    periodic_interval_seconds: int | None = Field(
+        ge=1,
+        le=86_400,
+        description="How often the payment service reconciles by itself; null: switched off "
+        "(PAYMENT_RECONCILE_INTERVAL_SECONDS=0), only `studyspot payments reconcile` runs it.",
+    )
+    next_run_due_at: datetime | None = Field(
+        description="When the periodic job runs next, as its last run recorded; null when it "
+        "is off or has not run yet."
+    )
+    after_minutes: int = Field(
+        ge=0,
+        le=10_080,
+        description="Payments younger than this are left to their webhook and not asked about.",
+    )
 
 
 class WebhookAck(BaseModel):

@@ -1,13 +1,15 @@
 """Background jobs of the payment service: the periodic reconciliation.
 
 Jobs take no request state: they open their own databases and sessions. Run
-it from `studyspot payments reconcile` (cron, or by hand), or inside the
-service process by setting PAYMENT_RECONCILE_INTERVAL_SECONDS; several
+it from `studyspot payments reconcile` (by hand), and inside every service
+process every PAYMENT_RECONCILE_INTERVAL_SECONDS (default 300; 0 off); several
 instances running it at once are harmless (each payment is settled under its
 row lock, and a settled payment is left alone).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import structlog
 
@@ -30,7 +32,9 @@ async def reconcile_once(
     tenants = TenantDatabases(settings)
     ctx = PaymentContext.create(settings, payment_settings)
     try:
-        return await reconcile(core, tenants, ctx, older_than_minutes=older_than_minutes)
+        return await reconcile(
+            core, tenants, ctx, older_than_minutes=older_than_minutes, trigger="command"
+        )
     finally:
         await ctx.close()
         await tenants.dispose()
@@ -38,8 +42,12 @@ async def reconcile_once(
 
 
 async def reconcile_round(core: Database, tenants: TenantDatabases, ctx: PaymentContext) -> None:
-    """One round of the in-process reconciliation (`studyspot.kit.periodic`)."""
-    report = await reconcile(core, tenants, ctx)
+    """One round of the in-process reconciliation (`studyspot.kit.periodic`).
+
+    `kit.periodic` sleeps one interval after a round ends, so the next is due then.
+    """
+    interval = timedelta(seconds=ctx.settings.reconcile_interval_seconds)
+    report = await reconcile(core, tenants, ctx, trigger="periodic", next_run_in=interval)
     log.info(
         "reconcile_round",
         checked=report.checked,

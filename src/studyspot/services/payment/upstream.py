@@ -57,18 +57,19 @@ class Upstream:
         return found
 
     async def branch(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> LibraryRecord:
-        found = await self.library.get_library(tenant_id, library_id)
+        # Shared: what the invoice prints, not a rule; concurrent payments read it once.
+        found = await self.library.get_library(tenant_id, library_id, shared=True)
         if found is None:
             raise NotFound("No such library", code="library_not_found")
         return found
 
     async def student(self, tenant_id: uuid.UUID, student_id: uuid.UUID) -> InternalStudent | None:
-        return await self.students.get_student(tenant_id, student_id)
+        return await self.students.get_student(tenant_id, student_id, shared=True)
 
     async def supplier(self, tenant_id: uuid.UUID) -> Supplier:
         # TenantRecord (tenant/client.py) does not carry the GSTIN yet; the internal
         # route answers it, so read the two fields invoices need from the same reply.
-        reply = await self.tenant.call("GET", f"/internal/tenants/{tenant_id}")
+        reply = await self.tenant.call("GET", f"/internal/tenants/{tenant_id}", shared=True)
         self.tenant.raise_for_problem(reply, "tenant")
         tax = _TenantTax.model_validate(reply.json())
         return Supplier(tax.name, tax.gstin)

@@ -4,9 +4,13 @@
    it only says where to look): the order route gives the tenant, the
    tenant's own payments table the payment.
 2. Verify the signature over the raw body with THAT tenant's secret. Forged or
-   stale → 400, nothing changed, an audit entry written on its own.
-3. In one transaction: lock the payment, record the event id (a redelivery
-   stops here), apply the state change.
+   stale → 400, nothing changed. Every refusal is counted in
+   `payment_webhooks_refused_total`; the first of each source (the caller's
+   address) in a minute is also audited on its own, so forgeries sent in bulk
+   cannot flood the audit log.
+3. In one transaction: lock the payment, record the event's key (a redelivery
+   stops here), apply the state change. The key comes from the signed body,
+   never from an unsigned header.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from sqlalchemy import select
 
 from studyspot.kit.audit import record_detached
 from studyspot.kit.db import Database, TenantDatabases, unit_of_work
+from studyspot.kit.metrics import ServiceMetrics
+from studyspot.kit.once import OncePerWindow
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.accounts import load_credentials
 from studyspot.services.payment.context import PaymentContext
@@ -57,17 +63,34 @@ async def locate_payment(
     return Located(db, tenant_id, payment_id) if payment_id is not None else None
 
 
-async def _refused(db: Database, provider: str, located: Located | None, reason: str) -> None:
-    await record_detached(
-        db,
-        "payment.webhook_refused",
-        "payment",
-        located.payment_id if located else None,
-        tenant_id=located.tenant_id if located else None,
-        actor_type=f"provider:{provider}",
-        outcome="refused",
-        details={"provider": provider, "reason": reason},
-    )
+class Refusals:
+    """Refused webhooks: every one counted, at most one audited per source and minute."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self.counter = metrics.counter(
+            "payment_webhooks_refused_total",
+            "Provider webhooks refused (unknown order, bad or stale signature)",
+            ["provider", "reason"],
+        )
+        self.audited = OncePerWindow(60.0)
+
+    async def refused(
+        self, db: Database, provider: str, located: Located | None, reason: str, source: str
+    ) -> None:
+        self.counter.labels(provider, reason).inc()
+        if not self.audited.first(source):
+            return
+        await record_detached(
+            db,
+            "payment.webhook_refused",
+            "payment",
+            located.payment_id if located else None,
+            tenant_id=located.tenant_id if located else None,
+            actor_type=f"provider:{provider}",
+            outcome="refused",
+            ip=source[:64] or None,
+            details={"provider": provider, "reason": reason},
+        )
 
 
 async def handle(
@@ -77,6 +100,9 @@ async def handle(
     provider_name: str,
     headers: Mapping[str, str],
     raw_body: bytes,
+    *,
+    refusals: Refusals,
+    source: str,
 ) -> WebhookAck:
     provider = ctx.providers.named(provider_name)
     locator = provider.locate(raw_body)
@@ -86,7 +112,7 @@ async def handle(
         else None
     )
     if located is None:
-        await _refused(tenants.shared, provider_name, None, "unknown_order")
+        await refusals.refused(tenants.shared, provider_name, None, "unknown_order", source)
         raise InvalidSignature("The webhook names no payment of ours", code="unknown_payment")
     try:
         async with unit_of_work(located.db, tenant_id=located.tenant_id) as session:
@@ -94,7 +120,7 @@ async def handle(
         event = provider.verify_webhook(credentials, headers, raw_body, time.time())
     except (SignatureInvalid, ProviderNotConfigured) as exc:
         reason = "stale" if "stale" in str(exc) else "signature"
-        await _refused(located.db, provider_name, located, reason)
+        await refusals.refused(located.db, provider_name, located, reason, source)
         raise InvalidSignature("The webhook signature does not verify") from None
     return await apply(located, provider_name, event)
 

@@ -29,6 +29,9 @@ class InternalStudent(BaseModel):
     enrollment_number: str = Field(max_length=16)
     home_library_id: uuid.UUID
     erased: bool
+    # Under 18 today (India): messages go to the guardian, never promotional ones.
+    minor: bool = False
+    guardian_phone: str | None = Field(default=None, pattern=r"^\+91[6-9]\d{9}$")
 
 
 class InternalStudentUpdate(BaseModel):
@@ -53,14 +56,16 @@ class StudentClient(ServiceClient):
     service = "student"
 
     async def get_student(
-        self, tenant_id: uuid.UUID, student_id: uuid.UUID
+        self, tenant_id: uuid.UUID, student_id: uuid.UUID, *, shared: bool = False
     ) -> InternalStudent | None:
-        """The student, or None when this tenant has no such student."""
+        """The student, or None when this tenant has no such student (`shared`: see
+        `ServiceClient.call`)."""
         reply = await self.call(
             "GET",
             f"/internal/students/{student_id}",
             params={"tenant_id": str(tenant_id)},
             tenant_id=tenant_id,
+            shared=shared,
         )
         if reply.status == 404:
             return None

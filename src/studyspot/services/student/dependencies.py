@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from studyspot.kit.auth import Principal, require_any_permission
 from studyspot.kit.permissions import UserType
 from studyspot.services.student.access import Viewer
+from studyspot.services.student.importing import RegisterReader
 from studyspot.services.student.upstream import Upstream
 
 
@@ -20,6 +21,14 @@ async def get_upstream(request: Request) -> Upstream:
 
 
 UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+
+
+async def get_register_reader(request: Request) -> RegisterReader:
+    reader: RegisterReader = request.app.state.student_register_reader
+    return reader
+
+
+RegisterReaderDep = Annotated[RegisterReader, Depends(get_register_reader)]
 
 
 def viewer_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Viewer]]:

@@ -26,10 +26,6 @@ class BranchForbidden(Forbidden):
         super().__init__("You are not assigned to this library branch")
 
 
-class PlanLimitReached(Forbidden):
-    code = "plan_limit_reached"
-
-
 class StudentNotActive(Conflict):
     code = "student_not_active"
 
@@ -44,3 +40,9 @@ class ImportRejected(AppError):
     """The uploaded file as a whole cannot be read (not a row problem)."""
 
     status, code = 422, "invalid_import_file"
+
+
+class ImportTooComplex(AppError):
+    """Reading the file hit the reader's CPU, time or memory limit."""
+
+    status, code = 422, "import_too_complex"

@@ -1,6 +1,8 @@
 """Import of a student register from CSV or Excel (.xlsx): dry run, all-or-nothing, skip bad rows.
 
-Reading and checking the file is plain CPU work and runs in a worker thread;
+The file is read in a limited child process (`kit.sandbox`, `kit.spreadsheets`:
+archive sizes, compression ratio and every row index checked before the rows
+are kept); checking the rows is plain CPU work and runs in a worker thread;
 the database part (duplicates against existing students, numbering, the plan
 limit and one batched insert) runs in the request's unit of work, so a commit
 imports every good row or nothing.
@@ -8,27 +10,30 @@ imports every good row or nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
-import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit import audit
+from studyspot.kit import audit, spreadsheets
+from studyspot.kit.entitlements import check_limit
 from studyspot.kit.errors import AppError, FieldProblem
 from studyspot.kit.models import utcnow
+from studyspot.kit.sandbox import Sandbox, SandboxLimitExceeded
 from studyspot.kit.schemas import WriteModel
+from studyspot.kit.spreadsheets import SheetLimits, SheetRejected
 from studyspot.services.student.access import Viewer
-from studyspot.services.student.errors import ImportRejected, PhoneTaken, PlanLimitReached
+from studyspot.services.student.errors import (
+    ImportRejected,
+    ImportTooComplex,
+    PhoneTaken,
+)
 from studyspot.services.student.id_proofs import IdProofType
 from studyspot.services.student.repository import StudentRepository, enrollment_number
 from studyspot.services.student.rules import check_student
@@ -53,9 +58,7 @@ from studyspot.services.student.service import column_value, enforce_plan_limit
 if TYPE_CHECKING:
     from studyspot.services.student.upstream import Upstream
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 10_000
-_MAX_COLUMNS = 40
+_DEFAULT_LIMITS = SheetLimits()
 
 CONSENT_COLUMNS = ("consent_whatsapp", "consent_sms", "consent_email", "consent_data_processing")
 COLUMNS = (
@@ -142,78 +145,56 @@ class CheckedFile:
 # --- reading the file -------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        # Excel keeps phone numbers typed as numbers as floats.
-        return str(int(value))
-    return str(value)
+def _rejected(exc: SheetRejected) -> ImportRejected:
+    if exc.code is None:
+        return ImportRejected(exc.detail)
+    return ImportRejected(exc.detail, status=exc.status, code=exc.code)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected("The file is not a readable .xlsx workbook") from exc
-    try:
-        sheet = book.worksheets[0]
-        for line, row in enumerate(sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS), 1):
-            yield line, [_cell(v) for v in row]
-    finally:
-        book.close()
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            # "CSV (Comma delimited)" from Excel on Windows is cp1252, not UTF-8.
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise ImportRejected("The CSV file must be UTF-8 encoded") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    ended = 0
-    try:
-        for row in reader:
-            # The line a record starts on, even when a quoted cell spans lines.
-            yield ended + 1, row[:_MAX_COLUMNS]
-            ended = reader.line_num
-    except csv.Error as exc:
-        raise ImportRejected(f"The CSV file is malformed near line {ended + 1}") from exc
-
-
-def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header (normalised column names) and the non-empty data rows with their line numbers."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRejected("Old .xls workbooks are not supported; save the sheet as .xlsx or CSV")
-    is_xlsx = data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx")
-    rows = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
-    header: list[str] | None = None
-    body: list[tuple[int, list[str]]] = []
-    for line, cells in rows:
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = _header(cells)
-            continue
-        body.append((line, cells))
-        if len(body) > MAX_ROWS:
-            raise ImportRejected(
-                f"A file may hold at most {MAX_ROWS} students; split it", code="too_many_rows"
-            )
-    if header is None:
+def split_table(
+    rows: list[tuple[int, list[str]]],
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header (normalised column names) and the data rows after it."""
+    if not rows:
         raise ImportRejected("The file is empty; the first row must name the columns")
-    return header, body
+    return _header(rows[0][1]), rows[1:]
+
+
+def read_table(
+    filename: str, data: bytes, limits: SheetLimits = _DEFAULT_LIMITS
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Read in this process: for files already known to be small (tests, tools)."""
+    try:
+        rows = spreadsheets.read_rows(filename, data, limits)
+    except SheetRejected as exc:
+        raise _rejected(exc) from exc
+    return split_table(rows)
+
+
+@dataclass(frozen=True)
+class RegisterReader:
+    """Reads uploads in limited child processes (kit.sandbox): a hostile file costs the
+    service neither its event loop nor its memory, and its reader dies with the request."""
+
+    limits: SheetLimits
+    sandbox: Sandbox
+
+    async def read(
+        self, filename: str, data: bytes
+    ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+        try:
+            output = await self.sandbox.run(
+                spreadsheets.sandbox_argument(filename, self.limits), data
+            )
+            rows = spreadsheets.sandbox_answer(output)
+        except SheetRejected as exc:
+            raise _rejected(exc) from exc
+        except SandboxLimitExceeded as exc:
+            raise ImportTooComplex(
+                f"The file could not be read within the service's limits ({exc.detail}); "
+                "save it again as CSV or split it"
+            ) from exc
+        return split_table(rows)
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -316,8 +297,10 @@ def check_rows(header: list[str], rows: list[tuple[int, list[str]]], today: date
     return checked
 
 
-def read_and_check(filename: str, data: bytes, today: date) -> CheckedFile:
-    header, rows = read_table(filename, data)
+def read_and_check(
+    filename: str, data: bytes, today: date, limits: SheetLimits = _DEFAULT_LIMITS
+) -> CheckedFile:
+    header, rows = read_table(filename, data, limits)
     return check_rows(header, rows, today)
 
 
@@ -338,7 +321,7 @@ async def import_students(
     dry_run: bool,
     skip_invalid: bool,
 ) -> ImportReport:
-    limit = await upstream.max_students(viewer.tenant_id)
+    limit = await upstream.entitlements(viewer.tenant_id)
     repo = StudentRepository(session, viewer.tenant_id)
     taken = await repo.phones_in_use(row.values["phone"] for row in checked.good)
     good: list[GoodRow] = []
@@ -372,8 +355,7 @@ async def import_students(
         )
 
     if dry_run:
-        if await repo.count_live() + len(good) > limit:
-            raise PlanLimitReached(f"Importing {len(good)} students would pass your plan's {limit}")
+        check_limit(limit, "students", await repo.count_live(), len(good))
         return report(0)
     if checked.errors and not skip_invalid:
         raise ImportHasErrors(

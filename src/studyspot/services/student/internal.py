@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +19,8 @@ from studyspot.services.student.repository import StudentRepository
 from studyspot.services.student.schemas import StudentStatus
 from studyspot.services.student.service import flush_or_phone_taken
 
+INDIA = ZoneInfo("Asia/Kolkata")
+
 
 def internal_view(student: Student) -> InternalStudent:
     return InternalStudent(
@@ -29,7 +33,21 @@ def internal_view(student: Student) -> InternalStudent:
         enrollment_number=student.enrollment_number,
         home_library_id=student.home_library_id,
         erased=student.erased_at is not None,
+        minor=is_minor(student.date_of_birth, india_today()),
+        guardian_phone=student.guardian_phone,
     )
+
+
+def india_today() -> date:
+    return datetime.now(INDIA).date()
+
+
+def is_minor(born: date | None, today: date) -> bool:
+    """Under 18 on `today` (a birthday on 29 February counts from 1 March)."""
+    if born is None:
+        return False
+    had_birthday = (today.month, today.day) >= (born.month, born.day)
+    return today.year - born.year - (0 if had_birthday else 1) < 18
 
 
 async def get_student(

@@ -15,13 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
+from studyspot.kit.entitlements import Entitlements, check_limit
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import Page, PageParams, sort_clause
+from studyspot.services.attendance.client import AttendanceHistory
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.errors import (
     PhoneTaken,
-    PlanLimitReached,
     SourceUnavailable,
     StudentNotActive,
     StudentNotFound,
@@ -106,15 +107,11 @@ async def flush_or_phone_taken(session: AsyncSession) -> None:
         raise PhoneTaken() from exc
 
 
-async def enforce_plan_limit(repo: StudentRepository, limit: int, adding: int) -> None:
-    """403 when `adding` more students would pass `limit`. Call after reserving numbers,
-    whose counter lock makes this count race-free."""
-    current = await repo.count_live()
-    if current + adding > limit:
-        raise PlanLimitReached(
-            f"Your plan allows {limit} students and you have {current}; "
-            f"adding {adding} would pass the limit"
-        )
+async def enforce_plan_limit(repo: StudentRepository, limit: Entitlements, adding: int) -> None:
+    """403 `plan_limit_reached` when `adding` more students would pass the plan's allowance
+    (kit/entitlements.py). Call after reserving numbers, whose counter lock makes this
+    count race-free."""
+    check_limit(limit, "students", await repo.count_live(), adding)
 
 
 async def create_student(
@@ -131,7 +128,7 @@ async def create_student(
     # Other services are asked before the first query: on SQLite that query
     # takes the database's write lock, and the library service reads the same file.
     await upstream.check_home_library(viewer.tenant_id, body.home_library_id)
-    limit = await upstream.max_students(viewer.tenant_id)
+    limit = await upstream.entitlements(viewer.tenant_id)
 
     repo = StudentRepository(session, viewer.tenant_id)
     if await repo.phone_owner(values["phone"]) is not None:
@@ -256,6 +253,25 @@ async def student_payments(
         page=paging.page,
         page_size=paging.page_size,
     )
+
+
+async def student_attendance(
+    session: AsyncSession,
+    viewer: Viewer,
+    student_id: uuid.UUID,
+    paging: PageParams,
+    upstream: Upstream,
+) -> AttendanceHistory:
+    """The student's attendance, newest first, for whoever may see the student (404
+    otherwise); 503 `source_unavailable` when the attendance service cannot answer."""
+    if viewer.self_student_id is not None and viewer.self_student_id != student_id:
+        raise StudentNotFound()
+    # Asked before the student is read, as for payments (SQLite's single write lock).
+    found = await upstream.student_attendance(
+        viewer.tenant_id, student_id, paging.page, paging.page_size
+    )
+    await get_visible(session, viewer, student_id)
+    return found
 
 
 async def update_student(

@@ -17,10 +17,13 @@ from typing import Final
 
 from pydantic import ValidationError
 
+from studyspot.kit.db import Database
+from studyspot.kit.entitlements import Entitlements, entitlements_of
 from studyspot.kit.errors import AppError, Unprocessable
 from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import HealthCheck
+from studyspot.services.attendance.client import AttendanceClient, AttendanceHistory
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.booking.client import BookingClient
 from studyspot.services.library.client import LibraryClient
@@ -77,6 +80,9 @@ class Upstream:
     tenant: TenantClient
     booking: BookingClient
     payment: PaymentClient
+    attendance: AttendanceClient
+    # The core database, for the kit's entitlement check (set by app.py).
+    core: Database | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
@@ -86,10 +92,11 @@ class Upstream:
             TenantClient(settings, caller="student"),
             BookingClient(settings, caller="student"),
             PaymentClient(settings, caller="student"),
+            AttendanceClient(settings, caller="student"),
         )
 
     def _clients(self) -> tuple[ServiceClient, ...]:
-        return (self.library, self.auth, self.tenant, self.booking, self.payment)
+        return (self.library, self.auth, self.tenant, self.booking, self.payment, self.attendance)
 
     def health_checks(self) -> dict[str, HealthCheck]:
         """Downstream services for `/health/detailed` (a "warn", never a "fail", when down)."""
@@ -125,6 +132,14 @@ class Upstream:
                 tenant_id, student_id, page=page, page_size=page_size
             )
 
+    async def student_attendance(
+        self, tenant_id: uuid.UUID, student_id: uuid.UUID, page: int, page_size: int
+    ) -> AttendanceHistory:
+        """One page of the student's attendance and no-shows, newest first
+        (SourceUnavailable when the attendance service cannot answer)."""
+        with answered_by("Attendance comes from the attendance service"):
+            return await self.attendance.student_history(tenant_id, student_id, page, page_size)
+
     async def library_status(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> str | None:
         """`active` or `closed`, or None when this tenant has no such library."""
         library = await self.library.get_library(tenant_id, library_id)
@@ -144,8 +159,10 @@ class Upstream:
             return frozenset()
         return frozenset(staff.library_ids)
 
-    async def max_students(self, tenant_id: uuid.UUID) -> int:
-        return (await self.tenant.get_tenant(tenant_id)).max_students
+    async def entitlements(self, tenant_id: uuid.UUID) -> Entitlements:
+        """What the tenant's subscription allows (kit/entitlements.py, cached per process)."""
+        assert self.core is not None, "Upstream.core is set when the app is built"
+        return await entitlements_of(self.core, tenant_id)
 
     async def ensure_login(self, student: Student) -> bool:
         """Make sure the auth service holds a login for `student`; True when this call made it.

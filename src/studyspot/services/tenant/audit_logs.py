@@ -3,6 +3,12 @@
 The core log holds what the platform did to the tenant and its logins; the
 tenant database holds what happened inside it (bookings, payments, …). Both
 are read newest first and merged, so one page is a true slice of the union.
+
+Paging goes on by keyset (`?after=<next_after of the previous page>`): each
+side reads one page past the cursor from its (tenant_id, created_at) index,
+whatever the depth. Offset paging (`?page=`) stays for the first
+MAX_OFFSET_ROWS entries only, because each side must read every entry before
+the page to merge them.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import TenantDatabases, unit_of_work
 from studyspot.kit.models import core_audit_logs, tenant_audit_logs
-from studyspot.kit.pagination import PageParams
+from studyspot.kit.pagination import PageParams, Position
 from studyspot.services.tenant.service import get_tenant
+
+MAX_OFFSET_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,13 @@ class AuditFilters:
     outcome: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[dict[str, Any]]
+    total: int
+    next_after: str | None  # None: this is the last page
 
 
 def _query(table: Table, tenant_id: uuid.UUID, filters: AuditFilters) -> Select[Any]:
@@ -44,13 +59,20 @@ def _query(table: Table, tenant_id: uuid.UUID, filters: AuditFilters) -> Select[
 
 
 async def _newest(
-    session: AsyncSession, table: Table, query: Select[Any], limit: int, source: str
+    session: AsyncSession,
+    table: Table,
+    query: Select[Any],
+    after: Position | None,
+    limit: int,
+    source: str,
 ) -> tuple[list[dict[str, Any]], int]:
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    if limit <= 0 or total == 0:
+    if total == 0:
         return [], total
+    if after is not None:
+        query = query.where(after.older(table.c.created_at, table.c.id))
     rows = await session.execute(
-        query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(min(limit, total))
+        query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
     )
     return [{**row._mapping, "source": source} for row in rows], total
 
@@ -61,13 +83,21 @@ async def list_audit_logs(
     tenant_id: uuid.UUID,
     filters: AuditFilters,
     params: PageParams,
-) -> tuple[list[dict[str, Any]], int]:
+    after: Position | None = None,
+) -> AuditPage:
     tenant = await get_tenant(core, tenant_id)
     # Rows before this page can come from either side, so each side gives its newest
-    # offset + page_size rows and the merge throws the leading ones away.
-    wanted = params.offset + params.page_size
+    # skip + page_size rows (one more, to tell whether a next page exists) and the
+    # merge throws the leading ones away. With a cursor nothing is skipped.
+    skip = 0 if after is not None else params.offset
+    wanted = skip + params.page_size
     platform, platform_total = await _newest(
-        core, core_audit_logs, _query(core_audit_logs, tenant_id, filters), wanted, "platform"
+        core,
+        core_audit_logs,
+        _query(core_audit_logs, tenant_id, filters),
+        after,
+        wanted + 1,
+        "platform",
     )
     db = await tenants.get(tenant.database_key)
     async with unit_of_work(db, tenant_id=tenant_id) as session:
@@ -75,9 +105,17 @@ async def list_audit_logs(
             session,
             tenant_audit_logs,
             _query(tenant_audit_logs, tenant_id, filters),
-            wanted,
+            after,
+            wanted + 1,
             "tenant",
         )
-    merged = heapq.merge(platform, own, key=lambda r: (r["created_at"], r["id"].hex), reverse=True)
-    page = list(merged)[params.offset : wanted]
-    return page, platform_total + own_total
+    merged = list(
+        heapq.merge(platform, own, key=lambda r: (r["created_at"], r["id"].hex), reverse=True)
+    )
+    page = merged[skip:wanted]
+    next_after = (
+        Position(page[-1]["created_at"], page[-1]["id"]).encode()
+        if page and len(merged) > wanted
+        else None
+    )
+    return AuditPage(page, platform_total + own_total, next_after)

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from studyspot.kit.auth import Principal, require_any_permission, require_permission
+from studyspot.kit.errors import Unprocessable
+from studyspot.kit.pagination import PageParams, Position
 from studyspot.services.tenant.actors import Actor
 from studyspot.services.tenant.errors import TenantNotFound
 
@@ -33,3 +35,16 @@ def audit_scope(principal: Principal, tenant_id: uuid.UUID) -> uuid.UUID:
     if not principal.is_platform and principal.tenant_id != tenant_id:
         raise TenantNotFound()
     return tenant_id
+
+
+def audit_cursor(after: str | None, paging: PageParams) -> Position | None:
+    """The position `?after=` names; a cursor counts from itself, so it goes with page 1 only."""
+    if after is None:
+        return None
+    if paging.page != 1:
+        raise Unprocessable(
+            "Give either `after` or `page`, not both",
+            code="cursor_with_page",
+            errors=[{"field": "query.page", "message": "must be 1 with `after`"}],
+        )
+    return Position.decode(after)

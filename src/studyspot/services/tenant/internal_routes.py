@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.service_auth import InternalCaller
+from studyspot.kit.service_auth import InternalCaller, accept_callers
 from studyspot.kit.state import kit_state
 from studyspot.services.tenant import service
 from studyspot.services.tenant.actors import Actor
@@ -19,7 +19,10 @@ from studyspot.services.tenant.slugs import SLUG_PATTERN
 router = APIRouter(prefix="/internal/tenants", tags=["internal"], include_in_schema=False)
 
 
-@router.post("", status_code=201, responses=problem_responses(409))
+# Signup runs in auth: only auth makes and (on a failed signup) removes tenants.
+@router.post(
+    "", status_code=201, responses=problem_responses(409), dependencies=[accept_callers("auth")]
+)
 async def create_tenant(
     body: NewTenant, caller: InternalCaller, session: CoreSession
 ) -> TenantRecord:
@@ -28,7 +31,7 @@ async def create_tenant(
 
 
 # Declared before /{tenant_id} so that "by-slug" is not read as an id.
-@router.get("/by-slug", responses=problem_responses(404))
+@router.get("/by-slug", responses=problem_responses(404), dependencies=[accept_callers("auth")])
 async def get_tenant_by_slug(
     slug: Annotated[str, Query(min_length=1, max_length=64, pattern=SLUG_PATTERN)],
     _: InternalCaller,
@@ -37,12 +40,21 @@ async def get_tenant_by_slug(
     return TenantRecord.model_validate(await service.get_tenant_by_slug(session, slug))
 
 
-@router.get("/{tenant_id}", responses=problem_responses(404))
+@router.get(
+    "/{tenant_id}",
+    responses=problem_responses(404),
+    dependencies=[accept_callers("library", "payment", "student")],
+)
 async def get_tenant(tenant_id: uuid.UUID, _: InternalCaller, session: CoreSession) -> TenantRecord:
     return TenantRecord.model_validate(await service.get_tenant(session, tenant_id))
 
 
-@router.delete("/{tenant_id}", status_code=204, responses=problem_responses(409))
+@router.delete(
+    "/{tenant_id}",
+    status_code=204,
+    responses=problem_responses(409),
+    dependencies=[accept_callers("auth")],
+)
 async def delete_tenant(
     tenant_id: uuid.UUID, caller: InternalCaller, session: CoreSession, request: Request
 ) -> Response:

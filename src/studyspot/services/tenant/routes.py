@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.pagination import Page, Paging
+from studyspot.kit.pagination import Page, PageParams, Paging, capped_paging
 from studyspot.kit.state import kit_state
 from studyspot.services.tenant import moving, service
-from studyspot.services.tenant.audit_logs import AuditFilters, list_audit_logs
+from studyspot.services.tenant.audit_logs import MAX_OFFSET_ROWS, AuditFilters, list_audit_logs
 from studyspot.services.tenant.client import TenantStatus
 from studyspot.services.tenant.dependencies import (
     AuditReader,
@@ -24,9 +24,11 @@ from studyspot.services.tenant.dependencies import (
     TenantsSuspender,
     TenantsUpdater,
     actor,
+    audit_cursor,
     audit_scope,
 )
 from studyspot.services.tenant.schemas import (
+    AuditLogPage,
     AuditLogRead,
     IsoDateTime,
     OwnTenantRead,
@@ -150,31 +152,47 @@ async def move_to_dedicated_database(
     return TenantRead.model_validate(tenant)
 
 
-@router.get("/{tenant_id}/audit-logs", responses=problem_responses(404))
+@router.get("/{tenant_id}/audit-logs", responses=problem_responses(404, 422))
 async def read_audit_logs(
     tenant_id: uuid.UUID,
     principal: AuditReader,
     session: CoreSession,
-    paging: Paging,
+    paging: Annotated[PageParams, Depends(capped_paging(MAX_OFFSET_ROWS))],
     request: Request,
+    after: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=128,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="`next_after` of the previous page: the entries after it (then `page` "
+            "must be 1)",
+        ),
+    ] = None,
     action: Annotated[
         str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_.:-]+$")
     ] = None,
     outcome: Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[a-z_]+$")] = None,
     since: Annotated[IsoDateTime | None, Query(description="Inclusive lower bound")] = None,
     until: Annotated[IsoDateTime | None, Query(description="Exclusive upper bound")] = None,
-) -> Page[AuditLogRead]:
-    """Newest first, from the core database and the tenant's own database."""
-    rows, total = await list_audit_logs(
+) -> AuditLogPage:
+    """Newest first, from the core database and the tenant's own database.
+
+    Read on with `?after=<next_after>`: every page then costs the same. `page`
+    reaches only the first 10,000 entries (422 `page_too_deep` beyond).
+    """
+    listed = await list_audit_logs(
         session,
         kit_state(request.app).tenants,
         audit_scope(principal, tenant_id),
         AuditFilters(action=action, outcome=outcome, since=since, until=until),
         paging,
+        after=audit_cursor(after, paging),
     )
-    return Page(
-        items=[AuditLogRead.model_validate(r) for r in rows],
-        total=total,
+    return AuditLogPage(
+        items=[AuditLogRead.model_validate(r) for r in listed.rows],
+        total=listed.total,
         page=paging.page,
         page_size=paging.page_size,
+        next_after=listed.next_after,
     )

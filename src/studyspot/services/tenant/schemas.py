@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from studyspot.kit.pagination import Page
 from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.services.tenant import gstin as gstin_rules
 from studyspot.services.tenant.client import Phone, TenantStatus
@@ -195,3 +196,11 @@ class AuditLogRead(ReadModel):
     request_id: str | None = Field(max_length=128)
     details: dict[str, Any]
     created_at: datetime
+
+
+class AuditLogPage(Page[AuditLogRead]):
+    next_after: str | None = Field(
+        description="Cursor of the following page: pass it as `?after=`; null on the last page. "
+        "Reading on by cursor costs the same at any depth; `page` reaches only the first "
+        "10,000 entries."
+    )

@@ -1,8 +1,13 @@
-"""The tables of a tenant database that hold tenant rows, found by reflection.
+"""Which tables of a tenant database move with a tenant, and which stay shared.
 
 The tenant service must not import other services' models, so it learns the
-tables (and their foreign-key order) from the database itself: every table
-with a `tenant_id` column holds rows that belong to one tenant.
+tables (and their foreign-key order) from the database itself. Whether a
+table moves is never inferred from its columns: `payment_order_routes` has a
+`tenant_id` too, yet it must stay in the shared database, because provider
+webhooks look orders up only there (a route moved away leaves every webhook
+of an older order unanswerable and its money unrecorded). So every table is
+named below, and a move refuses to start while the database holds a table
+that is not (`tests/tenant/test_table_classification.py` fails first).
 """
 
 from __future__ import annotations
@@ -17,6 +22,84 @@ from studyspot.kit.db import Database
 
 TENANT_COLUMN = "tenant_id"
 
+# Rows of one tenant, copied to its dedicated database and deleted from the shared one.
+MOVED_TABLES = frozenset(
+    {
+        # kit: written in the same transaction as the change they describe
+        "audit_logs",
+        "idempotency_keys",
+        "outbox_events",
+        "processed_events",
+        # library
+        "fee_plan_shifts",
+        "fee_plans",
+        "libraries",
+        "library_staff",
+        "library_staff_assignments",
+        "seats",
+        "shifts",
+        # student
+        "student_counters",
+        "student_counts",
+        "student_search_terms",
+        "students",
+        # attendance
+        "attendance_code_uses",
+        "attendance_display_devices",
+        "attendance_library_settings",
+        "attendance_no_shows",
+        "attendance_records",
+        # booking
+        "booking_day_releases",
+        "booking_pauses",
+        "booking_transfers",
+        "bookings",
+        "waitlist_entries",
+        # message
+        "message_broadcasts",
+        "message_consents",
+        "message_credit_accounts",
+        "message_credit_entries",
+        "message_deliveries",
+        "message_delivery_events",
+        "message_notifications",
+        "message_preferences",
+        "message_reminder_runs",
+        "message_suppressions",
+        "message_templates",
+        # payment
+        "payment_dues",
+        "payment_invoice_counters",
+        "payment_invoices",
+        "payment_provider_accounts",
+        "payment_reconciliation_status",
+        "payment_refunds",
+        "payment_webhook_receipts",
+        "payments",
+    }
+)
+# Rows that stay in the shared tenant database whatever database the tenant lives in.
+SHARED_TABLES = frozenset(
+    {
+        # Provider order id → tenant, for unauthenticated webhooks (services/payment/models.py).
+        "payment_order_routes",
+    }
+)
+# Bookkeeping of the database itself, no tenant's rows.
+UNTENANTED_TABLES = frozenset({"alembic_version"})
+
+
+class UnclassifiedTables(Exception):
+    """The database holds tables nobody said whether they move with a tenant."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(f"tables not classified in tenant_tables.py: {', '.join(names)}")
+        self.names = names
+
+
+def unclassified(names: set[str]) -> list[str]:
+    return sorted(names - MOVED_TABLES - SHARED_TABLES - UNTENANTED_TABLES)
+
 
 async def scope_to_tenant(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
     """On PostgreSQL, let row-level security admit this tenant's rows for this transaction.
@@ -30,11 +113,22 @@ async def scope_to_tenant(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
         )
 
 
-async def reflect_tenant_tables(conn: AsyncConnection) -> list[Table]:
-    """Tables with a tenant_id column, parents before children."""
+async def _reflect(conn: AsyncConnection) -> MetaData:
     metadata = MetaData()
     await conn.run_sync(lambda sync: metadata.reflect(sync))
-    return [t for t in metadata.sorted_tables if TENANT_COLUMN in t.c]
+    return metadata
+
+
+async def reflect_tenant_tables(conn: AsyncConnection) -> list[Table]:
+    """The tables that move with a tenant, parents before children.
+
+    Raises UnclassifiedTables when the database holds a table that is not named above.
+    """
+    metadata = await _reflect(conn)
+    unknown = unclassified(set(metadata.tables))
+    if unknown:
+        raise UnclassifiedTables(unknown)
+    return [t for t in metadata.sorted_tables if t.name in MOVED_TABLES]
 
 
 def of_tenant(table: Table, tenant_id: uuid.UUID) -> ColumnElement[bool]:
@@ -54,8 +148,13 @@ async def count_rows(
 
 
 async def tenant_row_counts(db: Database, tenant_id: uuid.UUID) -> dict[str, int]:
-    """How many rows of `tenant_id` each tenant table of `db` holds."""
+    """How many rows of `tenant_id` each table of `db` with a tenant_id column holds.
+
+    Shared and not yet classified tables count too: this answers "does the tenant
+    have any data here", where a row left behind would be an orphan.
+    """
     async with db.engine.connect() as conn:
         await scope_to_tenant(conn, tenant_id)
-        tables = await reflect_tenant_tables(conn)
+        metadata = await _reflect(conn)
+        tables = [t for t in metadata.sorted_tables if TENANT_COLUMN in t.c]
         return await count_rows(conn, tables, tenant_id)

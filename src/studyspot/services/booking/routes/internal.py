@@ -2,20 +2,25 @@
 
 The payment service reads and confirms bookings; the library service reads the
 seats taken now (realtime occupancy); the student service reads whose plan runs
-out (the `expiring_within_days` filter and analytics).
+out (the `expiring_within_days` filter and analytics); the attendance service
+reads who holds a place on which days (check-in, register, no-shows).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from studyspot.kit.errors import problem_responses
-from studyspot.kit.service_auth import InternalCaller, internal_unit
+from studyspot.kit.errors import Unprocessable, problem_responses
+from studyspot.kit.service_auth import InternalCaller, accept_callers, internal_unit
 from studyspot.services.booking.client import (
+    MAX_ATTENDANCE_DAYS,
+    MAX_ATTENDANCE_PAGE,
     MAX_EXPIRING_DAYS,
+    AttendanceBookings,
     ExpiringStudents,
     InternalBooking,
     InternalConfirm,
@@ -60,7 +65,11 @@ def internal_booking(booking: Booking, runtime: Runtime) -> InternalBooking:
 
 
 # Fixed paths before `/{booking_id}`.
-@router.post("/occupancy", responses=problem_responses(403, 422, 503))
+@router.post(
+    "/occupancy",
+    responses=problem_responses(403, 422, 503),
+    dependencies=[accept_callers("library")],
+)
 async def occupancy_now(
     request: Request, body: OccupancyQuery, caller: InternalCaller, runtime: RuntimeDep
 ) -> OccupancyNow:
@@ -73,7 +82,46 @@ async def occupancy_now(
         return await reports.occupancy_now(session, body, runtime.now())
 
 
-@router.get("/expiring", responses=problem_responses(403, 422, 503))
+@router.get(
+    "/attendance",
+    responses=problem_responses(403, 422, 503),
+    dependencies=[accept_callers("attendance")],
+)
+async def attendance_bookings(
+    request: Request,
+    caller: InternalCaller,
+    tenant_id: Annotated[uuid.UUID, Query()],
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+    library_id: Annotated[uuid.UUID | None, Query()] = None,
+    student_id: Annotated[uuid.UUID | None, Query()] = None,
+    after: Annotated[uuid.UUID | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ATTENDANCE_PAGE)] = MAX_ATTENDANCE_PAGE,
+) -> AttendanceBookings:
+    """Confirmed and active bookings holding a place on a day of [from, to] (<= 7 days)."""
+    if not first <= last <= first + timedelta(days=MAX_ATTENDANCE_DAYS - 1):
+        raise Unprocessable(
+            f"`to` is on or after `from`, at most {MAX_ATTENDANCE_DAYS} days on",
+            errors=[{"field": "query.to", "message": "out of range"}],
+        )
+    async with internal_unit(request, caller, tenant_id) as session:
+        return await reports.attendance_bookings(
+            session,
+            tenant_id,
+            first,
+            last,
+            library_id=library_id,
+            student_id=student_id,
+            after=after,
+            limit=limit,
+        )
+
+
+@router.get(
+    "/expiring",
+    responses=problem_responses(403, 422, 503),
+    dependencies=[accept_callers("student")],
+)
 async def expiring_students(
     request: Request,
     caller: InternalCaller,
@@ -89,7 +137,11 @@ async def expiring_students(
         )
 
 
-@router.get("/{booking_id}", responses=problem_responses(403, 404))
+@router.get(
+    "/{booking_id}",
+    responses=problem_responses(403, 404),
+    dependencies=[accept_callers("payment")],
+)
 async def get_booking(
     request: Request,
     booking_id: uuid.UUID,
@@ -104,7 +156,11 @@ async def get_booking(
         return internal_booking(booking, runtime)
 
 
-@router.post("/{booking_id}/confirm", responses=problem_responses(403, 404, 409))
+@router.post(
+    "/{booking_id}/confirm",
+    responses=problem_responses(403, 404, 409),
+    dependencies=[accept_callers("payment")],
+)
 async def confirm_booking(
     request: Request,
     booking_id: uuid.UUID,

@@ -16,6 +16,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.services.booking.client import (
+    AttendanceBooking,
+    AttendanceBookings,
+    DateRange,
     ExpiringStudents,
     LibrarySeatsTaken,
     OccupancyLibrary,
@@ -94,6 +97,48 @@ async def occupancy_now(
     # A library of another tenant simply has no bookings here: the tenant filter is the repo's.
     libraries = [await library_taken(repo, library, now) for library in query.libraries]
     return OccupancyNow(at=now, libraries=libraries)
+
+
+async def attendance_bookings(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    first: date,
+    last: date,
+    *,
+    library_id: uuid.UUID | None,
+    student_id: uuid.UUID | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> AttendanceBookings:
+    """Paid bookings (confirmed, active) whose date range touches [first, last], with their
+    pauses, one page in id order. A pending hold is not a booking a student attends by."""
+    repo = BookingRepository(session, tenant_id)
+    rows = await repo.holding_between(
+        first, last, library_id=library_id, student_id=student_id, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    pauses = await repo.pause_ranges([b.id for b in rows])
+    items = [
+        AttendanceBooking(
+            id=b.id,
+            student_id=b.student_id,
+            library_id=b.library_id,
+            seat_id=b.seat_id,
+            seat_label=b.seat_label,
+            shift_id=b.shift_id,
+            seat_assignment="floating" if b.seat_assignment == "floating" else "reserved",
+            status="active" if b.status == "active" else "confirmed",
+            window_start=b.window_start,
+            window_end=b.window_end,
+            start_date=b.start_date,
+            end_date=b.end_date,
+            timezone=b.timezone,
+            pauses=[DateRange(first=p0, last=p1) for p0, p1 in pauses.get(b.id, [])],
+        )
+        for b in rows
+    ]
+    return AttendanceBookings(items=items, next_after=rows[-1].id if more else None)
 
 
 async def expiring_students(

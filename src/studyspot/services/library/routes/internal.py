@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.service_auth import InternalSession, InternalTenant
+from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.library import fee_plans, staff
 from studyspot.services.library.client import FeePlanRecord, LibraryRecord, StaffRecord
 from studyspot.services.library.errors import LibraryNotFound
@@ -18,7 +18,11 @@ from studyspot.services.library.schemas.staff import StaffSelfUpdate
 router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 
 
-@router.get("/libraries/{library_id:uuid}", responses=problem_responses(403, 404))
+@router.get(
+    "/libraries/{library_id:uuid}",
+    responses=problem_responses(403, 404),
+    dependencies=[accept_callers("attendance", "payment", "student")],
+)
 async def get_library(
     library_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> LibraryRecord:
@@ -39,14 +43,22 @@ async def get_library(
     )
 
 
-@router.get("/staff/{staff_id:uuid}", responses=problem_responses(403, 404))
+@router.get(
+    "/staff/{staff_id:uuid}",
+    responses=problem_responses(403, 404),
+    dependencies=[accept_callers("attendance", "auth", "booking", "payment", "student")],
+)
 async def get_staff(
     staff_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> StaffRecord:
     return await staff.staff_record(session, tenant_id, staff_id)
 
 
-@router.patch("/staff/{staff_id:uuid}", responses=problem_responses(403, 404, 409))
+@router.patch(
+    "/staff/{staff_id:uuid}",
+    responses=problem_responses(403, 404, 409),
+    dependencies=[accept_callers("auth")],
+)
 async def update_staff_profile(
     staff_id: uuid.UUID, body: StaffSelfUpdate, tenant_id: InternalTenant, session: InternalSession
 ) -> StaffRecord:
@@ -64,14 +76,22 @@ def _record(plan_and_shifts: tuple[object, list[uuid.UUID]], tenant_id: uuid.UUI
     )
 
 
-@router.get("/fee-plans/{fee_plan_id:uuid}", responses=problem_responses(403, 404))
+@router.get(
+    "/fee-plans/{fee_plan_id:uuid}",
+    responses=problem_responses(403, 404),
+    dependencies=[accept_callers("booking")],
+)
 async def get_fee_plan(
     fee_plan_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> FeePlanRecord:
     return _record(await fee_plans.internal_fee_plan(session, tenant_id, fee_plan_id), tenant_id)
 
 
-@router.post("/fee-plans/{fee_plan_id:uuid}/mark-used", responses=problem_responses(403, 404))
+@router.post(
+    "/fee-plans/{fee_plan_id:uuid}/mark-used",
+    responses=problem_responses(403, 404),
+    dependencies=[accept_callers("booking")],
+)
 async def mark_fee_plan_used(
     fee_plan_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> FeePlanRecord:

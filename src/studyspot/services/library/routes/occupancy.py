@@ -28,7 +28,7 @@ async def get_realtime_occupancy(
     `booked` and `free` come from the booking service (`sources.bookings: live`): at the
     library level for this minute, per shift for its occurrence running now or else today's.
     When the booking service cannot be reached they are null and `sources.bookings` is
-    `unavailable`. Check-ins need the attendance service, not deployed yet: `checked_in_now`
-    is null and `sources.attendance` is `unavailable`. Counts are never estimated.
+    `unavailable`. `checked_in_now` comes from the attendance service (`sources.attendance:
+    live`), null and `unavailable` when it cannot answer. Counts are never estimated.
     """
     return await realtime_occupancy(session, viewer, library_id, utcnow(), upstream)

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import WriteModel
+from studyspot.kit.shift_windows import minutes_of
 from studyspot.services.library.india import (
     GSTIN_PATTERN,
     PINCODE_PATTERN,
@@ -44,7 +45,6 @@ from studyspot.services.library.schemas.common import (
 from studyspot.services.library.times import (
     DEFAULT_TIMEZONE,
     TIMEZONE_PATTERN,
-    minutes,
     timezone_problem,
 )
 
@@ -76,7 +76,7 @@ class TimeRange(WriteModel):
 
     @model_validator(mode="after")
     def _closes_after_opens(self) -> TimeRange:
-        if minutes(self.closes) <= minutes(self.opens):
+        if minutes_of(self.closes) <= minutes_of(self.opens):
             raise ValueError(
                 "closes must be after opens; a night across midnight is two ranges, "
                 "e.g. 20:00-24:00 and 00:00-02:00 of the next day"
@@ -102,9 +102,9 @@ class OpeningHours(WriteModel):
     @field_validator(*_DAYS)
     @classmethod
     def _no_overlap(cls, ranges: list[TimeRange]) -> list[TimeRange]:
-        ordered = sorted(ranges, key=lambda r: minutes(r.opens))
+        ordered = sorted(ranges, key=lambda r: minutes_of(r.opens))
         for before, after in pairwise(ordered):
-            if minutes(after.opens) < minutes(before.closes):
+            if minutes_of(after.opens) < minutes_of(before.closes):
                 raise ValueError("ranges of one day must not overlap")
         return ordered
 

@@ -15,7 +15,7 @@ SourceState = Literal["live", "unavailable"]
 
 class OccupancySources(BaseModel):
     """Where each count comes from. `live`: asked just now. `unavailable`: that service could
-    not answer (bookings: unreachable, failing or too slow; attendance: not deployed yet), so
+    not answer (unreachable, failing or too slow), so
     its counts are null; they are never estimated."""
 
     seats: SourceState = Field(description="This service's own seats: always live")
@@ -23,7 +23,7 @@ class OccupancySources(BaseModel):
         description="`booked` and `free`: live from the booking service, or unavailable"
     )
     attendance: SourceState = Field(
-        description="`checked_in_now`: unavailable until the attendance service exists"
+        description="`checked_in_now`: live from the attendance service, or unavailable"
     )
 
 
@@ -41,7 +41,11 @@ class Counts(BaseModel):
         ),
     )
     checked_in_now: int | None = Field(
-        ge=0, description="Null while the attendance service is unavailable"
+        ge=0,
+        description=(
+            "Students checked in and not yet out (for a shift: those who checked in to it); "
+            "null when `sources.attendance` is unavailable"
+        ),
     )
     free: int | None = Field(
         ge=0,

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import WriteModel
+from studyspot.kit.shift_windows import DailyWindow
 from studyspot.services.library.models import SHIFT_NAME_MAX, Shift
 from studyspot.services.library.schemas.common import ONE_LINE, Flag, LocalTime, not_null
-from studyspot.services.library.times import HHMM_OR_24_PATTERN, HHMM_PATTERN, Window
+from studyspot.services.library.times import HHMM_OR_24_PATTERN, HHMM_PATTERN
 
 ShiftName = Annotated[
     str,
@@ -74,7 +75,7 @@ class ShiftRead(BaseModel):
 
     @classmethod
     def of(cls, shift: Shift) -> ShiftRead:
-        window = Window.of(shift.start_time, shift.end_time, shift.is_full_day)
+        window = DailyWindow.of(shift.start_time, shift.end_time, full_day=shift.is_full_day)
         return cls(
             id=shift.id,
             library_id=shift.library_id,
@@ -83,7 +84,7 @@ class ShiftRead(BaseModel):
             end_time=shift.end_time,
             is_full_day=shift.is_full_day,
             crosses_midnight=window.crosses_midnight,
-            duration_minutes=window.duration_minutes,
+            duration_minutes=window.duration,
             created_at=shift.created_at,
             updated_at=shift.updated_at,
         )

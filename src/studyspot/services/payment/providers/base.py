@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from studyspot.kit.errors import AppError
@@ -56,6 +57,15 @@ class OrderRequest:
     customer_phone: str | None
     customer_email: str | None
     note: str
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """A payment link for `order`'s amount that the student pays on the provider's own page."""
+
+    order: OrderRequest
+    expires_at: datetime
+    purpose: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,8 @@ class PaymentProvider:
     captures_on_create: ClassVar[bool] = False
     # Whether the reconciliation job can ask this provider about an open payment.
     reconcilable: ClassVar[bool] = False
+    # Whether it makes payment links (a URL the student pays on the provider's own page).
+    makes_links: ClassVar[bool] = False
 
     def __init__(self, settings: PaymentSettings) -> None:
         self.settings = settings
@@ -154,6 +166,19 @@ class PaymentProvider:
 
     async def fetch_status(self, credentials: Credentials, provider_order_id: str) -> Settlement:
         raise NotSupported(f"{self.name} cannot be asked for a payment's status")
+
+    async def create_link(self, credentials: Credentials, link: LinkRequest) -> Created:
+        """Make a payment link; `provider_order_id` of the answer is the link's id and the
+        checkout carries `link_url` and `link_expires_at`."""
+        raise NotSupported(f"{self.name} makes no payment links")
+
+    async def cancel_link(self, credentials: Credentials, link_id: str) -> None:
+        """Cancel an unpaid link; the provider refuses (ProviderError) one already paid."""
+        raise NotSupported(f"{self.name} makes no payment links")
+
+    async def fetch_link_status(self, credentials: Credentials, link_id: str) -> Settlement:
+        """Paid (captured), cancelled or expired (failed), or still open."""
+        raise NotSupported(f"{self.name} makes no payment links")
 
     async def fetch_refund(
         self, credentials: Credentials, provider_order_id: str, provider_refund_id: str

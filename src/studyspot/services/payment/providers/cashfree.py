@@ -27,6 +27,7 @@ import orjson
 from studyspot.services.payment.providers.base import (
     Created,
     Credentials,
+    LinkRequest,
     OrderRequest,
     PaymentProvider,
     ProviderError,
@@ -52,6 +53,41 @@ def to_paise(amount: Any) -> int | None:
 
 def order_id_for(payment_id: uuid.UUID) -> str:
     return "ss_" + payment_id.hex  # 35 characters of [a-z0-9_], within Cashfree's 45
+
+
+def link_id_for(payment_id: uuid.UUID) -> str:
+    return "sl_" + payment_id.hex  # 35 characters, within a link id's 50
+
+
+def _customer(order: OrderRequest, *, with_id: bool) -> dict[str, Any]:
+    customer: dict[str, Any] = {
+        # Cashfree requires a phone; a student without one gets a placeholder it accepts.
+        "customer_phone": (order.customer_phone or "9999999999").removeprefix("+91"),
+    }
+    if with_id:
+        customer["customer_id"] = order.customer_id
+    if order.customer_name:
+        customer["customer_name"] = order.customer_name
+    if order.customer_email:
+        customer["customer_email"] = order.customer_email
+    return customer
+
+
+def _link_settlement(link: Mapping[str, Any]) -> Settlement:
+    """A link entity (API answer or webhook `data`): PAID captures, CANCELLED/EXPIRED fail."""
+    status = link.get("link_status")
+    if status == "PAID":
+        order = link.get("order") if isinstance(link.get("order"), dict) else {}
+        transaction = order.get("transaction_id") if order else None
+        return Settlement(
+            outcome="captured",
+            provider_payment_id=str(transaction) if transaction is not None else None,
+            amount_paise=to_paise(link.get("link_amount_paid")),
+            currency=str(link.get("link_currency") or "") or None,
+        )
+    if status in ("CANCELLED", "EXPIRED"):
+        return Settlement(outcome="failed", reason=f"The payment link was {status.lower()}")
+    return Settlement(outcome="open")
 
 
 def _settlement(payment: Mapping[str, Any]) -> Settlement:
@@ -85,6 +121,7 @@ class CashfreeProvider(PaymentProvider):
     name: ClassVar[str] = "cashfree"
     methods: ClassVar[tuple[str, ...]] = ("cashfree",)
     reconcilable: ClassVar[bool] = True
+    makes_links: ClassVar[bool] = True
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
@@ -141,15 +178,7 @@ class CashfreeProvider(PaymentProvider):
     async def create(self, credentials: Credentials | None, order: OrderRequest) -> Created:
         assert credentials is not None
         order_id = order_id_for(order.payment_id)
-        customer: dict[str, Any] = {
-            "customer_id": order.customer_id,
-            # Cashfree requires a phone; a student without one gets a placeholder it accepts.
-            "customer_phone": (order.customer_phone or "9999999999").removeprefix("+91"),
-        }
-        if order.customer_name:
-            customer["customer_name"] = order.customer_name
-        if order.customer_email:
-            customer["customer_email"] = order.customer_email
+        customer = _customer(order, with_id=True)
         made = await self._request(
             credentials,
             "POST",
@@ -189,7 +218,8 @@ class CashfreeProvider(PaymentProvider):
             return WebhookLocator()
         order: dict[str, Any] = data["order"] if isinstance(data.get("order"), dict) else {}
         refund: dict[str, Any] = data["refund"] if isinstance(data.get("refund"), dict) else {}
-        order_id = order.get("order_id") or refund.get("order_id")
+        # A link's event names the order Cashfree made for it; the link id is ours.
+        order_id = data.get("link_id") or order.get("order_id") or refund.get("order_id")
         return WebhookLocator(
             provider_order_id=str(order_id) if order_id else None,
             provider_refund_id=str(refund["cf_refund_id"]) if refund.get("cf_refund_id") else None,
@@ -213,6 +243,12 @@ class CashfreeProvider(PaymentProvider):
         body = orjson.loads(raw_body)
         event_type = str(body.get("type", ""))[:64]
         data = body.get("data") or {}
+        if event_type == "PAYMENT_LINK_EVENT" and data.get("link_id"):
+            link_id = str(data["link_id"])
+            settlement = _link_settlement(data)
+            kind = {"captured": "captured", "failed": "failed"}.get(settlement.outcome, "ignored")
+            key = f"link:{link_id}:{data.get('link_status')}"
+            return WebhookEvent(kind, key[:128], event_type, link_id, settlement)  # type: ignore[arg-type]
         order = data.get("order") or {}
         order_id = str(order.get("order_id") or "") or None
         payment = data.get("payment") or {}
@@ -254,10 +290,11 @@ class CashfreeProvider(PaymentProvider):
         reason: str,
     ) -> RefundOutcome:
         assert credentials is not None and provider_order_id is not None
+        order_id = await self._paid_order(credentials, provider_order_id)
         made = await self._request(
             credentials,
             "POST",
-            f"/orders/{provider_order_id}/refunds",
+            f"/orders/{order_id}/refunds",
             body={
                 "refund_amount": to_rupees(amount_paise),
                 "refund_id": "rf_" + refund_id.hex,
@@ -284,11 +321,67 @@ class CashfreeProvider(PaymentProvider):
     async def fetch_refund(
         self, credentials: Credentials, provider_order_id: str, provider_refund_id: str
     ) -> RefundOutcome:
-        found = await self._request(credentials, "GET", f"/orders/{provider_order_id}/refunds")
+        order_id = await self._paid_order(credentials, provider_order_id)
+        found = await self._request(credentials, "GET", f"/orders/{order_id}/refunds")
         for item in found or []:
             if str(item.get("cf_refund_id")) == provider_refund_id:
                 return RefundOutcome(provider_refund_id, _refund_status(item.get("refund_status")))  # type: ignore[arg-type]
         return RefundOutcome(provider_refund_id, "pending")
+
+    async def create_link(self, credentials: Credentials, link: LinkRequest) -> Created:
+        order = link.order
+        link_id = link_id_for(order.payment_id)
+        body: dict[str, Any] = {
+            "link_id": link_id,
+            "link_amount": to_rupees(order.amount_paise),
+            "link_currency": order.currency,
+            "link_purpose": link.purpose[:500],
+            "customer_details": _customer(order, with_id=False),
+            "link_partial_payments": False,
+            "link_expiry_time": link.expires_at.isoformat(timespec="seconds"),
+            # We share the link ourselves (the desk, WhatsApp): Cashfree sends nothing.
+            "link_notify": {"send_sms": False, "send_email": False},
+            "link_auto_reminders": False,
+            "link_notes": {
+                "payment_id": str(order.payment_id),
+                "booking_id": str(order.booking_id),
+            },
+        }
+        if self.settings.link_callback_url:
+            body["link_meta"] = {"return_url": self.settings.link_callback_url}
+        made = await self._request(
+            credentials, "POST", "/links", body=body, idempotency_key=link_id
+        )
+        url = str(made.get("link_url") or "")
+        if to_paise(made.get("link_amount")) != order.amount_paise:
+            raise ProviderError("Cashfree answered a payment link for another amount")
+        if not url.startswith(("https://", "http://")):
+            raise ProviderError("Cashfree answered a payment link without its URL")
+        return Created(
+            provider_order_id=link_id,
+            checkout={
+                "order_id": link_id,
+                "link_url": url,
+                "link_expires_at": link.expires_at.isoformat(),
+            },
+        )
+
+    async def _paid_order(self, credentials: Credentials, provider_order_id: str) -> str:
+        """The order a refund goes to: ours, or for a link the order Cashfree made when the
+        student paid it (`GET /links/{link_id}/orders`)."""
+        if not provider_order_id.startswith("sl_"):
+            return provider_order_id
+        orders = await self._request(credentials, "GET", f"/links/{provider_order_id}/orders")
+        for item in orders or []:
+            if isinstance(item, dict) and item.get("order_status") == "PAID":
+                return str(item["order_id"])
+        raise ProviderError("Cashfree has no paid order for this payment link")
+
+    async def cancel_link(self, credentials: Credentials, link_id: str) -> None:
+        await self._request(credentials, "POST", f"/links/{link_id}/cancel")
+
+    async def fetch_link_status(self, credentials: Credentials, link_id: str) -> Settlement:
+        return _link_settlement(await self._request(credentials, "GET", f"/links/{link_id}") or {})
 
     async def close(self) -> None:
         if self._session is not None:

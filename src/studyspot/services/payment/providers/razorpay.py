@@ -3,7 +3,10 @@
 Orders in paise with our payment id as `receipt`; checkout answers verified
 with HMAC-SHA256(`order_id|payment_id`, key secret) against the order id WE
 stored; webhooks verified with HMAC-SHA256(raw body, webhook secret) from
-`X-Razorpay-Signature` and deduplicated by `X-Razorpay-Event-Id`.
+`X-Razorpay-Signature` and deduplicated on what that signature covers: the
+event and the id of its entity (`payment.captured` of `pay_X`). The
+`X-Razorpay-Event-Id` header is not signed, so a replay could change it at will
+to pass as a new event, or reuse it to suppress a real one; it is not used.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from razorpay.errors import BadRequestError, GatewayError, ServerError, Signatur
 from studyspot.services.payment.providers.base import (
     Created,
     Credentials,
+    LinkRequest,
     OrderRequest,
     PaymentProvider,
     ProviderError,
@@ -61,10 +65,25 @@ def _settlement(payment: Mapping[str, Any]) -> Settlement:
     )
 
 
+def signed_event_key(body: Mapping[str, Any], event_type: str, raw_body: bytes) -> str:
+    """The event's identity from the signed body: `<event>:<id of its entity>`.
+
+    Razorpay names the entity in the event (`payment.captured` → payload.payment,
+    `order.paid` → payload.order, `refund.processed` → payload.refund), and sends
+    each event of an entity once, redeliveries aside. A body without that id is
+    keyed by its own digest, which the signature covers too.
+    """
+    entity_id = _entity(body, event_type.split(".", 1)[0]).get("id")
+    if event_type and isinstance(entity_id, str) and entity_id:
+        return f"{event_type}:{entity_id}"[:128]
+    return "sha256:" + hashlib.sha256(raw_body).hexdigest()
+
+
 class RazorpayProvider(PaymentProvider):
     name: ClassVar[str] = "razorpay"
     methods: ClassVar[tuple[str, ...]] = ("razorpay",)
     reconcilable: ClassVar[bool] = True
+    makes_links: ClassVar[bool] = True
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
@@ -145,8 +164,12 @@ class RazorpayProvider(PaymentProvider):
         payment = _entity(body, "payment")
         order = _entity(body, "order")
         refund = _entity(body, "refund")
+        # A link's events carry the order Razorpay made for the link: the link is ours.
+        link_id = str(_entity(body, "payment_link").get("id") or "") or None
         return WebhookLocator(
-            provider_order_id=str(payment.get("order_id") or order.get("id") or "") or None,
+            provider_order_id=link_id
+            or str(payment.get("order_id") or order.get("id") or "")
+            or None,
             provider_payment_id=str(payment.get("id") or refund.get("payment_id") or "") or None,
             provider_refund_id=str(refund.get("id") or "") or None,
         )
@@ -164,11 +187,13 @@ class RazorpayProvider(PaymentProvider):
             raise SignatureInvalid("webhook signature")
         body = orjson.loads(raw_body)
         event_type = str(body.get("event", ""))[:64]
-        event_key = headers.get("x-razorpay-event-id") or hashlib.sha256(raw_body).hexdigest()
+        event_key = signed_event_key(body, event_type, raw_body)
         payment = _entity(body, "payment")
         order = _entity(body, "order")
         refund = _entity(body, "refund")
         order_id = str(payment.get("order_id") or order.get("id") or "") or None
+        if event_type.startswith("payment_link."):
+            return _link_event(body, event_type, event_key[:128])
         if event_type in ("payment.captured", "order.paid") and payment:
             settlement = _settlement(payment)
             kind = "captured" if settlement.outcome == "captured" else "ignored"
@@ -248,5 +273,103 @@ class RazorpayProvider(PaymentProvider):
             else "pending",
         )
 
+    async def create_link(self, credentials: Credentials, link: LinkRequest) -> Created:
+        client = self._client(credentials)
+        order = link.order
+        customer = {
+            k: v
+            for k, v in (
+                ("name", order.customer_name),
+                ("contact", order.customer_phone),
+                ("email", order.customer_email),
+            )
+            if v
+        }
+        data = {
+            "amount": order.amount_paise,
+            "currency": order.currency,
+            "accept_partial": False,
+            "expire_by": int(link.expires_at.timestamp()),
+            "reference_id": order.payment_id.hex,
+            "description": link.purpose[:2048],
+            "customer": customer,
+            # We share the link ourselves (the desk, WhatsApp): Razorpay sends nothing.
+            "notify": {"sms": False, "email": False},
+            "reminder_enable": False,
+            "notes": {
+                "payment_id": str(order.payment_id),
+                "booking_id": str(order.booking_id),
+                "tenant_id": str(order.tenant_id),
+            },
+        }
+        if self.settings.link_callback_url:
+            data["callback_url"] = self.settings.link_callback_url
+            data["callback_method"] = "get"
+        timeout = self.settings.provider_timeout_seconds
+        made = await self._call(lambda: client.payment_link.create(data, timeout=timeout))
+        if made.get("amount") != order.amount_paise or made.get("currency") != order.currency:
+            raise ProviderError("Razorpay answered a payment link for another amount")
+        link_id, url = str(made.get("id") or ""), str(made.get("short_url") or "")
+        if not link_id or not url.startswith(("https://", "http://")):
+            raise ProviderError("Razorpay answered a payment link without its id or URL")
+        return Created(
+            provider_order_id=link_id,
+            checkout={
+                "order_id": link_id,
+                "link_url": url,
+                "link_expires_at": link.expires_at.isoformat(),
+            },
+        )
+
+    async def cancel_link(self, credentials: Credentials, link_id: str) -> None:
+        client = self._client(credentials)
+        timeout = self.settings.provider_timeout_seconds
+        await self._call(lambda: client.payment_link.cancel(link_id, timeout=timeout))
+
+    async def fetch_link_status(self, credentials: Credentials, link_id: str) -> Settlement:
+        client = self._client(credentials)
+        timeout = self.settings.provider_timeout_seconds
+        found = await self._call(lambda: client.payment_link.fetch(link_id, timeout=timeout))
+        return _link_settlement(found)
+
     async def close(self) -> None:
         self._http.close()
+
+
+def _link_settlement(
+    link: Mapping[str, Any], payment: Mapping[str, Any] | None = None
+) -> Settlement:
+    """A payment link entity (and, in a webhook, the payment that paid it) as a settlement."""
+    status = link.get("status")
+    if status == "paid":
+        paid = payment or next(
+            (
+                p
+                for p in link.get("payments") or []
+                if isinstance(p, dict) and p.get("status") == "captured"
+            ),
+            {},
+        )
+        amount = link.get("amount_paid")
+        return Settlement(
+            outcome="captured",
+            provider_payment_id=str(paid.get("id") or paid.get("payment_id") or "") or None,
+            amount_paise=amount if isinstance(amount, int) else None,
+            currency=str(link.get("currency") or "") or None,
+        )
+    if status in ("cancelled", "expired"):
+        return Settlement(outcome="failed", reason=f"The payment link was {status}")
+    return Settlement(outcome="open")
+
+
+def _link_event(body: Mapping[str, Any], event_type: str, event_key: str) -> WebhookEvent:
+    """`payment_link.paid` captures; `.cancelled` and `.expired` fail the payment; the rest
+    (`.partially_paid`: our links take no part payments) change nothing."""
+    link = _entity(body, "payment_link")
+    link_id = str(link.get("id") or "") or None
+    settlement = _link_settlement(link, _entity(body, "payment") or None)
+    if event_type == "payment_link.paid" and settlement.outcome == "captured":
+        return WebhookEvent("captured", event_key, event_type, link_id, settlement)
+    if event_type in ("payment_link.cancelled", "payment_link.expired"):
+        return WebhookEvent("failed", event_key, event_type, link_id, settlement)
+    return WebhookEvent("ignored", event_key, event_type, link_id)

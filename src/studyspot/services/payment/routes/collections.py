@@ -1,4 +1,4 @@
-"""The owner's collection views: dues per student and booking, the daily summary by method.
+"""The owner's collection views: dues, the daily summary by method, reconciliation status.
 
 Declared before the `/{payment_id}` routes so that their fixed paths win.
 """
@@ -15,9 +15,15 @@ from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
 from studyspot.services.payment import queries
-from studyspot.services.payment.dependencies import PaymentsRead, PaymentsStaffRead
+from studyspot.services.payment.dependencies import Context, PaymentsRead, PaymentsStaffRead
 from studyspot.services.payment.invoicing import INDIA
-from studyspot.services.payment.schemas import DailySummary, DueRead, DueStatus, ReportDay
+from studyspot.services.payment.schemas import (
+    DailySummary,
+    DueRead,
+    DueStatus,
+    ReconciliationStatusRead,
+    ReportDay,
+)
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
@@ -83,3 +89,24 @@ async def daily_summary(
 ) -> DailySummary:
     """Money collected on one day (Asia/Kolkata) by method, refunds paid out, and the net."""
     return await queries.daily_summary(session, caller, day or _today(), library_id)
+
+
+@router.get("/reconciliation/status", responses=problem_responses(403))
+async def reconciliation_status(
+    caller: PaymentsStaffRead,
+    session: TenantSession,
+    ctx: Context,
+    library_id: Annotated[
+        uuid.UUID | None, Query(description="Only this branch's counts (within the caller's)")
+    ] = None,
+) -> ReconciliationStatusRead:
+    """The reconciler's last pass over this business: when it started and finished, how it
+    ended, how many provider payments it settled, failed or left pending, and when the
+    periodic job runs next.
+
+    The reconciler asks Razorpay and Cashfree about payments still open after
+    `after_minutes` (their webhook may have been lost). The times are the business's;
+    the counts cover only the branches the caller may see. `last_run` is null until
+    the first pass.
+    """
+    return await queries.reconciliation_status(session, caller, ctx.settings, library_id)

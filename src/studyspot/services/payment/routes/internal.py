@@ -1,4 +1,5 @@
-"""`/internal/*` of the payment service: a student's payments and balance, students with dues.
+"""`/internal/*` of the payment service: a student's payments and balance, students with dues,
+dues falling due on given days (the message service's fee reminders).
 
 Service token only (`InternalCaller`), never routed by the gateway. A token
 that names a tenant must name the tenant the call is about.
@@ -7,14 +8,18 @@ that names a tenant must name the tenant the call is about.
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from studyspot.kit.errors import problem_responses
+from studyspot.kit.errors import Unprocessable, problem_responses
 from studyspot.kit.pagination import Paging
-from studyspot.kit.service_auth import InternalSession, InternalTenant
+from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.payment import internal
 from studyspot.services.payment.client import (
+    MAX_DUE_DATES,
+    DuesToCollect,
     InternalPaymentPage,
     StudentBalance,
     StudentsWithDues,
@@ -23,24 +28,63 @@ from studyspot.services.payment.client import (
 router = APIRouter(prefix="/internal", include_in_schema=False)
 
 
-@router.get("/students/{student_id}/payments", responses=problem_responses(401, 403))
+@router.get(
+    "/students/{student_id}/payments",
+    responses=problem_responses(401, 403),
+    dependencies=[accept_callers("student")],
+)
 async def student_payments(
     student_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession, paging: Paging
 ) -> InternalPaymentPage:
     return await internal.student_payments(session, tenant_id, student_id, paging)
 
 
-@router.get("/students/{student_id}/dues", responses=problem_responses(401, 403))
+@router.get(
+    "/students/{student_id}/dues",
+    responses=problem_responses(401, 403),
+    dependencies=[accept_callers("student")],
+)
 async def student_balance(
     student_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> StudentBalance:
     return await internal.student_balance(session, tenant_id, student_id)
 
 
-@router.get("/dues/students", responses=problem_responses(401, 403))
+@router.get(
+    "/dues/students",
+    responses=problem_responses(401, 403),
+    dependencies=[accept_callers("student")],
+)
 async def students_with_dues(
     tenant_id: InternalTenant,
     session: InternalSession,
     library_id: uuid.UUID | None = None,
 ) -> StudentsWithDues:
     return await internal.students_with_dues(session, tenant_id, library_id)
+
+
+@router.get(
+    "/dues",
+    responses=problem_responses(401, 403),
+    dependencies=[accept_callers("message")],
+)
+async def dues_to_collect(
+    tenant_id: InternalTenant,
+    session: InternalSession,
+    due_dates: Annotated[
+        str,
+        Query(
+            min_length=10,
+            max_length=11 * MAX_DUE_DATES,
+            pattern=r"^\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*$",
+            description="Comma-separated YYYY-MM-DD, at most 10",
+        ),
+    ],
+) -> DuesToCollect:
+    try:
+        dates = [date.fromisoformat(d) for d in due_dates.split(",")]
+    except ValueError as exc:
+        raise Unprocessable("Not a date", code="validation_error") from exc
+    if len(dates) > MAX_DUE_DATES:
+        raise Unprocessable(f"At most {MAX_DUE_DATES} due dates", code="validation_error")
+    return await internal.dues_to_collect(session, tenant_id, dates)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
+from studyspot.services.attendance.client import AttendanceHistory
 from studyspot.services.student import service
 from studyspot.services.student.dependencies import (
     StudentOrSelfPaymentsRead,
@@ -22,7 +23,6 @@ from studyspot.services.student.dependencies import (
     StudentsUpdate,
     UpstreamDep,
 )
-from studyspot.services.student.errors import SourceUnavailable
 from studyspot.services.student.presenters import student_json, student_read
 from studyspot.services.student.repository import StudentFilter
 from studyspot.services.student.schemas import (
@@ -201,15 +201,20 @@ async def invite_student(
 
 @router.get(
     "/{student_id:uuid}/attendance",
+    response_model=AttendanceHistory,
     responses=problem_responses(403, 404, 503),
-    summary="Attendance history (503 until the attendance service exists)",
+    summary="Attendance history and no-shows, newest first (a student may read its own)",
 )
 async def student_attendance(
-    student_id: uuid.UUID, viewer: StudentOrSelfRead, session: TenantSession
-) -> None:
-    await service.get_visible(session, viewer, student_id)
-    # An empty list would read as "never attended"; the truth is that nobody knows yet.
-    raise SourceUnavailable("Attendance comes from the attendance service, which is not available")
+    student_id: uuid.UUID,
+    viewer: StudentOrSelfRead,
+    session: TenantSession,
+    upstream: UpstreamDep,
+    paging: Paging,
+) -> AttendanceHistory:
+    """From the attendance service; 503 `source_unavailable` when it cannot answer (an
+    empty list would read as "never attended")."""
+    return await service.student_attendance(session, viewer, student_id, paging, upstream)
 
 
 @router.get(

@@ -1,0 +1,76 @@
+"""Typed dependencies of the attendance routes: who is asking, and the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from studyspot.kit.auth import Principal, current_principal, require_any_permission
+from studyspot.kit.errors import Forbidden, Unauthorized
+from studyspot.kit.permissions import UserType
+from studyspot.services.attendance import devices
+from studyspot.services.attendance.access import Display, Viewer, viewer_of
+from studyspot.services.attendance.runtime import Runtime, request_runtime
+
+RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
+
+
+def viewer_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Viewer]]:
+    """The caller as a Viewer, if it holds one of `permissions` (403 otherwise)."""
+    checked = require_any_permission(*permissions)
+
+    async def _viewer(runtime: RuntimeDep, principal: Principal = Depends(checked)) -> Viewer:
+        branches = None
+        if principal.user_type == UserType.library_staff and principal.tenant_id is not None:
+            branches = await runtime.upstream.staff_library_ids(
+                principal.tenant_id, principal.user_id
+            )
+        return viewer_of(principal, branches)
+
+    _viewer.__name__ = "viewer_" + "_or_".join(p.replace(":", "_") for p in permissions)
+    return _viewer
+
+
+AttendanceRead = Annotated[Viewer, Depends(viewer_with("attendance:read", "attendance:read:self"))]
+AttendanceSelf = Annotated[Viewer, Depends(viewer_with("attendance:create:self"))]
+AttendanceDesk = Annotated[Viewer, Depends(viewer_with("attendance:create"))]
+AttendanceDeskRead = Annotated[Viewer, Depends(viewer_with("attendance:read"))]
+# Display devices and settings: the owner (attendance:* covers it), not desk staff.
+AttendanceManage = Annotated[Viewer, Depends(viewer_with("attendance:manage"))]
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from a login")
+
+
+async def viewer_or_display(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    display_key: Annotated[
+        str | None,
+        Header(
+            alias="X-Display-Key",
+            max_length=200,
+            description="A door display's key (instead of a staff login)",
+        ),
+    ] = None,
+) -> Viewer | Display:
+    """Staff with `attendance:read`, or a display device by its key."""
+    if display_key is not None:
+        return await devices.authenticate(runtime, display_key)
+    if credentials is None:
+        raise Unauthorized(
+            "A bearer access token or X-Display-Key is required", code="missing_token"
+        )
+    principal = await current_principal(request, credentials)
+    if not principal.can("attendance:read"):
+        raise Forbidden("Missing permission attendance:read", code="permission_denied")
+    branches = None
+    if principal.user_type == UserType.library_staff and principal.tenant_id is not None:
+        branches = await runtime.upstream.staff_library_ids(principal.tenant_id, principal.user_id)
+    return viewer_of(principal, branches)
+
+
+StaffOrDisplay = Annotated[Viewer | Display, Depends(viewer_or_display)]

@@ -1,0 +1,57 @@
+"""The services attendance asks: booking (who holds a place when) and library (staff branches,
+whether a library exists). Calls are made before a unit of work opens, never inside one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from studyspot.kit.settings import Settings
+from studyspot.services.booking.client import AttendanceBooking, BookingClient
+from studyspot.services.library.client import LibraryClient, LibraryRecord
+
+__all__ = ["AttendanceBooking", "LibraryRecord", "Upstream"]
+
+
+@dataclass
+class Upstream:
+    booking: BookingClient
+    library: LibraryClient
+
+    @classmethod
+    def create(cls, settings: Settings) -> Upstream:
+        return cls(
+            BookingClient(settings, caller="attendance"),
+            LibraryClient(settings, caller="attendance"),
+        )
+
+    async def close(self) -> None:
+        await self.booking.close()
+        await self.library.close()
+
+    async def staff_library_ids(
+        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
+    ) -> frozenset[uuid.UUID]:
+        staff = await self.library.get_staff(tenant_id, staff_id)
+        if staff is None or not staff.is_active:
+            return frozenset()
+        return frozenset(staff.library_ids)
+
+    async def find_library(
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID
+    ) -> LibraryRecord | None:
+        return await self.library.get_library(tenant_id, library_id)
+
+    async def bookings(
+        self,
+        tenant_id: uuid.UUID,
+        first: date,
+        last: date,
+        *,
+        library_id: uuid.UUID | None = None,
+        student_id: uuid.UUID | None = None,
+    ) -> list[AttendanceBooking]:
+        return await self.booking.attendance_bookings(
+            tenant_id, first, last, library_id=library_id, student_id=student_id
+        )

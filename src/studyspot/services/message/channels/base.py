@@ -1,0 +1,106 @@
+"""The one interface every channel provider implements: send, delivery-status webhook, cost.
+
+A provider is a small class in its own module of this package, chosen by
+configuration (`registry.py`). Providers know nothing about the database: they
+take an `Outgoing` message and answer `Accepted` or raise `SendFailed`, and the
+dispatcher records the outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Literal
+
+Category = Literal["transactional", "reminders", "promotional"]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One rendered message for one recipient."""
+
+    delivery_id: uuid.UUID
+    to: str
+    text: str
+    category: Category
+    subject: str | None = None
+    # Extra protocol headers (e-mail: List-Unsubscribe ...).
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # For channels that send a registered template (WhatsApp, DLT SMS): the message kind,
+    # its language and the values of its variables in their declared order, formatted.
+    kind: str = ""
+    language: str = "en"
+    parameters: tuple[str, ...] = ()
+    # Echoed back by status callbacks ("<tenant id>:<delivery id>"), so a signed callback
+    # finds its delivery without a lookup table.
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The provider took the message; its id lets status callbacks find the delivery."""
+
+    provider: str
+    provider_message_id: str | None
+
+
+class SendFailed(Exception):
+    """The provider did not take the message.
+
+    `permanent`: sending again cannot help (a refused address); otherwise the
+    dispatcher retries with backoff. `code` is stable snake_case, never the
+    provider's raw answer (it may echo credentials).
+    """
+
+    def __init__(self, code: str, *, permanent: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.permanent = permanent
+
+
+class SignatureInvalid(Exception):
+    """A status callback did not prove it came from the provider."""
+
+
+class StatusCallbacksNotSupported(Exception):
+    """This provider reports no delivery status over HTTP."""
+
+
+DeliveryState = Literal["delivered", "read", "failed", "bounced", "complained"]
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    provider_message_id: str
+    state: DeliveryState
+    at: datetime
+    code: str | None = None
+    # What we gave the provider as `Outgoing.reference`, echoed back.
+    reference: str = ""
+
+
+class ChannelProvider:
+    """Base of every provider. Subclasses set `channel` and `provider`."""
+
+    channel: ClassVar[str]
+    provider: ClassVar[str]
+
+    async def send(self, message: Outgoing) -> Accepted:
+        raise NotImplementedError
+
+    def cost_paise(self, message: Outgoing) -> int:
+        """What sending `message` costs the tenant, in paise (0: free to the tenant)."""
+        raise NotImplementedError
+
+    def status_updates(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+        """Verify and read a delivery-status callback (SignatureInvalid if it is forged)."""
+        raise StatusCallbacksNotSupported(self.provider)
+
+    def stop_requests(self, headers: Mapping[str, str], body: bytes) -> list[str]:
+        """Addresses that replied STOP in a verified inbound callback (none by default)."""
+        return []
+
+    async def close(self) -> None:
+        """Release connections; the default holds none."""

@@ -1,0 +1,111 @@
+"""E-mail: SMTP through aiosmtplib, or the development mailbox (a folder of .eml files).
+
+Both build the same RFC 5322 message. Its Message-ID is the delivery's id, so
+a message sent twice (a dispatcher died between the send and recording it) is
+recognised as one by mail clients, and the development mailbox simply
+overwrites the file.
+"""
+
+from __future__ import annotations
+
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import aiosmtplib
+
+from studyspot.kit.models import utcnow
+from studyspot.services.message.channels.base import (
+    Accepted,
+    ChannelProvider,
+    Outgoing,
+    SendFailed,
+)
+from studyspot.services.message.config import MessageSettings
+
+MAILBOX_DIR = "mailbox"
+
+
+def build_email(message: Outgoing, sender: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.to
+    mail["Subject"] = message.subject or ""
+    mail["Date"] = format_datetime(utcnow())
+    domain = sender.rsplit("@", 1)[-1].strip(" >") or "studyspot.local"
+    mail["Message-ID"] = make_msgid(idstring=message.delivery_id.hex, domain=domain)
+    mail["X-StudySpot-Delivery"] = str(message.delivery_id)
+    if message.category == "transactional":
+        # RFC 3834: a machine-sent message; out-of-office replies should not answer it.
+        mail["Auto-Submitted"] = "auto-generated"
+    for name, value in message.headers.items():
+        mail[name] = value
+    mail.set_content(message.text)
+    return mail
+
+
+class DevMailbox(ChannelProvider):
+    """Writes each e-mail to DATA_DIR/mailbox/<delivery id>.eml (development only)."""
+
+    channel = "email"
+    provider = "dev_mailbox"
+
+    def __init__(self, folder: Path, sender: str) -> None:
+        self.folder = folder
+        self.sender = sender
+
+    async def send(self, message: Outgoing) -> Accepted:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        mail = build_email(message, self.sender)
+        path = self.folder / f"{message.delivery_id}.eml"
+        # Whole file or nothing: a reader never sees half a message.
+        partial = path.with_suffix(".part")
+        partial.write_bytes(bytes(mail))
+        partial.replace(path)
+        return Accepted(self.provider, str(message.delivery_id))
+
+    def cost_paise(self, message: Outgoing) -> int:
+        return 0
+
+
+class SmtpEmail(ChannelProvider):
+    """Sends through an SMTP relay (STARTTLS, implicit TLS or plain, optional login)."""
+
+    channel = "email"
+    provider = "smtp"
+
+    def __init__(self, config: MessageSettings) -> None:
+        self.config = config
+        self._tls = ssl.create_default_context(cafile=config.smtp_ca_file or None)
+
+    async def send(self, message: Outgoing) -> Accepted:
+        c = self.config
+        mail = build_email(message, c.email_from)
+        try:
+            await aiosmtplib.send(
+                mail,
+                hostname=c.smtp_host,
+                port=c.smtp_port,
+                username=c.smtp_username or None,
+                password=c.smtp_password or None,
+                use_tls=c.smtp_security == "tls",
+                start_tls=c.smtp_security == "starttls",
+                tls_context=self._tls,
+                timeout=c.smtp_timeout_seconds,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            permanent = all(500 <= r.code < 600 for r in exc.recipients)
+            raise SendFailed("recipient_refused", permanent=permanent) from exc
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise SendFailed("smtp_login_refused") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            # 5xx is the relay's final word on this message; 4xx may pass later.
+            raise SendFailed("smtp_refused", permanent=500 <= exc.code < 600) from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise SendFailed("smtp_unreachable") from exc
+        return Accepted(self.provider, str(mail["Message-ID"]))
+
+    def cost_paise(self, message: Outgoing) -> int:
+        # Platform e-mail costs the tenant nothing; paid channels draw on credits.
+        return 0

@@ -1,0 +1,203 @@
+"""Consent, suppression and quiet hours: whether, and when, a message may go out.
+
+- **Transactional** messages (links, confirmations, offers) need no consent; a
+  suppressed address (bounced, complained, stopped) still gets nothing.
+- **Reminders** and **promotional** messages need the person's consent for that
+  purpose on that channel. Withdrawing it is one request, by the person or by
+  the desk, and is recorded like the consent (who, when, which notice).
+- **Quiet hours** (IST): reminders 10:00 to 19:00, promotional 09:00 to 21:00. A
+  message due outside them waits for the next opening instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit import audit
+from studyspot.kit.auth import Principal
+from studyspot.kit.errors import NotFound
+from studyspot.kit.pagination import PageParams, paginate
+from studyspot.services.message.models import Consent, Suppression
+from studyspot.services.message.upsert import insert_once, upsert
+
+IST = ZoneInfo("Asia/Kolkata")
+Purpose = Literal["transactional", "reminders", "promotional"]
+SuppressionReason = Literal["bounce", "complaint", "stop", "manual"]
+QUIET_HOURS: dict[str, tuple[time, time]] = {
+    "reminders": (time(10, 0), time(19, 0)),
+    "promotional": (time(9, 0), time(21, 0)),
+}
+
+
+def not_before(category: str, now: datetime) -> datetime:
+    """The earliest moment from `now` at which a message of `category` may be sent."""
+    window = QUIET_HOURS.get(category)
+    if window is None:
+        return now
+    opens, closes = window
+    local = now.astimezone(IST)
+    if opens <= local.time() < closes:
+        return now
+    day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+    return datetime.combine(day, opens, tzinfo=IST)
+
+
+async def record_consent(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    by: Principal | None,
+    *,
+    user_id: uuid.UUID,
+    channel: str,
+    purpose: Purpose,
+    granted: bool,
+    notice_version: str,
+    now: datetime,
+) -> Consent:
+    await upsert(
+        session,
+        Consent,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "user_id": user_id,
+            "channel": channel,
+            "purpose": purpose,
+            "granted": granted,
+            "notice_version": notice_version,
+            "recorded_at": now,
+            # None: the recipient, through the unsubscribe link in a message.
+            "recorded_by": by.user_id if by else None,
+            "recorded_by_type": by.user_type if by else "recipient",
+        },
+        ("tenant_id", "user_id", "channel", "purpose"),
+    )
+    await audit.record(
+        session,
+        "message.consent_granted" if granted else "message.consent_withdrawn",
+        "message_consent",
+        user_id,
+        tenant_id=tenant_id,
+        actor_id=by.user_id if by else user_id,
+        actor_type=by.user_type if by else "recipient",
+        details={"channel": channel, "purpose": purpose, "notice_version": notice_version},
+    )
+    found = await session.scalar(
+        select(Consent)
+        .where(
+            Consent.tenant_id == tenant_id,
+            Consent.user_id == user_id,
+            Consent.channel == channel,
+            Consent.purpose == purpose,
+        )
+        .execution_options(populate_existing=True)
+    )
+    assert found is not None
+    return found
+
+
+async def consents_of(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> list[Consent]:
+    rows = await session.scalars(
+        select(Consent)
+        .where(Consent.tenant_id == tenant_id, Consent.user_id == user_id)
+        .order_by(Consent.channel, Consent.purpose)
+    )
+    return list(rows)
+
+
+async def refusal(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID | None,
+    channel: str,
+    address: str,
+    category: str,
+) -> str | None:
+    """Why a message may not go to this address, or None if it may."""
+    suppressed = await session.scalar(
+        select(Suppression.reason).where(
+            Suppression.tenant_id == tenant_id,
+            Suppression.channel == channel,
+            Suppression.address == address.lower(),
+        )
+    )
+    if suppressed is not None:
+        return "suppressed"
+    if category == "transactional":
+        return None
+    granted = None
+    if user_id is not None:
+        granted = await session.scalar(
+            select(Consent.granted).where(
+                Consent.tenant_id == tenant_id,
+                Consent.user_id == user_id,
+                Consent.channel == channel,
+                Consent.purpose == category,
+            )
+        )
+    return None if granted else "no_consent"
+
+
+async def suppress(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    channel: str,
+    address: str,
+    reason: SuppressionReason,
+    by: uuid.UUID | None,
+    now: datetime,
+) -> Suppression:
+    """Send nothing more to this address (again is fine: the first reason stays)."""
+    address = address.lower()
+    await insert_once(
+        session,
+        Suppression,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "channel": channel,
+            "address": address,
+            "reason": reason,
+            "created_at": now,
+            "created_by": by,
+        },
+        ("tenant_id", "channel", "address"),
+    )
+    found = await session.scalar(
+        select(Suppression).where(
+            Suppression.tenant_id == tenant_id,
+            Suppression.channel == channel,
+            Suppression.address == address,
+        )
+    )
+    assert found is not None
+    return found
+
+
+async def suppressions(
+    session: AsyncSession, tenant_id: uuid.UUID, params: PageParams
+) -> tuple[list[Suppression], int]:
+    query = select(Suppression).where(Suppression.tenant_id == tenant_id)
+    return await paginate(session, query, params, [Suppression.created_at.desc(), Suppression.id])
+
+
+async def lift_suppression(
+    session: AsyncSession, tenant_id: uuid.UUID, suppression_id: uuid.UUID
+) -> None:
+    done = await session.execute(
+        delete(Suppression).where(
+            Suppression.tenant_id == tenant_id, Suppression.id == suppression_id
+        )
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("No such suppression", code="suppression_not_found")

@@ -1,0 +1,68 @@
+"""Events the message service turns into deliveries and notifications (docs/events.md).
+
+Link events of a tenant's users are queued in that tenant's database; those of
+platform users (no tenant) in the core database. Each consumer skips the
+other's events, so every link is queued exactly once.
+
+Booking events become notifications in the student's in-app feed; the
+dispatcher fans them out to e-mail afterwards (it asks the student service for
+the address, which a consumer, inside its transaction, must not).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.events import Consumer, Event
+from studyspot.kit.models import utcnow
+from studyspot.services.auth.client import LINK_TOPICS
+from studyspot.services.message.links import queue_link
+from studyspot.services.message.models import PlatformDelivery
+from studyspot.services.message.notifications import notify
+from studyspot.services.message.repository import DeliveryRepository
+from studyspot.services.message.templates import variables_for
+
+
+async def on_tenant_link(event: Event, session: AsyncSession) -> None:
+    if event.tenant_id is None:
+        return
+    await queue_link(DeliveryRepository(session, event.tenant_id), event, now=utcnow())
+
+
+async def on_platform_link(event: Event, session: AsyncSession) -> None:
+    if event.tenant_id is not None:
+        return
+    await queue_link(DeliveryRepository(session, None, PlatformDelivery), event, now=utcnow())
+
+
+# Booking topic → the kind of notification it makes for the booking's student.
+STUDENT_NOTICES = {
+    "booking.confirmed": "booking_confirmed",
+    "booking.renewal_due": "renewal_due",
+    "waitlist.offered": "waitlist_offer",
+}
+
+
+async def on_booking_event(event: Event, session: AsyncSession) -> None:
+    kind = STUDENT_NOTICES.get(event.topic)
+    if event.tenant_id is None or kind is None:
+        return
+    await notify(
+        session,
+        event.tenant_id,
+        event_id=event.id,
+        kind=kind,
+        user_id=uuid.UUID(str(event.payload["student_id"])),
+        user_type="student",
+        variables=variables_for(kind, event.payload),
+        now=utcnow(),
+    )
+
+
+CONSUMERS = [
+    Consumer("message_links", LINK_TOPICS, on_tenant_link),
+    Consumer("message_platform_links", LINK_TOPICS, on_platform_link, database="core"),
+    Consumer("message_student_notices", tuple(STUDENT_NOTICES), on_booking_event),
+]

@@ -1,0 +1,1 @@
+"""Routes of the message service (`/api/messages*`), one module per noun."""

@@ -1,0 +1,106 @@
+"""Broadcasts (`/api/messages/broadcasts`): quote, send, report. Managers and owners."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from studyspot.kit.auth import Principal, TenantSession, require_permission
+from studyspot.kit.errors import problem_responses
+from studyspot.services.message import broadcasts
+from studyspot.services.message.dependencies import RuntimeDep, TenantDatabase
+from studyspot.services.message.schemas import BroadcastQuote, BroadcastRead, BroadcastRequest
+
+router = APIRouter(prefix="/api/messages/broadcasts", tags=["broadcasts"])
+
+Sender = Annotated[Principal, Depends(require_permission("messages:send"))]
+
+
+def _request(body: BroadcastRequest) -> broadcasts.Request:
+    return broadcasts.Request(body.student_ids, body.channel, body.category, body.title, body.body)
+
+
+@router.post(
+    "/quote",
+    response_model=BroadcastQuote,
+    responses=problem_responses(403, 409),
+    summary="Who a broadcast would reach and what it would cost, before sending anything",
+)
+async def quote_broadcast(
+    body: BroadcastRequest, who: Sender, runtime: RuntimeDep, db: TenantDatabase
+) -> BroadcastQuote:
+    """409 `channel_not_configured` for a channel that is not set up."""
+    dispatcher = runtime.dispatcher
+    assert dispatcher.students is not None
+    plan, balance = await broadcasts.quote(
+        db,
+        who.require_tenant(),
+        _request(body),
+        dispatcher.students,
+        await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),
+    )
+    return BroadcastQuote(
+        reachable=len(plan.deliveries),
+        skipped=dict(plan.skipped),
+        cost_paise=plan.cost_paise,
+        balance_paise=balance,
+        affordable=plan.cost_paise <= balance,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=BroadcastRead,
+    responses=problem_responses(403, 409),
+    summary="Send a broadcast: its whole cost is reserved first, or nothing is sent",
+)
+async def send_broadcast(
+    body: BroadcastRequest, who: Sender, runtime: RuntimeDep, db: TenantDatabase
+) -> BroadcastRead:
+    """409 `insufficient_credits` when the balance is short of the whole cost (nothing is
+    queued then), `channel_not_configured` for a channel that is not set up."""
+    dispatcher = runtime.dispatcher
+    assert dispatcher.students is not None
+    made, plan = await broadcasts.send(
+        db,
+        who,
+        _request(body),
+        dispatcher.students,
+        await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),
+        dispatcher.clock(),
+    )
+    return BroadcastRead(
+        id=made.id,
+        channel=made.channel,
+        category=made.category,
+        title=made.title,
+        recipients=made.recipients,
+        cost_paise=made.cost_paise,
+        created_at=made.created_at,
+        report={"queued": len(plan.deliveries)} if plan.deliveries else {},
+    )
+
+
+@router.get(
+    "/{broadcast_id}",
+    response_model=BroadcastRead,
+    responses=problem_responses(403, 404),
+    summary="A broadcast and how far it got (deliveries by status)",
+)
+async def get_broadcast(
+    broadcast_id: uuid.UUID, who: Sender, session: TenantSession
+) -> BroadcastRead:
+    made, counts = await broadcasts.report(session, who.require_tenant(), broadcast_id)
+    return BroadcastRead(
+        id=made.id,
+        channel=made.channel,
+        category=made.category,
+        title=made.title,
+        recipients=made.recipients,
+        cost_paise=made.cost_paise,
+        created_at=made.created_at,
+        report=counts,
+    )

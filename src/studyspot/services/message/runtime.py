@@ -1,0 +1,25 @@
+"""What the message service keeps per application: settings, providers, dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+
+from studyspot.kit.settings import Settings
+from studyspot.services.message.config import MessageSettings
+from studyspot.services.message.dispatch import Dispatcher
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: MessageSettings
+    dispatcher: Dispatcher
+    mailbox: Path
+
+
+def request_runtime(request: Request) -> Runtime:
+    found: Runtime = request.app.state.message
+    return found

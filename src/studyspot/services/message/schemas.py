@@ -1,0 +1,307 @@
+"""Request and response models of the message service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from studyspot.kit.schemas import ReadModel, WriteModel
+
+Language = Literal["en", "hi"]
+
+
+class MailboxMessage(ReadModel):
+    id: uuid.UUID = Field(description="The delivery this e-mail belongs to")
+    to: str
+    subject: str
+    written_at: datetime
+    text: str = Field(description="The plain-text body, links included")
+
+
+class DeliveryRead(ReadModel):
+    """One message to one recipient over one channel. Never shows a link's secret."""
+
+    id: uuid.UUID
+    kind: str = Field(
+        description="password_reset, invite, booking_confirmed, renewal_due, waitlist_offer, "
+        "announcement, notice"
+    )
+    channel: str = Field(description="email, sms or whatsapp")
+    recipient: str
+    recipient_user_id: uuid.UUID | None
+    language: str
+    status: str = Field(description="queued, sending, sent, failed, dead, expired or skipped")
+    attempts: int
+    next_attempt_at: datetime
+    provider: str | None
+    last_error: str | None = Field(description="Stable code of the last failure")
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class NotificationRead(ReadModel):
+    id: uuid.UUID
+    kind: str = Field(description="booking_confirmed, renewal_due, waitlist_offer, ...")
+    category: str = Field(description="transactional, reminders or promotional")
+    title: str
+    body: str
+    language: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+class UnreadCount(BaseModel):
+    unread: int = Field(ge=0)
+
+
+class MarkedRead(BaseModel):
+    marked: int = Field(ge=0, description="How many notifications were unread and now are read")
+
+
+class PreferenceRead(BaseModel):
+    language: Language
+
+
+class PreferenceWrite(WriteModel):
+    language: Language
+
+
+class TemplateRead(BaseModel):
+    kind: str
+    channel: str = Field(description="email or in_app")
+    language: Language
+    category: str
+    variables: dict[str, str] = Field(
+        description="Variable name → type (text, paise, date, datetime, link). Filters: "
+        "`inr` (paise → ₹1,50,000.00), `date`, `datetime` (IST)."
+    )
+    subject: str = Field(description="The e-mail subject, or the in-app title")
+    body: str
+    overridden: bool = Field(description="True when the tenant wrote its own wording")
+    updated_at: datetime | None
+
+
+class TemplateWrite(WriteModel):
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class TemplatePreviewRequest(WriteModel):
+    """Render a template with sample values; without subject and body, the one in use."""
+
+    subject: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, min_length=1, max_length=5000)
+
+
+class TemplatePreview(BaseModel):
+    subject: str
+    text: str
+
+
+class MessageConsentRead(ReadModel):
+    channel: str
+    purpose: str
+    granted: bool
+    notice_version: str
+    recorded_at: datetime
+    recorded_by: uuid.UUID | None
+    recorded_by_type: str
+
+
+class MessageConsentWrite(WriteModel):
+    channel: Literal["email", "sms", "whatsapp"]
+    purpose: Literal["reminders", "promotional"] = Field(
+        description="Transactional messages need no consent"
+    )
+    granted: bool = Field(description="false withdraws an earlier consent")
+    notice_version: str = Field(
+        min_length=1, max_length=32, description="Which privacy notice the person saw"
+    )
+
+
+class SuppressionRead(ReadModel):
+    id: uuid.UUID
+    channel: str
+    address: str
+    reason: str = Field(description="bounce, complaint, stop or manual")
+    created_at: datetime
+
+
+class SuppressionWrite(WriteModel):
+    channel: Literal["email", "sms", "whatsapp"]
+    address: str = Field(min_length=3, max_length=254)
+
+
+class CreditBalance(BaseModel):
+    balance_paise: int = Field(ge=0, description="Credits free to reserve, in paise")
+    currency: Literal["INR"] = "INR"
+
+
+class CreditEntryRead(ReadModel):
+    id: uuid.UUID
+    entry: str = Field(description="grant (+), reserve (-), capture (0), release (+)")
+    amount_paise: int = Field(description="Its effect on the balance; the ledger sums to it")
+    delivery_id: uuid.UUID | None
+    note: str | None
+    created_at: datetime
+
+
+class CreditGrant(WriteModel):
+    amount_paise: int = Field(ge=1, le=100_000_000, description="At most ₹10,00,000.00 at once")
+    note: str = Field(min_length=1, max_length=200, description="Why: the payment, the order")
+
+
+class BroadcastRequest(WriteModel):
+    student_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=500, description="The students to tell (at most 500)"
+    )
+    channel: Literal["email", "sms", "whatsapp"]
+    category: Literal["promotional", "reminders"] = Field(
+        description="Both need each student's consent for the channel; quiet hours apply"
+    )
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=1000)
+
+
+class BroadcastQuote(BaseModel):
+    reachable: int = Field(ge=0, description="Students it would be sent to")
+    skipped: dict[str, int] = Field(
+        description="Students it would not reach, by reason (no_address, no_consent, suppressed)"
+    )
+    cost_paise: int = Field(ge=0)
+    balance_paise: int = Field(ge=0)
+    affordable: bool
+
+
+class BroadcastRead(BaseModel):
+    id: uuid.UUID
+    channel: str
+    category: str
+    title: str
+    recipients: int
+    cost_paise: int
+    created_at: datetime
+    report: dict[str, int] = Field(
+        description="Deliveries by status: queued, sent, delivered, read, failed, skipped, ..."
+    )
+
+
+_Printable = r"^[\x21-\x7e]+$"
+
+
+class SmtpAccountSave(WriteModel):
+    """The business's own SMTP relay for its e-mail. The password is write-only."""
+
+    host: str = Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9\-.]*[A-Za-z0-9])?$",
+        description="A public relay's host name or address (not a local or private one)",
+        examples=["smtp.sendgrid.net"],
+    )
+    port: int = Field(default=587, ge=1, le=65_535)
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls from the first byte (465)"
+    )
+    username: str | None = Field(default=None, min_length=1, max_length=254, pattern=_Printable)
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Needed for a new account; left out, the stored one is kept. Never returned.",
+    )
+    from_address: str = Field(
+        min_length=3,
+        max_length=200,
+        pattern=r"^([^<>\x00-\x1f]{1,100} <[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$",
+        description="The sender, `Name <address>` or an address",
+        examples=["Lakshya Library <hello@lakshya.in>"],
+    )
+
+
+class Msg91FlowWrite(WriteModel):
+    flow_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")
+    dlt_template_id: str = Field(pattern=r"^\d{10,25}$")
+
+
+class Msg91AccountSave(WriteModel):
+    """The business's own MSG91 account (its DLT registration). The auth key is write-only."""
+
+    auth_key: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9]+$",
+        description="Needed for a new account; left out, the stored one is kept. Never returned.",
+    )
+    sender: str = Field(pattern=r"^[A-Z]{6}$", description="The 6-letter DLT sender header")
+    entity_id: str = Field(pattern=r"^\d{12,19}$", description="The DLT principal entity id")
+    flows: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,48}$")], Msg91FlowWrite] = Field(
+        max_length=32,
+        description="Message kind → its registered flow and DLT template; a kind left out "
+        "cannot go by SMS",
+    )
+
+
+class WhatsAppAccountSave(WriteModel):
+    """The business's own WhatsApp Business number. The tokens are write-only."""
+
+    phone_number_id: str = Field(pattern=r"^\d{5,25}$")
+    access_token: str | None = Field(
+        default=None,
+        min_length=20,
+        max_length=1000,
+        pattern=_Printable,
+        description="Needed for a new account; left out, the stored one is kept. Never returned.",
+    )
+    app_secret: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=200,
+        pattern=_Printable,
+        description="The app secret that signs status callbacks; left out, the stored one stays",
+    )
+
+
+class SenderAccountRead(ReadModel):
+    """A sender account of the business: its settings, and only whether secrets are stored."""
+
+    channel: Literal["email", "sms", "whatsapp"]
+    provider: str = Field(description="smtp, msg91 or whatsapp_cloud")
+    settings: dict[str, str | int | None] = Field(
+        description="What is not secret: host, port, security, username, from_address; "
+        "sender, entity_id, flow kinds; phone_number_id"
+    )
+    has_secret: bool
+    has_webhook_secret: bool
+    updated_at: datetime
+
+
+SenderChannel = Literal["email", "sms", "whatsapp"]
+
+
+class MessageSettingsWrite(WriteModel):
+    fallback_order: list[SenderChannel] = Field(
+        min_length=1,
+        max_length=3,
+        description="Channels in the order a person's messages try them; each at most once",
+    )
+
+    @field_validator("fallback_order")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("names a channel twice")
+        return value
+
+
+class MessageSettingsRead(BaseModel):
+    fallback_order: list[SenderChannel]
+    chosen: bool = Field(description="false: the platform's order is in use")
+    configured: list[SenderChannel] = Field(
+        description="Channels that can be sent on now (the business's own account or the "
+        "platform's); one left out of the order, or not configured, is passed over"
+    )

@@ -1,0 +1,448 @@
+"""Message texts: templates per kind, channel and language, rendered in Jinja2's sandbox.
+
+Each kind declares its variables and their types. Rendering checks them
+(missing, unknown or of the wrong type: 422), and a variable a template names
+that was not given is an error too (StrictUndefined), so a message never goes
+out as "Dear ,". The sandbox keeps a template from reaching Python internals,
+which matters because owners may write their own wording (`overrides.py`).
+
+Filters: `inr` (paise → ₹1,50,000.00), `date` (YYYY-MM-DD → 06 Dec 2026),
+`datetime` (ISO 8601 → 06 Dec 2026, 14:05 IST).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from studyspot.kit.errors import Unprocessable
+from studyspot.kit.india import format_rupees
+from studyspot.services.message.channels.base import Category
+
+LANGUAGES = ("en", "hi")
+DEFAULT_LANGUAGE = "en"
+IST = ZoneInfo("Asia/Kolkata")
+# Channels a template is written for; `in_app` is the notification feed.
+TEMPLATE_CHANNELS = ("email", "in_app")
+
+VariableType = Literal["text", "paise", "date", "datetime", "link"]
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _as_datetime(value: object) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("a time without offset")
+    return moment
+
+
+def _date_filter(value: object) -> str:
+    return _as_date(value).strftime("%d %b %Y")
+
+
+def _datetime_filter(value: object) -> str:
+    return _as_datetime(value).astimezone(IST).strftime("%d %b %Y, %H:%M IST")
+
+
+def _inr_filter(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("amounts are integer paise")
+    return format_rupees(value)
+
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+_ENV.filters.update(inr=_inr_filter, date=_date_filter, datetime=_datetime_filter)
+
+# A value of each type, for previews and for checking an owner's template before saving it.
+SAMPLES: dict[VariableType, object] = {
+    "text": "Priya Sharma",
+    "paise": 15_000_000,
+    "date": "2026-12-31",
+    "datetime": "2026-12-31T18:30:00+05:30",
+    "link": "https://studyspot.example/set-password?token=sample",
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str  # the e-mail subject, the in-app title
+    body: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    category: Category
+    variables: Mapping[str, VariableType]
+    # language → channel → template
+    templates: Mapping[str, Mapping[str, Template]]
+
+    def sample(self) -> dict[str, object]:
+        return {name: SAMPLES[kind] for name, kind in self.variables.items()}
+
+
+_LINK: dict[str, VariableType] = {"name": "text", "link": "link", "expires_at": "datetime"}
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "password_reset",
+            "transactional",
+            _LINK,
+            {
+                "en": {
+                    "email": Template(
+                        "Reset your StudySpot password",
+                        "Hello {{ name }},\n\n"
+                        "Someone asked to reset the password of your StudySpot account. "
+                        "To choose a new password, open this link:\n\n{{ link }}\n\n"
+                        "The link works once and until {{ expires_at | datetime }}. If you did "
+                        "not ask for it, ignore this message: your password stays as it is.\n",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "अपना StudySpot पासवर्ड बदलें",
+                        "नमस्ते {{ name }},\n\n"
+                        "आपके StudySpot खाते का पासवर्ड बदलने का अनुरोध मिला है। "
+                        "नया पासवर्ड चुनने के लिए यह लिंक खोलें:\n\n{{ link }}\n\n"
+                        "यह लिंक एक ही बार और {{ expires_at | datetime }} तक काम करेगा। यदि "
+                        "आपने यह अनुरोध नहीं किया, तो इस संदेश को अनदेखा करें: आपका पासवर्ड "
+                        "नहीं बदलेगा।\n",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "invite",
+            "transactional",
+            _LINK,
+            {
+                "en": {
+                    "email": Template(
+                        "You are invited to StudySpot",
+                        "Hello {{ name }},\n\n"
+                        "Your library has made you a StudySpot login. Choose your password "
+                        "with this link:\n\n{{ link }}\n\n"
+                        "The link works once and until {{ expires_at | datetime }}.\n",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "StudySpot में आपका स्वागत है",
+                        "नमस्ते {{ name }},\n\n"
+                        "आपकी लाइब्रेरी ने आपके लिए StudySpot लॉगिन बनाया है। इस लिंक से अपना "
+                        "पासवर्ड चुनें:\n\n{{ link }}\n\n"
+                        "यह लिंक एक ही बार और {{ expires_at | datetime }} तक काम करेगा।\n",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "booking_confirmed",
+            "transactional",
+            {"name": "text", "start_date": "date", "end_date": "date", "total_paise": "paise"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your seat is confirmed",
+                        "Hello {{ name }},\n\nYour seat is booked from {{ start_date | date }} "
+                        "to {{ end_date | date }}, {{ total_paise | inr }} in all.\n",
+                    ),
+                    "in_app": Template(
+                        "Your seat is confirmed",
+                        "From {{ start_date | date }} to {{ end_date | date }}, "
+                        "{{ total_paise | inr }} in all.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपकी सीट पक्की हो गई है",
+                        "नमस्ते {{ name }},\n\nआपकी सीट {{ start_date | date }} से "
+                        "{{ end_date | date }} तक बुक है, कुल {{ total_paise | inr }}।\n",
+                    ),
+                    "in_app": Template(
+                        "आपकी सीट पक्की हो गई है",
+                        "{{ start_date | date }} से {{ end_date | date }} तक, "
+                        "कुल {{ total_paise | inr }}।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "renewal_due",
+            "reminders",
+            {"name": "text", "end_date": "date", "renewal_start_date": "date"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your seat runs out on {{ end_date | date }}",
+                        "Hello {{ name }},\n\nYour booking ends on {{ end_date | date }}. "
+                        "Renew to keep your seat from {{ renewal_start_date | date }}.\n",
+                    ),
+                    "in_app": Template(
+                        "Your seat runs out soon",
+                        "Your booking ends on {{ end_date | date }}. Renew to keep your seat "
+                        "from {{ renewal_start_date | date }}.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपकी सीट {{ end_date | date }} को खत्म होगी",
+                        "नमस्ते {{ name }},\n\nआपकी बुकिंग {{ end_date | date }} को खत्म होगी। "
+                        "{{ renewal_start_date | date }} से सीट बनाए रखने के लिए नवीनीकरण करें।\n",
+                    ),
+                    "in_app": Template(
+                        "आपकी सीट की अवधि जल्द खत्म होगी",
+                        "आपकी बुकिंग {{ end_date | date }} को खत्म होगी। "
+                        "{{ renewal_start_date | date }} से सीट बनाए रखने के लिए नवीनीकरण करें।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "waitlist_offer",
+            "transactional",
+            {"name": "text", "offer_expires_at": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "A seat is free for you",
+                        "Hello {{ name }},\n\nA place you waited for is offered to you until "
+                        "{{ offer_expires_at | datetime }}. Book it before then.\n",
+                    ),
+                    "in_app": Template(
+                        "A seat is free for you",
+                        "A place you waited for is offered to you until "
+                        "{{ offer_expires_at | datetime }}. Book it before then.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपके लिए एक सीट खाली है",
+                        "नमस्ते {{ name }},\n\nजिस जगह का आप इंतज़ार कर रहे थे, वह "
+                        "{{ offer_expires_at | datetime }} तक आपके लिए है। उससे पहले बुक करें।\n",
+                    ),
+                    "in_app": Template(
+                        "आपके लिए एक सीट खाली है",
+                        "जिस जगह का आप इंतज़ार कर रहे थे, वह {{ offer_expires_at | datetime }} "
+                        "तक आपके लिए है। उससे पहले बुक करें।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "fee_due",
+            "reminders",
+            {"name": "text", "balance_paise": "paise", "due_date": "date"},
+            {
+                "en": {
+                    "email": Template(
+                        "Fee of {{ balance_paise | inr }} due on {{ due_date | date }}",
+                        "Hello {{ name }},\n\nYour library fee of {{ balance_paise | inr }} is "
+                        "due on {{ due_date | date }}. Pay at the desk or online.\n",
+                    ),
+                    "in_app": Template(
+                        "Fee due on {{ due_date | date }}",
+                        "{{ balance_paise | inr }} is due on {{ due_date | date }}.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "{{ due_date | date }} को {{ balance_paise | inr }} शुल्क देय",
+                        "नमस्ते {{ name }},\n\nआपका लाइब्रेरी शुल्क {{ balance_paise | inr }} "
+                        "{{ due_date | date }} को देय है। डेस्क पर या ऑनलाइन भुगतान करें।\n",
+                    ),
+                    "in_app": Template(
+                        "{{ due_date | date }} को शुल्क देय",
+                        "{{ balance_paise | inr }} {{ due_date | date }} को देय है।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "fee_overdue",
+            "reminders",
+            {"name": "text", "balance_paise": "paise", "due_date": "date"},
+            {
+                "en": {
+                    "email": Template(
+                        "Fee of {{ balance_paise | inr }} is overdue",
+                        "Hello {{ name }},\n\nYour library fee of {{ balance_paise | inr }} was "
+                        "due on {{ due_date | date }} and is still unpaid. Please pay at the "
+                        "desk or online.\n",
+                    ),
+                    "in_app": Template(
+                        "Fee overdue",
+                        "{{ balance_paise | inr }} was due on {{ due_date | date }}.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "{{ balance_paise | inr }} शुल्क बकाया है",
+                        "नमस्ते {{ name }},\n\nआपका लाइब्रेरी शुल्क {{ balance_paise | inr }} "
+                        "{{ due_date | date }} को देय था और अभी बाकी है। कृपया भुगतान करें।\n",
+                    ),
+                    "in_app": Template(
+                        "शुल्क बकाया",
+                        "{{ balance_paise | inr }} {{ due_date | date }} को देय था।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "announcement",
+            "promotional",
+            {"name": "text", "title": "text", "body": "text"},
+            {
+                "en": {
+                    "email": Template("{{ title }}", "Hello {{ name }},\n\n{{ body }}\n"),
+                    "in_app": Template("{{ title }}", "{{ body }}"),
+                },
+                "hi": {
+                    "email": Template("{{ title }}", "नमस्ते {{ name }},\n\n{{ body }}\n"),
+                    "in_app": Template("{{ title }}", "{{ body }}"),
+                },
+            },
+        ),
+        Kind(
+            "notice",
+            "reminders",
+            {"name": "text", "title": "text", "body": "text"},
+            {
+                "en": {
+                    "email": Template("{{ title }}", "Hello {{ name }},\n\n{{ body }}\n"),
+                    "in_app": Template("{{ title }}", "{{ body }}"),
+                },
+                "hi": {
+                    "email": Template("{{ title }}", "नमस्ते {{ name }},\n\n{{ body }}\n"),
+                    "in_app": Template("{{ title }}", "{{ body }}"),
+                },
+            },
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+
+
+def kind_of(name: str) -> Kind:
+    found = KINDS.get(name)
+    if found is None:
+        raise Unprocessable(f"No message kind {name}", code="template_missing")
+    return found
+
+
+def default_template(kind: Kind, channel: str, language: str) -> Template | None:
+    """The built-in wording: in `language`, else English; None if the kind has none here."""
+    by_channel = kind.templates.get(language) or kind.templates[DEFAULT_LANGUAGE]
+    return by_channel.get(channel) or kind.templates[DEFAULT_LANGUAGE].get(channel)
+
+
+def _is_a(type_: VariableType, value: object) -> bool:
+    try:
+        if type_ == "paise":
+            _inr_filter(value)
+        elif type_ == "date":
+            _as_date(value)
+        elif type_ == "datetime":
+            _as_datetime(value)
+        elif type_ == "link":
+            return str(value).startswith(("https://", "http://"))
+        else:
+            return isinstance(value, str)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def check_variables(kind: Kind, variables: Mapping[str, object]) -> None:
+    """No variable the kind does not declare, each of its type (422 otherwise). One a
+    template uses but that was not given fails the rendering (StrictUndefined)."""
+    unknown = sorted(set(variables) - set(kind.variables))
+    if unknown:
+        raise Unprocessable(
+            f"Variables not declared for {kind.name}: {', '.join(unknown)}",
+            code="template_variables_invalid",
+        )
+    for name, type_ in kind.variables.items():
+        if name in variables and not _is_a(type_, variables[name]):
+            raise Unprocessable(f"{name} is not a {type_}", code="template_variables_invalid")
+
+
+def render_text(template: Template, variables: Mapping[str, object]) -> Rendered:
+    """Render in the sandbox; a template error (an unknown variable, a filter refusing a
+    value, a forbidden attribute) is a 422 `template_invalid`."""
+    try:
+        return Rendered(
+            _ENV.from_string(template.subject).render(**variables).strip(),
+            _ENV.from_string(template.body).render(**variables),
+        )
+    except (TemplateError, TypeError, ValueError) as exc:
+        raise Unprocessable(
+            f"The template cannot be rendered: {type(exc).__name__}", code="template_invalid"
+        ) from exc
+
+
+def render(
+    kind_name: str,
+    channel: str,
+    language: str,
+    variables: Mapping[str, object],
+    *,
+    override: Template | None = None,
+) -> Rendered:
+    """The message of `kind_name` for `channel` in `language`: the tenant's own wording
+    (`override`) if it has one, else the built-in one."""
+    kind = kind_of(kind_name)
+    check_variables(kind, variables)
+    template = override or default_template(kind, channel, language)
+    if template is None:
+        raise Unprocessable(f"No {channel} template for {kind_name}", code="template_missing")
+    return render_text(template, variables)
+
+
+def variables_for(kind_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared variables of a kind picked out of a wider mapping (an event's payload)."""
+    kind = kind_of(kind_name)
+    return {name: values[name] for name in kind.variables if name in values}
+
+
+_FORMATS = {
+    "paise": _inr_filter,
+    "date": _date_filter,
+    "datetime": _datetime_filter,
+}
+
+
+def parameters(kind_name: str, variables: Mapping[str, object]) -> tuple[str, ...]:
+    """The values of a kind's variables in declared order, written for a person: the body
+    parameters of a registered WhatsApp or DLT SMS template."""
+    kind = kind_of(kind_name)
+    return tuple(
+        _FORMATS.get(type_, str)(variables[name])
+        for name, type_ in kind.variables.items()
+        if name in variables
+    )
+
+
+def text_channel(kind_name: str) -> str:
+    """The channel whose wording stands for a kind's text on WhatsApp and SMS."""
+    kind = kind_of(kind_name)
+    return "in_app" if default_template(kind, "in_app", DEFAULT_LANGUAGE) else "email"

@@ -1,0 +1,176 @@
+"""Delivery reports from providers: verified, recorded once, applied forwards.
+
+A callback is read only once its signature checks out (SignatureInvalid → 401,
+nothing recorded). Each report names its delivery through the reference we
+sent (`<tenant id>:<delivery id>`) and must agree with the provider's message
+id we recorded at sending. It is written to `message_delivery_events` once per
+(delivery, state): a callback sent twice is counted once. The delivery's status
+only moves forwards (sent → delivered → read); `failed` ends it and falls back
+to the next channel.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import AppError
+from studyspot.kit.models import utcnow
+from studyspot.kit.state import KitState
+from studyspot.kit.tenancy import tenant_homes
+from studyspot.services.message.channels.base import ChannelProvider, StatusUpdate
+from studyspot.services.message.consent import suppress
+from studyspot.services.message.fallback import fall_back
+from studyspot.services.message.models import Delivery, DeliveryEvent, DeliveryStatus
+from studyspot.services.message.repository import DeliveryRepository
+from studyspot.services.message.upsert import insert_once
+
+log = structlog.get_logger("studyspot.message")
+
+# A report may move a delivery from these states only.
+_MOVES_FROM: dict[str, tuple[DeliveryStatus, ...]] = {
+    "delivered": (DeliveryStatus.sent,),
+    "read": (DeliveryStatus.sent, DeliveryStatus.delivered),
+    "failed": (DeliveryStatus.sent, DeliveryStatus.delivered),
+}
+
+
+@dataclass
+class Applied:
+    recorded: int = 0
+    duplicates: int = 0
+    unknown: int = 0
+    stopped: int = 0
+
+
+def _reference(update_: StatusUpdate) -> tuple[uuid.UUID, uuid.UUID] | None:
+    tenant, _, delivery = update_.reference.partition(":")
+    try:
+        return uuid.UUID(tenant), uuid.UUID(delivery)
+    except ValueError:
+        return None
+
+
+async def apply_updates(
+    kit: KitState,
+    provider: ChannelProvider,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime | None = None,
+) -> Applied:
+    """Verify a callback and apply what it reports (SignatureInvalid propagates)."""
+    updates = provider.status_updates(headers, body)
+    now = now or utcnow()
+    applied = Applied()
+    for item in updates:
+        ref = _reference(item)
+        if ref is None:
+            applied.unknown += 1
+            continue
+        tenant_id, delivery_id = ref
+        try:
+            db = await kit.tenants.for_tenant(kit.core, tenant_id)
+        except AppError:
+            applied.unknown += 1
+            continue
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            repo = DeliveryRepository(session, tenant_id)
+            row = await repo.get(delivery_id)
+            if not isinstance(row, Delivery) or row.provider_message_id != item.provider_message_id:
+                applied.unknown += 1
+                continue
+            first = await insert_once(
+                session,
+                DeliveryEvent,
+                {
+                    "id": uuid.uuid4(),
+                    "tenant_id": tenant_id,
+                    "delivery_id": delivery_id,
+                    "state": item.state,
+                    "provider_message_id": item.provider_message_id,
+                    "code": item.code,
+                    "occurred_at": item.at,
+                    "received_at": now,
+                },
+                ("tenant_id", "delivery_id", "state"),
+            )
+            if not first:
+                applied.duplicates += 1
+                continue
+            applied.recorded += 1
+            await _move(session, row, item, now)
+    applied.stopped = await apply_stops(kit, provider, provider.stop_requests(headers, body), now)
+    log.info(
+        "message.status_callback",
+        provider=provider.provider,
+        recorded=applied.recorded,
+        duplicates=applied.duplicates,
+        unknown=applied.unknown,
+        stopped=applied.stopped,
+    )
+    return applied
+
+
+async def apply_stops(
+    kit: KitState, provider: ChannelProvider, numbers: list[str], now: datetime
+) -> int:
+    """A STOP reply suppresses the number on that channel in every business that has
+    messaged it there: the reply reached the number they wrote from, and a person who
+    says stop is not asked which business they meant. How many suppressions it made."""
+    if not numbers:
+        return 0
+    made = 0
+    for home in await tenant_homes(kit.core):
+        db = await kit.tenants.get(home.database_key)
+        async with unit_of_work(db, tenant_id=home.tenant_id) as session:
+            known = await session.scalars(
+                select(Delivery.recipient)
+                .where(
+                    Delivery.tenant_id == home.tenant_id,
+                    Delivery.channel == provider.channel,
+                    Delivery.recipient.in_(numbers),
+                )
+                .distinct()
+            )
+            for number in list(known):
+                await suppress(
+                    session,
+                    home.tenant_id,
+                    channel=provider.channel,
+                    address=number,
+                    reason="stop",
+                    by=None,
+                    now=now,
+                )
+                made += 1
+    return made
+
+
+async def _move(session: AsyncSession, row: Delivery, item: StatusUpdate, now: datetime) -> None:
+    new_status = DeliveryStatus(item.state)
+    moved = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.tenant_id == row.tenant_id,
+            Delivery.id == row.id,
+            Delivery.status.in_(_MOVES_FROM[item.state]),
+        )
+        .values(
+            status=new_status,
+            last_error=item.code if item.state == "failed" else row.last_error,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if item.state == "failed" and moved.rowcount == 1:  # type: ignore[attr-defined]
+        fresh = await DeliveryRepository(session, row.tenant_id).get(row.id, fresh=True)
+        if isinstance(fresh, Delivery):
+            # Credits already captured stay spent: the provider counted the attempt.
+            await fall_back(session, fresh, now)

@@ -1,0 +1,1 @@
+"""The subscription service (port 3009): platform plans, tenants' subscriptions and entitlements."""

@@ -1,0 +1,43 @@
+"""Errors of the subscription service (RFC 9457 problems with stable codes)."""
+
+from __future__ import annotations
+
+from studyspot.kit.errors import AppError, Conflict, NotFound
+
+
+class PlanNotFound(NotFound):
+    code = "plan_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("No plan has this code")
+
+
+class PlanCodeTaken(Conflict):
+    code = "plan_code_taken"
+
+    def __init__(self) -> None:
+        super().__init__("A plan with this code exists; edit it to add a version")
+
+
+class SubscriptionNotFound(NotFound):
+    code = "subscription_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("This tenant has no subscription")
+
+
+class ChangeNotAllowed(Conflict):
+    code = "subscription_change_not_allowed"
+
+
+class QuoteChanged(Conflict):
+    code = "quote_changed"
+
+    def __init__(self, due: int) -> None:
+        super().__init__(
+            f"The amount due changed since the quote: it is now {due} paise; confirm again"
+        )
+
+
+class WrongAmount(AppError):
+    status, code = 422, "amount_mismatch"

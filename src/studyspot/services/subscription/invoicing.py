@@ -1,0 +1,91 @@
+"""StudySpot's GST invoices to tenants, one per paid period, numbered per financial year.
+
+Plan prices include GST (`gst_rate_bps`, 18 %): the taxable value is the price divided
+by 1.18, rounded half up to the paisa, and the tax the rest, so the invoice adds up to
+what was paid. Within the supplier's state the tax is CGST + SGST (the odd paisa to
+CGST), across states IGST; the place of supply is the state of the tenant's GSTIN, else
+the state it gave, else the supplier's own (no address on record).
+
+Numbering is gapless: the financial year's counter row is locked (`FOR UPDATE`; on
+SQLite the unit of work already holds the write lock) and moved in the same transaction
+as the payment that the invoice is for, so a payment rolled back takes its number with
+it, and the unique (financial year, number) is the backstop.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.gst import financial_year, is_intra_state, split
+from studyspot.services.subscription.config import SubscriptionSettings
+from studyspot.services.subscription.models import Invoice, InvoiceCounter, Subscription
+
+INDIA = ZoneInfo("Asia/Kolkata")
+
+
+def taxable_of(total: int, rate_bps: int) -> int:
+    """round_half_up(total * 10000 / (10000 + rate)) in integers."""
+    denominator = 10_000 + rate_bps
+    return (2 * total * 10_000 + denominator) // (2 * denominator)
+
+
+async def next_number(session: AsyncSession, year: str) -> int:
+    query = select(InvoiceCounter).where(InvoiceCounter.financial_year == year).with_for_update()
+    counter = await session.scalar(query)
+    if counter is None:
+        try:
+            async with session.begin_nested():
+                session.add(InvoiceCounter(financial_year=year, last_number=0))
+        except IntegrityError:
+            pass  # another transaction made it first; lock theirs
+        counter = await session.scalar(query)
+    assert counter is not None
+    counter.last_number += 1
+    return counter.last_number
+
+
+async def issue(
+    session: AsyncSession,
+    sub: Subscription,
+    amount: int,
+    reference: str,
+    config: SubscriptionSettings,
+    now: datetime,
+) -> Invoice:
+    assert sub.current_period_start is not None and sub.current_period_end is not None
+    year = financial_year(now.astimezone(INDIA).date())
+    number = await next_number(session, year)
+    supplier = config.supplier_gstin
+    place = (sub.billing_gstin or "")[:2] or sub.billing_state_code or supplier[:2]
+    taxable = taxable_of(amount, config.gst_rate_bps)
+    tax = split(taxable, amount - taxable, 0, intra_state=is_intra_state(supplier, place))
+    invoice = Invoice(
+        tenant_id=sub.tenant_id,
+        subscription_id=sub.id,
+        financial_year=year,
+        number=number,
+        invoice_number=f"{config.invoice_prefix}/{year}/{number:06d}",
+        plan_code=sub.plan_code,
+        billing_cycle=sub.billing_cycle,
+        period_start=sub.current_period_start,
+        period_end=sub.current_period_end,
+        reference=reference[:100],
+        supplier_gstin=supplier,
+        recipient_name=sub.billing_name,
+        recipient_gstin=sub.billing_gstin,
+        place_of_supply=place,
+        taxable_paise=tax.taxable_paise,
+        cgst_paise=tax.cgst_paise,
+        sgst_paise=tax.sgst_paise,
+        igst_paise=tax.igst_paise,
+        total_paise=tax.total_paise,
+        issued_at=now,
+    )
+    session.add(invoice)
+    await session.flush()
+    return invoice

@@ -1,0 +1,209 @@
+"""Paying the platform through Razorpay Subscriptions: checkout and the webhooks.
+
+Checkout talks to Razorpay between two units of work, never inside one: the choice is
+read, Razorpay makes (or reuses) the plan and the subscription, and the ids are stored.
+A webhook is verified first (a forged one changes nothing: 400), then recorded under
+its signed key in the same transaction as its effect, so a replay finds the key and
+does nothing, and a charge is also unique by its Razorpay payment id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.db import Database, unit_of_work
+from studyspot.services.subscription import errors, invoicing, service
+from studyspot.services.subscription.billing import Notice, RazorpayBilling
+from studyspot.services.subscription.config import SubscriptionSettings
+from studyspot.services.subscription.models import (
+    Charge,
+    ProviderPlan,
+    Subscription,
+    WebhookEvent,
+)
+
+PROVIDER = "razorpay"
+
+
+@dataclass(frozen=True)
+class Checkout:
+    provider_subscription_id: str
+    short_url: str | None
+    key_id: str
+    plan_code: str
+    billing_cycle: str
+    amount_paise: int
+
+
+async def checkout(
+    core: Database,
+    billing: RazorpayBilling,
+    tenant_id: uuid.UUID,
+    actor: service.Actor,
+    now: datetime,
+) -> Checkout:
+    async with unit_of_work(core) as session:
+        sub = await service.get_subscription(session, tenant_id, now)
+        code = sub.pending_plan_code or sub.plan_code
+        cycle = sub.pending_billing_cycle or sub.billing_cycle
+        plan = await service.current_plan(session, code)
+        if not plan.is_public or plan.price(cycle) == 0:
+            raise errors.ChangeNotAllowed("Choose a paid plan first (POST /current/plan)")
+        if sub.provider_subscription_id and sub.status == "active":
+            raise errors.ChangeNotAllowed("This subscription already pays by autopay")
+        known = await session.get(ProviderPlan, (plan.id, cycle))
+        provider_plan_id = known.provider_plan_id if known else None
+        plan_id, version, name, price = plan.id, plan.version, plan.name, plan.price(cycle)
+        sub_id = sub.id
+    if provider_plan_id is None:
+        provider_plan_id = await billing.create_plan(code, version, name, cycle, price)
+        async with unit_of_work(core) as session:
+            try:
+                async with session.begin_nested():
+                    session.add(
+                        ProviderPlan(
+                            plan_id=plan_id,
+                            billing_cycle=cycle,
+                            provider_plan_id=provider_plan_id,
+                            created_at=now,
+                        )
+                    )
+            except IntegrityError:
+                found = await session.get(ProviderPlan, (plan_id, cycle))
+                assert found is not None
+                provider_plan_id = found.provider_plan_id
+    made = await billing.create_subscription(provider_plan_id, str(tenant_id), str(sub_id))
+    async with unit_of_work(core) as session:
+        sub = await service.get_subscription(session, tenant_id, now, lock=True)
+        sub.provider_subscription_id = str(made["id"])
+        await service._changed(
+            session,
+            sub,
+            "subscription.checkout_started",
+            actor,
+            {"provider_subscription_id": sub.provider_subscription_id, "amount_paise": price},
+        )
+    return Checkout(
+        str(made["id"]), made.get("short_url"), billing.config.razorpay_key_id, code, cycle, price
+    )
+
+
+async def handle(
+    session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
+) -> str:
+    """Apply a verified webhook once; the outcome is what the ledger records."""
+    if await session.get(WebhookEvent, notice.key) is not None:
+        return "duplicate"
+    outcome = await _apply(session, notice, now, config)
+    try:
+        async with session.begin_nested():
+            session.add(
+                WebhookEvent(
+                    event_key=notice.key,
+                    event=notice.event,
+                    provider_subscription_id=notice.provider_subscription_id,
+                    outcome=outcome,
+                    received_at=now,
+                )
+            )
+    except IntegrityError:
+        raise errors.ChangeNotAllowed("This webhook is being handled already") from None
+    return outcome
+
+
+async def _apply(
+    session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
+) -> str:
+    if not notice.provider_subscription_id:
+        return "ignored"
+    sub = await session.scalar(
+        select(Subscription)
+        .where(Subscription.provider_subscription_id == notice.provider_subscription_id)
+        .with_for_update()
+    )
+    if sub is None:
+        return "unknown_subscription"
+    system = service.SYSTEM
+    if notice.event == "subscription.charged":
+        return await _charged(session, sub, notice, now, config)
+    if notice.event == "subscription.pending" and sub.status == "active":
+        service._set_status(sub, "past_due", now)
+        await service._changed(session, sub, "subscription.past_due", system, {"by": "razorpay"})
+        return "past_due"
+    if notice.event == "subscription.halted" and sub.status in ("active", "past_due"):
+        # Razorpay gave up retrying: the last step of dunning before read-only.
+        service._set_status(sub, "grace", now)
+        await service._changed(session, sub, "subscription.grace", system, {"by": "razorpay"})
+        return "grace"
+    if notice.event == "subscription.cancelled" and sub.status == "active":
+        sub.cancel_at_period_end = True
+        await service._changed(session, sub, "subscription.cancel_scheduled", system)
+        return "cancel_scheduled"
+    return "noted"
+
+
+async def _charged(
+    session: AsyncSession,
+    sub: Subscription,
+    notice: Notice,
+    now: datetime,
+    config: SubscriptionSettings,
+) -> str:
+    if not notice.payment_id or notice.amount_paise is None:
+        return "ignored"
+    code = sub.pending_plan_code or sub.plan_code
+    cycle = sub.pending_billing_cycle or sub.billing_cycle
+    expected = (await service.current_plan(session, code)).price(cycle)
+    if notice.amount_paise != expected:
+        await service._changed(
+            session,
+            sub,
+            "subscription.charge_mismatch",
+            service.SYSTEM,
+            {"amount_paise": notice.amount_paise, "expected_paise": expected},
+        )
+        return "amount_mismatch"
+    # A renewal continues the period; a first or late payment starts one now.
+    renews = sub.status == "active" and sub.current_period_end is not None
+    start = sub.current_period_end if renews and sub.current_period_end else now
+    try:
+        async with session.begin_nested():
+            charge = Charge(
+                tenant_id=sub.tenant_id,
+                subscription_id=sub.id,
+                provider=PROVIDER,
+                provider_payment_id=notice.payment_id,
+                amount_paise=notice.amount_paise,
+                plan_code=code,
+                period_start=start,
+                period_end=start,
+                created_at=now,
+            )
+            session.add(charge)
+    except IntegrityError:
+        return "duplicate"
+    await service.start_period(session, sub, start, now)
+    assert sub.current_period_end is not None
+    charge.period_end = sub.current_period_end
+    invoice = await invoicing.issue(
+        session, sub, notice.amount_paise, f"razorpay:{notice.payment_id}", config, now
+    )
+    await service._changed(
+        session,
+        sub,
+        "subscription.charged",
+        service.SYSTEM,
+        {
+            "amount_paise": notice.amount_paise,
+            "provider_payment_id": notice.payment_id,
+            "until": sub.current_period_end.isoformat(),
+            "invoice_number": invoice.invoice_number,
+        },
+    )
+    return "charged"

@@ -1,0 +1,73 @@
+"""Paying the platform: Razorpay Subscriptions checkout and its webhook."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import APIRouter, Request
+
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.schemas import ReadModel
+from studyspot.services.subscription import payments, service
+from studyspot.services.subscription.dependencies import OwnerWrite, RuntimeDep
+
+router = APIRouter(prefix="/api/v1/subscriptions", tags=["billing"])
+log = structlog.get_logger("studyspot.subscription")
+
+
+class CheckoutRead(ReadModel):
+    provider: str
+    provider_subscription_id: str
+    short_url: str | None
+    key_id: str
+    plan_code: str
+    billing_cycle: str
+    amount_paise: int
+
+
+class WebhookAck(ReadModel):
+    outcome: str
+
+
+@router.post(
+    "/current/checkout",
+    response_model=CheckoutRead,
+    responses=problem_responses(401, 403, 404, 409, 502, 503),
+)
+async def checkout(owner: OwnerWrite, runtime: RuntimeDep) -> CheckoutRead:
+    """Autopay for the chosen plan: a Razorpay subscription whose `short_url` (or Checkout
+    with `key_id` and the subscription id) takes the mandate and the first charge. The
+    subscription becomes active when Razorpay reports the charge."""
+    made = await payments.checkout(
+        runtime.kit.core,
+        runtime.billing,
+        owner.require_tenant(),
+        service.Actor.of(owner),
+        runtime.now(),
+    )
+    return CheckoutRead(
+        provider=payments.PROVIDER,
+        provider_subscription_id=made.provider_subscription_id,
+        short_url=made.short_url,
+        key_id=made.key_id,
+        plan_code=made.plan_code,
+        billing_cycle=made.billing_cycle,
+        amount_paise=made.amount_paise,
+    )
+
+
+@router.post("/razorpay/webhook", response_model=WebhookAck, responses=problem_responses(400, 409))
+async def razorpay_webhook(request: Request, runtime: RuntimeDep) -> WebhookAck:
+    """Razorpay Subscriptions events (`subscription.activated`, `.charged`, `.pending`,
+    `.halted`, `.cancelled`), verified with `X-Razorpay-Signature` over the raw body and
+    handled once per signed content (a replay answers `duplicate`)."""
+    raw = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    try:
+        notice = runtime.billing.verify(headers, raw)
+    except Exception:
+        log.warning("subscription_webhook_refused", reason="signature")
+        raise
+    async with unit_of_work(runtime.kit.core) as session:
+        outcome = await payments.handle(session, notice, runtime.now(), runtime.config)
+    return WebhookAck(outcome=outcome)

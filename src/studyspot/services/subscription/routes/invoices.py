@@ -1,0 +1,75 @@
+"""The tenant's billing details and the GST invoices StudySpot issued to it."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from studyspot.kit.auth import CoreSession
+from studyspot.kit.errors import NotFound, Unprocessable, problem_responses
+from studyspot.kit.india import gstin_problem
+from studyspot.kit.pagination import Page, Paging, paginate
+from studyspot.services.subscription import service
+from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
+from studyspot.services.subscription.models import Invoice
+from studyspot.services.subscription.routes.current import present
+from studyspot.services.subscription.schemas import BillingDetails, InvoiceRead, SubscriptionRead
+
+router = APIRouter(prefix="/api/v1/subscriptions/current", tags=["invoices"])
+
+
+@router.put(
+    "/billing-details",
+    response_model=SubscriptionRead,
+    responses=problem_responses(401, 403, 422),
+)
+async def set_billing_details(
+    body: BillingDetails, session: CoreSession, owner: OwnerWrite, runtime: RuntimeDep
+) -> SubscriptionRead:
+    """Name, GSTIN and state on the next invoices (issued invoices never change)."""
+    gstin = body.gstin.upper() if body.gstin else None
+    problem = gstin_problem(gstin) if gstin else None
+    if problem:
+        raise Unprocessable(
+            "The GSTIN is not valid", errors=[{"field": "body.gstin", "message": problem}]
+        )
+    sub = await service.get_subscription(session, owner.require_tenant(), runtime.now(), lock=True)
+    sub.billing_name, sub.billing_gstin = body.name, gstin
+    sub.billing_state_code = gstin[:2] if gstin else body.state_code
+    await service._changed(
+        session, sub, "subscription.billing_details_changed", service.Actor.of(owner)
+    )
+    return await present(session, sub)
+
+
+@router.get("/invoices", response_model=Page[InvoiceRead], responses=problem_responses(401, 403))
+async def list_invoices(
+    session: CoreSession, owner: OwnerRead, paging: Paging
+) -> Page[InvoiceRead]:
+    """Newest first."""
+    query = select(Invoice).where(Invoice.tenant_id == owner.require_tenant())
+    rows, total = await paginate(
+        session, query, paging, (Invoice.issued_at.desc(), Invoice.number.desc())
+    )
+    return Page[InvoiceRead](
+        items=[InvoiceRead.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}",
+    response_model=InvoiceRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_invoice(invoice_id: uuid.UUID, session: CoreSession, owner: OwnerRead) -> InvoiceRead:
+    found = await session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id, Invoice.tenant_id == owner.require_tenant())
+    )
+    if found is None:
+        raise NotFound("No such invoice", code="invoice_not_found")
+    return InvoiceRead.model_validate(found)

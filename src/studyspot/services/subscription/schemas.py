@@ -1,0 +1,213 @@
+"""Request and response models of the subscription service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from studyspot.kit.schemas import ReadModel, WriteModel
+
+BillingCycle = Literal["monthly", "quarterly", "half_yearly", "annual"]
+Status = Literal["trial", "active", "past_due", "grace", "read_only", "suspended", "cancelled"]
+PlanCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+Price = Annotated[int, Field(ge=0, le=100_000_000, description="paise")]
+Limit = Annotated[int | None, Field(ge=0, le=1_000_000, description="null: unlimited")]
+Feature = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class PlanFields(WriteModel):
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+    is_public: bool = True
+    monthly_price_paise: Price
+    quarterly_price_paise: Price
+    half_yearly_price_paise: Price
+    annual_price_paise: Price
+    max_libraries: Limit = None
+    max_seats: Limit = None
+    max_students: Limit = None
+    max_staff: Limit = None
+    monthly_message_credits: Limit = None
+    overage_percent: int = Field(default=0, ge=0, le=100)
+    features: list[Feature] = Field(default_factory=list, max_length=20)
+
+
+class PlanCreate(PlanFields):
+    code: PlanCode
+
+
+class PlanUpdate(WriteModel):
+    """Any subset; the plan gets a new version, existing subscriptions keep theirs."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    description: str | None = Field(default=None, max_length=500)
+    is_public: bool | None = None
+    monthly_price_paise: Price | None = None
+    quarterly_price_paise: Price | None = None
+    half_yearly_price_paise: Price | None = None
+    annual_price_paise: Price | None = None
+    max_libraries: Limit = None
+    max_seats: Limit = None
+    max_students: Limit = None
+    max_staff: Limit = None
+    monthly_message_credits: Limit = None
+    overage_percent: int | None = Field(default=None, ge=0, le=100)
+    features: list[Feature] | None = Field(default=None, max_length=20)
+
+
+class PlanRead(ReadModel):
+    code: str
+    version: int
+    name: str
+    description: str
+    is_current: bool
+    is_public: bool
+    monthly_price_paise: int
+    quarterly_price_paise: int
+    half_yearly_price_paise: int
+    annual_price_paise: int
+    max_libraries: int | None
+    max_seats: int | None
+    max_students: int | None
+    max_staff: int | None
+    monthly_message_credits: int | None
+    overage_percent: int
+    features: list[str]
+    created_at: datetime
+
+
+class PlanRevised(ReadModel):
+    plan: PlanRead
+    subscriptions_on_older_versions: int
+    note: str
+
+
+class PlanList(ReadModel):
+    items: list[PlanRead]
+
+
+class SubscriptionRead(ReadModel):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    plan_code: str
+    plan_version: int | None
+    billing_cycle: BillingCycle
+    price_paise: int
+    status: Status
+    trial_ends_at: datetime | None
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    status_since: datetime
+    pending_plan_code: str | None
+    pending_billing_cycle: BillingCycle | None
+    cancel_at_period_end: bool
+    max_libraries: int | None
+    max_seats: int | None
+    max_students: int | None
+    max_staff: int | None
+    monthly_message_credits: int | None
+    overage_percent: int
+    features: list[str]
+    amount_due_paise: int = Field(description="What a payment now must be (0: nothing due).")
+
+
+class UpgradeQuoteRequest(WriteModel):
+    plan_code: PlanCode
+
+
+class UpgradeRequest(UpgradeQuoteRequest):
+    expected_amount_paise: int = Field(
+        ge=0, le=1_000_000_000, description="amount_due_paise of the quote being confirmed"
+    )
+
+
+class Quote(ReadModel):
+    from_plan: str
+    to_plan: str
+    billing_cycle: BillingCycle
+    old_price_paise: int
+    new_price_paise: int
+    period_start: datetime
+    period_end: datetime
+    period_seconds: int
+    remaining_seconds: int
+    credit_paise: int
+    charge_paise: int
+    amount_due_paise: int
+
+
+class PlanChoice(WriteModel):
+    plan_code: PlanCode
+    billing_cycle: BillingCycle = "monthly"
+
+
+class ManualPayment(WriteModel):
+    amount_paise: int = Field(ge=1, le=1_000_000_000)
+    reference: str = Field(min_length=1, max_length=100, description="bank or UPI reference")
+
+
+class MonthRevenue(ReadModel):
+    month: str = Field(description="YYYY-MM, India time")
+    new_mrr_paise: int
+    expansion_mrr_paise: int
+    contraction_mrr_paise: int = Field(description="negative or 0")
+    churned_mrr_paise: int = Field(description="negative or 0")
+    reactivation_mrr_paise: int
+    net_new_mrr_paise: int
+    trials_started: int
+    trials_converted: int = Field(description="tenants whose first paid period began")
+
+
+class RevenueRead(ReadModel):
+    mrr_paise: int = Field(description="active, past due and in grace: dunning not over")
+    arr_paise: int
+    tenants_by_status: dict[str, int]
+    trials: int
+    past_due: int
+    months: list[MonthRevenue] = Field(description="Newest first, at most `months` of them.")
+
+
+class BillingDetails(WriteModel):
+    """Whom StudySpot invoices; a GSTIN fixes the place of supply (its first two digits)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    gstin: str | None = Field(default=None, min_length=15, max_length=15)
+    state_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{2}$", description="GST state code, e.g. 27 (Maharashtra)"
+    )
+
+
+class InvoiceRead(ReadModel):
+    id: uuid.UUID
+    invoice_number: str
+    financial_year: str
+    plan_code: str
+    billing_cycle: BillingCycle
+    period_start: datetime
+    period_end: datetime
+    reference: str
+    supplier_gstin: str
+    recipient_name: str | None
+    recipient_gstin: str | None
+    place_of_supply: str
+    taxable_paise: int
+    cgst_paise: int
+    sgst_paise: int
+    igst_paise: int
+    total_paise: int
+    issued_at: datetime
+
+
+class LimitsOverride(WriteModel):
+    """A tenant's own limits, replacing its plan version's until its next renewal or plan
+    change (a negotiated deal is a custom plan). Omitted fields keep their value."""
+
+    max_libraries: Limit = None
+    max_seats: Limit = None
+    max_students: Limit = None
+    max_staff: Limit = None
+    monthly_message_credits: Limit = None
+    overage_percent: int | None = Field(default=None, ge=0, le=100)

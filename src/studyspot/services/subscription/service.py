@@ -1,0 +1,656 @@
+"""The rules of plans and subscriptions. Takes the session, never commits.
+
+Every change of a subscription is one function here: check, change (conditional where
+a race matters), an audit row and a `subscription.*` event in the same transaction.
+The event is what tells every process's entitlement cache to forget the tenant
+(kit/entitlements.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Uuid, bindparam, column, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.audit import record
+from studyspot.kit.auth import Principal
+from studyspot.kit.models import UTCDateTime
+from studyspot.kit.outbox import publish
+from studyspot.services.subscription import errors, invoicing
+from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN, TRIAL_PLAN
+from studyspot.services.subscription.config import SubscriptionSettings
+from studyspot.services.subscription.invoicing import INDIA
+from studyspot.services.subscription.models import MrrMovement, Plan, Subscription
+from studyspot.services.subscription.periods import MONTHS, Proration, period_end, prorate
+from studyspot.services.subscription.schemas import PlanCreate, PlanUpdate
+
+_LIMIT_FIELDS = (
+    "max_libraries",
+    "max_seats",
+    "max_students",
+    "max_staff",
+    "monthly_message_credits",
+    "overage_percent",
+    "features",
+)
+LAPSED = ("trial", "read_only", "suspended", "cancelled", "past_due", "grace")
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: uuid.UUID | None
+    type: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.user_id, principal.user_type)
+
+
+SYSTEM = Actor(None, "system")
+
+
+# --- plans -----------------------------------------------------------------------------
+
+
+async def ensure_catalog(session: AsyncSession, now: datetime) -> None:
+    """Seed each default plan (version 1) the catalogue has never had; safe to race."""
+    codes = [seed.code for seed in DEFAULT_PLANS]
+    known = set((await session.scalars(select(Plan.code).where(Plan.code.in_(codes)))).all())
+    for seed in DEFAULT_PLANS:
+        if seed.code in known:
+            continue
+        try:
+            async with session.begin_nested():
+                session.add(
+                    Plan(
+                        code=seed.code,
+                        version=1,
+                        name=seed.name,
+                        description=seed.description,
+                        is_current=True,
+                        is_public=seed.is_public,
+                        monthly_price_paise=seed.monthly,
+                        quarterly_price_paise=seed.quarterly,
+                        half_yearly_price_paise=seed.half_yearly,
+                        annual_price_paise=seed.annual,
+                        max_libraries=seed.max_libraries,
+                        max_seats=seed.max_seats,
+                        max_students=seed.max_students,
+                        max_staff=seed.max_staff,
+                        monthly_message_credits=seed.monthly_message_credits,
+                        overage_percent=seed.overage_percent,
+                        features=list(seed.features),
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            continue  # another instance seeded it first
+
+
+async def current_plan(session: AsyncSession, code: str) -> Plan:
+    plan = await session.scalar(select(Plan).where(Plan.code == code, Plan.is_current))
+    if plan is None:
+        raise errors.PlanNotFound()
+    return plan
+
+
+async def list_plans(session: AsyncSession, *, include_hidden: bool) -> list[Plan]:
+    query = select(Plan).where(Plan.is_current)
+    if not include_hidden:
+        query = query.where(Plan.is_public)
+    return list((await session.scalars(query.order_by(Plan.monthly_price_paise, Plan.code))).all())
+
+
+async def plan_versions(session: AsyncSession, code: str) -> list[Plan]:
+    found = (
+        await session.scalars(select(Plan).where(Plan.code == code).order_by(Plan.version))
+    ).all()
+    if not found:
+        raise errors.PlanNotFound()
+    return list(found)
+
+
+async def create_plan(session: AsyncSession, body: PlanCreate, actor: Actor, now: datetime) -> Plan:
+    await ensure_catalog(session, now)
+    if await session.scalar(select(Plan.id).where(Plan.code == body.code).limit(1)):
+        raise errors.PlanCodeTaken()
+    plan = Plan(**body.model_dump(), version=1, is_current=True, created_at=now)
+    plan.created_by = actor.id
+    try:
+        async with session.begin_nested():
+            session.add(plan)
+    except IntegrityError:
+        raise errors.PlanCodeTaken() from None
+    await _plan_changed(session, plan, actor, "subscription.plan_created")
+    return plan
+
+
+async def revise_plan(
+    session: AsyncSession, code: str, body: PlanUpdate, actor: Actor, now: datetime
+) -> tuple[Plan, int]:
+    """A new current version of the plan; returns it and how many subscriptions stay on
+    an older version until their renewal."""
+    old = await session.scalar(
+        select(Plan).where(Plan.code == code, Plan.is_current).with_for_update()
+    )
+    if old is None:
+        raise errors.PlanNotFound()
+    values = {c: getattr(old, c) for c in PlanCreate.model_fields if c != "code"}
+    values.update(body.model_dump(exclude_unset=True))
+    won = await session.execute(
+        update(Plan).where(Plan.id == old.id, Plan.is_current).values(is_current=False)
+    )
+    if not won.rowcount:  # type: ignore[attr-defined]
+        raise errors.ChangeNotAllowed("The plan changed meanwhile; try again")
+    plan = Plan(code=code, version=old.version + 1, is_current=True, created_at=now, **values)
+    plan.created_by = actor.id
+    session.add(plan)
+    await session.flush()
+    older = await session.scalar(
+        select(func.count())
+        .select_from(Subscription)
+        .where(Subscription.plan_code == code, Subscription.plan_version < plan.version)
+    )
+    await _plan_changed(session, plan, actor, "subscription.plan_revised")
+    return plan, int(older or 0)
+
+
+async def _plan_changed(session: AsyncSession, plan: Plan, actor: Actor, topic: str) -> None:
+    details = {"code": plan.code, "version": plan.version}
+    await record(
+        session, topic, "plan", plan.id, actor_id=actor.id, actor_type=actor.type, details=details
+    )
+    # No tenant: every process drops its cached upgrade offers.
+    await publish(session, topic, details)
+
+
+# --- opening subscriptions ------------------------------------------------------------
+
+# Tenants with no subscription yet (signed up since the move): the same rule as the
+# migration core_subscription_0001, from the tenant row's plan, trial end and limits.
+_UNOPENED = text(
+    "SELECT t.id, t.plan_code, t.trial_ends_at, t.max_libraries, t.max_seats, "
+    "t.max_students, t.created_at FROM tenants t "
+    "LEFT JOIN subscriptions s ON s.tenant_id = t.id WHERE s.id IS NULL AND "
+    "(:tid IS NULL OR t.id = :tid) ORDER BY t.created_at LIMIT :n"
+).bindparams(bindparam("tid", type_=Uuid()))
+_UNOPENED_QUERY = _UNOPENED.columns(
+    column("id", Uuid()),
+    column("plan_code"),
+    column("trial_ends_at", UTCDateTime()),
+    column("max_libraries"),
+    column("max_seats"),
+    column("max_students"),
+    column("created_at", UTCDateTime()),
+)
+
+
+async def open_missing(
+    session: AsyncSession, now: datetime, *, tenant_id: uuid.UUID | None = None, limit: int = 500
+) -> int:
+    await ensure_catalog(session, now)
+    rows = (await session.execute(_UNOPENED_QUERY, {"tid": tenant_id, "n": limit})).all()
+    opened = 0
+    for row in rows:
+        plan = await session.scalar(select(Plan).where(Plan.code == row.plan_code, Plan.is_current))
+        is_trial = row.plan_code == TRIAL_PLAN
+        sub = Subscription(
+            tenant_id=row.id,
+            plan_code=row.plan_code,
+            plan_version=plan.version if plan else None,
+            billing_cycle="monthly",
+            price_paise=plan.monthly_price_paise if plan else 0,
+            status="trial" if is_trial else "active",
+            trial_ends_at=row.trial_ends_at,
+            trial_used=is_trial or row.trial_ends_at is not None,
+            trial_reminders_sent=0,
+            status_since=row.created_at or now,
+            cancel_at_period_end=False,
+            max_libraries=row.max_libraries,
+            max_seats=row.max_seats,
+            max_students=row.max_students,
+            max_staff=plan.max_staff if plan else None,
+            monthly_message_credits=plan.monthly_message_credits if plan else None,
+            overage_percent=plan.overage_percent if plan and not is_trial else 0,
+            features=list(plan.features) if plan else [],
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(sub)
+        except IntegrityError:
+            continue  # opened by another instance meanwhile
+        opened += 1
+        await _changed(session, sub, "subscription.opened", SYSTEM, {"plan_code": sub.plan_code})
+    return opened
+
+
+async def get_subscription(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime, *, lock: bool = False
+) -> Subscription:
+    """The tenant's subscription, opened first if it has none yet."""
+    query = select(Subscription).where(Subscription.tenant_id == tenant_id)
+    if lock:
+        query = query.with_for_update()
+    sub = await session.scalar(query)
+    if sub is None:
+        await open_missing(session, now, tenant_id=tenant_id, limit=1)
+        sub = await session.scalar(query)
+    if sub is None:
+        raise errors.SubscriptionNotFound()
+    return sub
+
+
+# --- amounts ------------------------------------------------------------------------
+
+
+async def amount_due(session: AsyncSession, sub: Subscription) -> int:
+    """What a payment now must be: the chosen (or current) plan's price for a cycle when
+    the subscription is not running on a paid period, else nothing."""
+    if sub.status == "active" and not sub.pending_plan_code:
+        return 0
+    if sub.status == "active":
+        return 0  # a scheduled downgrade is paid at renewal
+    code = sub.pending_plan_code or sub.plan_code
+    cycle = sub.pending_billing_cycle or sub.billing_cycle
+    if code == TRIAL_PLAN:
+        return 0
+    try:
+        plan = await current_plan(session, code)
+    except errors.PlanNotFound:
+        return 0
+    return plan.price(cycle)
+
+
+# --- changes --------------------------------------------------------------------------
+
+
+def _apply_plan(sub: Subscription, plan: Plan, cycle: str) -> None:
+    sub.plan_code = plan.code
+    sub.plan_version = plan.version
+    sub.billing_cycle = cycle
+    sub.price_paise = plan.price(cycle)
+    for name in _LIMIT_FIELDS:
+        setattr(sub, name, getattr(plan, name))
+    sub.features = list(plan.features)
+
+
+def _set_status(sub: Subscription, status: str, now: datetime) -> None:
+    sub.status = status
+    sub.status_since = now
+    sub.updated_at = now
+
+
+async def _changed(
+    session: AsyncSession,
+    sub: Subscription,
+    topic: str,
+    actor: Actor,
+    details: dict[str, Any] | None = None,
+) -> None:
+    payload = {
+        "subscription_id": str(sub.id),
+        "tenant_id": str(sub.tenant_id),
+        "status": sub.status,
+        "plan_code": sub.plan_code,
+        **(details or {}),
+    }
+    await record(
+        session,
+        topic,
+        "subscription",
+        sub.id,
+        tenant_id=sub.tenant_id,
+        actor_id=actor.id,
+        actor_type=actor.type,
+        details=payload,
+    )
+    await publish(session, topic, payload, tenant_id=sub.tenant_id)
+    await _track_mrr(session, sub)
+
+
+# Statuses whose price still counts as recurring revenue (dunning has not given up yet).
+_EARNING = ("active", "past_due", "grace")
+
+
+def mrr_of(sub: Subscription) -> int:
+    """The subscription's monthly recurring revenue: its price over its cycle's months."""
+    if sub.status not in _EARNING or sub.current_period_end is None:
+        return 0
+    return sub.price_paise // MONTHS[sub.billing_cycle]
+
+
+async def _track_mrr(session: AsyncSession, sub: Subscription) -> None:
+    """A movement row whenever the tenant's MRR changed: new (its first paid period),
+    reactivation (paying again after churn), expansion, contraction or churn."""
+    before, after = sub.mrr_paise or 0, mrr_of(sub)
+    if before == after:
+        return
+    if before == 0:
+        paid_before = await session.scalar(
+            select(MrrMovement.id).where(MrrMovement.tenant_id == sub.tenant_id).limit(1)
+        )
+        kind = "reactivation" if paid_before else "new"
+    elif after == 0:
+        kind = "churn"
+    else:
+        kind = "expansion" if after > before else "contraction"
+    at = sub.updated_at or sub.status_since
+    session.add(
+        MrrMovement(
+            tenant_id=sub.tenant_id,
+            month=at.astimezone(INDIA).strftime("%Y-%m"),
+            kind=kind,
+            delta_paise=after - before,
+            mrr_after_paise=after,
+            at=at,
+        )
+    )
+    sub.mrr_paise = after
+
+
+async def override_limits(
+    session: AsyncSession, sub: Subscription, changes: dict[str, Any], actor: Actor
+) -> Subscription:
+    """Platform admins: this tenant's limits, until its next renewal or plan change."""
+    before = {name: getattr(sub, name) for name in changes}
+    for name, value in changes.items():
+        setattr(sub, name, value)
+    await _changed(
+        session, sub, "subscription.limits_overridden", actor, {"from": before, "to": changes}
+    )
+    return sub
+
+
+async def choose_plan(
+    session: AsyncSession, sub: Subscription, code: str, cycle: str, actor: Actor
+) -> Subscription:
+    """On trial or lapsed: the plan (and cycle) the next payment starts."""
+    if sub.status == "active":
+        raise errors.ChangeNotAllowed(
+            "A running subscription changes plan by upgrade (now) or downgrade (at period end)"
+        )
+    plan = await current_plan(session, code)
+    if not plan.is_public:
+        raise errors.PlanNotFound()
+    sub.pending_plan_code, sub.pending_billing_cycle = plan.code, cycle
+    await _changed(session, sub, "subscription.plan_chosen", actor, {"to": code, "cycle": cycle})
+    return sub
+
+
+async def quote_upgrade(
+    session: AsyncSession, sub: Subscription, code: str, now: datetime
+) -> tuple[Plan, Proration]:
+    if sub.status != "active" or sub.current_period_start is None or sub.current_period_end is None:
+        raise errors.ChangeNotAllowed(
+            "Only a paid, running subscription is upgraded with proration; "
+            "choose a plan and pay instead"
+        )
+    plan = await current_plan(session, code)
+    new_price = plan.price(sub.billing_cycle)
+    if not plan.is_public or plan.code == sub.plan_code or new_price <= sub.price_paise:
+        raise errors.ChangeNotAllowed(
+            "An upgrade is to a dearer plan; a cheaper one is a downgrade at period end"
+        )
+    return plan, prorate(
+        sub.price_paise, new_price, sub.current_period_start, sub.current_period_end, now
+    )
+
+
+async def upgrade(
+    session: AsyncSession, sub: Subscription, code: str, expected: int, actor: Actor, now: datetime
+) -> Proration:
+    plan, quote = await quote_upgrade(session, sub, code, now)
+    if quote.amount_due_paise != expected:
+        raise errors.QuoteChanged(quote.amount_due_paise)
+    old = sub.plan_code
+    _apply_plan(sub, plan, sub.billing_cycle)
+    sub.pending_plan_code = sub.pending_billing_cycle = None
+    sub.updated_at = now
+    await _changed(
+        session,
+        sub,
+        "subscription.upgraded",
+        actor,
+        {
+            "from": old,
+            "to": plan.code,
+            "credit_paise": quote.credit_paise,
+            "charge_paise": quote.charge_paise,
+            "amount_due_paise": quote.amount_due_paise,
+        },
+    )
+    return quote
+
+
+async def downgrade(
+    session: AsyncSession, sub: Subscription, code: str, cycle: str | None, actor: Actor
+) -> Subscription:
+    if sub.status != "active":
+        raise errors.ChangeNotAllowed("Only a running subscription is downgraded")
+    plan = await current_plan(session, code)
+    if not plan.is_public or plan.code == sub.plan_code:
+        raise errors.ChangeNotAllowed("Choose another public plan")
+    sub.pending_plan_code = plan.code
+    sub.pending_billing_cycle = cycle or sub.billing_cycle
+    await _changed(
+        session,
+        sub,
+        "subscription.downgrade_scheduled",
+        actor,
+        {"to": plan.code, "at": _iso(sub.current_period_end)},
+    )
+    return sub
+
+
+async def cancel(session: AsyncSession, sub: Subscription, actor: Actor) -> Subscription:
+    """At the end of the period the tenant moves to the Free plan (nothing is deleted)."""
+    if sub.status != "active" or sub.plan_code == FREE_PLAN:
+        raise errors.ChangeNotAllowed("Only a running paid subscription is cancelled")
+    sub.cancel_at_period_end = True
+    await _changed(
+        session, sub, "subscription.cancel_scheduled", actor, {"at": _iso(sub.current_period_end)}
+    )
+    return sub
+
+
+async def reactivate(session: AsyncSession, sub: Subscription, actor: Actor) -> Subscription:
+    """Undo a scheduled cancellation or downgrade."""
+    if not (sub.cancel_at_period_end or (sub.status == "active" and sub.pending_plan_code)):
+        raise errors.ChangeNotAllowed("Nothing is scheduled to undo; a lapsed tenant pays")
+    sub.cancel_at_period_end = False
+    sub.pending_plan_code = sub.pending_billing_cycle = None
+    await _changed(session, sub, "subscription.reactivated", actor)
+    return sub
+
+
+async def record_payment(
+    session: AsyncSession,
+    sub: Subscription,
+    amount: int,
+    reference: str,
+    actor: Actor,
+    now: datetime,
+    config: SubscriptionSettings,
+) -> Subscription:
+    """A payment of exactly what is due starts a paid period at once (from now)."""
+    due = await amount_due(session, sub)
+    if due == 0 or amount != due:
+        raise errors.WrongAmount(
+            f"The amount due is {due} paise",
+            errors=[{"field": "body.amount_paise", "message": f"must be {due}"}],
+        )
+    await start_period(session, sub, now, now)
+    invoice = await invoicing.issue(session, sub, amount, reference, config, now)
+    await _changed(
+        session,
+        sub,
+        "subscription.activated",
+        actor,
+        {
+            "amount_paise": amount,
+            "reference": reference,
+            "until": _iso(sub.current_period_end),
+            "invoice_number": invoice.invoice_number,
+        },
+    )
+    return sub
+
+
+async def start_period(
+    session: AsyncSession, sub: Subscription, start: datetime, now: datetime
+) -> None:
+    """A paid period from `start` on the chosen (or current) plan's current version."""
+    code = sub.pending_plan_code or sub.plan_code
+    cycle = sub.pending_billing_cycle or sub.billing_cycle
+    _apply_plan(sub, await current_plan(session, code), cycle)
+    sub.pending_plan_code = sub.pending_billing_cycle = None
+    sub.cancel_at_period_end = False
+    sub.current_period_start = start
+    sub.current_period_end = period_end(start, cycle)
+    sub.dunning_notices_sent = 0
+    if sub.status == "trial":
+        sub.trial_ends_at = now
+    _set_status(sub, "active", now)
+
+
+# --- the lifecycle -------------------------------------------------------------------
+
+
+async def advance(
+    session: AsyncSession, sub: Subscription, now: datetime, config: SubscriptionSettings
+) -> str | None:
+    """Move one subscription on as far as `now` says; the topic of the last step, if any."""
+    moved: str | None = None
+    for _ in range(6):
+        step = await _step(session, sub, now, config)
+        if step is None:
+            return moved
+        moved = step
+    return moved
+
+
+async def _step(
+    session: AsyncSession, sub: Subscription, now: datetime, config: SubscriptionSettings
+) -> str | None:
+    since = sub.status_since
+    if sub.status == "trial" and sub.trial_ends_at is not None:
+        if now >= sub.trial_ends_at:
+            _set_status(sub, "read_only", sub.trial_ends_at)
+            await _changed(session, sub, "subscription.trial_ended", SYSTEM)
+            return "subscription.trial_ended"
+        left = sub.trial_ends_at - now
+        for days in sorted(config.trial_reminder_days):
+            bit = 1 << days
+            if left <= timedelta(days=days) and not sub.trial_reminders_sent & bit:
+                # The closest reminder wins; the farther ones are then moot.
+                for other in config.trial_reminder_days:
+                    if other >= days:
+                        sub.trial_reminders_sent |= 1 << other
+                await _changed(
+                    session,
+                    sub,
+                    "subscription.trial_ending",
+                    SYSTEM,
+                    {"days_left": days, "trial_ends_at": _iso(sub.trial_ends_at)},
+                )
+                return None
+        return None
+    await _notices(session, sub, now, config)
+    if sub.status == "active" and sub.current_period_end and now >= sub.current_period_end:
+        return await _period_ended(session, sub, config)
+    steps = {
+        "past_due": (config.past_due_days, "grace"),
+        "grace": (config.grace_days, "read_only"),
+        "read_only": (config.read_only_days, "suspended"),
+    }
+    if sub.status in steps:
+        days, target = steps[sub.status]
+        at = since + timedelta(days=days)
+        if now >= at:
+            _set_status(sub, target, at)
+            topic = f"subscription.{target}"
+            await _changed(session, sub, topic, SYSTEM)
+            return topic
+    return None
+
+
+PRE_DEBIT_BIT = 1
+
+
+async def _notices(
+    session: AsyncSession, sub: Subscription, now: datetime, config: SubscriptionSettings
+) -> None:
+    """The pre-debit notice 24 h before an autopay charge (e-mandate rules), and dunning
+    notices D+1, D+3, D+7 after an unpaid renewal; each once, as events the message
+    service turns into messages."""
+    end = sub.current_period_end
+    if (
+        sub.status == "active"
+        and sub.provider_subscription_id
+        and end is not None
+        and end - timedelta(hours=24) <= now < end
+        and not sub.dunning_notices_sent & PRE_DEBIT_BIT
+    ):
+        sub.dunning_notices_sent |= PRE_DEBIT_BIT
+        await _changed(
+            session,
+            sub,
+            "subscription.pre_debit_notice",
+            SYSTEM,
+            {"charge_at": _iso(end), "amount_paise": sub.price_paise},
+        )
+    if sub.status not in ("past_due", "grace"):
+        return
+    due = sub.status_since
+    if sub.status == "grace":
+        due -= timedelta(days=config.past_due_days)
+    for day in sorted(config.dunning_notice_days):
+        bit = 1 << day
+        if now >= due + timedelta(days=day) and not sub.dunning_notices_sent & bit:
+            sub.dunning_notices_sent |= bit
+            await _changed(
+                session,
+                sub,
+                "subscription.dunning_notice",
+                SYSTEM,
+                {"day": day, "due_since": _iso(due), "amount_paise": sub.price_paise},
+            )
+
+
+async def _period_ended(
+    session: AsyncSession, sub: Subscription, config: SubscriptionSettings
+) -> str:
+    end = sub.current_period_end
+    assert end is not None
+    if sub.cancel_at_period_end:
+        _apply_plan(sub, await current_plan(session, FREE_PLAN), "monthly")
+        sub.cancel_at_period_end = False
+        sub.pending_plan_code = sub.pending_billing_cycle = None
+        sub.current_period_start = sub.current_period_end = None
+        _set_status(sub, "active", end)
+        await _changed(session, sub, "subscription.cancelled", SYSTEM, {"now_on": FREE_PLAN})
+        return "subscription.cancelled"
+    if sub.pending_plan_code:
+        plan = await current_plan(session, sub.pending_plan_code)
+        _apply_plan(sub, plan, sub.pending_billing_cycle or sub.billing_cycle)
+        sub.pending_plan_code = sub.pending_billing_cycle = None
+        if plan.price(sub.billing_cycle) == 0:
+            sub.current_period_start = sub.current_period_end = None
+            _set_status(sub, "active", end)
+            await _changed(session, sub, "subscription.downgraded", SYSTEM)
+            return "subscription.downgraded"
+    # The renewal is due and not paid: dunning starts (notices through the events).
+    _set_status(sub, "past_due", end)
+    await _changed(session, sub, "subscription.past_due", SYSTEM, {"due_since": _iso(end)})
+    return "subscription.past_due"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

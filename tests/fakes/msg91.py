@@ -1,0 +1,60 @@
+"""A local MSG91: the flow API (DLT-registered SMS templates) the message service uses.
+
+`POST /api/v5/flow` with the `authkey` header and `{"template_id", "sender",
+"DLT_TE_ID", "PE_ID", "short_url", "recipients": [{"mobiles", "var1", ...}]}`
+answers `{"type": "success", "message": <request id>}`; a bad key or body
+`{"type": "error", "message": ...}`. It checks what DLT requires: a registered
+6-letter sender header, the entity id, and a flow it knows with its template id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+from tests.fakes.served import ServedFake
+
+
+class FakeMsg91(ServedFake):
+    def __init__(self) -> None:
+        self.auth_key = secrets.token_hex(12)
+        self.sender = "STDSPT"
+        self.entity_id = "1201159" + str(secrets.randbelow(10**12)).zfill(12)
+        # flow id → DLT template id, as registered on the panel
+        self.flows: dict[str, str] = {}
+        self.sent: list[dict[str, Any]] = []
+        # Numbers the operator rejects (MSG91 answers an error for them).
+        self.refused: set[str] = set()
+        app = web.Application()
+        app.router.add_post("/api/v5/flow", self._flow)
+        super().__init__(app)
+
+    def register(self, kind: str) -> dict[str, str]:
+        """A flow for `kind` with its DLT template id, as MESSAGE_MSG91_FLOWS_JSON names it."""
+        flow_id, template_id = secrets.token_hex(12), "1107" + str(secrets.randbelow(10**15))
+        self.flows[flow_id] = template_id
+        return {"flow_id": flow_id, "dlt_template_id": template_id}
+
+    async def _flow(self, request: web.Request) -> web.Response:
+        if request.headers.get("authkey") != self.auth_key:
+            return web.json_response(
+                {"type": "error", "message": "Authentication failure"}, status=401
+            )
+        body = await request.json()
+        recipients = body.get("recipients") or []
+        ok = (
+            body.get("sender") == self.sender
+            and body.get("PE_ID") == self.entity_id
+            and self.flows.get(str(body.get("template_id"))) == body.get("DLT_TE_ID")
+            and len(recipients) == 1
+            and str(recipients[0].get("mobiles", "")).isdigit()
+            and len(str(recipients[0]["mobiles"])) == 12
+        )
+        if not ok:
+            return web.json_response({"type": "error", "message": "Invalid request"}, status=400)
+        if str(recipients[0]["mobiles"]) in self.refused:
+            return web.json_response({"type": "error", "message": "Invalid mobile number"})
+        request_id = secrets.token_hex(12)
+        self.sent.append({**body, "request_id": request_id})
+        return web.json_response({"type": "success", "message": request_id})

@@ -1,0 +1,102 @@
+"""StudySpot's GST invoices to tenants: 18 % inside the price, CGST + SGST within the
+supplier's state or IGST across, numbered without gaps per financial year."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from studyspot.services.subscription.invoicing import taxable_of
+from tests.conftest import Apps
+from tests.fixtures.subscriptions import CURRENT, Clock, pay_manually
+from tests.fixtures.users import LoggedIn, create_platform_user, register_owner
+
+GSTIN_MH = "27AAPFU0939F1ZV"
+
+
+def test_the_taxable_value_is_the_price_without_18_percent_to_the_paisa() -> None:
+    # 99,900 / 1.18 = 84,661.016... -> 84,661; tax 15,239.
+    assert taxable_of(99_900, 1800) == 84_661
+    # 249,900 / 1.18 = 211,779.66... -> 211,780; tax 38,120.
+    assert taxable_of(249_900, 1800) == 211_780
+
+
+async def buy_starter(apps: Apps, owner: LoggedIn, admin: LoggedIn) -> None:
+    await apps.client("subscription").post(
+        f"{CURRENT}/plan", json={"plan_code": "starter"}, headers=owner.headers
+    )
+    assert (await pay_manually(apps, admin, owner.tenant_id, 99_900)).status_code == 200
+
+
+async def invoices(apps: Apps, owner: LoggedIn) -> list[dict[str, object]]:
+    resp = await apps.client("subscription").get(f"{CURRENT}/invoices", headers=owner.headers)
+    assert resp.status_code == 200, resp.text
+    items: list[dict[str, object]] = resp.json()["items"]
+    return items
+
+
+async def test_invoices_split_tax_by_place_of_supply_and_number_per_financial_year(
+    apps: Apps,
+) -> None:
+    admin = await create_platform_user(apps)
+    karnataka, maharashtra, other = [await register_owner(apps) for _ in range(3)]
+    clock = Clock(apps, datetime(2027, 3, 30, 12, tzinfo=UTC)).install()
+    api = apps.client("subscription")
+    bad = await api.put(
+        f"{CURRENT}/billing-details",
+        json={"name": "Lakshya", "gstin": "27AAPFU0939F1ZX"},
+        headers=maharashtra.headers,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.gstin"
+    details = await api.put(
+        f"{CURRENT}/billing-details",
+        json={"name": "Lakshya Library LLP", "gstin": GSTIN_MH},
+        headers=maharashtra.headers,
+    )
+    assert details.status_code == 200, details.text
+
+    await buy_starter(apps, karnataka, admin)  # no details: the supplier's state (29)
+    await buy_starter(apps, maharashtra, admin)
+    clock.now = datetime(2027, 4, 1, 0, 0, tzinfo=UTC)  # 05:30 in India: the new year
+    await buy_starter(apps, other, admin)
+
+    (ka,) = await invoices(apps, karnataka)
+    (mh,) = await invoices(apps, maharashtra)
+    (nxt,) = await invoices(apps, other)
+    assert (ka["invoice_number"], mh["invoice_number"], nxt["invoice_number"]) == (
+        "SS/2026-27/000001",
+        "SS/2026-27/000002",
+        "SS/2027-28/000001",
+    )
+    assert (ka["taxable_paise"], ka["cgst_paise"], ka["sgst_paise"], ka["igst_paise"]) == (
+        84_661,
+        7_620,
+        7_619,
+        0,
+    )
+    assert (mh["place_of_supply"], mh["recipient_gstin"], mh["igst_paise"]) == (
+        "27",
+        GSTIN_MH,
+        15_239,
+    )
+    assert mh["cgst_paise"] == mh["sgst_paise"] == 0
+    assert all(i["total_paise"] == 99_900 for i in (ka, mh, nxt))
+
+    # Another tenant's invoice is not found.
+    peek = await api.get(f"{CURRENT}/invoices/{ka['id']}", headers=maharashtra.headers)
+    assert peek.status_code == 404
+    own = await api.get(f"{CURRENT}/invoices/{ka['id']}", headers=karnataka.headers)
+    assert own.status_code == 200 and own.json() == ka
+
+
+async def test_a_refused_payment_takes_no_invoice_number(apps: Apps) -> None:
+    admin = await create_platform_user(apps)
+    first, second = await register_owner(apps), await register_owner(apps)
+    Clock(apps, datetime(2026, 6, 1, tzinfo=UTC)).install()
+    await apps.client("subscription").post(
+        f"{CURRENT}/plan", json={"plan_code": "starter"}, headers=first.headers
+    )
+    assert (await pay_manually(apps, admin, first.tenant_id, 5)).status_code == 422
+    await buy_starter(apps, second, admin)
+    assert (await pay_manually(apps, admin, first.tenant_id, 99_900)).status_code == 200
+    numbers = [(await invoices(apps, who))[0]["invoice_number"] for who in (second, first)]
+    assert numbers == ["SS/2026-27/000001", "SS/2026-27/000002"]

@@ -1,0 +1,76 @@
+// What every browser scenario of the console shares: Debian's Chromium through
+// playwright-core, numbered screenshots and a results file in $ARTEFACTS,
+// axe-core checks, and one exit code for pytest to read.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export const env = {
+  base: process.env.BASE_URL,
+  out: process.env.ARTEFACTS ?? 'e2e-artefacts',
+  email: process.env.EMAIL,
+  password: process.env.PASSWORD,
+};
+
+export function check(cond, message) {
+  if (!cond) throw new Error(`check failed: ${message}`);
+}
+
+/** Runs `body(page, run)` in a fresh browser; writes `<scenario>-results.json`; exits 0 or 1. */
+export async function runScenario(scenario, body) {
+  mkdirSync(env.out, { recursive: true });
+  const run = {
+    scenario,
+    step: 0,
+    results: { scenario, steps: [], axe: {} },
+    async shot(page, name) {
+      run.step += 1;
+      await page.screenshot({ path: join(env.out, `${scenario}-${String(run.step).padStart(2, '0')}-${name}.png`), fullPage: true });
+      run.results.steps.push(name);
+      console.log(`step ${run.step}: ${name}`);
+    },
+    /** axe-core on the current page: no serious or critical violation. */
+    async axe(page, name) {
+      // evaluate, not a script tag: the console's CSP (script-src 'self') stays in force.
+      await page.evaluate(AXE);
+      const found = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      });
+      run.results.axe[name] = found;
+      const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      check(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad, null, 1)}`);
+    },
+  };
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(45_000);
+  page.on('pageerror', (e) => console.error(`page error: ${e.stack ?? e}`));
+  let code = 0;
+  try {
+    await body(page, run);
+    console.log(`${scenario}: passed`);
+  } catch (e) {
+    code = 1;
+    console.error(`${scenario}: FAILED at step ${run.step + 1}: ${e.stack ?? e}`);
+    await page.screenshot({ path: join(env.out, `${scenario}-failure.png`), fullPage: true }).catch(() => {});
+  } finally {
+    writeFileSync(join(env.out, `${scenario}-results.json`), JSON.stringify(run.results, null, 1));
+    await browser.close();
+  }
+  process.exit(code);
+}
+
+/** Chooses `text` in the Mantine Select labelled `label`. */
+export async function pickOption(page, label, text) {
+  await page.getByLabel(label).first().click();
+  await page.getByRole('option', { name: text }).first().click();
+}

@@ -1,0 +1,191 @@
+// Browser test of the pages the message service's links open, against the real
+// system (driven by tests/web/test_console_messages.py; the e-mail itself is read
+// from the development mailbox by the pytest side between the two runs).
+//
+//   forgot: login page → "Forgot password?" → the owner's e-mail → "a link is on its way".
+//   reset:  open the e-mailed link (LINK, its path and query) → two different passwords
+//           are refused before any request → the new one twice → the login page says it
+//           is saved → the old password is refused by the API → the new one logs in →
+//           the same link again is refused by the API (it works once).
+//   invite: open an invited staff member's link (LINK) → /set-password says they were
+//           invited → the password (PASSWORD) twice → the login page → log in as staff
+//           with the business login name (TENANT_SLUG).
+//   owner:  the bell shows the owner's unread notification (NOTICE) → opening it marks it
+//           read and the count goes to 0 → Messages: the credits balance and its ledger →
+//           a broadcast by SMS to the branch: the quote says who it reaches, who it skips
+//           (no consent) and the cost (COST) against the balance before anything is sent →
+//           send → the balance is down by the cost → a template previewed, reworded,
+//           saved (own wording), then back to the built-in wording.
+import { check, env, runScenario } from './harness.mjs';
+
+const { base, email, password } = env;
+const scenario = process.argv[2] ?? 'forgot';
+const newPassword = process.env.NEW_PASSWORD;
+
+async function logIn(page, secret) {
+  await page.goto(base + '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.locator('input[type=password]').fill(secret);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function forgot(page, run) {
+  await page.goto(base + '/login');
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await page.waitForURL(/\/forgot-password$/);
+  await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+  await run.axe(page, 'forgot-password');
+  // A mistyped address is stopped by the form, before any request.
+  await page.getByLabel('Email').fill('not-an-address');
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await page.getByText('Enter a valid email address').waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  const sent = page.getByTestId('forgot-sent');
+  await sent.waitFor();
+  check((await sent.innerText()).includes(email), 'the confirmation names the address');
+  await run.shot(page, 'link-sent');
+}
+
+async function reset(page, run) {
+  const link = process.env.LINK;
+  check(link && link.startsWith('/reset-password?token=') && newPassword, 'LINK and NEW_PASSWORD are set');
+  await page.goto(base + link);
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await run.axe(page, 'reset-password');
+  const [first, second] = [page.locator('input[type=password]').nth(0), page.locator('input[type=password]').nth(1)];
+  // The API's rules and the repetition are checked on the page first.
+  await first.fill('short');
+  await second.fill('short');
+  await page.getByRole('button', { name: 'Save the password' }).click();
+  await page.getByText('At least 8 characters', { exact: true }).waitFor();
+  await first.fill(newPassword);
+  await second.fill(newPassword + 'x');
+  await page.getByRole('button', { name: 'Save the password' }).click();
+  await page.getByText('The two passwords differ').waitFor();
+  await run.shot(page, 'refused-on-the-page');
+  await second.fill(newPassword);
+  await page.getByRole('button', { name: 'Save the password' }).click();
+  await page.waitForURL(/\/login$/);
+  await page.getByTestId('login-notice').getByText('Your password is saved').waitFor();
+  await run.shot(page, 'saved');
+
+  await logIn(page, password);
+  await page.getByTestId('problem-detail').waitFor();
+  check(page.url().endsWith('/login'), 'the old password does not log in');
+  await run.shot(page, 'old-password-refused');
+
+  await logIn(page, newPassword);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await run.shot(page, 'logged-in-with-new');
+
+  // The link worked once: opening it again, the API refuses the token.
+  await page.goto(base + link);
+  await page.locator('input[type=password]').nth(0).fill(newPassword + '2');
+  await page.locator('input[type=password]').nth(1).fill(newPassword + '2');
+  await page.getByRole('button', { name: 'Save the password' }).click();
+  await page.getByTestId('problem-detail').waitFor();
+  await run.shot(page, 'link-used-up');
+}
+
+async function invite(page, run) {
+  const link = process.env.LINK;
+  const slug = process.env.TENANT_SLUG;
+  check(link && link.startsWith('/set-password?token=') && slug, 'LINK and TENANT_SLUG are set');
+  await page.goto(base + link);
+  await page.getByRole('heading', { name: 'Set your password' }).waitFor();
+  await page.getByText('You were invited to StudySpot').waitFor();
+  await run.axe(page, 'set-password');
+  await page.locator('input[type=password]').nth(0).fill(password);
+  await page.locator('input[type=password]').nth(1).fill(password);
+  await run.shot(page, 'set-password');
+  await page.getByRole('button', { name: 'Save the password' }).click();
+  await page.waitForURL(/\/login$/);
+  await page.getByTestId('login-notice').getByText('Your password is saved').waitFor();
+  await page.getByText('Staff', { exact: true }).click();
+  await page.getByLabel('Business login name').fill(slug);
+  await page.getByLabel('Email').fill(email);
+  await page.locator('input[type=password]').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await run.shot(page, 'logged-in-as-staff');
+}
+
+async function owner(page, run) {
+  const notice = process.env.NOTICE;
+  const [cost, before, after] = [process.env.COST, process.env.BALANCE_BEFORE, process.env.BALANCE_AFTER];
+  check(notice && cost && before && after, 'NOTICE, COST, BALANCE_BEFORE and BALANCE_AFTER are set');
+  await logIn(page, password);
+  const bell = page.getByTestId('bell');
+  await page.locator('[data-testid="bell"][data-unread="1"]').waitFor();
+  check((await bell.getAttribute('aria-label')) === 'Notifications, 1 unread', 'the bell says how many are unread');
+  await bell.click();
+  const item = page.getByTestId('notification').filter({ hasText: notice });
+  await item.waitFor();
+  check((await item.getAttribute('data-read')) === 'no', 'the notification is unread');
+  await run.axe(page, 'notifications');
+  await run.shot(page, 'bell-open');
+  await item.click();
+  await page.locator('[data-testid="notification"][data-read="yes"]').filter({ hasText: notice }).waitFor();
+  await page.locator('[data-testid="bell"][data-unread="0"]').waitFor();
+  await page.keyboard.press('Escape');
+
+  await page.getByRole('link', { name: 'Messages' }).click();
+  await page.waitForURL(/\/messages$/);
+  await page.getByTestId('credit-balance').getByText(before).waitFor();
+  await page.getByTestId('ledger').getByText('Credits added').waitFor();
+  await run.axe(page, 'messages');
+
+  // Broadcast: the quote comes first; Send stays off until there is one.
+  const send = page.getByRole('button', { name: 'Send', exact: true });
+  check(await send.isDisabled(), 'nothing can be sent before the quote');
+  await page.getByRole('combobox', { name: 'Channel', exact: true }).click();
+  await page.getByRole('option', { name: 'SMS' }).first().click();
+  await page.getByLabel(/^Title/).fill('Closed on Monday');
+  await page.getByRole('textbox', { name: 'Message' }).fill('The library is closed on Monday for cleaning.');
+  await page.getByRole('button', { name: 'Show reach and cost' }).click();
+  const quote = page.getByTestId('quote');
+  await quote.getByText('Reaches 2 of 3 students.').waitFor();
+  await quote.getByText('no consent 1').waitFor();
+  check((await quote.innerText()).includes(`Cost: ${cost}`), `the quote costs ${cost}: ${await quote.innerText()}`);
+  await run.shot(page, 'quote');
+  await send.click();
+  await page.getByTestId('broadcast-sent').getByText('Broadcast queued for 2 students.').waitFor();
+  await page.getByTestId('credit-balance').getByText(after).waitFor();
+  check((await page.getByTestId('quote').count()) === 0, 'the quote is gone with what it was for');
+  check((await page.getByText('No active student matches').count()) === 0, 'no stale empty-audience notice');
+  await page.getByTestId('ledger').getByText('Reserved for a message').first().waitFor();
+  await run.shot(page, 'sent');
+
+  // Channel order: e-mail before SMS for this business, saved and read back after a reload.
+  const order = page.getByTestId('fallback-order');
+  await order.getByText("The platform's order is in use.").waitFor();
+  const sms = (await order.getByTestId('fallback-sms').innerText()).toLowerCase();
+  check(sms.includes('set up') && !sms.includes('not set up'), `SMS is set up (the MSG91 fake): ${sms}`);
+  await page.getByRole('button', { name: 'Move E-mail up' }).click();
+  await order.getByRole('button', { name: 'Save' }).click();
+  await order.getByText("The platform's order is in use.").waitFor({ state: 'detached' });
+  await page.reload();
+  await order.getByTestId('fallback-email').waitFor();
+  const rows = await order.locator('[data-testid^="fallback-"]').allInnerTexts();
+  check(rows[0]?.startsWith('1.') && rows[1]?.includes('E-mail') && rows[2]?.includes('SMS'), `saved order: ${JSON.stringify(rows)}`);
+  await run.shot(page, 'channel-order');
+
+  // Templates: preview, own wording, back to the built-in one.
+  await page.getByRole('combobox', { name: 'Template' }).fill('booking_confirmed · email · en');
+  await page.getByRole('option', { name: 'booking_confirmed · email · en' }).click();
+  const editor = page.getByTestId('template-editor');
+  await editor.getByLabel('Subject or title').fill('Seat confirmed at your library');
+  await editor.getByRole('button', { name: 'Preview' }).click();
+  await page.getByTestId('template-preview').getByText('Seat confirmed at your library').waitFor();
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('template-editor').getByText('own wording').waitFor();
+  await run.shot(page, 'template-own-wording');
+  await page.getByRole('button', { name: 'Back to the built-in wording' }).click();
+  await page.getByRole('button', { name: 'Back to the built-in wording' }).waitFor({ state: 'detached' });
+  check((await page.getByTestId('template-editor').getByLabel('Subject or title').inputValue()) === 'Your seat is confirmed', 'the built-in subject is back');
+}
+
+const SCENARIOS = { forgot, reset, invite, owner };
+check(scenario in SCENARIOS, `scenario is one of ${Object.keys(SCENARIOS)}`);
+await runScenario(scenario, SCENARIOS[scenario]);

@@ -1,0 +1,5 @@
+import { formatPaise } from '../lib/money';
+
+export function Money({ paise }: { paise: number }) {
+  return <span style={{ fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }}>{formatPaise(paise)}</span>;
+}
