@@ -241,11 +241,19 @@ class Sandbox:
                 chunks.append(chunk)
             return b"".join(chunks)
 
-        _, output, errors = await asyncio.gather(
-            feed(),
-            bounded(proc.stdout, self.limits.max_output_bytes),
-            bounded(proc.stderr, 1024 * 1024),
+        tasks = (
+            asyncio.ensure_future(feed()),
+            asyncio.ensure_future(bounded(proc.stdout, self.limits.max_output_bytes)),
+            asyncio.ensure_future(bounded(proc.stderr, 1024 * 1024)),
         )
+        try:
+            _, output, errors = await asyncio.gather(*tasks)
+        finally:
+            # gather leaves the others running when one fails; a reader left
+            # waiting on a pipe would collide with _reap's.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         await proc.wait()
         return output, errors
 

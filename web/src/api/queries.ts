@@ -27,8 +27,23 @@ export function useFeePlans(libraryId: string | null) {
   });
 }
 
-export function todayIso(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+/** Today's date (YYYY-MM-DD) on the wall clock of `timeZone`, else of this browser.
+ * A library's day is its own: at 01:00 in Pune it is still yesterday in UTC, and the
+ * services refuse a start date that has passed there. */
+export function todayIso(timeZone?: string | null): string {
+  const parts = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
+  try {
+    // en-CA spells dates as YYYY-MM-DD.
+    return new Intl.DateTimeFormat('en-CA', { ...parts, timeZone: timeZone ?? undefined }).format(new Date());
+  } catch {
+    return new Intl.DateTimeFormat('en-CA', parts).format(new Date());
+  }
+}
+
+/** Today in the library's time zone (the first library's when none is chosen). */
+export function useLibraryToday(libraryId: string | null): string {
+  const libs = useLibraries();
+  const items = libs.data?.items ?? [];
+  const library = items.find((l) => l.id === libraryId) ?? items[0];
+  return todayIso(library?.timezone);
 }

@@ -6,7 +6,7 @@ import { Alert, Button, Group, Image, Paper, SegmentedControl, Select, Stack, Te
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, fetchBlob, idempotencyKey, unwrap } from '../api/client';
-import { todayIso, useFeePlans } from '../api/queries';
+import { useFeePlans, useLibraryToday } from '../api/queries';
 import type { components } from '../api/schema';
 import { LibraryShiftPicker } from '../components/LibraryShiftPicker';
 import { PaymentLinkPanel } from '../components/PaymentLink';
@@ -133,7 +133,9 @@ function SeatStep(props: {
   plan: string | null; onPlan: (p: string | null) => void; student: Student; onBooked: (b: Booking) => void;
 }) {
   const { t } = useI18n();
-  const [start, setStart] = useState(todayIso());
+  const today = useLibraryToday(props.library);
+  const [picked, setStart] = useState<string | null>(null);
+  const start = picked ?? today;
   const plans = useFeePlans(props.library);
   const usable = (plans.data?.items ?? []).filter((p) => p.is_active && (p.shift_ids.length === 0 || p.shift_ids.includes(props.shift)));
   const chosen = usable.find((p) => p.id === props.plan) ?? null;

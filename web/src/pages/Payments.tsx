@@ -3,7 +3,7 @@ import { Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title 
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
-import { todayIso, useLibraries } from '../api/queries';
+import { useLibraries, useLibraryToday } from '../api/queries';
 import { Money } from '../components/Money';
 import { Pager } from '../components/Pager';
 import { QueryState } from '../components/QueryState';
@@ -21,7 +21,9 @@ export default function Payments() {
   const may = usePermissions();
   const libs = useLibraries();
   const [library, setLibrary] = useState<string | null>(null);
-  const [date, setDate] = useState(todayIso());
+  const today = useLibraryToday(library);
+  const [picked, setDate] = useState<string | null>(null);
+  const date = picked ?? today;
   const [page, setPage] = useState(1);
   const summary = useQuery({
     queryKey: ['daily-summary', library, date],

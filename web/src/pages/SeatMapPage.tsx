@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
-import { todayIso } from '../api/queries';
+import { useLibraryToday } from '../api/queries';
 import { LibraryShiftPicker } from '../components/LibraryShiftPicker';
 import { BookingActions } from '../components/BookingActions';
 import { ProblemAlert } from '../components/ProblemAlert';
@@ -34,7 +34,8 @@ export function SeatMapPage() {
   const [params, setParams] = useSearchParams();
   const library = params.get('library');
   const shift = params.get('shift');
-  const date = params.get('date') ?? todayIso();
+  const today = useLibraryToday(library);
+  const date = params.get('date') ?? today;
   const [seat, setSeat] = useState<SeatAvailability | null>(null);
   const onChange = useCallback(
     (v: { library: string | null; shift: string | null; date?: string }) => {

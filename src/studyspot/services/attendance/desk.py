@@ -12,7 +12,7 @@ from studyspot.kit.errors import AppError, Unprocessable
 from studyspot.services.attendance.access import Display, Viewer
 from studyspot.services.attendance.codes import expires_at, step_of, step_start
 from studyspot.services.attendance.errors import LibraryNotFound, RecordNotFound
-from studyspot.services.attendance.presence import occurrence_of, open_for, paused_on
+from studyspot.services.attendance.presence import local, occurrence_of, open_for, paused_on
 from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 from studyspot.services.attendance.schemas import (
@@ -226,6 +226,15 @@ def status_of(
     if now >= starts_at + timedelta(minutes=grace_minutes):
         return "absent"
     return "expected"
+
+
+async def library_today(runtime: Runtime, viewer: Viewer, library_id: uuid.UUID) -> date:
+    """Today on the library's wall clock: after midnight in India it is still yesterday in UTC."""
+    viewer.require_library(library_id)
+    library = await runtime.upstream.find_library(viewer.tenant_id, library_id)
+    if library is None:
+        raise LibraryNotFound()
+    return local(runtime.now(), library.timezone).date()
 
 
 async def register(

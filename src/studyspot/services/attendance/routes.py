@@ -159,11 +159,13 @@ async def register(
     viewer: AttendanceDeskRead,
     runtime: RuntimeDep,
     day: Annotated[
-        date | None, Query(alias="date", description="Local date; default today (UTC)")
+        date | None,
+        Query(alias="date", description="Local date; default today in the library's time zone"),
     ] = None,
     shift_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Register:
-    return await desk.register(runtime, viewer, library_id, day or runtime.now().date(), shift_id)
+    day = day or await desk.library_today(runtime, viewer, library_id)
+    return await desk.register(runtime, viewer, library_id, day, shift_id)
 
 
 @router.get(
@@ -176,10 +178,12 @@ async def summary(
     viewer: AttendanceDeskRead,
     runtime: RuntimeDep,
     day: Annotated[
-        date | None, Query(alias="date", description="Local date; default today (UTC)")
+        date | None,
+        Query(alias="date", description="Local date; default today in the library's time zone"),
     ] = None,
 ) -> Summary:
-    return await desk.summary(runtime, viewer, library_id, day or runtime.now().date())
+    day = day or await desk.library_today(runtime, viewer, library_id)
+    return await desk.summary(runtime, viewer, library_id, day)
 
 
 @router.get(

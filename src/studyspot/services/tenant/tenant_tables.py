@@ -65,8 +65,10 @@ MOVED_TABLES = frozenset(
         "message_notifications",
         "message_preferences",
         "message_reminder_runs",
+        "message_sender_accounts",
         "message_suppressions",
         "message_templates",
+        "message_tenant_settings",
         # payment
         "payment_dues",
         "payment_invoice_counters",

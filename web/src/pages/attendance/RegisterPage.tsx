@@ -7,7 +7,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, fetchBlob, unwrap } from '../../api/client';
 import { readSession, tokenClaims } from '../../api/session';
-import { todayIso, useLibraries, useShifts } from '../../api/queries';
+import { useLibraries, useLibraryToday, useShifts } from '../../api/queries';
 import type { components } from '../../api/schema';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
@@ -48,7 +48,8 @@ export default function RegisterPage() {
   const library = params.get('library');
   // No shift chosen: every shift of the day, full-day bookings included.
   const shift = params.get('shift');
-  const date = params.get('date') ?? todayIso();
+  const today = useLibraryToday(library);
+  const date = params.get('date') ?? today;
   const permissions = tokenClaims(readSession()?.access_token ?? '').permissions;
   const libs = useLibraries();
   const shifts = useShifts(library);
@@ -57,7 +58,7 @@ export default function RegisterPage() {
     const q = new URLSearchParams();
     if (next.library) q.set('library', next.library);
     if (next.shift) q.set('shift', next.shift);
-    q.set('date', next.date || todayIso());
+    q.set('date', next.date || today);
     setParams(q, { replace: true });
   };
   const firstLibrary = libs.data?.items[0]?.id;
