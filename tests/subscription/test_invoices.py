@@ -3,6 +3,9 @@ supplier's state or IGST across, numbered without gaps per financial year."""
 
 from __future__ import annotations
 
+import contextlib
+import re
+import zlib
 from datetime import UTC, datetime
 
 from studyspot.services.subscription.invoicing import taxable_of
@@ -100,3 +103,68 @@ async def test_a_refused_payment_takes_no_invoice_number(apps: Apps) -> None:
     assert (await pay_manually(apps, admin, first.tenant_id, 99_900)).status_code == 200
     numbers = [(await invoices(apps, who))[0]["invoice_number"] for who in (second, first)]
     assert numbers == ["SS/2026-27/000001", "SS/2026-27/000002"]
+
+
+def pdf_text(body: bytes) -> str:
+    """The text of every content stream of a PDF, inflated where compressed."""
+    text = ""
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
+        chunk = match.group(1)
+        with contextlib.suppress(zlib.error):
+            chunk = zlib.decompress(chunk)
+        text += chunk.decode("latin-1")
+    return text
+
+
+async def test_an_invoice_downloads_as_a_pdf_with_its_number_gstins_and_amounts(
+    apps: Apps,
+) -> None:
+    admin = await create_platform_user(apps)
+    owner, other = await register_owner(apps), await register_owner(apps)
+    Clock(apps, datetime(2026, 6, 1, 9, tzinfo=UTC)).install()
+    api = apps.client("subscription")
+    details = await api.put(
+        f"{CURRENT}/billing-details",
+        json={"name": "Lakshya Library LLP", "gstin": GSTIN_MH},
+        headers=owner.headers,
+    )
+    assert details.status_code == 200, details.text
+    await buy_starter(apps, owner, admin)
+    (invoice,) = await invoices(apps, owner)
+    url = f"{CURRENT}/invoices/{invoice['id']}"
+
+    for resp in (
+        await api.get(url, headers={**owner.headers, "Accept": "application/pdf"}),
+        await api.get(url, params={"format": "pdf"}, headers=owner.headers),
+    ):
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"] == "application/pdf"
+        assert resp.headers["content-disposition"] == 'inline; filename="SS-2026-27-000001.pdf"'
+        assert resp.content.startswith(b"%PDF-")
+        text = pdf_text(resp.content)
+        # Maharashtra's GSTIN against the supplier's Karnataka one: IGST.
+        for expected in (
+            "TAX INVOICE",
+            "SS/2026-27/000001",
+            "GSTIN: 29AAACS0000A1Z9",
+            GSTIN_MH,
+            "Lakshya Library LLP",
+            "INR 846.61",  # taxable value
+            "IGST @ 18%",
+            "INR 152.39",  # the tax
+            "INR 999.00",  # the total
+            "998314",
+        ):
+            assert expected in text, expected
+        assert "CGST" not in text
+    # Without asking for a PDF it stays JSON.
+    plain = await api.get(url, headers=owner.headers)
+    assert plain.headers["content-type"] == "application/json" and plain.json() == invoice
+
+    # Another tenant's invoice is not found, as JSON or as PDF (a problem, no document).
+    for headers in ({}, {"Accept": "application/pdf"}):
+        peek = await api.get(url, headers={**other.headers, **headers})
+        assert peek.status_code == 404
+        assert peek.json()["code"] == "invoice_not_found"
+    peek = await api.get(url, params={"format": "pdf"}, headers=other.headers)
+    assert peek.status_code == 404 and not peek.content.startswith(b"%PDF")

@@ -23,6 +23,10 @@ class SubscriptionSettings(BaseSettings):
     lease_seconds: float = Field(default=600.0, ge=10)
     # StudySpot as the supplier on its GST invoices (set the real one in production).
     supplier_gstin: str = Field(default="29AAACS0000A1Z9", pattern=r"^[0-9]{2}[0-9A-Z]{13}$")
+    supplier_name: str = Field(default="StudySpot", min_length=1, max_length=120)
+    supplier_address: str = Field(default="", max_length=200)
+    # Services Accounting Code printed on the invoice (software as a service: 998314).
+    sac_code: str = Field(default="998314", pattern=r"^99[0-9]{4}$")
     invoice_prefix: str = Field(default="SS", pattern=r"^[A-Z]{1,6}$")
     # Plan prices include GST at this rate (basis points).
     gst_rate_bps: int = Field(default=1800, ge=0, le=2800)

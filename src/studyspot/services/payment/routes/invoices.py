@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from studyspot.kit.auth import TenantSession
-from studyspot.kit.errors import problem_responses
+from studyspot.kit.invoice_pdf import document_responses, json_or_pdf
 from studyspot.services.payment import pdf
 from studyspot.services.payment.access import Caller
 from studyspot.services.payment.dependencies import InvoicesRead
@@ -21,30 +21,13 @@ from studyspot.services.payment.schemas import InvoiceRead
 
 router = APIRouter(prefix="/api/v1/payments", tags=["invoices"])
 
-_DOCUMENT = {
-    200: {
-        "description": "The document",
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/InvoiceRead"}},
-            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-        },
-    },
-    **problem_responses(403, 404),
-}
+_DOCUMENT = document_responses("InvoiceRead")
 
 
 def _answer(read: InvoiceRead, request: Request, format: str | None) -> Response:
-    wants_pdf = format == "pdf" or (
-        format is None and "application/pdf" in request.headers.get("accept", "")
+    return json_or_pdf(
+        request, format, read.number, read.model_dump_json(), lambda: pdf.document(read)
     )
-    if wants_pdf:
-        filename = read.number.replace("/", "-") + ".pdf"
-        return Response(
-            pdf.render(read),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{filename}"'},
-        )
-    return Response(read.model_dump_json(), media_type="application/json")
 
 
 async def _documents(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import NotFound, Unprocessable, problem_responses
 from studyspot.kit.india import gstin_problem
+from studyspot.kit.invoice_pdf import document_responses, json_or_pdf
 from studyspot.kit.pagination import Page, Paging, paginate
-from studyspot.services.subscription import service
+from studyspot.services.subscription import pdf, service
 from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
 from studyspot.services.subscription.models import Invoice
 from studyspot.services.subscription.routes.current import present
@@ -64,12 +67,28 @@ async def list_invoices(
 @router.get(
     "/invoices/{invoice_id}",
     response_model=InvoiceRead,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=document_responses("InvoiceRead") | problem_responses(401, 422),
+    response_class=Response,
 )
-async def get_invoice(invoice_id: uuid.UUID, session: CoreSession, owner: OwnerRead) -> InvoiceRead:
+async def get_invoice(
+    invoice_id: uuid.UUID,
+    request: Request,
+    session: CoreSession,
+    owner: OwnerRead,
+    runtime: RuntimeDep,
+    format: Literal["json", "pdf"] | None = None,
+) -> Response:
+    """As JSON, or as PDF with `Accept: application/pdf` or `?format=pdf`."""
     found = await session.scalar(
         select(Invoice).where(Invoice.id == invoice_id, Invoice.tenant_id == owner.require_tenant())
     )
     if found is None:
         raise NotFound("No such invoice", code="invoice_not_found")
-    return InvoiceRead.model_validate(found)
+    read = InvoiceRead.model_validate(found)
+    return json_or_pdf(
+        request,
+        format,
+        read.invoice_number,
+        read.model_dump_json(),
+        lambda: pdf.document(read, runtime.config),
+    )
