@@ -12,8 +12,11 @@ characters and unique per account, `expire_by` at least 15 minutes ahead, `notif
 `customer`) → link entity with `id` (`plink_…`) and `short_url`;
 `GET /v1/payment_links/{id}`; `POST /v1/payment_links/{id}/cancel` (only a `created`
 link). The short URL is a page of this fake where the "student" pays: it makes the
-order and the captured payment as Razorpay would and, when `webhook_url` is set, posts
-the signed `payment_link.paid` event there (`deliveries` keeps each answer's status).
+order and the captured payment as Razorpay would (the payment's `description` is `#` and
+the link id without `plink_`, the order carries the link's notes) and, when `webhook_url`
+is set, posts the signed `payment_link.paid` event there (`deliveries` keeps each
+answer's status). `webhook("payment.captured" | "order.paid" | "payment.failed",
+payment_id=…)` signs the events of the link's order as well.
 
 Subscriptions (the platform's own billing): `POST /v1/plans` (period daily/weekly/
 monthly/yearly, interval, item amount ≥ 100 paise INR) → plan entity; `POST
@@ -394,6 +397,9 @@ class FakeRazorpay:
         self.order_owner[order["id"]] = key_id
         answer = self.checkout(order["id"])
         payment = self.payments[answer["razorpay_payment_id"]]
+        # As in Razorpay's documented `payment_link.paid` sample: the payment names the
+        # link's order, and its description is `#` + the link id without `plink_`.
+        payment["description"] = "#" + link_id.removeprefix("plink_")
         link.update(
             status="paid",
             amount_paid=link["amount"],

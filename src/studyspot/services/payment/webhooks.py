@@ -18,9 +18,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record_detached
 from studyspot.kit.db import Database, TenantDatabases, unit_of_work
@@ -31,8 +32,12 @@ from studyspot.services.payment.accounts import load_credentials
 from studyspot.services.payment.context import PaymentContext
 from studyspot.services.payment.errors import InvalidSignature, ProviderNotConfigured
 from studyspot.services.payment.models import Payment
-from studyspot.services.payment.providers.base import SignatureInvalid, WebhookEvent
-from studyspot.services.payment.repository import Receipts, Refunds, route_of
+from studyspot.services.payment.providers.base import (
+    SignatureInvalid,
+    WebhookEvent,
+    WebhookLocator,
+)
+from studyspot.services.payment.repository import Receipts, Refunds, add_route, route_of
 from studyspot.services.payment.schemas import WebhookAck
 
 
@@ -41,26 +46,68 @@ class Located:
     db: Database
     tenant_id: uuid.UUID
     payment_id: uuid.UUID
+    # Found through one of our payment links: the webhook is about the order the provider
+    # made for the link when the student paid it, not about an order of ours.
+    via_link: bool = False
 
 
 async def locate_payment(
-    core: Database, tenants: TenantDatabases, provider: str, order_id: str
+    core: Database, tenants: TenantDatabases, provider: str, locator: WebhookLocator
 ) -> Located | None:
-    """The tenant from the order route, then OUR payment row in that tenant's database."""
+    """The tenant from the order route, then OUR payment row in that tenant's database.
+
+    Three ways, each through `payment_order_routes`:
+    1. the order (or link) the body names is ours;
+    2. it is the provider's order for one of our links, which the body names
+       (`locator.link_id`): the link's route, and the payment whose link it is;
+    3. it is such an order recorded when the link's own webhook was processed (its route
+       was added then): the payment captured with the provider payment id the body names.
+    """
+    order_id = locator.provider_order_id
     async with unit_of_work(tenants.shared) as session:
-        tenant_id = await route_of(session, provider, order_id)
-    if tenant_id is None:
-        return None
-    db = await tenants.for_tenant(core, tenant_id)
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        payment_id = await session.scalar(
-            select(Payment.id).where(
-                Payment.tenant_id == tenant_id,
-                Payment.provider == provider,
-                Payment.provider_order_id == order_id,
-            )
+        tenant_id = await route_of(session, provider, order_id) if order_id else None
+        link_tenant = (
+            await route_of(session, provider, locator.link_id)
+            if tenant_id is None and locator.link_id
+            else None
         )
-    return Located(db, tenant_id, payment_id) if payment_id is not None else None
+    if tenant_id is not None:
+        assert order_id is not None
+        db = await tenants.for_tenant(core, tenant_id)
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            payment_id = await _payment_id(session, tenant_id, provider, order_id=order_id)
+            if payment_id is not None:
+                return Located(db, tenant_id, payment_id)
+            if locator.provider_payment_id:
+                payment_id = await _payment_id(
+                    session, tenant_id, provider, paid_by=locator.provider_payment_id
+                )
+        return Located(db, tenant_id, payment_id, via_link=True) if payment_id else None
+    if link_tenant is not None:
+        assert locator.link_id is not None
+        db = await tenants.for_tenant(core, link_tenant)
+        async with unit_of_work(db, tenant_id=link_tenant) as session:
+            payment_id = await _payment_id(session, link_tenant, provider, order_id=locator.link_id)
+        return Located(db, link_tenant, payment_id, via_link=True) if payment_id else None
+    return None
+
+
+async def _payment_id(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    provider: str,
+    *,
+    order_id: str | None = None,
+    paid_by: str | None = None,
+) -> uuid.UUID | None:
+    """Our payment with that provider order (or link) id, or captured with that payment id."""
+    query = select(Payment.id).where(Payment.tenant_id == tenant_id, Payment.provider == provider)
+    if order_id is not None:
+        query = query.where(Payment.provider_order_id == order_id)
+    else:
+        query = query.where(Payment.provider_payment_id == paid_by)
+    found: uuid.UUID | None = await session.scalar(query.limit(1))
+    return found
 
 
 class Refusals:
@@ -106,11 +153,7 @@ async def handle(
 ) -> WebhookAck:
     provider = ctx.providers.named(provider_name)
     locator = provider.locate(raw_body)
-    located = (
-        await locate_payment(core, tenants, provider_name, locator.provider_order_id)
-        if locator.provider_order_id
-        else None
-    )
+    located = await locate_payment(core, tenants, provider_name, locator)
     if located is None:
         await refusals.refused(tenants.shared, provider_name, None, "unknown_order", source)
         raise InvalidSignature("The webhook names no payment of ours", code="unknown_payment")
@@ -122,6 +165,15 @@ async def handle(
         reason = "stale" if "stale" in str(exc) else "signature"
         await refusals.refused(located.db, provider_name, located, reason, source)
         raise InvalidSignature("The webhook signature does not verify") from None
+    if located.via_link and event.kind == "failed":
+        # One attempt on the link's page failed; the link stays open for another try (its
+        # own `.cancelled` / `.expired` event, or the reconciler, closes the payment).
+        event = replace(event, kind="ignored")
+    if event.kind == "captured" and event.link_order_id and not located.via_link:
+        # The order the provider made for the paid link: its own webhooks (payment
+        # captured, order paid) may follow, and find the tenant through this route.
+        async with unit_of_work(tenants.shared) as session:
+            await add_route(session, provider_name, event.link_order_id, located.tenant_id)
     return await apply(located, provider_name, event)
 
 

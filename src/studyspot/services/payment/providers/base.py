@@ -104,6 +104,9 @@ class WebhookLocator:
     provider_order_id: str | None = None
     provider_payment_id: str | None = None
     provider_refund_id: str | None = None
+    # The payment link the body says its order was made for (a provider's own order for one
+    # of our links): looked up when the order id itself is not ours.
+    link_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ class WebhookEvent:
     settlement: Settlement | None = None
     provider_refund_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # For a link's own event: the order the provider made when the student paid the link,
+    # routed to the tenant so that the order's webhooks find the payment too.
+    link_order_id: str | None = None
 
 
 class PaymentProvider:

@@ -73,6 +73,15 @@ def _customer(order: OrderRequest, *, with_id: bool) -> dict[str, Any]:
     return customer
 
 
+def link_of_order(order: Mapping[str, Any]) -> str | None:
+    """The payment link an order was made for: Cashfree makes an order (`CFPay_…`) when a
+    link is paid and tags it with the link's id (`order_tags.link_id`), which its
+    `PAYMENT_SUCCESS_WEBHOOK` / `PAYMENT_FAILED_WEBHOOK` carry."""
+    tags = order.get("order_tags")
+    link_id = tags.get("link_id") if isinstance(tags, dict) else None
+    return link_id[:64] if isinstance(link_id, str) and link_id else None
+
+
 def _link_settlement(link: Mapping[str, Any]) -> Settlement:
     """A link entity (API answer or webhook `data`): PAID captures, CANCELLED/EXPIRED fail."""
     status = link.get("link_status")
@@ -218,11 +227,15 @@ class CashfreeProvider(PaymentProvider):
             return WebhookLocator()
         order: dict[str, Any] = data["order"] if isinstance(data.get("order"), dict) else {}
         refund: dict[str, Any] = data["refund"] if isinstance(data.get("refund"), dict) else {}
+        payment: dict[str, Any] = data["payment"] if isinstance(data.get("payment"), dict) else {}
         # A link's event names the order Cashfree made for it; the link id is ours.
         order_id = data.get("link_id") or order.get("order_id") or refund.get("order_id")
+        paid_by = payment.get("cf_payment_id") or refund.get("cf_payment_id")
         return WebhookLocator(
             provider_order_id=str(order_id) if order_id else None,
+            provider_payment_id=str(paid_by) if paid_by is not None else None,
             provider_refund_id=str(refund["cf_refund_id"]) if refund.get("cf_refund_id") else None,
+            link_id=None if data.get("link_id") else link_of_order(order),
         )
 
     def verify_webhook(
@@ -248,7 +261,17 @@ class CashfreeProvider(PaymentProvider):
             settlement = _link_settlement(data)
             kind = {"captured": "captured", "failed": "failed"}.get(settlement.outcome, "ignored")
             key = f"link:{link_id}:{data.get('link_status')}"
-            return WebhookEvent(kind, key[:128], event_type, link_id, settlement)  # type: ignore[arg-type]
+            paid_order: dict[str, Any] = (
+                data["order"] if isinstance(data.get("order"), dict) else {}
+            )
+            return WebhookEvent(
+                kind,  # type: ignore[arg-type]
+                key[:128],
+                event_type,
+                link_id,
+                settlement,
+                link_order_id=str(paid_order.get("order_id") or "")[:64] or None,
+            )
         order = data.get("order") or {}
         order_id = str(order.get("order_id") or "") or None
         payment = data.get("payment") or {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -63,6 +64,25 @@ def _settlement(payment: Mapping[str, Any]) -> Settlement:
         currency=str(payment.get("currency") or "") or None,
         reason=str(payment.get("error_description") or "")[:200] or None,
     )
+
+
+_LINK_DESCRIPTION = re.compile(r"#([A-Za-z0-9]{1,40})")
+
+
+def link_of_payment(payment: Mapping[str, Any]) -> str | None:
+    """The payment link a payment was made through, as Razorpay writes it on the payment.
+
+    A Payment Link's payment (in `payment.captured`, `order.paid`, `payment.failed` and
+    refund events) names the order Razorpay made for the link, not the link; its
+    `description` is `#` and the link id without `plink_` (Razorpay's documented
+    `payment_link.paid` sample: `"description": "#FOGqq3O6E5bkml"` for
+    `plink_FOGqq3O6E5bkml`).
+    """
+    description = payment.get("description")
+    if not isinstance(description, str):
+        return None
+    found = _LINK_DESCRIPTION.fullmatch(description.strip())
+    return f"plink_{found.group(1)}" if found else None
 
 
 def signed_event_key(body: Mapping[str, Any], event_type: str, raw_body: bytes) -> str:
@@ -172,6 +192,7 @@ class RazorpayProvider(PaymentProvider):
             or None,
             provider_payment_id=str(payment.get("id") or refund.get("payment_id") or "") or None,
             provider_refund_id=str(refund.get("id") or "") or None,
+            link_id=None if link_id else link_of_payment(payment),
         )
 
     def verify_webhook(
@@ -367,9 +388,23 @@ def _link_event(body: Mapping[str, Any], event_type: str, event_key: str) -> Web
     (`.partially_paid`: our links take no part payments) change nothing."""
     link = _entity(body, "payment_link")
     link_id = str(link.get("id") or "") or None
-    settlement = _link_settlement(link, _entity(body, "payment") or None)
+    payment = _entity(body, "payment")
+    settlement = _link_settlement(link, payment or None)
     if event_type == "payment_link.paid" and settlement.outcome == "captured":
-        return WebhookEvent("captured", event_key, event_type, link_id, settlement)
+        paid_order = str(
+            payment.get("order_id")
+            or _entity(body, "order").get("id")
+            or link.get("order_id")
+            or ""
+        )
+        return WebhookEvent(
+            "captured",
+            event_key,
+            event_type,
+            link_id,
+            settlement,
+            link_order_id=paid_order[:64] or None,
+        )
     if event_type in ("payment_link.cancelled", "payment_link.expired"):
         return WebhookEvent("failed", event_key, event_type, link_id, settlement)
     return WebhookEvent("ignored", event_key, event_type, link_id)
