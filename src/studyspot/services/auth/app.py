@@ -65,6 +65,7 @@ def create_app(
             routes.platform_router,
             jwks.router,
             internal_routes.router,
+            internal_routes.owners_router,
         ],
         settings=settings,
         description=(

@@ -102,8 +102,26 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+class OwnerContact(BaseModel):
+    """An answer item of `GET /internal/owners?tenant_id=`: an active owner of the tenant."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+    phone: str | None = None
+
+
 class AuthClient(ServiceClient):
     service = "auth"
+
+    async def tenant_owners(self, tenant_id: uuid.UUID) -> list[OwnerContact]:
+        """The tenant's active owners (their user id is the one in their access token), oldest
+        first; an empty list for a tenant with none."""
+        reply = await self.call(
+            "GET", "/internal/owners", params={"tenant_id": str(tenant_id)}, tenant_id=tenant_id
+        )
+        self.raise_for_problem(reply, self.service)
+        return [OwnerContact.model_validate(item) for item in reply.json()]
 
     async def create_credential(
         self,

@@ -1,4 +1,7 @@
-"""`/internal/credentials`: the student and library services manage their users' logins."""
+"""`/internal/credentials`: the student and library services manage their users' logins.
+
+`/internal/owners`: the message service finds whom to tell about the tenant's own account
+(trial ending, platform billing)."""
 
 from __future__ import annotations
 
@@ -10,13 +13,14 @@ from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.service_auth import InternalCaller, accept_callers
-from studyspot.services.auth import credentials
+from studyspot.services.auth import credentials, profiles
 from studyspot.services.auth.client import (
     CredentialCreate,
     CredentialCreated,
     CredentialRead,
     CredentialTable,
     CredentialUpdate,
+    OwnerContact,
     SetPasswordLink,
 )
 from studyspot.services.auth.dependencies import AuthConfig, AuthSession, LinkBoxDep
@@ -87,3 +91,14 @@ async def delete_credential(
 ) -> Response:
     await credentials.erase(session, caller, user_table, user_id, tenant_id)
     return Response(status_code=204)
+
+
+owners_router = APIRouter(prefix="/internal/owners", tags=["internal"], include_in_schema=False)
+
+
+@owners_router.get("", dependencies=[accept_callers("message")])
+async def tenant_owners(
+    tenant_id: Annotated[uuid.UUID, Query()], caller: InternalCaller, session: AuthSession
+) -> list[OwnerContact]:
+    """The tenant's active owners, oldest first (an unknown tenant has none)."""
+    return await profiles.tenant_owners(session, tenant_id)

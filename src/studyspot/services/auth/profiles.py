@@ -7,9 +7,11 @@ and auth keeps their login (name, phone) in step when they change it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +19,7 @@ from studyspot.kit.auth import Principal
 from studyspot.kit.errors import NotFound, Unauthorized, Unprocessable
 from studyspot.kit.permissions import Role, UserType, permissions_for
 from studyspot.kit.settings import Settings
+from studyspot.services.auth.client import OwnerContact
 from studyspot.services.auth.config import AuthSettings
 from studyspot.services.auth.errors import LoginTaken
 from studyspot.services.auth.identity import (
@@ -194,3 +197,14 @@ async def _person_of_other_service(
         role=profile.role,
         library_ids=list(profile.library_ids),
     )
+
+
+async def tenant_owners(session: AsyncSession, tenant_id: uuid.UUID) -> list[OwnerContact]:
+    """The tenant's active owners, oldest first: whom the message service tells about the
+    business's own StudySpot account (trial, billing)."""
+    rows = await session.scalars(
+        select(LibraryOwner)
+        .where(LibraryOwner.tenant_id == tenant_id, LibraryOwner.is_active.is_(True))
+        .order_by(LibraryOwner.created_at, LibraryOwner.id)
+    )
+    return [OwnerContact(id=r.id, name=r.name, email=r.email, phone=r.phone) for r in rows]

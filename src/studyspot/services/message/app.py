@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from studyspot.kit.app import create_service_app
 from studyspot.kit.crypto import SecretBox
 from studyspot.kit.settings import Settings, get_settings
-from studyspot.services.auth.client import DEV_LINK_KEY, LinkBox
+from studyspot.services.auth.client import DEV_LINK_KEY, AuthClient, LinkBox
 from studyspot.services.message.channels.email import MAILBOX_DIR
 from studyspot.services.message.channels.registry import providers
 from studyspot.services.message.config import MessageSettings
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     channels = providers(settings, config)
     students = StudentClient(settings, caller="message")
     payments = PaymentClient(settings, caller="message")
+    owners = AuthClient(settings, caller="message")
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.message.dispatcher.tenant_channels.close()
         await students.close()
         await payments.close()
+        await owners.close()
 
     app = create_service_app(
         "message",
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         students,
         payments,
         tenant_channels=TenantChannels(SecretBox.from_settings(settings)),
+        owners=owners,
     )
     app.state.message = Runtime(settings, config, dispatcher, settings.data_dir / MAILBOX_DIR)
     return app

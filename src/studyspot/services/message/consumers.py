@@ -7,6 +7,10 @@ other's events, so every link is queued exactly once.
 Booking events become notifications in the student's in-app feed; the
 dispatcher fans them out to e-mail afterwards (it asks the student service for
 the address, which a consumer, inside its transaction, must not).
+
+The subscription service's notices (trial ending, pre-debit, dunning, grace,
+read-only, suspended) become one notification for the tenant's owners, which the
+dispatcher turns into each owner's feed entry and e-mail (`owner_notices.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from studyspot.services.auth.client import LINK_TOPICS
 from studyspot.services.message.links import queue_link
 from studyspot.services.message.models import PlatformDelivery
 from studyspot.services.message.notifications import notify
+from studyspot.services.message.owner_notices import OWNER_NOTICES, note_for_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import variables_for
 
@@ -61,8 +66,22 @@ async def on_booking_event(event: Event, session: AsyncSession) -> None:
     )
 
 
+async def on_subscription_notice(event: Event, session: AsyncSession) -> None:
+    if event.tenant_id is None:
+        return
+    await note_for_owners(
+        session,
+        event.tenant_id,
+        event_id=event.id,
+        topic=event.topic,
+        payload=event.payload,
+        now=utcnow(),
+    )
+
+
 CONSUMERS = [
     Consumer("message_links", LINK_TOPICS, on_tenant_link),
     Consumer("message_platform_links", LINK_TOPICS, on_platform_link, database="core"),
     Consumer("message_student_notices", tuple(STUDENT_NOTICES), on_booking_event),
+    Consumer("message_owner_notices", tuple(OWNER_NOTICES), on_subscription_notice),
 ]

@@ -31,7 +31,7 @@ from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.kit.tenancy import tenant_homes
-from studyspot.services.auth.client import LinkBox
+from studyspot.services.auth.client import AuthClient, LinkBox
 from studyspot.services.message import credits
 from studyspot.services.message.channels.base import ChannelProvider, Outgoing, SendFailed
 from studyspot.services.message.config import MessageSettings
@@ -90,6 +90,8 @@ class Dispatcher:
     students: StudentClient | None = None
     # Open dues for fee reminders (None: no fee reminders).
     payments: PaymentClient | None = None
+    # The tenant's owners, for notices about the business's own account (None: not told).
+    owners: AuthClient | None = None
     # Replaceable so that tests move time instead of sleeping.
     clock: Callable[[], datetime] = field(default=utcnow)
     # Providers of tenants' own sender accounts (no SecretBox: the platform's only).
@@ -129,7 +131,7 @@ class Dispatcher:
         return attempted
 
     async def _fan_out(self, db: Database, tenant_id: uuid.UUID) -> None:
-        if self.students is None:
+        if self.students is None and self.owners is None:
             return
         async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
             waiting = await pending(session, tenant_id, self.config.dispatch_batch)
@@ -137,7 +139,9 @@ class Dispatcher:
             chosen, _ = await fallback_order(session, tenant_id, self.config.channel_order())
         order = [c for c in chosen if c in channels]
         for notification_id in waiting:
-            await fan_out(db, tenant_id, notification_id, self.students, self.clock(), order)
+            await fan_out(
+                db, tenant_id, notification_id, self.students, self.clock(), order, self.owners
+            )
 
     async def _run_database(
         self, db: Database, tenant_id: uuid.UUID | None, model: DeliveryModel

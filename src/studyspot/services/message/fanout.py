@@ -14,13 +14,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
+from studyspot.services.auth.client import AuthClient
 from studyspot.services.message.consent import refusal
 from studyspot.services.message.fallback import REGISTERED_TEMPLATE_CHANNELS, queued
 from studyspot.services.message.models import Delivery, Notification
+from studyspot.services.message.notifications import claim
+from studyspot.services.message.owner_notices import OWNERS, fan_out_to_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import default_template, kind_of
 from studyspot.services.student.client import InternalStudent, StudentClient
@@ -63,12 +66,14 @@ async def fan_out(
     db: Database,
     tenant_id: uuid.UUID,
     notification_id: uuid.UUID,
-    students: StudentClient,
+    students: StudentClient | None,
     now: datetime,
     order: list[str],
+    owners: AuthClient | None = None,
 ) -> list[Delivery]:
     """The delivery one notification made on the first channel of `order` that may carry
-    it (the others kept as its fallbacks); none if another dispatcher had it."""
+    it (the others kept as its fallbacks); none if another dispatcher had it. A notice for
+    the tenant's owners goes to each owner's feed and e-mail (`owner_notices.py`)."""
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         note = await session.scalar(
             select(Notification).where(
@@ -78,23 +83,18 @@ async def fan_out(
         if note is None or note.fanned_out_at is not None:
             return []
         user_type, user_id = note.user_type, note.user_id
+    if user_type == OWNERS:
+        if owners is None:
+            return []
+        return await fan_out_to_owners(db, tenant_id, notification_id, owners, now)
+    if students is None:
+        return []
     # Outside any transaction. A failure raises: the notification waits for the next round.
     student = await students.get_student(tenant_id, user_id) if user_type == "student" else None
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        claimed = await session.execute(
-            update(Notification)
-            .where(
-                Notification.tenant_id == tenant_id,
-                Notification.id == notification_id,
-                Notification.fanned_out_at.is_(None),
-            )
-            .values(fanned_out_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        note = await claim(session, tenant_id, notification_id, now)
+        if note is None:
             return []
-        note = await session.scalar(select(Notification).where(Notification.id == notification_id))
-        assert note is not None
         made = await _delivery(session, tenant_id, note, student, now, order)
         return [made] if made is not None else []
 

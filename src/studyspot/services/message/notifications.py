@@ -105,6 +105,26 @@ async def notify(
     )
 
 
+async def claim(
+    session: AsyncSession, tenant_id: uuid.UUID, notification_id: uuid.UUID, now: datetime
+) -> Notification | None:
+    """Take a notification for fanning out (a conditional UPDATE of `fanned_out_at`, so two
+    dispatchers never both do it); None if another had it."""
+    claimed = await session.execute(
+        update(Notification)
+        .where(
+            Notification.tenant_id == tenant_id,
+            Notification.id == notification_id,
+            Notification.fanned_out_at.is_(None),
+        )
+        .values(fanned_out_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.scalar(select(Notification).where(Notification.id == notification_id))
+
+
 async def feed(
     session: AsyncSession,
     tenant_id: uuid.UUID,

@@ -302,6 +302,210 @@ KINDS: dict[str, Kind] = {
                 },
             },
         ),
+        # The business's own StudySpot account (issue 15), told to the tenant's owners.
+        Kind(
+            "trial_ending",
+            "transactional",
+            {"name": "text", "days_left": "text", "trial_ends_at": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your StudySpot trial ends in {{ days_left }} day(s)",
+                        "Hello {{ name }},\n\nYour StudySpot trial ends on "
+                        "{{ trial_ends_at | datetime }}. Choose a plan and pay before then to "
+                        "keep adding students, seats and libraries; after it your account can "
+                        "still read and export everything, but not change anything.\n",
+                    ),
+                    "in_app": Template(
+                        "Trial ends in {{ days_left }} day(s)",
+                        "Your trial ends on {{ trial_ends_at | datetime }}. Choose a plan to "
+                        "keep your account writable.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपका StudySpot ट्रायल {{ days_left }} दिन में खत्म होगा",
+                        "नमस्ते {{ name }},\n\nआपका StudySpot ट्रायल "
+                        "{{ trial_ends_at | datetime }} को खत्म होगा। उससे पहले प्लान चुनकर "
+                        "भुगतान करें, ताकि आप छात्र, सीटें और लाइब्रेरी जोड़ते रहें; उसके बाद "
+                        "आप सब कुछ देख और निर्यात कर सकेंगे, पर बदल नहीं सकेंगे।\n",
+                    ),
+                    "in_app": Template(
+                        "ट्रायल {{ days_left }} दिन में खत्म होगा",
+                        "आपका ट्रायल {{ trial_ends_at | datetime }} को खत्म होगा। खाता चालू "
+                        "रखने के लिए प्लान चुनें।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "subscription_pre_debit",
+            "transactional",
+            {"name": "text", "amount_paise": "paise", "charge_at": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "{{ amount_paise | inr }} will be charged on {{ charge_at | datetime }}",
+                        "Hello {{ name }},\n\nAs your e-mandate requires, this is notice "
+                        "that your StudySpot subscription of {{ amount_paise | inr }} will be "
+                        "charged on {{ charge_at | datetime }}. To change or cancel it, open "
+                        "Settings > Subscription before then.\n",
+                    ),
+                    "in_app": Template(
+                        "Subscription charge on {{ charge_at | datetime }}",
+                        "{{ amount_paise | inr }} will be charged on {{ charge_at | datetime }}.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "{{ charge_at | datetime }} को {{ amount_paise | inr }} का भुगतान कटेगा",
+                        "नमस्ते {{ name }},\n\nई-मैंडेट के नियम के अनुसार सूचना: आपकी StudySpot "
+                        "सदस्यता के {{ amount_paise | inr }} {{ charge_at | datetime }} को "
+                        "काटे जाएँगे। बदलने या रद्द करने के लिए उससे पहले सेटिंग्स > सदस्यता "
+                        "खोलें।\n",
+                    ),
+                    "in_app": Template(
+                        "{{ charge_at | datetime }} को सदस्यता भुगतान",
+                        "{{ amount_paise | inr }} {{ charge_at | datetime }} को काटे जाएँगे।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "subscription_dunning",
+            "transactional",
+            {"name": "text", "day": "text", "amount_paise": "paise", "due_since": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your StudySpot payment of {{ amount_paise | inr }} is overdue",
+                        "Hello {{ name }},\n\nYour StudySpot renewal of "
+                        "{{ amount_paise | inr }} was due on {{ due_since | datetime }} and is "
+                        "still unpaid ({{ day }} day(s) now). Please pay it in Settings > "
+                        "Subscription; an account left unpaid becomes read-only, then "
+                        "suspended. Nothing is deleted.\n",
+                    ),
+                    "in_app": Template(
+                        "Subscription payment overdue",
+                        "{{ amount_paise | inr }} was due on {{ due_since | datetime }}. "
+                        "Pay it to keep your account writable.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपका StudySpot भुगतान {{ amount_paise | inr }} बकाया है",
+                        "नमस्ते {{ name }},\n\nआपकी StudySpot सदस्यता का नवीनीकरण "
+                        "{{ amount_paise | inr }} {{ due_since | datetime }} को देय था और अभी "
+                        "बाकी है ({{ day }} दिन)। कृपया सेटिंग्स > सदस्यता में भुगतान करें; "
+                        "भुगतान न होने पर खाता केवल-पढ़ने योग्य, फिर निलंबित हो जाएगा। कुछ भी "
+                        "मिटाया नहीं जाता।\n",
+                    ),
+                    "in_app": Template(
+                        "सदस्यता भुगतान बकाया",
+                        "{{ amount_paise | inr }} {{ due_since | datetime }} को देय था। खाता "
+                        "चालू रखने के लिए भुगतान करें।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "subscription_grace",
+            "transactional",
+            {"name": "text"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your StudySpot account is in its grace period",
+                        "Hello {{ name }},\n\nYour StudySpot payment is still not made. "
+                        "Your account works for a few more days; then it becomes read-only "
+                        "until you pay in Settings > Subscription.\n",
+                    ),
+                    "in_app": Template(
+                        "Grace period: please pay",
+                        "Your account becomes read-only in a few days unless the payment is made.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपका StudySpot खाता छूट अवधि में है",
+                        "नमस्ते {{ name }},\n\nआपका StudySpot भुगतान अभी तक नहीं हुआ है। "
+                        "खाता कुछ और दिन चलेगा; फिर सेटिंग्स > सदस्यता में भुगतान होने तक "
+                        "केवल-पढ़ने योग्य रहेगा।\n",
+                    ),
+                    "in_app": Template(
+                        "छूट अवधि: कृपया भुगतान करें",
+                        "भुगतान न होने पर खाता कुछ दिनों में केवल-पढ़ने योग्य हो जाएगा।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "subscription_read_only",
+            "transactional",
+            {"name": "text"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your StudySpot account is now read-only",
+                        "Hello {{ name }},\n\nYour StudySpot account is read-only: you can "
+                        "see and export everything, but not add or change anything. Choose a "
+                        "plan and pay in Settings > Subscription to make it writable again at "
+                        "once. Nothing is deleted.\n",
+                    ),
+                    "in_app": Template(
+                        "Your account is read-only",
+                        "You can read and export everything. Pay in Settings > Subscription to "
+                        "make it writable again.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपका StudySpot खाता अब केवल-पढ़ने योग्य है",
+                        "नमस्ते {{ name }},\n\nआपका StudySpot खाता केवल-पढ़ने योग्य है: आप सब "
+                        "कुछ देख और निर्यात कर सकते हैं, पर कुछ जोड़ या बदल नहीं सकते। सेटिंग्स > "
+                        "सदस्यता में प्लान चुनकर भुगतान करते ही यह फिर चालू हो जाएगा। कुछ भी "
+                        "मिटाया नहीं जाता।\n",
+                    ),
+                    "in_app": Template(
+                        "आपका खाता केवल-पढ़ने योग्य है",
+                        "आप सब कुछ देख और निर्यात कर सकते हैं। फिर से चालू करने के लिए "
+                        "सेटिंग्स > सदस्यता में भुगतान करें।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "subscription_suspended",
+            "transactional",
+            {"name": "text"},
+            {
+                "en": {
+                    "email": Template(
+                        "Your StudySpot account is suspended",
+                        "Hello {{ name }},\n\nYour StudySpot account is suspended for "
+                        "non-payment: only Settings > Subscription opens until it is paid. "
+                        "Your data is kept; nothing is deleted.\n",
+                    ),
+                    "in_app": Template(
+                        "Your account is suspended",
+                        "Pay in Settings > Subscription to open your account again. Nothing "
+                        "is deleted.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "आपका StudySpot खाता निलंबित है",
+                        "नमस्ते {{ name }},\n\nभुगतान न होने के कारण आपका StudySpot खाता "
+                        "निलंबित है: भुगतान होने तक केवल सेटिंग्स > सदस्यता खुलेगी। आपका डेटा "
+                        "सुरक्षित है; कुछ भी मिटाया नहीं जाता।\n",
+                    ),
+                    "in_app": Template(
+                        "आपका खाता निलंबित है",
+                        "खाता फिर खोलने के लिए सेटिंग्स > सदस्यता में भुगतान करें। कुछ भी मिटाया नहीं जाता।",
+                    ),
+                },
+            },
+        ),
         Kind(
             "announcement",
             "promotional",
