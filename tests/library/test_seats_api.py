@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from tests.conftest import Apps
-from tests.fixtures.library import LIBRARIES, create_library, create_seats, raise_limits
+from tests.fixtures.library import (
+    LIBRARIES,
+    create_library,
+    create_seats,
+    hire_staff,
+    owner_with_limits,
+    raise_limits,
+)
 from tests.fixtures.users import register_owner
 
 
@@ -172,3 +179,25 @@ async def test_a_seat_is_only_found_under_its_own_library(apps: Apps) -> None:
         f"{LIBRARIES}/{b}/seats/{seat['id']}", headers=owner.headers
     )
     assert resp.status_code == 404 and resp.json()["code"] == "seat_not_found"
+
+
+async def test_usage_counts_what_the_limit_checks_count_for_the_owner_only(apps: Apps) -> None:
+    owner, other = await owner_with_limits(apps), await register_owner(apps)
+    first = (await create_library(apps, owner))["id"]
+    second = (await create_library(apps, owner))["id"]
+    await create_seats(apps, owner, first, prefix="A", count=3)
+    await create_seats(apps, owner, second, prefix="B", count=2)
+    await hire_staff(apps, owner, [first])
+    client = apps.client("library")
+    resp = await client.get(f"{LIBRARIES}/usage", headers=owner.headers)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"libraries": 2, "seats": 5, "staff": 1}
+    # Another tenant counts its own (nothing), and staff may not read the tenant's usage.
+    assert (await client.get(f"{LIBRARIES}/usage", headers=other.headers)).json() == {
+        "libraries": 0,
+        "seats": 0,
+        "staff": 0,
+    }
+    _, staff = await hire_staff(apps, owner, [second])
+    refused = await client.get(f"{LIBRARIES}/usage", headers=staff.headers)
+    assert refused.status_code == 403

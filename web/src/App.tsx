@@ -10,6 +10,7 @@ import { onSessionChange, readSession, tokenClaims, writeSession, type Session }
 import { useI18n, type Lang } from './i18n';
 import type { MessageKey } from './i18n/en';
 import { NotificationBell } from './components/NotificationBell';
+import { SubscriptionBanner } from './components/SubscriptionBanner';
 import { can } from './lib/permissions';
 import { AuthPage } from './pages/Auth';
 import { ForgotPasswordPage, PasswordLinkPage } from './pages/Passwords';
@@ -25,6 +26,9 @@ const ImportWizard = lazy(() => import('./pages/students/ImportWizard'));
 const Staff = lazy(() => import('./pages/staff/StaffPage'));
 const Settings = lazy(() => import('./pages/settings/SettingsPage'));
 const Messages = lazy(() => import('./pages/messages/MessagesPage'));
+const Subscription = lazy(() => import('./pages/subscription/SubscriptionPage'));
+const AdminPlans = lazy(() => import('./pages/admin/PlansPage'));
+const AdminRevenue = lazy(() => import('./pages/admin/RevenuePage'));
 const AttendanceRegister = lazy(() => import('./pages/attendance/RegisterPage'));
 // Pages of their own, outside the signed-in shell: the door tablet and the student's phone.
 const DoorDisplay = lazy(() => import('./pages/attendance/DoorDisplay'));
@@ -55,7 +59,14 @@ const NAV: NavItem[] = [
   { to: '/messages', label: 'nav_messages', permission: 'messages:send' },
   { to: '/staff', label: 'nav_staff', permission: 'staff:read' },
   { to: '/settings', label: 'nav_settings', permission: 'tenant:read' },
+  { to: '/subscription', label: 'nav_subscription', permission: 'subscriptions:update' },
   { to: '/setup', label: 'nav_setup', permission: 'libraries:create' },
+];
+
+// Platform users (StudySpot's own staff, no tenant) see the platform pages only.
+const ADMIN_NAV: NavItem[] = [
+  { to: '/admin/revenue', label: 'nav_admin_revenue', permission: 'subscriptions:read' },
+  { to: '/admin/plans', label: 'nav_admin_plans', permission: 'platform_plans:write' },
 ];
 
 const PUBLIC_PATHS = new Set(['/forgot-password', '/reset-password', '/set-password']);
@@ -117,7 +128,9 @@ function Shell({ session }: { session: Session }) {
   const [opened, { toggle, close }] = useDisclosure();
   const { permissions } = tokenClaims(session.access_token);
   const allowed = (p?: string) => !p || can(permissions, p);
-  const items = NAV.filter((n) => allowed(n.permission));
+  const platform = !session.user.tenant_id;
+  const items = (platform ? ADMIN_NAV : NAV).filter((n) => allowed(n.permission));
+  const home = platform ? '/admin/revenue' : '/seat-map';
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
@@ -154,7 +167,15 @@ function Shell({ session }: { session: Session }) {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main>
+        {!platform && allowed('subscriptions:update') && <SubscriptionBanner />}
         <Suspense fallback={<Text c="dimmed">{t('loading')}</Text>}>
+          {platform ? (
+            <Routes>
+              <Route path="/admin/revenue" element={<AdminRevenue />} />
+              <Route path="/admin/plans" element={<AdminPlans />} />
+              <Route path="*" element={<Navigate to={home} replace />} />
+            </Routes>
+          ) : (
           <Routes>
             <Route path="/seat-map" element={<SeatMapPage />} />
             <Route path="/desk" element={<Desk />} />
@@ -168,11 +189,13 @@ function Shell({ session }: { session: Session }) {
             <Route path="/settings" element={<Settings />} />
             <Route path="/messages" element={<Messages />} />
             <Route path="/setup" element={<Onboarding />} />
+            <Route path="/subscription" element={<Subscription />} />
             {/* Where a fresh session lands: sign-up goes on to set up the first library. */}
             <Route path="/signup" element={<Navigate to="/setup" replace />} />
             <Route path="/login" element={<Navigate to="/seat-map" replace />} />
             <Route path="*" element={<Navigate to="/seat-map" replace />} />
           </Routes>
+          )}
         </Suspense>
       </AppShell.Main>
     </AppShell>

@@ -138,6 +138,18 @@ export async function fetchBlob(path: string): Promise<Blob> {
   return res.blob();
 }
 
+/** Hand a fetched document to the browser as a download named `filename`. */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** A fresh Idempotency-Key for a POST that creates money or a booking. */
 export function idempotencyKey(): string {
   return crypto.randomUUID();

@@ -29,7 +29,8 @@ export function AuthPage({ mode, ended }: { mode: 'login' | 'signup'; ended: boo
   const notice = (useLocation().state as { notice?: MessageKey } | null)?.notice;
   const [form, setForm] = useState({ email: '', password: '', name: '', business_name: '', phone: '', tenant_slug: '' });
   // Staff log in to one business: the API needs its login name (slug) to find them.
-  const [who, setWho] = useState<'library_owner' | 'library_staff'>('library_owner');
+  // StudySpot's own staff (platform admins) log in elsewhere in the API, to no business.
+  const [who, setWho] = useState<'library_owner' | 'library_staff' | 'platform'>('library_owner');
   const [errors, setErrors] = useState<Errors>({});
   // Read the value now: React clears currentTarget before a state updater runs.
   const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => {
@@ -39,7 +40,9 @@ export function AuthPage({ mode, ended }: { mode: 'login' | 'signup'; ended: boo
 
   const login = useMutation({
     mutationFn: () =>
-      unwrap(
+      who === 'platform'
+        ? unwrap(api.POST('/api/v1/auth/login', { body: { email: form.email, password: form.password } }))
+        : unwrap(
         api.POST('/api/auth/login', {
           body: {
             email: form.email,
@@ -109,6 +112,7 @@ export function AuthPage({ mode, ended }: { mode: 'login' | 'signup'; ended: boo
                 data={[
                   { value: 'library_owner', label: t('login_as_owner') },
                   { value: 'library_staff', label: t('login_as_staff') },
+                  { value: 'platform', label: t('login_as_platform') },
                 ]}
               />
             )}

@@ -5,7 +5,7 @@
 import { Alert, Button, Group, Image, Paper, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, fetchBlob, idempotencyKey, unwrap } from '../api/client';
+import { api, fetchBlob, idempotencyKey, saveBlob, unwrap } from '../api/client';
 import { useFeePlans, useLibraryToday } from '../api/queries';
 import type { components } from '../api/schema';
 import { LibraryShiftPicker } from '../components/LibraryShiftPicker';
@@ -324,14 +324,7 @@ function ReceiptStep({ payment, onNext }: { payment: Payment; onNext: () => void
   const download = useMutation({
     mutationFn: async (number: string) => {
       const blob = await fetchBlob(`/api/v1/payments/${payment.id}/invoice?format=pdf`);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `${number.replace(/[^A-Za-z0-9-]/g, '-')}.pdf`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(blob, `${number.replace(/[^A-Za-z0-9-]/g, '-')}.pdf`);
     },
   });
   return (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import func, select
 
-from studyspot.kit.auth import TenantSession
+from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
 from studyspot.services.library import libraries as service
@@ -18,16 +19,20 @@ from studyspot.services.library.dependencies import (
     LibrariesReader,
     LibrariesUpdater,
 )
+from studyspot.services.library.models import LibraryStaff
+from studyspot.services.library.repository import LibraryRepository, SeatRepository
 from studyspot.services.library.schemas.common import ONE_LINE
 from studyspot.services.library.schemas.libraries import (
     LibraryCreate,
     LibraryRead,
     LibraryStatus,
     LibraryUpdate,
+    LibraryUsage,
 )
 
 router = APIRouter(prefix="/api/v1/libraries", tags=["libraries"])
 
+SubscriptionReader = Annotated[Principal, Depends(require_permission("subscriptions:read"))]
 LibrarySort = Literal["name", "-name", "city", "-city", "created_at", "-created_at"]
 
 
@@ -61,6 +66,23 @@ async def list_libraries(
         total=total,
         page=paging.page,
         page_size=paging.page_size,
+    )
+
+
+@router.get("/usage", response_model=LibraryUsage, responses=problem_responses(401, 403))
+async def usage(principal: SubscriptionReader, session: TenantSession) -> LibraryUsage:
+    """The tenant's libraries, seats and active staff, beside its plan's limits
+    (`GET /api/v1/subscriptions/current`). The owner's (`subscriptions:read`)."""
+    tenant_id = principal.require_tenant()
+    staff = await session.scalar(
+        select(func.count())
+        .select_from(LibraryStaff)
+        .where(LibraryStaff.tenant_id == tenant_id, LibraryStaff.is_active.is_(True))
+    )
+    return LibraryUsage(
+        libraries=await LibraryRepository(session, tenant_id).count(),
+        seats=await SeatRepository(session, tenant_id).count(),
+        staff=int(staff or 0),
     )
 
 

@@ -254,3 +254,12 @@ class LibraryRead(BaseModel):
             created_at=library.created_at,
             updated_at=library.updated_at,
         )
+
+
+class LibraryUsage(BaseModel):
+    """What the tenant uses of the limits the library service enforces, counted as the
+    limit check counts (every library and seat, whatever its status; active staff)."""
+
+    libraries: int = Field(ge=0)
+    seats: int = Field(ge=0)
+    staff: int = Field(ge=0)
