@@ -10,6 +10,7 @@ from studyspot.kit.app import create_service_app
 from studyspot.kit.crypto import SecretBox
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.auth.client import DEV_LINK_KEY, AuthClient, LinkBox
+from studyspot.services.library.client import LibraryClient
 from studyspot.services.message.channels.email import MAILBOX_DIR
 from studyspot.services.message.channels.registry import providers
 from studyspot.services.message.config import MessageSettings
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     students = StudentClient(settings, caller="message")
     payments = PaymentClient(settings, caller="message")
     owners = AuthClient(settings, caller="message")
+    library = LibraryClient(settings, caller="message")
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await students.close()
         await payments.close()
         await owners.close()
+        await library.close()
 
     app = create_service_app(
         "message",
@@ -100,5 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tenant_channels=TenantChannels(SecretBox.from_settings(settings)),
         owners=owners,
     )
-    app.state.message = Runtime(settings, config, dispatcher, settings.data_dir / MAILBOX_DIR)
+    app.state.message = Runtime(
+        settings, config, dispatcher, settings.data_dir / MAILBOX_DIR, library
+    )
     return app

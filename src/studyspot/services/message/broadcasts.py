@@ -21,10 +21,10 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.auth import Principal
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.errors import Conflict, NotFound
 from studyspot.services.message import credits
+from studyspot.services.message.access import Viewer, visible
 from studyspot.services.message.channels.base import ChannelProvider, Outgoing
 from studyspot.services.message.consent import not_before, refusal
 from studyspot.services.message.fanout import addresses_of, minor_refusal
@@ -74,10 +74,12 @@ def _address(student: InternalStudent | None, channel: str) -> str | None:
 
 
 async def _students(
-    client: StudentClient, tenant_id: uuid.UUID, ids: list[uuid.UUID]
+    client: StudentClient, viewer: Viewer, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, InternalStudent | None]:
-    """Asked before any transaction opens (no other service is called inside one)."""
-    return {sid: await client.get_student(tenant_id, sid) for sid in dict.fromkeys(ids)}
+    """Asked before any transaction opens (no other service is called inside one). A
+    student of a branch the caller does not work at counts as one that does not exist."""
+    found = {sid: await client.get_student(viewer.tenant_id, sid) for sid in dict.fromkeys(ids)}
+    return visible(viewer, found)
 
 
 async def _plan(
@@ -137,15 +139,16 @@ def _require(provider: ChannelProvider | None, channel: str) -> None:
 
 async def quote(
     db: Database,
-    tenant_id: uuid.UUID,
+    viewer: Viewer,
     request: Request,
     client: StudentClient,
     provider: ChannelProvider | None,
 ) -> tuple[Plan, int]:
     """What the broadcast would reach and cost, and the balance now; nothing is written.
     A channel that is not set up is refused as sending it would be."""
+    tenant_id = viewer.tenant_id
     _require(provider, request.channel)
-    students = await _students(client, tenant_id, request.student_ids)
+    students = await _students(client, viewer, request.student_ids)
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         plan = await _plan(session, tenant_id, request, students, provider)
         return plan, await credits.balance(session, tenant_id)
@@ -153,15 +156,16 @@ async def quote(
 
 async def send(
     db: Database,
-    who: Principal,
+    viewer: Viewer,
     request: Request,
     client: StudentClient,
     provider: ChannelProvider | None,
     now: datetime,
 ) -> tuple[Broadcast, Plan]:
-    tenant_id = who.require_tenant()
+    who = viewer.principal
+    tenant_id = viewer.tenant_id
     _require(provider, request.channel)
-    students = await _students(client, tenant_id, request.student_ids)
+    students = await _students(client, viewer, request.student_ids)
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         plan = await _plan(session, tenant_id, request, students, provider)
         total = plan.cost_paise

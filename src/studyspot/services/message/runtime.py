@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import Request
 
 from studyspot.kit.settings import Settings
+from studyspot.services.library.client import LibraryClient
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.dispatch import Dispatcher
 
@@ -18,6 +19,8 @@ class Runtime:
     config: MessageSettings
     dispatcher: Dispatcher
     mailbox: Path
+    # Staff members' branches, for limiting them to their branches' students.
+    library: LibraryClient
 
 
 def request_runtime(request: Request) -> Runtime:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.errors import problem_responses
 from studyspot.services.message import broadcasts
+from studyspot.services.message.access import ViewerDep
 from studyspot.services.message.dependencies import RuntimeDep, TenantDatabase
 from studyspot.services.message.schemas import BroadcastQuote, BroadcastRead, BroadcastRequest
 
@@ -29,14 +30,14 @@ def _request(body: BroadcastRequest) -> broadcasts.Request:
     summary="Who a broadcast would reach and what it would cost, before sending anything",
 )
 async def quote_broadcast(
-    body: BroadcastRequest, who: Sender, runtime: RuntimeDep, db: TenantDatabase
+    body: BroadcastRequest, who: Sender, viewer: ViewerDep, runtime: RuntimeDep, db: TenantDatabase
 ) -> BroadcastQuote:
     """409 `channel_not_configured` for a channel that is not set up."""
     dispatcher = runtime.dispatcher
     assert dispatcher.students is not None
     plan, balance = await broadcasts.quote(
         db,
-        who.require_tenant(),
+        viewer,
         _request(body),
         dispatcher.students,
         await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),
@@ -58,7 +59,7 @@ async def quote_broadcast(
     summary="Send a broadcast: its whole cost is reserved first, or nothing is sent",
 )
 async def send_broadcast(
-    body: BroadcastRequest, who: Sender, runtime: RuntimeDep, db: TenantDatabase
+    body: BroadcastRequest, who: Sender, viewer: ViewerDep, runtime: RuntimeDep, db: TenantDatabase
 ) -> BroadcastRead:
     """409 `insufficient_credits` when the balance is short of the whole cost (nothing is
     queued then), `channel_not_configured` for a channel that is not set up."""
@@ -66,7 +67,7 @@ async def send_broadcast(
     assert dispatcher.students is not None
     made, plan = await broadcasts.send(
         db,
-        who,
+        viewer,
         _request(body),
         dispatcher.students,
         await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),

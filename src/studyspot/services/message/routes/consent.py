@@ -11,7 +11,13 @@ from studyspot.kit.errors import problem_responses
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import Page, Paging
 from studyspot.services.message import consent
-from studyspot.services.message.dependencies import MessagesManage, TenantUser, may_act_for
+from studyspot.services.message.access import Viewer, ViewerDep, require_person
+from studyspot.services.message.dependencies import (
+    MessagesManage,
+    RuntimeDep,
+    TenantUser,
+    may_act_for,
+)
 from studyspot.services.message.schemas import (
     MessageConsentRead,
     MessageConsentWrite,
@@ -22,16 +28,30 @@ from studyspot.services.message.schemas import (
 router = APIRouter(prefix="/api/messages", tags=["consent"])
 
 
+async def _require_person(viewer: Viewer, runtime: RuntimeDep, user_id: uuid.UUID) -> None:
+    # Before the session's first statement: no service is called inside a transaction.
+    students = runtime.dispatcher.students
+    assert students is not None
+    await require_person(viewer, students, user_id)
+
+
 @router.get(
     "/consents/{user_id}",
     response_model=list[MessageConsentRead],
-    responses=problem_responses(403),
-    summary="What a person agreed to receive (their own, or anyone's with messages:read)",
+    responses=problem_responses(403, 404),
+    summary="What a person agreed to receive (their own, or with messages:read a student's "
+    "of the caller's branches)",
 )
 async def get_consents(
-    user_id: uuid.UUID, who: TenantUser, session: TenantSession
+    user_id: uuid.UUID,
+    who: TenantUser,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    session: TenantSession,
 ) -> list[MessageConsentRead]:
+    """Branch staff: 404 `student_not_found` for a student of another branch."""
     may_act_for(who, user_id, "messages:read")
+    await _require_person(viewer, runtime, user_id)
     rows = await consent.consents_of(session, who.require_tenant(), user_id)
     return [MessageConsentRead.model_validate(r) for r in rows]
 
@@ -39,15 +59,23 @@ async def get_consents(
 @router.put(
     "/consents/{user_id}",
     response_model=MessageConsentRead,
-    responses=problem_responses(403),
-    summary="Record a consent or its withdrawal (the person, or the desk with messages:create)",
+    responses=problem_responses(403, 404),
+    summary="Record a consent or its withdrawal (the person, or the desk with messages:create "
+    "for a student of its branches)",
 )
 async def put_consent(
-    user_id: uuid.UUID, body: MessageConsentWrite, who: TenantUser, session: TenantSession
+    user_id: uuid.UUID,
+    body: MessageConsentWrite,
+    who: TenantUser,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    session: TenantSession,
 ) -> MessageConsentRead:
     """The latest answer wins; each one is audited with who recorded it and the notice
-    version. Reminders and promotional messages go out only with consent granted."""
+    version. Reminders and promotional messages go out only with consent granted.
+    Branch staff: 404 `student_not_found` for a student of another branch."""
     may_act_for(who, user_id, "messages:create")
+    await _require_person(viewer, runtime, user_id)
     row = await consent.record_consent(
         session,
         who.require_tenant(),
