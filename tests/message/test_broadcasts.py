@@ -76,6 +76,7 @@ async def test_ten_students_two_segments_each_reserved_and_three_failures_releas
     )
     assert quote.status_code == 200, quote.text
     assert quote.json() == {
+        "chosen": 11,
         "reachable": 10,
         "skipped": {"no_consent": 1},
         "cost_paise": 10 * 2 * SMS_PRICE,

@@ -10,6 +10,7 @@ from studyspot.kit.app import create_service_app
 from studyspot.kit.crypto import SecretBox
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.auth.client import DEV_LINK_KEY, AuthClient, LinkBox
+from studyspot.services.booking.client import BookingClient
 from studyspot.services.library.client import LibraryClient
 from studyspot.services.message.channels.email import MAILBOX_DIR
 from studyspot.services.message.channels.registry import providers
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     payments = PaymentClient(settings, caller="message")
     owners = AuthClient(settings, caller="message")
     library = LibraryClient(settings, caller="message")
+    bookings = BookingClient(settings, caller="message")
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await payments.close()
         await owners.close()
         await library.close()
+        await bookings.close()
 
     app = create_service_app(
         "message",
@@ -104,6 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         owners=owners,
     )
     app.state.message = Runtime(
-        settings, config, dispatcher, settings.data_dir / MAILBOX_DIR, library
+        settings, config, dispatcher, settings.data_dir / MAILBOX_DIR, library, bookings
     )
     return app

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.errors import Conflict, NotFound
-from studyspot.services.message import credits
+from studyspot.services.message import audience, credits
 from studyspot.services.message.access import Viewer, visible
+from studyspot.services.message.audience import Audience, Upstreams
 from studyspot.services.message.channels.base import ChannelProvider, Outgoing
 from studyspot.services.message.consent import not_before, refusal
 from studyspot.services.message.fanout import addresses_of, minor_refusal
@@ -43,11 +44,13 @@ class InsufficientCredits(Conflict):
 
 @dataclass(frozen=True)
 class Request:
-    student_ids: list[uuid.UUID]
+    # Named students, or an audience chosen by library, shift, booking status or dues.
+    student_ids: list[uuid.UUID] | None
     channel: str
     category: Category
     title: str
     body: str
+    audience: Audience | None = None
 
 
 @dataclass
@@ -63,6 +66,8 @@ class Planned:
 class Plan:
     deliveries: list[Planned] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    # Students the request named or its audience chose (before consent and addresses).
+    chosen: int = 0
 
     @property
     def cost_paise(self) -> int:
@@ -82,6 +87,17 @@ async def _students(
     return visible(viewer, found)
 
 
+async def recipients(
+    viewer: Viewer, request: Request, up: Upstreams, today: date
+) -> dict[uuid.UUID, InternalStudent | None]:
+    """The students a request names or its audience chooses, asked of the services that
+    own them before any transaction opens; the audience's limits are checked here, before
+    anything is priced, reserved or written."""
+    if request.audience is not None:
+        return await audience.choose(viewer, request.audience, up, today)
+    return await _students(up.students, viewer, request.student_ids or [])
+
+
 async def _plan(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -89,7 +105,7 @@ async def _plan(
     students: dict[uuid.UUID, InternalStudent | None],
     provider: ChannelProvider | None,
 ) -> Plan:
-    plan = Plan()
+    plan = Plan(chosen=len(students))
     kind = KIND_OF_CATEGORY[request.category]
     for student_id, student in students.items():
         too_young = minor_refusal(student, request.category)
@@ -141,14 +157,15 @@ async def quote(
     db: Database,
     viewer: Viewer,
     request: Request,
-    client: StudentClient,
+    up: Upstreams,
     provider: ChannelProvider | None,
+    today: date,
 ) -> tuple[Plan, int]:
     """What the broadcast would reach and cost, and the balance now; nothing is written.
     A channel that is not set up is refused as sending it would be."""
     tenant_id = viewer.tenant_id
     _require(provider, request.channel)
-    students = await _students(client, viewer, request.student_ids)
+    students = await recipients(viewer, request, up, today)
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         plan = await _plan(session, tenant_id, request, students, provider)
         return plan, await credits.balance(session, tenant_id)
@@ -158,14 +175,15 @@ async def send(
     db: Database,
     viewer: Viewer,
     request: Request,
-    client: StudentClient,
+    up: Upstreams,
     provider: ChannelProvider | None,
     now: datetime,
+    today: date,
 ) -> tuple[Broadcast, Plan]:
     who = viewer.principal
     tenant_id = viewer.tenant_id
     _require(provider, request.channel)
-    students = await _students(client, viewer, request.student_ids)
+    students = await recipients(viewer, request, up, today)
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         plan = await _plan(session, tenant_id, request, students, provider)
         total = plan.cost_paise

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import Request
 
 from studyspot.kit.settings import Settings
+from studyspot.services.booking.client import BookingClient
 from studyspot.services.library.client import LibraryClient
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.dispatch import Dispatcher
@@ -21,6 +22,8 @@ class Runtime:
     mailbox: Path
     # Staff members' branches, for limiting them to their branches' students.
     library: LibraryClient
+    # Who holds a place or whose plan runs out, for a broadcast's audience.
+    bookings: BookingClient
 
 
 def request_runtime(request: Request) -> Runtime:

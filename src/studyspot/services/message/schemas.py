@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from studyspot.kit.schemas import ReadModel, WriteModel
+from studyspot.services.message.audience import MAX_AUDIENCE, MAX_EXPIRING_DAYS
 
 Language = Literal["en", "hi"]
 
@@ -154,9 +155,43 @@ class CreditGrant(WriteModel):
     note: str = Field(min_length=1, max_length=200, description="Why: the payment, the order")
 
 
+class BroadcastAudience(WriteModel):
+    """Students chosen by what the other services know (`audience.py`); the choices
+    narrow each other. Nothing chosen but the library: its active students."""
+
+    library_id: uuid.UUID | None = Field(
+        default=None, description="One branch (none: every branch the caller works at)"
+    )
+    shift_id: uuid.UUID | None = Field(
+        default=None,
+        description="Booked today in this shift (a full-day booking counts in every shift)",
+    )
+    booking: Literal["active", "expiring"] | None = Field(
+        default=None,
+        description="active: a booking holds a place today; expiring: a paid booking ends "
+        "within expiring_within_days and was not renewed",
+    )
+    expiring_within_days: int | None = Field(default=None, ge=0, le=MAX_EXPIRING_DAYS)
+    with_dues: bool = Field(default=False, description="Money still to pay on an open due")
+
+    @model_validator(mode="after")
+    def _days_with_expiring(self) -> BroadcastAudience:
+        if (self.booking == "expiring") != (self.expiring_within_days is not None):
+            raise ValueError("expiring_within_days goes with booking=expiring, and only with it")
+        return self
+
+
 class BroadcastRequest(WriteModel):
-    student_ids: list[uuid.UUID] = Field(
-        min_length=1, max_length=500, description="The students to tell (at most 500)"
+    student_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_AUDIENCE,
+        description=f"The students to tell (at most {MAX_AUDIENCE}), or else an audience",
+    )
+    audience: BroadcastAudience | None = Field(
+        default=None,
+        description=f"Chosen by library, shift, booking status or dues (at most {MAX_AUDIENCE} "
+        "students: 422 audience_too_large)",
     )
     channel: Literal["email", "sms", "whatsapp"]
     category: Literal["promotional", "reminders"] = Field(
@@ -165,8 +200,17 @@ class BroadcastRequest(WriteModel):
     title: str = Field(min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=1000)
 
+    @model_validator(mode="after")
+    def _one_way_of_choosing(self) -> BroadcastRequest:
+        if (self.student_ids is None) == (self.audience is None):
+            raise ValueError("Give student_ids or an audience, not both")
+        return self
+
 
 class BroadcastQuote(BaseModel):
+    chosen: int = Field(
+        ge=0, description="Students named or chosen by the audience, before consent and addresses"
+    )
     reachable: int = Field(ge=0, description="Students it would be sent to")
     skipped: dict[str, int] = Field(
         description="Students it would not reach, by reason (no_address, no_consent, suppressed)"

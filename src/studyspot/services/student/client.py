@@ -34,6 +34,17 @@ class InternalStudent(BaseModel):
     guardian_phone: str | None = Field(default=None, pattern=r"^\+91[6-9]\d{9}$")
 
 
+# The most students `GET /internal/students` answers at once.
+MAX_STUDENT_LIST = 1000
+
+
+class InternalStudentList(BaseModel):
+    """Answer of `GET /internal/students`: active, live students of the branches asked for."""
+
+    items: list[InternalStudent]
+    total: int = Field(ge=0, description="All that match, however many `limit` let through")
+
+
 class InternalStudentUpdate(BaseModel):
     """Body of `PATCH /internal/students/{id}`: the student's own profile edit.
 
@@ -103,3 +114,15 @@ class StudentClient(ServiceClient):
         )
         self.raise_for_problem(reply, self.service)
         return InternalStudent.model_validate(reply.json())
+
+    async def active_students(
+        self, tenant_id: uuid.UUID, library_ids: list[uuid.UUID] | None, *, limit: int
+    ) -> InternalStudentList:
+        """Active, not erased students whose home library is one of `library_ids` (None:
+        every branch), in id order, at most `limit` of them and how many match."""
+        params = {"tenant_id": str(tenant_id), "limit": str(limit)}
+        if library_ids is not None:
+            params["library_ids"] = ",".join(str(i) for i in library_ids)
+        reply = await self.call("GET", "/internal/students", params=params, tenant_id=tenant_id)
+        self.raise_for_problem(reply, self.service)
+        return InternalStudentList.model_validate(reply.json())

@@ -6,12 +6,17 @@ import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
-from studyspot.services.student.client import InternalStudent, InternalStudentUpdate
+from studyspot.services.student.client import (
+    InternalStudent,
+    InternalStudentList,
+    InternalStudentUpdate,
+)
 from studyspot.services.student.errors import PhoneTaken, StudentNotFound
 from studyspot.services.student.models import Student
 from studyspot.services.student.phones import normalise_phone
@@ -48,6 +53,24 @@ def is_minor(born: date | None, today: date) -> bool:
         return False
     had_birthday = (today.month, today.day) >= (born.month, born.day)
     return today.year - born.year - (0 if had_birthday else 1) < 18
+
+
+async def active_students(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    library_ids: list[uuid.UUID] | None,
+    limit: int,
+) -> InternalStudentList:
+    where = [
+        Student.tenant_id == tenant_id,
+        Student.erased_at.is_(None),
+        Student.status == StudentStatus.active.value,
+    ]
+    if library_ids is not None:
+        where.append(Student.home_library_id.in_(library_ids))
+    total = await session.scalar(select(func.count()).select_from(Student).where(*where))
+    rows = await session.scalars(select(Student).where(*where).order_by(Student.id).limit(limit))
+    return InternalStudentList(items=[internal_view(s) for s in rows], total=total or 0)
 
 
 async def get_student(

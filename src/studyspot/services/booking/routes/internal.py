@@ -85,7 +85,7 @@ async def occupancy_now(
 @router.get(
     "/attendance",
     responses=problem_responses(403, 422, 503),
-    dependencies=[accept_callers("attendance")],
+    dependencies=[accept_callers("attendance", "message")],
 )
 async def attendance_bookings(
     request: Request,
@@ -120,7 +120,7 @@ async def attendance_bookings(
 @router.get(
     "/expiring",
     responses=problem_responses(403, 422, 503),
-    dependencies=[accept_callers("student")],
+    dependencies=[accept_callers("message", "student")],
 )
 async def expiring_students(
     request: Request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -11,7 +12,10 @@ from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.errors import problem_responses
 from studyspot.services.message import broadcasts
 from studyspot.services.message.access import ViewerDep
+from studyspot.services.message.audience import Audience, Upstreams
+from studyspot.services.message.consent import IST
 from studyspot.services.message.dependencies import RuntimeDep, TenantDatabase
+from studyspot.services.message.runtime import Runtime
 from studyspot.services.message.schemas import BroadcastQuote, BroadcastRead, BroadcastRequest
 
 router = APIRouter(prefix="/api/messages/broadcasts", tags=["broadcasts"])
@@ -20,29 +24,52 @@ Sender = Annotated[Principal, Depends(require_permission("messages:send"))]
 
 
 def _request(body: BroadcastRequest) -> broadcasts.Request:
-    return broadcasts.Request(body.student_ids, body.channel, body.category, body.title, body.body)
+    chosen = body.audience
+    return broadcasts.Request(
+        body.student_ids,
+        body.channel,
+        body.category,
+        body.title,
+        body.body,
+        None if chosen is None else Audience(**chosen.model_dump()),
+    )
+
+
+def _upstreams(runtime: Runtime) -> Upstreams:
+    students = runtime.dispatcher.students
+    payments = runtime.dispatcher.payments
+    assert students is not None and payments is not None
+    return Upstreams(students, runtime.bookings, payments)
+
+
+def _today(runtime: Runtime) -> date:
+    # Every library keeps India's time: after 18:30 UTC it is already tomorrow there.
+    return runtime.dispatcher.clock().astimezone(IST).date()
 
 
 @router.post(
     "/quote",
     response_model=BroadcastQuote,
-    responses=problem_responses(403, 409),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Who a broadcast would reach and what it would cost, before sending anything",
 )
 async def quote_broadcast(
     body: BroadcastRequest, who: Sender, viewer: ViewerDep, runtime: RuntimeDep, db: TenantDatabase
 ) -> BroadcastQuote:
-    """409 `channel_not_configured` for a channel that is not set up."""
+    """409 `channel_not_configured` for a channel that is not set up; 422
+    `audience_too_large` past 500 students; 404 `library_not_found` for a branch the
+    caller does not work at."""
     dispatcher = runtime.dispatcher
-    assert dispatcher.students is not None
     plan, balance = await broadcasts.quote(
         db,
         viewer,
         _request(body),
-        dispatcher.students,
+        _upstreams(runtime),
         await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),
+        _today(runtime),
     )
     return BroadcastQuote(
+        chosen=plan.chosen,
         reachable=len(plan.deliveries),
         skipped=dict(plan.skipped),
         cost_paise=plan.cost_paise,
@@ -55,7 +82,7 @@ async def quote_broadcast(
     "",
     status_code=201,
     response_model=BroadcastRead,
-    responses=problem_responses(403, 409),
+    responses=problem_responses(403, 404, 409, 422),
     summary="Send a broadcast: its whole cost is reserved first, or nothing is sent",
 )
 async def send_broadcast(
@@ -64,14 +91,14 @@ async def send_broadcast(
     """409 `insufficient_credits` when the balance is short of the whole cost (nothing is
     queued then), `channel_not_configured` for a channel that is not set up."""
     dispatcher = runtime.dispatcher
-    assert dispatcher.students is not None
     made, plan = await broadcasts.send(
         db,
         viewer,
         _request(body),
-        dispatcher.students,
+        _upstreams(runtime),
         await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),
         dispatcher.clock(),
+        _today(runtime),
     )
     return BroadcastRead(
         id=made.id,

@@ -53,7 +53,7 @@ async def student_balance(
 @router.get(
     "/dues/students",
     responses=problem_responses(401, 403),
-    dependencies=[accept_callers("student")],
+    dependencies=[accept_callers("message", "student")],
 )
 async def students_with_dues(
     tenant_id: InternalTenant,

@@ -1,0 +1,135 @@
+"""A broadcast's audience chosen by library, shift, booking status or dues.
+
+Each answer comes from the service that owns it, through its internal API, and
+all of them are asked before any unit of work opens:
+
+| choice | asked of | who |
+|---|---|---|
+| a library alone (or none: every branch the caller may see) | student, `GET /internal/students` | active students whose home library it is |
+| `booking: active` | booking, `GET /internal/bookings/attendance` (today, India) | students whose confirmed or active booking holds a place today (at that library) |
+| `shift_id` | the same | of those, the ones booked in that shift, or on a full-day plan (which sits through every shift) |
+| `booking: expiring`, `expiring_within_days` N | booking, `GET /internal/bookings/expiring` | students whose paid booking ends within N days (library's date) and who have not renewed |
+| `with_dues` | payment, `GET /internal/dues/students` | students with money still to pay on an open due |
+
+Several choices narrow each other (students in all of them). Branch staff choose
+among their branches only (another branch: 404 `library_not_found`); students of
+other branches, erased ones and those no longer active are left out. Limits, checked
+before anything is priced, reserved or written: at most `MAX_AUDIENCE` students
+(422 `audience_too_large`), `expiring_within_days` 0 to `MAX_EXPIRING_DAYS`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from studyspot.kit.errors import NotFound, Unprocessable
+from studyspot.services.booking.client import BookingClient
+from studyspot.services.message.access import Viewer
+from studyspot.services.payment.client import PaymentClient
+from studyspot.services.student.client import InternalStudent, StudentClient
+
+MAX_AUDIENCE = 500
+MAX_EXPIRING_DAYS = 90
+BookingStatus = Literal["active", "expiring"]
+
+
+class AudienceTooLarge(Unprocessable):
+    code = "audience_too_large"
+
+
+class LibraryNotFound(NotFound):
+    code = "library_not_found"
+
+
+@dataclass(frozen=True)
+class Audience:
+    library_id: uuid.UUID | None = None
+    shift_id: uuid.UUID | None = None
+    booking: BookingStatus | None = None
+    expiring_within_days: int | None = None
+    with_dues: bool = False
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    students: StudentClient
+    bookings: BookingClient
+    payments: PaymentClient
+
+
+def _too_large(count: int) -> AudienceTooLarge:
+    return AudienceTooLarge(
+        f"This audience has {count} students; a broadcast reaches at most {MAX_AUDIENCE}. "
+        "Choose a library, shift, booking status or dues to narrow it.",
+        errors=[{"field": "body.audience", "message": f"more than {MAX_AUDIENCE} students"}],
+    )
+
+
+async def _held_on(
+    up: Upstreams,
+    viewer: Viewer,
+    branches: list[uuid.UUID | None],
+    shift_id: uuid.UUID | None,
+    today: date,
+) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    for branch in branches:
+        for booking in await up.bookings.attendance_bookings(
+            viewer.tenant_id, today, today, library_id=branch
+        ):
+            if shift_id is None or booking.shift_id in (shift_id, None):
+                found.add(booking.student_id)
+    return found
+
+
+async def choose(
+    viewer: Viewer, audience: Audience, up: Upstreams, today: date
+) -> dict[uuid.UUID, InternalStudent | None]:
+    """The students of `audience` the viewer may reach, by id (asked with no transaction
+    open); `today` is India's date (every library keeps Asia/Kolkata). Raises before any
+    work when the audience is too large."""
+    tenant_id = viewer.tenant_id
+    if audience.library_id is not None:
+        if not viewer.can_see_library(audience.library_id):
+            raise LibraryNotFound("No such library")
+        libraries: list[uuid.UUID] | None = [audience.library_id]
+    else:
+        libraries = None if viewer.library_ids is None else sorted(viewer.library_ids)
+    if libraries == []:
+        return {}
+    branches: list[uuid.UUID | None] = list(libraries) if libraries is not None else [None]
+
+    chosen: list[set[uuid.UUID]] = []
+    if audience.booking == "active" or audience.shift_id is not None:
+        chosen.append(await _held_on(up, viewer, branches, audience.shift_id, today))
+    if audience.booking == "expiring":
+        days = audience.expiring_within_days or 0
+        expiring: set[uuid.UUID] = set()
+        for branch in branches:
+            answer = await up.bookings.expiring_students(tenant_id, days, library_id=branch)
+            expiring.update(answer.student_ids)
+        chosen.append(expiring)
+    if audience.with_dues:
+        owing: set[uuid.UUID] = set()
+        for branch in branches:
+            owing.update((await up.payments.students_with_dues(tenant_id, branch)).student_ids)
+        chosen.append(owing)
+
+    if not chosen:
+        listed = await up.students.active_students(tenant_id, libraries, limit=MAX_AUDIENCE + 1)
+        if listed.total > MAX_AUDIENCE:
+            raise _too_large(listed.total)
+        found: dict[uuid.UUID, InternalStudent | None] = {s.id: s for s in listed.items}
+    else:
+        ids = set.intersection(*chosen)
+        if len(ids) > MAX_AUDIENCE:
+            raise _too_large(len(ids))
+        found = {sid: await up.students.get_student(tenant_id, sid) for sid in sorted(ids)}
+    return {
+        sid: s
+        for sid, s in found.items()
+        if viewer.can_see(s) and s is not None and s.status == "active" and not s.erased
+    }
