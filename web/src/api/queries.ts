@@ -40,9 +40,12 @@ export function todayIso(timeZone?: string | null): string {
   }
 }
 
-/** Today in the library's time zone (the first library's when none is chosen). */
-export function useLibraryToday(libraryId: string | null): string {
+/** Today in the library's time zone (the first library's when none is chosen); null until
+ * the libraries are read, so that no query asks for the browser's date first and then
+ * for the library's (two answers racing for one page). */
+export function useLibraryToday(libraryId: string | null): string | null {
   const libs = useLibraries();
+  if (libs.isPending) return null;
   const items = libs.data?.items ?? [];
   const library = items.find((l) => l.id === libraryId) ?? items[0];
   return todayIso(library?.timezone);

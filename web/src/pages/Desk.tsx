@@ -135,7 +135,7 @@ function SeatStep(props: {
   const { t } = useI18n();
   const today = useLibraryToday(props.library);
   const [picked, setStart] = useState<string | null>(null);
-  const start = picked ?? today;
+  const start = picked ?? today ?? '';
   const plans = useFeePlans(props.library);
   const usable = (plans.data?.items ?? []).filter((p) => p.is_active && (p.shift_ids.length === 0 || p.shift_ids.includes(props.shift)));
   const chosen = usable.find((p) => p.id === props.plan) ?? null;

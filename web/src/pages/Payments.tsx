@@ -23,10 +23,11 @@ export default function Payments() {
   const [library, setLibrary] = useState<string | null>(null);
   const today = useLibraryToday(library);
   const [picked, setDate] = useState<string | null>(null);
-  const date = picked ?? today;
+  const date = picked ?? today ?? '';
   const [page, setPage] = useState(1);
   const summary = useQuery({
     queryKey: ['daily-summary', library, date],
+    enabled: !!date,
     queryFn: () => unwrap(api.GET('/api/v1/payments/summary/daily', { params: { query: { date, library_id: library } } })),
   });
   const payments = useQuery({

@@ -15,15 +15,15 @@ import { QueryState } from '../components/QueryState';
 import { Legend, SeatGrid, type SeatAvailability } from '../components/SeatGrid';
 import { useI18n } from '../i18n';
 
-export function useAvailability(library: string | null, shift: string | null, date: string) {
+export function useAvailability(library: string | null, shift: string | null, date: string | null) {
   return useQuery({
     queryKey: ['availability', library, shift, date],
-    enabled: !!library && !!shift,
+    enabled: !!library && !!shift && !!date,
     refetchInterval: 15_000,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/bookings/availability', {
-          params: { query: { library_id: library ?? '', shift_id: shift, start_date: date } },
+          params: { query: { library_id: library ?? '', shift_id: shift, start_date: date ?? '' } },
         }),
       ),
   });
@@ -36,7 +36,7 @@ export function SeatMapPage() {
   const shift = params.get('shift');
   const today = useLibraryToday(library);
   const date = params.get('date') ?? today;
-  const [seat, setSeat] = useState<SeatAvailability | null>(null);
+  const [picked, setSeat] = useState<SeatAvailability | null>(null);
   const onChange = useCallback(
     (v: { library: string | null; shift: string | null; date?: string }) => {
       const next = new URLSearchParams();
@@ -48,11 +48,13 @@ export function SeatMapPage() {
     [setParams],
   );
   const availability = useAvailability(library, shift, date);
+  // The drawer follows the map's refreshes: the seat as last read, not as it was clicked.
+  const seat = picked && (availability.data?.seats.find((s) => s.seat_id === picked.seat_id) ?? picked);
 
   return (
     <Stack>
       <Title order={1} size="h2">{t('nav_seat_map')}</Title>
-      <LibraryShiftPicker library={library} shift={shift} date={date} onChange={onChange} />
+      <LibraryShiftPicker library={library} shift={shift} date={date ?? ''} onChange={onChange} />
       {library && shift && (
         <QueryState query={availability} isEmpty={(a) => a.seats.length === 0 && a.floating.length === 0} empty={t('no_seats')}>
           {(a) => (
@@ -75,7 +77,7 @@ export function SeatMapPage() {
         </QueryState>
       )}
       <Drawer opened={!!seat} onClose={() => setSeat(null)} title={seat ? t('seat_details', { label: seat.label }) : ''} position="right" closeButtonProps={{ 'aria-label': t('close') }}>
-        {seat && library && (
+        {seat && library && date && (
           <SeatDetails
             seat={seat}
             library={library}

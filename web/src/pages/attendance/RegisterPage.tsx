@@ -49,7 +49,7 @@ export default function RegisterPage() {
   // No shift chosen: every shift of the day, full-day bookings included.
   const shift = params.get('shift');
   const today = useLibraryToday(library);
-  const date = params.get('date') ?? today;
+  const date = params.get('date') ?? today ?? '';
   const permissions = tokenClaims(readSession()?.access_token ?? '').permissions;
   const libs = useLibraries();
   const shifts = useShifts(library);
@@ -58,17 +58,17 @@ export default function RegisterPage() {
     const q = new URLSearchParams();
     if (next.library) q.set('library', next.library);
     if (next.shift) q.set('shift', next.shift);
-    q.set('date', next.date || today);
+    if (next.date || today) q.set('date', next.date || today || '');
     setParams(q, { replace: true });
   };
   const firstLibrary = libs.data?.items[0]?.id;
   useEffect(() => {
-    if (!library && firstLibrary) setParams({ library: firstLibrary, date }, { replace: true });
+    if (!library && firstLibrary && date) setParams({ library: firstLibrary, date }, { replace: true });
   }, [library, firstLibrary, date, setParams]);
   const shiftNames = new Map((shifts.data?.items ?? []).map((s) => [s.id, s.name]));
   const register = useQuery({
     queryKey: ['attendance-register', library, shift, date],
-    enabled: !!library,
+    enabled: !!library && !!date,
     queryFn: () =>
       unwrap(
         api.GET('/api/attendance/libraries/{library_id}/register', {
