@@ -5,31 +5,10 @@
 //   BASE_URL=http://127.0.0.1:3000 ARTEFACTS=/tmp/a EMAIL=… PASSWORD=… node e2e/console.mjs proof|outage
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
-import { check, env, pickOption, runScenario } from './harness.mjs';
+import { check, env, pdfText, pickOption, runScenario } from './harness.mjs';
 
 const { base, out, email, password } = env;
 const scenario = process.argv[2] ?? 'proof';
-
-/** Text of every PDF content stream, inflated where compressed. */
-function pdfText(bytes) {
-  const raw = bytes.toString('latin1');
-  let text = raw;
-  const re = /stream\r?\n/g;
-  let m;
-  while ((m = re.exec(raw))) {
-    const start = m.index + m[0].length;
-    const end = raw.indexOf('endstream', start);
-    if (end < 0) break;
-    const chunk = bytes.subarray(start, end);
-    try {
-      text += inflateSync(chunk).toString('latin1');
-    } catch {
-      /* not compressed */
-    }
-  }
-  return text;
-}
 
 async function proof(page, run) {
   await page.goto(base + '/');

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -73,4 +74,24 @@ export async function runScenario(scenario, body) {
 export async function pickOption(page, label, text) {
   await page.getByLabel(label).first().click();
   await page.getByRole('option', { name: text }).first().click();
+}
+
+/** Text of every PDF content stream, inflated where compressed. */
+export function pdfText(bytes) {
+  const raw = bytes.toString('latin1');
+  let text = raw;
+  const re = /stream\r?\n/g;
+  let m;
+  while ((m = re.exec(raw))) {
+    const start = m.index + m[0].length;
+    const end = raw.indexOf('endstream', start);
+    if (end < 0) break;
+    const chunk = bytes.subarray(start, end);
+    try {
+      text += inflateSync(chunk).toString('latin1');
+    } catch {
+      /* not compressed */
+    }
+  }
+  return text;
 }

@@ -624,7 +624,7 @@ export const en = {
   quote_explain: 'For the {days} days left of this period (until {end}), the new plan is charged and the unused part of the current one credited, each to the paisa.',
   quote_charge: '{plan} for the rest of the period',
   quote_credit: 'Unused {plan}',
-  quote_due: 'To pay now',
+  quote_due: 'Prorated difference',
   quote_renewal: 'From the next period the price is',
   quote_confirm: 'Confirm the upgrade',
   upgrade_done: 'Upgraded. The new limits apply now.',
@@ -666,6 +666,9 @@ export const en = {
   rev_trials_started: 'Trials started',
   rev_trials_converted: 'Trials converted',
   sub_open: 'Open the subscription',
+  admin_plan_name: 'Name',
+  admin_plan_limits_col: 'Limits',
+  quote_not_charged: 'The upgrade records this amount with the change; it is not charged online yet.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -626,7 +626,7 @@ export const hi: Record<MessageKey, string> = {
   quote_explain: 'इस अवधि के बचे {days} दिनों ({end} तक) के लिए नए प्लान का शुल्क और मौजूदा प्लान के बचे हिस्से का क्रेडिट, दोनों पैसे तक।',
   quote_charge: 'बाकी अवधि के लिए {plan}',
   quote_credit: '{plan} का बचा हिस्सा',
-  quote_due: 'अभी देय',
+  quote_due: 'आनुपातिक अंतर',
   quote_renewal: 'अगली अवधि से कीमत',
   quote_confirm: 'अपग्रेड की पुष्टि करें',
   upgrade_done: 'अपग्रेड हो गया। नई सीमाएँ अभी से लागू हैं।',
@@ -668,4 +668,7 @@ export const hi: Record<MessageKey, string> = {
   rev_trials_started: 'ट्रायल शुरू',
   rev_trials_converted: 'ट्रायल से ग्राहक',
   sub_open: 'सदस्यता खोलें',
+  admin_plan_name: 'नाम',
+  admin_plan_limits_col: 'सीमाएँ',
+  quote_not_charged: 'अपग्रेड इस राशि को बदलाव के साथ दर्ज करता है; यह अभी ऑनलाइन नहीं लिया जाता।',
 };

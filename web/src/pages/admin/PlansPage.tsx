@@ -1,6 +1,6 @@
 // Platform admin: StudySpot's plans. Every edit is a new version (the API says how many
 // subscriptions stay on the older one until their renewal); creating adds version 1.
-import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
@@ -42,12 +42,12 @@ export default function PlansPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('admin_plan_code')}</Table.Th>
-                  <Table.Th>{t('name')}</Table.Th>
+                  <Table.Th>{t('admin_plan_name')}</Table.Th>
                   <Table.Th>{t('admin_plan_version')}</Table.Th>
                   <Table.Th ta="right">{t('cycle_monthly')}</Table.Th>
                   <Table.Th ta="right">{t('cycle_annual')}</Table.Th>
-                  <Table.Th>{t('usage_title')}</Table.Th>
-                  <Table.Th />
+                  <Table.Th>{t('admin_plan_limits_col')}</Table.Th>
+                  <Table.Th><VisuallyHidden>{t('actions')}</VisuallyHidden></Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -117,7 +117,7 @@ function PlanForm({ plan, onDone, onCancel }: { plan: Plan | null; onDone: (note
         {plan && <Text size="sm" c="dimmed">{t('admin_plan_version_hint')}</Text>}
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           {!plan && <TextInput label={t('admin_plan_code')} value={form.code} onChange={set('code')} error={err('code')} required data-testid="plan-code" />}
-          <TextInput label={t('name')} value={form.name} onChange={set('name')} error={err('name')} required data-testid="plan-name" />
+          <TextInput label={t('admin_plan_name')} value={form.name} onChange={set('name')} error={err('name')} required data-testid="plan-name" />
         </SimpleGrid>
         <Textarea label={t('admin_plan_description')} value={form.description} onChange={set('description')} maxLength={500} autosize minRows={1} />
         <Checkbox label={t('admin_plan_public')} checked={form.is_public === 'true'} onChange={(e) => { const v = e.currentTarget.checked; setForm((f) => ({ ...f, is_public: String(v) })); }} />

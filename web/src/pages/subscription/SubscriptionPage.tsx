@@ -3,7 +3,7 @@
 // upgrade's prorated amount from the API before confirming), checkout through
 // Razorpay, and StudySpot's GST invoices as PDF. Nothing here is computed that
 // the API does not say, except days left and percentages.
-import { Alert, Anchor, Badge, Button, Group, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Paper, Progress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, fetchBlob, saveBlob, unwrap } from '../../api/client';
@@ -46,7 +46,7 @@ export default function SubscriptionPage() {
             <Overview sub={sub} plans={plans.data?.items ?? []} />
             <Usage sub={sub} />
             <QueryState query={plans}>{(p) => <Plans sub={sub} plans={p.items} />}</QueryState>
-            <Invoices />
+            <Invoices plans={plans.data?.items ?? []} />
           </>
         )}
       </QueryState>
@@ -313,7 +313,8 @@ function Plans({ sub, plans }: { sub: Subscription; plans: Plan[] }) {
               <Table.Tr><Table.Td fw={700}>{t('quote_due')}</Table.Td><Table.Td ta="right" fw={700} data-testid="quote-amount"><Money paise={q.amount_due_paise} /></Table.Td></Table.Tr>
             </Table.Tbody>
           </Table>
-          <Text size="xs" c="dimmed" my="xs">{t('quote_renewal')} <Money paise={q.new_price_paise} /></Text>
+          <Text size="xs" c="dimmed" mt="xs">{t('quote_renewal')} <Money paise={q.new_price_paise} /></Text>
+          <Text size="xs" c="dimmed" mb="xs">{t('quote_not_charged')}</Text>
           <Group>
             <Button onClick={() => upgrade.mutate(q)} loading={upgrade.isPending} data-testid="upgrade-confirm">
               {t('quote_confirm')}
@@ -338,7 +339,7 @@ function Plans({ sub, plans }: { sub: Subscription; plans: Plan[] }) {
   );
 }
 
-function Invoices() {
+function Invoices({ plans }: { plans: Plan[] }) {
   const { t } = useI18n();
   const [page, setPage] = useState(1);
   const invoices = useQuery({
@@ -366,7 +367,7 @@ function Invoices() {
                     <Table.Th>{t('subscription_plan')}</Table.Th>
                     <Table.Th>{t('sub_period')}</Table.Th>
                     <Table.Th ta="right">{t('amount')}</Table.Th>
-                    <Table.Th />
+                    <Table.Th><VisuallyHidden>{t('actions')}</VisuallyHidden></Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -374,7 +375,7 @@ function Invoices() {
                     <Table.Tr key={inv.id} data-testid="sub-invoice">
                       <Table.Td>{inv.invoice_number}</Table.Td>
                       <Table.Td>{indiaDate(inv.issued_at)}</Table.Td>
-                      <Table.Td>{inv.plan_code}</Table.Td>
+                      <Table.Td>{planName(plans, inv.plan_code)}</Table.Td>
                       <Table.Td>{indiaDate(inv.period_start)} – {indiaDate(inv.period_end)}</Table.Td>
                       <Table.Td ta="right"><Money paise={inv.total_paise} /></Table.Td>
                       <Table.Td>
