@@ -8,6 +8,9 @@ Booking events become notifications in the student's in-app feed; the
 dispatcher fans them out to e-mail afterwards (it asks the student service for
 the address, which a consumer, inside its transaction, must not).
 
+A captured payment (`payment.captured`) becomes a receipt in the paying student's
+feed, fanned out the same way.
+
 The subscription service's notices (trial ending, pre-debit, dunning, grace,
 read-only, suspended) become one notification for the tenant's owners, which the
 dispatcher turns into each owner's feed entry and e-mail (`owner_notices.py`).
@@ -66,6 +69,32 @@ async def on_booking_event(event: Event, session: AsyncSession) -> None:
     )
 
 
+async def on_payment_captured(event: Event, session: AsyncSession) -> None:
+    """A receipt in the paying student's feed, once per `payment.captured` event; the
+    dispatcher fans it out like any student notice (channel order, consent, a minor's
+    guardian). An event without the receipt's fields (published before they were added)
+    makes nothing."""
+    payload = event.payload
+    if event.tenant_id is None or not {"student_id", "invoice_number", "captured_at"} <= set(
+        payload
+    ):
+        return
+    await notify(
+        session,
+        event.tenant_id,
+        event_id=event.id,
+        kind=RECEIPT,
+        user_id=uuid.UUID(str(payload["student_id"])),
+        user_type="student",
+        variables={
+            "amount_paise": int(payload["amount_paise"]),
+            "invoice_number": str(payload["invoice_number"]),
+            "paid_at": str(payload["captured_at"]),
+        },
+        now=utcnow(),
+    )
+
+
 async def on_subscription_notice(event: Event, session: AsyncSession) -> None:
     if event.tenant_id is None:
         return
@@ -79,9 +108,12 @@ async def on_subscription_notice(event: Event, session: AsyncSession) -> None:
     )
 
 
+RECEIPT = "payment_receipt"
+
 CONSUMERS = [
     Consumer("message_links", LINK_TOPICS, on_tenant_link),
     Consumer("message_platform_links", LINK_TOPICS, on_platform_link, database="core"),
     Consumer("message_student_notices", tuple(STUDENT_NOTICES), on_booking_event),
     Consumer("message_owner_notices", tuple(OWNER_NOTICES), on_subscription_notice),
+    Consumer("message_payment_receipts", ("payment.captured",), on_payment_captured),
 ]

@@ -182,6 +182,44 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "payment_receipt",
+            "transactional",
+            {
+                "name": "text",
+                "amount_paise": "paise",
+                "invoice_number": "text",
+                "paid_at": "datetime",
+            },
+            {
+                "en": {
+                    "email": Template(
+                        "Payment received: {{ amount_paise | inr }}",
+                        "Hello {{ name }},\n\nWe received {{ amount_paise | inr }} on "
+                        "{{ paid_at | datetime }}. Your receipt number is "
+                        "{{ invoice_number }}.\n\nThank you.\n",
+                    ),
+                    "in_app": Template(
+                        "Payment received: {{ amount_paise | inr }}",
+                        "{{ amount_paise | inr }} received on {{ paid_at | datetime }}. "
+                        "Receipt number {{ invoice_number }}.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "भुगतान प्राप्त हुआ: {{ amount_paise | inr }}",
+                        "नमस्ते {{ name }},\n\n{{ paid_at | datetime }} को "
+                        "{{ amount_paise | inr }} प्राप्त हुए। आपकी रसीद संख्या "
+                        "{{ invoice_number }} है।\n\nधन्यवाद।\n",
+                    ),
+                    "in_app": Template(
+                        "भुगतान प्राप्त हुआ: {{ amount_paise | inr }}",
+                        "{{ paid_at | datetime }} को {{ amount_paise | inr }} प्राप्त हुए। "
+                        "रसीद संख्या {{ invoice_number }}।",
+                    ),
+                },
+            },
+        ),
+        Kind(
             "renewal_due",
             "reminders",
             {"name": "text", "end_date": "date", "renewal_start_date": "date"},

@@ -1,7 +1,9 @@
 """Events the payment service publishes (through the outbox, in the changing transaction).
 
-- `payment.captured` `{payment_id, booking_id, tenant_id, amount_paise}`: money is in;
-  the booking service confirms the booking (docs/internal-api.md).
+- `payment.captured` `{payment_id, booking_id, tenant_id, amount_paise, student_id,
+  library_id, invoice_number, invoice_kind, captured_at}`: money is in; the booking
+  service confirms the booking (docs/internal-api.md), the message service sends the
+  student a receipt with the invoice's number (`tax_invoice` or `receipt`).
 - `payment.failed` `{payment_id, booking_id, tenant_id, amount_paise, reason}`.
 - `refund.processed` `{refund_id, payment_id, booking_id, tenant_id, amount_paise}`.
 """
@@ -9,12 +11,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.outbox import publish
-from studyspot.services.payment.models import Payment, Refund
+from studyspot.services.payment.models import Invoice, Payment, Refund
 
 
 class PaymentCaptured(BaseModel):
@@ -22,6 +25,16 @@ class PaymentCaptured(BaseModel):
     booking_id: uuid.UUID
     tenant_id: uuid.UUID
     amount_paise: int = Field(gt=0)
+
+
+class PaymentCapturedNotice(PaymentCaptured):
+    """`payment.captured`: who paid, where, and the document the capture issued."""
+
+    student_id: uuid.UUID
+    library_id: uuid.UUID
+    invoice_number: str = Field(max_length=16)
+    invoice_kind: str = Field(max_length=16)
+    captured_at: datetime
 
 
 class PaymentFailed(PaymentCaptured):
@@ -36,12 +49,18 @@ class RefundProcessed(BaseModel):
     amount_paise: int = Field(gt=0)
 
 
-async def payment_captured(session: AsyncSession, payment: Payment) -> None:
-    body = PaymentCaptured(
+async def payment_captured(session: AsyncSession, payment: Payment, invoice: Invoice) -> None:
+    assert payment.captured_at is not None
+    body = PaymentCapturedNotice(
         payment_id=payment.id,
         booking_id=payment.booking_id,
         tenant_id=payment.tenant_id,
         amount_paise=payment.amount_paise,
+        student_id=payment.student_id,
+        library_id=payment.library_id,
+        invoice_number=invoice.number,
+        invoice_kind=invoice.kind,
+        captured_at=payment.captured_at,
     )
     await publish(
         session, "payment.captured", body.model_dump(mode="json"), tenant_id=payment.tenant_id

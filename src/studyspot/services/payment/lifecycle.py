@@ -95,7 +95,7 @@ async def capture(
     invoice = await invoicing.issue_for_capture(
         session, payment, paid_before_paise=max(paid_before, 0), issued_at=now
     )
-    await events.payment_captured(session, payment)
+    await events.payment_captured(session, payment, invoice)
     await record(
         session,
         "payment.captured",
