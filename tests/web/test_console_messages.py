@@ -221,7 +221,8 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
     sms_system: System, apps: Apps
 ) -> None:
     """The bell's unread notification is read from the feed; Messages shows the credits and
-    their ledger; an SMS broadcast to the branch's three students is quoted (two consented,
+    their ledger; an audience by booking status and dues is previewed as empty (nothing to
+    send); an SMS broadcast to the branch's three students is quoted (two consented,
     one skipped; two one-segment SMS) and sent, taking its cost off the balance; a template
     is previewed, reworded and put back."""
     owner = await owner_with_limits(apps)
@@ -252,6 +253,7 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
         script="e2e/messages.mjs",
         extra_env={
             "NOTICE": "Water supply off on Sunday",
+            "BRANCH": "Gyan Kendra Kothrud",
             "COST": "₹0.50",
             "BALANCE_BEFORE": "₹100.00",
             "BALANCE_AFTER": "₹99.50",

@@ -12,7 +12,8 @@
 //           with the business login name (TENANT_SLUG).
 //   owner:  the bell shows the owner's unread notification (NOTICE) → opening it marks it
 //           read and the count goes to 0 → Messages: the credits balance and its ledger →
-//           a broadcast by SMS to the branch: the quote says who it reaches, who it skips
+//           an audience by booking status and dues previewed as empty (Send stays off) →
+//           a broadcast by SMS to the branch (BRANCH): the quote says who it reaches, who it skips
 //           (no consent) and the cost (COST) against the balance before anything is sent →
 //           send → the balance is down by the cost → a template previewed, reworded,
 //           saved (own wording), then back to the built-in wording.
@@ -114,7 +115,8 @@ async function invite(page, run) {
 async function owner(page, run) {
   const notice = process.env.NOTICE;
   const [cost, before, after] = [process.env.COST, process.env.BALANCE_BEFORE, process.env.BALANCE_AFTER];
-  check(notice && cost && before && after, 'NOTICE, COST, BALANCE_BEFORE and BALANCE_AFTER are set');
+  const branch = process.env.BRANCH;
+  check(notice && cost && before && after && branch, 'NOTICE, COST, BALANCE_BEFORE, BALANCE_AFTER and BRANCH are set');
   await logIn(page, password);
   const bell = page.getByTestId('bell');
   await page.locator('[data-testid="bell"][data-unread="1"]').waitFor();
@@ -143,7 +145,26 @@ async function owner(page, run) {
   await page.getByRole('option', { name: 'SMS' }).first().click();
   await page.getByLabel(/^Title/).fill('Closed on Monday');
   await page.getByRole('textbox', { name: 'Message' }).fill('The library is closed on Monday for cleaning.');
-  await page.getByRole('button', { name: 'Show reach and cost' }).click();
+  const showQuote = page.getByRole('button', { name: 'Show reach and cost' });
+  // Audience by booking status and dues, previewed by the service: nobody here has a
+  // booking ending soon or dues, and the preview says so before anything can be sent.
+  await page.getByRole('combobox', { name: 'Booking', exact: true }).click();
+  await page.getByRole('option', { name: 'Ends soon, not renewed' }).click();
+  check(await showQuote.isDisabled(), 'no preview before the days are given');
+  await page.getByLabel(/^Booking ends within/).fill('7');
+  await page.getByLabel('Only students with dues').check();
+  await showQuote.click();
+  await page.getByText('No active student matches this audience.').waitFor();
+  check(await send.isDisabled(), 'nothing to send to an empty audience');
+  await run.shot(page, 'audience-empty');
+  // Back to every student of the branch, chosen by name.
+  await page.getByRole('combobox', { name: 'Booking', exact: true }).click();
+  await page.getByRole('option', { name: 'Any student' }).click();
+  await page.getByLabel('Only students with dues').uncheck();
+  await page.getByRole('combobox', { name: 'Branch', exact: true }).click();
+  await page.getByRole('option', { name: branch }).click();
+  check((await page.getByText('No active student matches').count()) === 0, 'a new audience drops the old preview');
+  await showQuote.click();
   const quote = page.getByTestId('quote');
   await quote.getByText('Reaches 2 of 3 students.').waitFor();
   await quote.getByText('no consent 1').waitFor();

@@ -5,7 +5,7 @@ import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, Select, Simp
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
-import { useLibraries } from '../../api/queries';
+import { useLibraries, useShifts } from '../../api/queries';
 import type { components } from '../../api/schema';
 import { Money } from '../../components/Money';
 import { Pager } from '../../components/Pager';
@@ -14,8 +14,9 @@ import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { usePermissions } from '../../lib/usePermissions';
-import { BROADCAST_MAX, collectAudience } from './audience';
+import { EXPIRING_MAX_DAYS, NO_CHOICE, audienceBody, withLibrary, type AudienceChoice, type BookingChoice } from './audience';
 import { ALL_CHANNELS, moveUp, type Channel } from './order';
+import { SenderAccounts } from './SenderAccounts';
 
 type Template = components['schemas']['TemplateRead'];
 type Quote = components['schemas']['BroadcastQuote'];
@@ -46,6 +47,7 @@ export default function MessagesPage() {
       </Title>
       {may('messages:manage') && <Credits />}
       {may('messages:manage') && <FallbackOrder />}
+      {may('messages:manage') && <SenderAccounts />}
       {may('messages:send') && <Composer />}
       {may('messages:manage') && <Templates />}
     </Stack>
@@ -108,55 +110,31 @@ function Credits() {
   );
 }
 
-interface Audience {
-  library: string | null;
-  withDues: boolean;
-  expiringWithin: number | '';
-}
-
 function Composer() {
   const { t } = useI18n();
   const qc = useQueryClient();
   const libraries = useLibraries();
-  const [audience, setAudience] = useState<Audience>({ library: null, withDues: false, expiringWithin: '' });
-  const [form, setForm] = useState<Omit<BroadcastBody, 'student_ids'>>({ channel: 'email', category: 'promotional', title: '', body: '' });
+  const [audience, setAudience] = useState<AudienceChoice>(NO_CHOICE);
+  const shifts = useShifts(audience.library);
+  const [form, setForm] = useState<Omit<BroadcastBody, 'student_ids' | 'audience'>>({ channel: 'email', category: 'promotional', title: '', body: '' });
   // The quote belongs to the exact request it was made for; any change asks for a new one.
-  const [quoted, setQuoted] = useState<{ body: BroadcastBody; quote: Quote; matched: number } | null>(null);
-  const [tooMany, setTooMany] = useState<number | null>(null);
+  const [quoted, setQuoted] = useState<{ body: BroadcastBody; quote: Quote } | null>(null);
+  const chosen = audienceBody(audience);
   const quote = useMutation({
     mutationFn: async () => {
-      const found = await collectAudience((page, pageSize) =>
-        unwrap(
-          api.GET('/api/v1/students', {
-            params: {
-              query: {
-                page,
-                page_size: pageSize,
-                status: 'active',
-                library_id: audience.library ?? undefined,
-                with_dues: audience.withDues ? true : undefined,
-                expiring_within_days: audience.expiringWithin === '' ? undefined : audience.expiringWithin,
-              },
-            },
-          }),
-        ),
-      );
-      if (found.tooMany) return { tooMany: found.total };
-      if (found.ids.length === 0) return { matched: 0 };
-      const body: BroadcastBody = { ...form, title: form.title.trim(), body: form.body.trim(), student_ids: found.ids };
-      const q = await unwrap(api.POST('/api/messages/broadcasts/quote', { body }));
-      return { body, quote: q, matched: found.ids.length };
+      if (!('audience' in chosen)) throw new Error('audience');
+      const body: BroadcastBody = { ...form, title: form.title.trim(), body: form.body.trim(), audience: chosen.audience };
+      return { body, quote: await unwrap(api.POST('/api/messages/broadcasts/quote', { body })) };
     },
-    onSuccess: (r) => {
-      if ('tooMany' in r) setTooMany(r.tooMany ?? null);
-      else if (r.quote && r.body) setQuoted({ body: r.body, quote: r.quote, matched: r.matched });
-      else setQuoted(null);
-    },
+    onSuccess: (r) => setQuoted(r),
   });
   const change = () => {
     setQuoted(null);
-    setTooMany(null);
     quote.reset();
+  };
+  const choose = (next: AudienceChoice) => {
+    setAudience(next);
+    change();
   };
   const send = useMutation({
     mutationFn: (body: BroadcastBody) => unwrap(api.POST('/api/messages/broadcasts', { body })),
@@ -171,45 +149,59 @@ function Composer() {
     refetchInterval: 5_000,
     queryFn: () => unwrap(api.GET('/api/messages/broadcasts/{broadcast_id}', { params: { path: { broadcast_id: send.data?.id ?? '' } } })),
   });
-  const ready = form.title.trim().length > 0 && form.body.trim().length > 0;
+  const ready = form.title.trim().length > 0 && form.body.trim().length > 0 && 'audience' in chosen;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="broadcast-title">
       <Title order={2} size="h4" id="broadcast-title" mb="xs">
         {t('msg_broadcast')}
       </Title>
       <Stack>
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <Select
             label={t('msg_audience_branch')}
             placeholder={t('msg_all_branches')}
             clearable
             data={(libraries.data?.items ?? []).map((l) => ({ value: l.id, label: l.name }))}
             value={audience.library}
-            onChange={(v) => {
-              setAudience((a) => ({ ...a, library: v }));
-              change();
-            }}
+            onChange={(v) => choose(withLibrary(audience, v))}
           />
-          <NumberInput
-            label={t('msg_audience_expiring')}
-            min={0}
-            max={365}
-            allowDecimal={false}
-            value={audience.expiringWithin}
-            onChange={(v) => {
-              setAudience((a) => ({ ...a, expiringWithin: typeof v === 'number' ? v : '' }));
-              change();
-            }}
+          <Select
+            label={t('msg_audience_shift')}
+            placeholder={audience.library ? t('msg_all_shifts') : t('msg_shift_needs_branch')}
+            clearable
+            disabled={!audience.library}
+            data={(shifts.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            value={audience.shift}
+            onChange={(v) => choose({ ...audience, shift: v })}
           />
+          <Select
+            label={t('msg_audience_booking')}
+            allowDeselect={false}
+            data={[
+              { value: 'any', label: t('msg_booking_any') },
+              { value: 'active', label: t('msg_booking_active') },
+              { value: 'expiring', label: t('msg_booking_expiring') },
+            ]}
+            value={audience.booking || 'any'}
+            onChange={(v) => choose({ ...audience, booking: (v === 'any' || !v ? '' : v) as BookingChoice })}
+          />
+          {audience.booking === 'expiring' && (
+            <NumberInput
+              label={t('msg_audience_expiring')}
+              min={0}
+              max={EXPIRING_MAX_DAYS}
+              allowDecimal={false}
+              required
+              error={'problem' in chosen ? t('msg_expiring_days_range', { max: EXPIRING_MAX_DAYS }) : undefined}
+              value={audience.expiringWithin}
+              onChange={(v) => choose({ ...audience, expiringWithin: typeof v === 'number' ? v : '' })}
+            />
+          )}
           <Checkbox
             mt="xl"
             label={t('msg_audience_dues')}
             checked={audience.withDues}
-            onChange={(e) => {
-              const checked = e.currentTarget.checked;
-              setAudience((a) => ({ ...a, withDues: checked }));
-              change();
-            }}
+            onChange={(e) => choose({ ...audience, withDues: e.currentTarget.checked })}
           />
         </SimpleGrid>
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
@@ -260,13 +252,8 @@ function Composer() {
           }}
         />
         {quote.error && <ProblemAlert error={quote.error} />}
-        {tooMany !== null && (
-          <Alert color="yellow" role="alert">
-            {t('msg_too_many', { n: tooMany, max: BROADCAST_MAX })}
-          </Alert>
-        )}
-        {quote.isSuccess && !quoted && tooMany === null && <Alert color="yellow">{t('msg_no_audience')}</Alert>}
-        {quoted && <QuoteView matched={quoted.matched} quote={quoted.quote} />}
+        {quoted && quoted.quote.chosen === 0 && <Alert color="yellow">{t('msg_no_audience')}</Alert>}
+        {quoted && quoted.quote.chosen > 0 && <QuoteView quote={quoted.quote} />}
         {send.error && <ProblemAlert error={send.error} />}
         <Group>
           <Button variant="light" disabled={!ready} loading={quote.isPending} onClick={() => quote.mutate()}>
@@ -301,12 +288,12 @@ function Composer() {
   );
 }
 
-function QuoteView({ matched, quote }: { matched: number; quote: Quote }) {
+function QuoteView({ quote }: { quote: Quote }) {
   const { t } = useI18n();
   const skipped = Object.entries(quote.skipped).filter(([, n]) => n > 0);
   return (
     <Alert color={quote.affordable ? 'blue' : 'red'} role="status" data-testid="quote">
-      <Text size="sm">{t('msg_quote_reach', { reach: quote.reachable, matched })}</Text>
+      <Text size="sm">{t('msg_quote_reach', { reach: quote.reachable, matched: quote.chosen })}</Text>
       {skipped.length > 0 && (
         <Text size="sm">
           {t('msg_quote_skipped')}: {skipped.map(([why, n]) => `${SKIP_REASONS[why] ? t(SKIP_REASONS[why] as MessageKey) : why} ${n}`).join(', ')}

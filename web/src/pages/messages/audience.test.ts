@@ -1,30 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { collectAudience } from './audience';
+import { NO_CHOICE, audienceBody, withLibrary } from './audience';
 
-function pages(total: number) {
-  const all = Array.from({ length: total }, (_, i) => ({ id: `s${i}` }));
-  const asked: number[] = [];
-  const fetchPage = async (page: number, size: number) => {
-    asked.push(page);
-    return { items: all.slice((page - 1) * size, page * size), total };
-  };
-  return { fetchPage, asked };
-}
+describe('audienceBody', () => {
+  it('asks for every branch when nothing is chosen', () => {
+    expect(audienceBody(NO_CHOICE)).toEqual({ audience: {} });
+  });
 
-describe('collectAudience', () => {
-  it('reads every page of the filter', async () => {
-    const { fetchPage, asked } = pages(450);
-    const got = await collectAudience(fetchPage);
-    expect(got.ids).toHaveLength(450);
-    expect(new Set(got.ids).size).toBe(450);
-    expect(asked).toEqual([1, 2, 3]);
+  it('sends each choice the API knows', () => {
+    const got = audienceBody({ library: 'L', shift: 'S', booking: 'active', expiringWithin: '', withDues: true });
+    expect(got).toEqual({ audience: { library_id: 'L', shift_id: 'S', booking: 'active', with_dues: true } });
   });
-  it('stops at once when the filter matches more than a broadcast takes', async () => {
-    const { fetchPage, asked } = pages(501);
-    expect(await collectAudience(fetchPage)).toEqual({ ids: [], total: 501, tooMany: true });
-    expect(asked).toEqual([1]);
+
+  it('sends days only with an expiring booking, inside 0..90', () => {
+    expect(audienceBody({ ...NO_CHOICE, booking: 'expiring', expiringWithin: 7 })).toEqual({
+      audience: { booking: 'expiring', expiring_within_days: 7 },
+    });
+    expect(audienceBody({ ...NO_CHOICE, booking: 'expiring', expiringWithin: 0 })).toEqual({
+      audience: { booking: 'expiring', expiring_within_days: 0 },
+    });
+    expect(audienceBody({ ...NO_CHOICE, booking: 'active', expiringWithin: 7 })).toEqual({ audience: { booking: 'active' } });
+    for (const bad of ['', 91, -1, 2.5] as const) {
+      expect(audienceBody({ ...NO_CHOICE, booking: 'expiring', expiringWithin: bad })).toEqual({ problem: 'days' });
+    }
   });
-  it('says nothing matched', async () => {
-    expect(await collectAudience(pages(0).fetchPage)).toEqual({ ids: [], total: 0, tooMany: false });
+
+  it('drops a shift without its branch', () => {
+    expect(audienceBody({ ...NO_CHOICE, shift: 'S' })).toEqual({ audience: {} });
+  });
+});
+
+describe('withLibrary', () => {
+  it('clears the shift when the branch changes, keeps it otherwise', () => {
+    const a = { ...NO_CHOICE, library: 'A', shift: 'S' };
+    expect(withLibrary(a, 'B').shift).toBeNull();
+    expect(withLibrary(a, 'A').shift).toBe('S');
+    expect(withLibrary(a, null)).toEqual({ ...NO_CHOICE });
   });
 });

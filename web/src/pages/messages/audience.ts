@@ -1,28 +1,44 @@
-// A broadcast's audience chosen by the student list's own filters (branch, dues,
-// a booking ending soon, status): every matching student's id, page by page, up to
-// the broadcast's limit of 500. The message service then checks each student's
-// address, consent and suppressions itself (its quote says who it skips and why).
+// A broadcast's audience as the message service chooses it (docs/messages.md,
+// "Choosing the audience"): by branch, shift, booking status (a place today, or a
+// booking ending within N days and not renewed) and dues. The service asks the
+// services that own those facts and previews the count in its quote (`chosen`);
+// more than BROADCAST_MAX students is its 422 `audience_too_large`.
+import type { components } from '../../api/schema';
 
 export const BROADCAST_MAX = 500;
-const PAGE_SIZE = 200; // the API's largest page
+export const EXPIRING_MAX_DAYS = 90;
 
-export interface AudiencePage {
-  items: { id: string }[];
-  total: number;
+export type AudienceBody = components['schemas']['BroadcastAudience'];
+export type BookingChoice = '' | 'active' | 'expiring';
+
+export interface AudienceChoice {
+  library: string | null;
+  shift: string | null;
+  booking: BookingChoice;
+  expiringWithin: number | '';
+  withDues: boolean;
 }
 
-/** All ids the filter matches, or `tooMany` when more than a broadcast may take. */
-export async function collectAudience(
-  fetchPage: (page: number, pageSize: number) => Promise<AudiencePage>,
-): Promise<{ ids: string[]; total: number; tooMany: boolean }> {
-  const ids: string[] = [];
-  let total = 0;
-  for (let page = 1; ; page++) {
-    const got = await fetchPage(page, PAGE_SIZE);
-    total = got.total;
-    if (total > BROADCAST_MAX) return { ids: [], total, tooMany: true };
-    ids.push(...got.items.map((s) => s.id));
-    if (got.items.length < PAGE_SIZE || ids.length >= total) break;
+export const NO_CHOICE: AudienceChoice = { library: null, shift: null, booking: '', expiringWithin: '', withDues: false };
+
+/** The request's `audience`, or the reason the choice cannot be sent yet. */
+export function audienceBody(a: AudienceChoice): { audience: AudienceBody } | { problem: 'days' } {
+  const audience: AudienceBody = {};
+  if (a.library) audience.library_id = a.library;
+  // A shift belongs to a branch: without one it is not offered.
+  if (a.library && a.shift) audience.shift_id = a.shift;
+  if (a.booking === 'active') audience.booking = 'active';
+  if (a.booking === 'expiring') {
+    const days = a.expiringWithin;
+    if (days === '' || !Number.isInteger(days) || days < 0 || days > EXPIRING_MAX_DAYS) return { problem: 'days' };
+    audience.booking = 'expiring';
+    audience.expiring_within_days = days;
   }
-  return { ids, total, tooMany: false };
+  if (a.withDues) audience.with_dues = true;
+  return { audience };
+}
+
+/** A change of branch clears the shift, which belongs to the branch left. */
+export function withLibrary(a: AudienceChoice, library: string | null): AudienceChoice {
+  return { ...a, library, shift: library === a.library ? a.shift : null };
 }

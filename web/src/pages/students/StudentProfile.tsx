@@ -2,7 +2,7 @@
 // service, through the student API). Each part loads and fails on its own, so a
 // payment service that is down shows its problem under "Payments" while the
 // rest of the profile stays readable. Erasure asks for the name typed out.
-import { Anchor, Button, Group, Modal, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Group, Modal, Paper, SimpleGrid, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -14,6 +14,7 @@ import { Pager } from '../../components/Pager';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
+import { CONSENT_CHANNELS, CONSENT_PURPOSES, DESK_NOTICE_VERSION, consentGrid, type ConsentChannel, type ConsentPurpose } from '../../lib/consent';
 import { usePermissions } from '../../lib/usePermissions';
 import { erasureConfirmed } from './erasure';
 import { StatusBadge } from './StatusBadge';
@@ -45,6 +46,7 @@ export default function StudentProfile() {
             <Details student={s} />
             {may('bookings:read') && <Bookings studentId={s.id} />}
             {may('payments:read') && <Payments studentId={s.id} />}
+            {may('messages:read') && <MessageConsents studentId={s.id} />}
           </Stack>
         )}
       </QueryState>
@@ -261,5 +263,77 @@ function EraseButton({ student }: { student: Student }) {
         </form>
       </Modal>
     </>
+  );
+}
+
+// Consent the message service counts (reminders and promotional messages need a yes per
+// channel); staff with messages:create record the student's answer, each one audited
+// with the notice version the desk shows.
+function MessageConsents({ studentId }: { studentId: string }) {
+  const { t } = useI18n();
+  const may = usePermissions();
+  const qc = useQueryClient();
+  const key = ['consents', studentId];
+  const consents = useQuery({
+    queryKey: key,
+    queryFn: () => unwrap(api.GET('/api/messages/consents/{user_id}', { params: { path: { user_id: studentId } } })),
+  });
+  const save = useMutation({
+    mutationFn: (v: { channel: ConsentChannel; purpose: ConsentPurpose; granted: boolean }) =>
+      unwrap(
+        api.PUT('/api/messages/consents/{user_id}', {
+          params: { path: { user_id: studentId } },
+          body: { ...v, notice_version: DESK_NOTICE_VERSION },
+        }),
+      ),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: key }),
+  });
+  const canRecord = may('messages:create');
+  return (
+    <section aria-labelledby="consent-heading">
+      <Title order={2} size="h4" id="consent-heading" mb="xs">{t('consent_messages_title')}</Title>
+      <QueryState query={consents}>
+        {(rows) => {
+          const grid = consentGrid(rows);
+          return (
+            <Paper withBorder p="md">
+              <Table data-testid="message-consents">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('msg_channel')}</Table.Th>
+                    {CONSENT_PURPOSES.map((p) => (
+                      <Table.Th key={p}>{t(`consent_purpose_${p}`)}</Table.Th>
+                    ))}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {CONSENT_CHANNELS.map((c) => (
+                    <Table.Tr key={c}>
+                      <Table.Td>{t(`msg_channel_${c}`)}</Table.Td>
+                      {CONSENT_PURPOSES.map((p) => {
+                        const answer = grid[c][p];
+                        return (
+                          <Table.Td key={p}>
+                            <Switch
+                              aria-label={`${t(`msg_channel_${c}`)}: ${t(`consent_purpose_${p}`)}`}
+                              checked={answer?.granted ?? false}
+                              disabled={!canRecord || save.isPending}
+                              onChange={(e) => save.mutate({ channel: c, purpose: p, granted: e.currentTarget.checked })}
+                              description={answer ? t('consent_recorded_on', { date: answer.recorded_at.slice(0, 10) }) : undefined}
+                            />
+                          </Table.Td>
+                        );
+                      })}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+              <Text size="xs" c="dimmed" mt="xs">{t('consent_messages_hint')}</Text>
+              {save.error && <ProblemAlert error={save.error} />}
+            </Paper>
+          );
+        }}
+      </QueryState>
+    </section>
   );
 }

@@ -1,0 +1,248 @@
+// The business's own sender accounts, for owners: its SMTP relay, its MSG91 (DLT)
+// account and its WhatsApp number. Secrets are write-only: a field left empty keeps
+// the stored secret, and the page never shows one (the API answers only whether one is
+// stored). "Use StudySpot's" removes the account: the platform's provider serves again.
+import { Badge, Button, Group, NumberInput, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { api, unwrap } from '../../api/client';
+import type { components } from '../../api/schema';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { QueryState } from '../../components/QueryState';
+import { useI18n } from '../../i18n';
+import { parseFlows, secret, type SmtpSave } from './senders';
+
+type Account = components['schemas']['SenderAccountRead'];
+type Channel = Account['channel'];
+const KEY = ['sender-accounts'];
+
+function text(account: Account | undefined, field: string): string {
+  const v = account?.settings[field];
+  return v === null || v === undefined ? '' : String(v);
+}
+
+export function SenderAccounts() {
+  const { t } = useI18n();
+  const accounts = useQuery({ queryKey: KEY, queryFn: () => unwrap(api.GET('/api/messages/sender-accounts')) });
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="senders-title">
+      <Title order={2} size="h4" id="senders-title">
+        {t('snd_title')}
+      </Title>
+      <Text size="sm" c="dimmed" mb="xs">
+        {t('snd_explain')}
+      </Text>
+      <QueryState query={accounts}>
+        {(list) => {
+          const of = (c: Channel) => list.find((a) => a.channel === c);
+          return (
+            <Stack>
+              <SmtpForm account={of('email')} />
+              <Msg91Form account={of('sms')} />
+              <WhatsAppForm account={of('whatsapp')} />
+            </Stack>
+          );
+        }}
+      </QueryState>
+    </Paper>
+  );
+}
+
+function useAccountSave<B>(save: (body: B) => Promise<unknown>, done: () => void) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: save,
+    onSuccess: () => {
+      done();
+      void qc.invalidateQueries({ queryKey: KEY });
+      void qc.invalidateQueries({ queryKey: ['message-settings'] });
+    },
+  });
+}
+
+function AccountBox({ channel, account, title, children, onSave, saving, error }: {
+  channel: Channel;
+  account: Account | undefined;
+  title: string;
+  children: ReactNode;
+  onSave: () => void;
+  saving: boolean;
+  error: unknown;
+}) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const remove = useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/messages/sender-accounts/{channel}', { params: { path: { channel } } })),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: KEY });
+      void qc.invalidateQueries({ queryKey: ['message-settings'] });
+    },
+  });
+  return (
+    <Paper withBorder p="sm" data-testid={`sender-${channel}`}>
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>{title}</Text>
+        <Group gap="xs">
+          <Badge variant="light" color={account ? 'teal.9' : 'gray'}>
+            {t(account ? 'snd_own' : 'snd_platform')}
+          </Badge>
+          {account && (
+            <Badge variant="light" color={account.has_secret ? 'teal.9' : 'red'} data-testid={`secret-${channel}`}>
+              {t(account.has_secret ? 'snd_secret_stored' : 'snd_secret_missing')}
+            </Badge>
+          )}
+        </Group>
+      </Group>
+      <Stack gap="xs">
+        {children}
+        {error ? <ProblemAlert error={error} /> : null}
+        {remove.error && <ProblemAlert error={remove.error} />}
+        <Group>
+          <Button size="xs" loading={saving} onClick={onSave}>
+            {t('save')}
+          </Button>
+          {account && (
+            <Button size="xs" variant="default" loading={remove.isPending} onClick={() => remove.mutate()}>
+              {t('snd_use_platform')}
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
+
+function SecretInput({ label, value, onChange, stored }: { label: string; value: string; onChange: (v: string) => void; stored: boolean }) {
+  const { t } = useI18n();
+  return (
+    <PasswordInput
+      label={label}
+      autoComplete="new-password"
+      placeholder={stored ? t('snd_keep_secret') : undefined}
+      description={t('snd_write_only')}
+      value={value}
+      onChange={(e) => onChange(e.currentTarget.value)}
+    />
+  );
+}
+
+function SmtpForm({ account }: { account: Account | undefined }) {
+  const { t } = useI18n();
+  const [f, setF] = useState({
+    host: text(account, 'host'),
+    port: Number(text(account, 'port') || 587),
+    security: (text(account, 'security') || 'starttls') as SmtpSave['security'],
+    username: text(account, 'username'),
+    password: '',
+    from_address: text(account, 'from_address'),
+  });
+  const save = useAccountSave(
+    (body: SmtpSave) => unwrap(api.PUT('/api/messages/sender-accounts/smtp', { body })),
+    () => setF((x) => ({ ...x, password: '' })),
+  );
+  return (
+    <AccountBox
+      channel="email"
+      account={account}
+      title={t('snd_smtp')}
+      saving={save.isPending}
+      error={save.error}
+      onSave={() =>
+        save.mutate({
+          host: f.host.trim(),
+          port: f.port,
+          security: f.security,
+          username: f.username.trim() || undefined,
+          password: secret(f.password),
+          from_address: f.from_address.trim(),
+        })
+      }
+    >
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <TextInput label={t('snd_host')} required value={f.host} onChange={(e) => setF({ ...f, host: e.currentTarget.value })} />
+        <NumberInput label={t('snd_port')} min={1} max={65535} allowDecimal={false} value={f.port} onChange={(v) => setF({ ...f, port: typeof v === 'number' ? v : 587 })} />
+        <Select
+          label={t('snd_security')}
+          allowDeselect={false}
+          data={['starttls', 'tls', 'none']}
+          value={f.security}
+          onChange={(v) => v && setF({ ...f, security: v as SmtpSave['security'] })}
+        />
+        <TextInput label={t('snd_username')} autoComplete="off" value={f.username} onChange={(e) => setF({ ...f, username: e.currentTarget.value })} />
+        <SecretInput label={t('snd_password')} value={f.password} stored={!!account?.has_secret} onChange={(v) => setF({ ...f, password: v })} />
+        <TextInput label={t('snd_from')} required placeholder="Lakshya Library <hello@lakshya.in>" value={f.from_address} onChange={(e) => setF({ ...f, from_address: e.currentTarget.value })} />
+      </SimpleGrid>
+    </AccountBox>
+  );
+}
+
+function Msg91Form({ account }: { account: Account | undefined }) {
+  const { t } = useI18n();
+  const [f, setF] = useState({ auth_key: '', sender: text(account, 'sender'), entity_id: text(account, 'entity_id'), flows: '' });
+  const [badLine, setBadLine] = useState<number | null>(null);
+  const save = useAccountSave(
+    (body: components['schemas']['Msg91AccountSave']) => unwrap(api.PUT('/api/messages/sender-accounts/msg91', { body })),
+    () => setF((x) => ({ ...x, auth_key: '' })),
+  );
+  const kinds = text(account, 'flow_kinds');
+  return (
+    <AccountBox
+      channel="sms"
+      account={account}
+      title={t('snd_msg91')}
+      saving={save.isPending}
+      error={save.error}
+      onSave={() => {
+        const parsed = parseFlows(f.flows);
+        if ('badLine' in parsed) {
+          setBadLine(parsed.badLine);
+          return;
+        }
+        setBadLine(null);
+        save.mutate({ auth_key: secret(f.auth_key), sender: f.sender.trim(), entity_id: f.entity_id.trim(), flows: parsed.flows });
+      }}
+    >
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SecretInput label={t('snd_auth_key')} value={f.auth_key} stored={!!account?.has_secret} onChange={(v) => setF({ ...f, auth_key: v })} />
+        <TextInput label={t('snd_sender')} required maxLength={6} value={f.sender} onChange={(e) => setF({ ...f, sender: e.currentTarget.value.toUpperCase() })} />
+        <TextInput label={t('snd_entity')} required value={f.entity_id} onChange={(e) => setF({ ...f, entity_id: e.currentTarget.value })} />
+      </SimpleGrid>
+      <Textarea
+        label={t('snd_flows')}
+        description={kinds ? t('snd_flows_stored', { kinds }) : t('snd_flows_hint')}
+        autosize
+        minRows={2}
+        error={badLine !== null ? t('snd_flows_bad', { line: badLine }) : undefined}
+        value={f.flows}
+        onChange={(e) => setF({ ...f, flows: e.currentTarget.value })}
+      />
+    </AccountBox>
+  );
+}
+
+function WhatsAppForm({ account }: { account: Account | undefined }) {
+  const { t } = useI18n();
+  const [f, setF] = useState({ phone_number_id: text(account, 'phone_number_id'), access_token: '', app_secret: '' });
+  const save = useAccountSave(
+    (body: components['schemas']['WhatsAppAccountSave']) => unwrap(api.PUT('/api/messages/sender-accounts/whatsapp', { body })),
+    () => setF((x) => ({ ...x, access_token: '', app_secret: '' })),
+  );
+  return (
+    <AccountBox
+      channel="whatsapp"
+      account={account}
+      title={t('snd_whatsapp')}
+      saving={save.isPending}
+      error={save.error}
+      onSave={() =>
+        save.mutate({ phone_number_id: f.phone_number_id.trim(), access_token: secret(f.access_token), app_secret: secret(f.app_secret) })
+      }
+    >
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <TextInput label={t('snd_phone_id')} required value={f.phone_number_id} onChange={(e) => setF({ ...f, phone_number_id: e.currentTarget.value })} />
+        <SecretInput label={t('snd_access_token')} value={f.access_token} stored={!!account?.has_secret} onChange={(v) => setF({ ...f, access_token: v })} />
+        <SecretInput label={t('snd_app_secret')} value={f.app_secret} stored={!!account?.has_webhook_secret} onChange={(v) => setF({ ...f, app_secret: v })} />
+      </SimpleGrid>
+    </AccountBox>
+  );
+}
