@@ -71,14 +71,21 @@ async def test_razorpay_order_checkout_and_webhook_capture_the_payment(
         for e in await _tenant_rows(apps, outbox_events, tenant.tenant_id)
         if e.topic == "payment.captured"
     ]
-    assert [e.payload for e in events] == [
-        {
-            "payment_id": payment["id"],
-            "booking_id": str(booking),
-            "tenant_id": str(tenant.tenant_id),
-            "amount_paise": 150_000,
-        }
-    ]
+    assert len(events) == 1
+    captured = events[0].payload
+    # What the message service's receipt and the analytics read from the event, no more.
+    assert captured == {
+        "payment_id": payment["id"],
+        "booking_id": str(booking),
+        "tenant_id": str(tenant.tenant_id),
+        "amount_paise": 150_000,
+        "student_id": paid["student_id"],
+        "library_id": str(tenant.library_id),
+        "invoice_number": captured["invoice_number"],
+        "invoice_kind": "tax_invoice",
+        "captured_at": captured["captured_at"],
+    }
+    assert captured["invoice_number"].startswith("INV/")
     pdf = await apps.client("payment").get(
         f"{PAYMENTS}/{payment['id']}/invoice",
         headers={**tenant.student.headers, "Accept": "application/pdf"},
