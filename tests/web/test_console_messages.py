@@ -49,6 +49,8 @@ PASSWORD = "correct-horse-1"
 NEW_PASSWORD = "a-new-horse-42"
 ARRIVES_WITHIN_SECONDS = 30.0
 SMS_PRICE = 25
+# The password of the business's own SMTP account the owner saves in the browser.
+SMTP_SECRET = "relay-pass-4f9c2e7a"
 
 
 @pytest.fixture
@@ -224,7 +226,9 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
     their ledger; an audience by booking status and dues is previewed as empty (nothing to
     send); an SMS broadcast to the branch's three students is quoted (two consented,
     one skipped; two one-segment SMS) and sent, taking its cost off the balance; a template
-    is previewed, reworded and put back."""
+    is previewed, reworded and put back; the business's own SMTP account is saved with a
+    password the page never shows again, then removed; the third student's SMS promotions
+    consent is switched on from its profile."""
     owner = await owner_with_limits(apps)
     library = (await create_library(apps, owner, name="Gyan Kendra Kothrud"))["id"]
     students = [await admit(apps, owner, uuid.UUID(library)) for _ in range(3)]
@@ -254,6 +258,8 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
         extra_env={
             "NOTICE": "Water supply off on Sunday",
             "BRANCH": "Gyan Kendra Kothrud",
+            "STUDENT_ID": students[2]["id"],
+            "SMTP_SECRET": SMTP_SECRET,
             "COST": "₹0.50",
             "BALANCE_BEFORE": "₹100.00",
             "BALANCE_AFTER": "₹99.50",
@@ -262,3 +268,15 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
     assert "owner: passed" in out
     balance = await apps.client("message").get("/api/messages/credits", headers=owner.headers)
     assert balance.json()["balance_paise"] == granted - cost
+    # The desk's consent, recorded from the student's profile, with its notice version.
+    recorded = await apps.client("message").get(
+        f"/api/messages/consents/{students[2]['id']}", headers=owner.headers
+    )
+    assert [
+        (c["channel"], c["purpose"], c["granted"], c["notice_version"]) for c in recorded.json()
+    ] == [("sms", "promotional", True, "desk-2026-12")]
+    # The SMTP account was removed again; its password was in no answer the page saw.
+    accounts = await apps.client("message").get(
+        "/api/messages/sender-accounts", headers=owner.headers
+    )
+    assert accounts.json() == []

@@ -16,7 +16,10 @@
 //           a broadcast by SMS to the branch (BRANCH): the quote says who it reaches, who it skips
 //           (no consent) and the cost (COST) against the balance before anything is sent →
 //           send → the balance is down by the cost → a template previewed, reworded,
-//           saved (own wording), then back to the built-in wording.
+//           saved (own wording), then back to the built-in wording → the business's own
+//           SMTP account saved with a password (SMTP_SECRET) that is never shown again,
+//           then removed → the profile of the student without consent (STUDENT_ID):
+//           SMS promotions switched on and read back.
 import { check, env, runScenario } from './harness.mjs';
 
 const { base, email, password } = env;
@@ -115,8 +118,8 @@ async function invite(page, run) {
 async function owner(page, run) {
   const notice = process.env.NOTICE;
   const [cost, before, after] = [process.env.COST, process.env.BALANCE_BEFORE, process.env.BALANCE_AFTER];
-  const branch = process.env.BRANCH;
-  check(notice && cost && before && after && branch, 'NOTICE, COST, BALANCE_BEFORE, BALANCE_AFTER and BRANCH are set');
+  const [branch, studentId, smtpSecret] = [process.env.BRANCH, process.env.STUDENT_ID, process.env.SMTP_SECRET];
+  check(notice && cost && before && after && branch && studentId && smtpSecret, 'NOTICE, COST, BALANCE_BEFORE, BALANCE_AFTER, BRANCH, STUDENT_ID and SMTP_SECRET are set');
   await logIn(page, password);
   const bell = page.getByTestId('bell');
   await page.locator('[data-testid="bell"][data-unread="1"]').waitFor();
@@ -205,6 +208,35 @@ async function owner(page, run) {
   await page.getByRole('button', { name: 'Back to the built-in wording' }).click();
   await page.getByRole('button', { name: 'Back to the built-in wording' }).waitFor({ state: 'detached' });
   check((await page.getByTestId('template-editor').getByLabel('Subject or title').inputValue()) === 'Your seat is confirmed', 'the built-in subject is back');
+
+  // The business's own SMTP account: the password goes in and never comes back out.
+  const smtp = page.getByTestId('sender-email');
+  await smtp.getByLabel(/^SMTP host/).fill('smtp.example.com');
+  await smtp.getByLabel(/^From/).fill('Gyan Kendra <hello@gyan.example>');
+  await smtp.getByLabel('User name').fill('gyan');
+  await smtp.getByLabel('Password', { exact: true }).fill(smtpSecret);
+  await smtp.getByRole('button', { name: 'Save' }).click();
+  await smtp.getByTestId('secret-email').getByText('Secret stored').waitFor();
+  await smtp.getByText('Your account').waitFor();
+  check((await smtp.getByLabel('Password', { exact: true }).inputValue()) === '', 'the password field is emptied once saved');
+  await page.reload();
+  await smtp.getByTestId('secret-email').getByText('Secret stored').waitFor();
+  check((await smtp.getByLabel(/^SMTP host/).inputValue()) === 'smtp.example.com', 'the host is read back');
+  check(!(await page.content()).includes(smtpSecret), 'the password is nowhere in the page');
+  await run.shot(page, 'sender-smtp');
+  await smtp.getByRole('button', { name: "Use StudySpot's instead" }).click();
+  await smtp.getByText("StudySpot's", { exact: true }).waitFor();
+
+  // Consent recorded at the desk, on the profile of the student who had given none.
+  await page.goto(base + `/students/${studentId}`);
+  const consents = page.getByTestId('message-consents');
+  const smsPromotions = consents.getByRole('switch', { name: 'SMS: Promotions' });
+  check(!(await smsPromotions.isChecked()), 'no SMS promotions consent yet');
+  await smsPromotions.click(); // controlled: it turns on once the answer is saved and read back
+  await consents.getByText(/^since \d{4}-\d{2}-\d{2}$/).waitFor();
+  check(await smsPromotions.isChecked(), 'the consent is recorded and read back');
+  await run.axe(page, 'student-consent');
+  await run.shot(page, 'student-consent');
 }
 
 const SCENARIOS = { forgot, reset, invite, owner };

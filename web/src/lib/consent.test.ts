@@ -24,3 +24,4 @@ describe('consentGrid', () => {
     expect(grid.email).toEqual({ reminders: null, promotional: null });
   });
 });
+

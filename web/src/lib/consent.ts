@@ -26,3 +26,4 @@ export function consentGrid(rows: readonly ConsentRow[]): ConsentGrid {
   }
   return grid;
 }
+

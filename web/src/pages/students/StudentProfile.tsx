@@ -15,6 +15,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { CONSENT_CHANNELS, CONSENT_PURPOSES, DESK_NOTICE_VERSION, consentGrid, type ConsentChannel, type ConsentPurpose } from '../../lib/consent';
+import { indiaDate } from '../../lib/subscription';
 import { usePermissions } from '../../lib/usePermissions';
 import { erasureConfirmed } from './erasure';
 import { StatusBadge } from './StatusBadge';
@@ -319,7 +320,7 @@ function MessageConsents({ studentId }: { studentId: string }) {
                               checked={answer?.granted ?? false}
                               disabled={!canRecord || save.isPending}
                               onChange={(e) => save.mutate({ channel: c, purpose: p, granted: e.currentTarget.checked })}
-                              description={answer ? t('consent_recorded_on', { date: answer.recorded_at.slice(0, 10) }) : undefined}
+                              description={answer ? t('consent_recorded_on', { date: indiaDate(answer.recorded_at) }) : undefined}
                             />
                           </Table.Td>
                         );
