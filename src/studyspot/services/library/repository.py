@@ -284,6 +284,15 @@ class FeePlanRepository(TenantRepository[FeePlan]):
 class StaffRepository(TenantRepository[LibraryStaff]):
     model = LibraryStaff
 
+    async def count_active(self) -> int:
+        """Active staff, as the plan's staff limit (and `GET /libraries/usage`) counts them."""
+        found = await self.session.scalar(
+            self.scoped(select(func.count()).select_from(LibraryStaff)).where(
+                LibraryStaff.is_active.is_(True)
+            )
+        )
+        return int(found or 0)
+
     async def library_ids(
         self, staff_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, list[uuid.UUID]]:

@@ -32,6 +32,7 @@ from studyspot.services.library.errors import (
     StaffLoginTaken,
     StaffNotFound,
 )
+from studyspot.services.library.limits import check_quota, lock_quota
 from studyspot.services.library.models import LibraryStaff
 from studyspot.services.library.repository import LibraryRepository, StaffRepository, violates
 from studyspot.services.library.schemas.staff import StaffCreate, StaffRead, StaffUpdate
@@ -100,6 +101,18 @@ async def _erase_login(upstream: Upstream, tenant_id: uuid.UUID, staff_id: uuid.
         log.warning("staff_login_orphaned", staff_id=str(staff_id), tenant_id=str(tenant_id))
 
 
+async def _one_more_active(
+    session: AsyncSession, viewer: Viewer, repo: StaffRepository, upstream: Upstream
+) -> None:
+    """The plan's staff limit (active staff) allows one more, or 403 `plan_limit_reached`.
+
+    The entitlements are read before the tenant's staff quota lock; the count and the
+    insert (or activation) then happen under it, like libraries and seats."""
+    entitlements = await upstream.entitlements(viewer.tenant_id)
+    await lock_quota(session, viewer.tenant_id, "staff")
+    check_quota("staff", await repo.count_active(), 1, entitlements)
+
+
 async def create_staff(
     session: AsyncSession, viewer: Viewer, body: StaffCreate, upstream: Upstream
 ) -> StaffRead:
@@ -107,6 +120,7 @@ async def create_staff(
     repo = StaffRepository(session, viewer.tenant_id)
     values = body.model_dump(exclude={"library_ids"})
     await _logins_free(repo, values, None)
+    await _one_more_active(session, viewer, repo, upstream)
     staff = LibraryStaff(
         **values, is_active=True, tenant_id=viewer.tenant_id, created_by=viewer.user_id
     )
@@ -223,6 +237,8 @@ async def update_staff(
             errors=[{"field": "body", "message": "keep an email or a phone"}],
         )
     await _logins_free(repo, changes, staff.id)
+    if changes.get("is_active") is True and not staff.is_active:
+        await _one_more_active(session, viewer, repo, upstream)
     if body.library_ids is not None:
         await _check_libraries(session, viewer.tenant_id, body.library_ids)
         await repo.set_libraries(staff.id, body.library_ids)

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import func, select
 
 from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.errors import problem_responses
@@ -19,8 +18,11 @@ from studyspot.services.library.dependencies import (
     LibrariesReader,
     LibrariesUpdater,
 )
-from studyspot.services.library.models import LibraryStaff
-from studyspot.services.library.repository import LibraryRepository, SeatRepository
+from studyspot.services.library.repository import (
+    LibraryRepository,
+    SeatRepository,
+    StaffRepository,
+)
 from studyspot.services.library.schemas.common import ONE_LINE
 from studyspot.services.library.schemas.libraries import (
     LibraryCreate,
@@ -74,15 +76,10 @@ async def usage(principal: SubscriptionReader, session: TenantSession) -> Librar
     """The tenant's libraries, seats and active staff, beside its plan's limits
     (`GET /api/v1/subscriptions/current`). The owner's (`subscriptions:read`)."""
     tenant_id = principal.require_tenant()
-    staff = await session.scalar(
-        select(func.count())
-        .select_from(LibraryStaff)
-        .where(LibraryStaff.tenant_id == tenant_id, LibraryStaff.is_active.is_(True))
-    )
     return LibraryUsage(
         libraries=await LibraryRepository(session, tenant_id).count(),
         seats=await SeatRepository(session, tenant_id).count(),
-        staff=int(staff or 0),
+        staff=await StaffRepository(session, tenant_id).count_active(),
     )
 
 
