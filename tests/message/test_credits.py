@@ -4,10 +4,7 @@ the provider accepts it, given back when it fails; the ledger sums to the balanc
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from tests.conftest import Apps
 from tests.fakes.msg91 import FakeMsg91
@@ -17,26 +14,12 @@ from tests.fixtures.messages import (
     deliver_messages,
     dispatcher,
     grant_credits,
-    use_phone_channels,
 )
 from tests.fixtures.users import LoggedIn, create_platform_user, register_owner
 
 CREDITS = "/api/messages/credits"
 WHATSAPP_PRICE = 15  # MESSAGE_WHATSAPP_UTILITY_PRICE_PAISE
 SMS_PRICE = 25  # MESSAGE_SMS_PRICE_PAISE_PER_SEGMENT; the confirmation is one UCS-2 segment
-
-
-@pytest.fixture
-async def phones(apps: Apps) -> AsyncIterator[tuple[FakeWhatsApp, FakeMsg91]]:
-    whatsapp, msg91 = FakeWhatsApp(), FakeMsg91()
-    await whatsapp.start()
-    await msg91.start()
-    use_phone_channels(apps, whatsapp, msg91, "booking_confirmed")
-    yield whatsapp, msg91
-    for provider in dispatcher(apps).channels.values():
-        await provider.close()
-    await whatsapp.stop()
-    await msg91.stop()
 
 
 async def _ledger(apps: Apps, owner: LoggedIn) -> tuple[int, list[tuple[str, int]]]:
@@ -58,20 +41,27 @@ async def _deliveries(apps: Apps, owner: LoggedIn) -> dict[str, dict[str, Any]]:
 async def test_without_credits_paid_channels_are_skipped_and_email_still_tells(
     apps: Apps, phones: tuple[FakeWhatsApp, FakeMsg91]
 ) -> None:
-    whatsapp, msg91 = phones
     ready = await ready_library(apps, students=1)
     await paid(apps, ready.owner, booking_body(ready))
+    await paid_channels_skipped(apps, ready.owner, phones, "insufficient_credits")
+    assert await _ledger(apps, ready.owner) == (0, [])
+
+
+async def paid_channels_skipped(
+    apps: Apps, owner: LoggedIn, phones: tuple[FakeWhatsApp, FakeMsg91], why: str
+) -> None:
+    """The booking confirmation's WhatsApp and SMS skipped for `why`, its e-mail sent."""
+    whatsapp, msg91 = phones
     for _ in range(3):
         await deliver_messages(apps)
-    by_channel = await _deliveries(apps, ready.owner)
+    by_channel = await _deliveries(apps, owner)
     assert (by_channel["whatsapp"]["status"], by_channel["whatsapp"]["last_error"]) == (
         "skipped",
-        "insufficient_credits",
+        why,
     )
-    assert by_channel["sms"]["last_error"] == "insufficient_credits"
+    assert by_channel["sms"]["last_error"] == why
     assert by_channel["email"]["status"] == "sent"
     assert whatsapp.sent == [] and msg91.sent == []
-    assert await _ledger(apps, ready.owner) == (0, [])
 
 
 async def test_an_accepted_message_spends_what_it_reserved(

@@ -2,7 +2,9 @@
 
 The cost is known before anything is sent: each reachable student's message
 is rendered and priced (SMS by segments). Sending reserves the whole cost in
-one conditional UPDATE, so a broadcast larger than the balance is refused
+one conditional UPDATE (after its paid messages were counted against the plan's
+monthly message credits, also one conditional UPDATE: 403 `plan_limit_reached` past
+them), so a broadcast larger than the balance is refused
 (409 `insufficient_credits`) before a single delivery exists; then one
 delivery per student is queued, with its share of the reservation in the
 ledger, so that each one that fails gives its own share back. Consent and
@@ -22,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
+from studyspot.kit.entitlements import Entitlements
 from studyspot.kit.errors import Conflict, NotFound
 from studyspot.services.message import audience, credits
 from studyspot.services.message.access import Viewer, visible
@@ -179,7 +182,11 @@ async def send(
     provider: ChannelProvider | None,
     now: datetime,
     today: date,
+    entitlements: Entitlements | None = None,
 ) -> tuple[Broadcast, Plan]:
+    """Queue the broadcast: its paid messages are counted against the plan's monthly
+    message credits (403 `plan_limit_reached` past them), then its whole cost is taken
+    from the balance (409 `insufficient_credits`), or nothing is written."""
     who = viewer.principal
     tenant_id = viewer.tenant_id
     _require(provider, request.channel)
@@ -187,6 +194,8 @@ async def send(
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         plan = await _plan(session, tenant_id, request, students, provider)
         total = plan.cost_paise
+        paid = sum(1 for planned in plan.deliveries if planned.cost_paise)
+        await credits.count_monthly(session, tenant_id, entitlements, paid, now)
         if total and not await credits.take(session, tenant_id, total, now):
             raise InsufficientCredits(
                 f"This broadcast costs {total} paise; the balance is "

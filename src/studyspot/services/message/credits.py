@@ -5,7 +5,15 @@
     capture  0   the provider accepted it: the reservation is spent
     release +N   it failed for good (or was skipped after reserving): N comes back
 
-The ledger's amounts sum to the balance. A reservation is one conditional
+The ledger's amounts sum to the balance.
+
+Besides the wallet, the plan's **monthly message credits** (kit/entitlements.py, a hard
+limit: they cost the platform money): every paid message taken for sending counts one
+credit in its month (India time) in `message_credit_months`, by one conditional UPDATE
+(`used + n <= limit`), before the wallet is touched; past the limit nothing is reserved
+(403 `plan_limit_reached` for a broadcast, the delivery skipped with that code for a
+message the dispatcher takes). A message that then fails still counts in its month.
+ A reservation is one conditional
 UPDATE (`balance >= N`), so concurrent senders can never overdraw the
 account (the database's CHECK is the second wall). Each of reserve, capture
 and release is written at most once per delivery (unique key), so a retry or
@@ -21,9 +29,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import unit_of_work
+from studyspot.kit.entitlements import Entitlements, PlanLimitReached, check_limit
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.kit.state import KitState
-from studyspot.services.message.models import CreditAccount, CreditEntry
+from studyspot.services.message.consent import IST
+from studyspot.services.message.models import CreditAccount, CreditEntry, CreditMonth
 from studyspot.services.message.upsert import insert_once
 
 PAID_CHANNELS = frozenset({"sms", "whatsapp"})
@@ -109,9 +119,17 @@ async def grant(
 
 
 async def reserve(
-    session: AsyncSession, tenant_id: uuid.UUID, delivery_id: uuid.UUID, amount: int, now: datetime
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    amount: int,
+    now: datetime,
+    entitlements: Entitlements | None = None,
 ) -> bool:
-    """Hold `amount` for this delivery; False (nothing held) if the balance is short."""
+    """Hold `amount` for this delivery; False (nothing held) if the balance is short.
+
+    The message first counts one of the plan's monthly message credits (403
+    `plan_limit_reached`, nothing held, past them); a short balance gives it back."""
     if amount <= 0:
         return True
     held = await session.scalar(
@@ -123,7 +141,9 @@ async def reserve(
     )
     if held is not None:
         return True  # by an earlier attempt (the claim on the delivery keeps others out)
+    await count_monthly(session, tenant_id, entitlements, 1, now)
     if not await _add(session, tenant_id, -amount, now):
+        await _uncount(session, tenant_id, 1, now)
         return False
     session.add(CreditEntry(**_entry(tenant_id, "reserve", -amount, now, delivery_id=delivery_id)))
     await session.flush()
@@ -187,3 +207,68 @@ async def take(session: AsyncSession, tenant_id: uuid.UUID, amount: int, now: da
     """Take `amount` off the balance at once (a broadcast's whole cost), or nothing if it is
     short; the caller writes the matching reserve entries, one per delivery."""
     return await _add(session, tenant_id, -amount, now)
+
+
+def month_of(now: datetime) -> str:
+    """The month (India time) a paid message counts in, `YYYY-MM`."""
+    return now.astimezone(IST).strftime("%Y-%m")
+
+
+async def used_this_month(session: AsyncSession, tenant_id: uuid.UUID, now: datetime) -> int:
+    found = await session.scalar(
+        select(CreditMonth.used).where(
+            CreditMonth.tenant_id == tenant_id, CreditMonth.month == month_of(now)
+        )
+    )
+    return int(found or 0)
+
+
+async def count_monthly(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    entitlements: Entitlements | None,
+    messages: int,
+    now: datetime,
+) -> None:
+    """Count `messages` paid messages against the plan's monthly credits, or raise 403
+    `plan_limit_reached` (nothing counted) when they would pass it.
+
+    One conditional UPDATE, so two senders at once cannot both take the last credits."""
+    if messages <= 0:
+        return
+    limit = None if entitlements is None else entitlements.limits.get("message_credits")
+    month = month_of(now)
+    await insert_once(
+        session,
+        CreditMonth,
+        {"id": uuid.uuid4(), "tenant_id": tenant_id, "month": month, "used": 0, "updated_at": now},
+        ("tenant_id", "month"),
+    )
+    query = update(CreditMonth).where(
+        CreditMonth.tenant_id == tenant_id, CreditMonth.month == month
+    )
+    if limit is not None:
+        query = query.where(CreditMonth.used + messages <= limit)
+    done = await session.execute(
+        query.values(used=CreditMonth.used + messages, updated_at=now).execution_options(
+            synchronize_session=False
+        )
+    )
+    if done.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    assert entitlements is not None
+    used = await used_this_month(session, tenant_id, now)
+    check_limit(entitlements, "message_credits", used, messages)  # raises, naming the upgrade
+    raise PlanLimitReached(f"Limit message_credits: {used} used this month")  # pragma: no cover
+
+
+async def _uncount(
+    session: AsyncSession, tenant_id: uuid.UUID, messages: int, now: datetime
+) -> None:
+    """Give back what `count_monthly` counted in this same transaction (nothing was sent)."""
+    await session.execute(
+        update(CreditMonth)
+        .where(CreditMonth.tenant_id == tenant_id, CreditMonth.month == month_of(now))
+        .values(used=CreditMonth.used - messages)
+        .execution_options(synchronize_session=False)
+    )

@@ -27,6 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.crypto import DecryptionError
 from studyspot.kit.db import Database, unit_of_work
+from studyspot.kit.entitlements import (
+    EntitlementNotFound,
+    Entitlements,
+    PlanLimitReached,
+    entitlements_of,
+)
 from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
@@ -154,6 +160,15 @@ class Dispatcher:
             await self.deliver(db, tenant_id, model, delivery_id)
         return len(due)
 
+    async def _entitlements(self, tenant_id: uuid.UUID | None) -> Entitlements | None:
+        """The tenant's plan (its monthly message credits), read before any unit of work."""
+        if tenant_id is None:
+            return None
+        try:
+            return await entitlements_of(self.kit.core, tenant_id)
+        except EntitlementNotFound:
+            return None
+
     async def deliver(
         self,
         db: Database,
@@ -164,6 +179,7 @@ class Dispatcher:
         """One attempt at one delivery; False if another dispatcher had it."""
         now = self.clock()
         lease = now + timedelta(seconds=self.config.send_lease_seconds)
+        entitlements = await self._entitlements(tenant_id)
         async with unit_of_work(db, tenant_id=tenant_id) as session:
             repo = DeliveryRepository(session, tenant_id, model)
             row = await repo.claim(delivery_id, now, lease)
@@ -180,13 +196,21 @@ class Dispatcher:
             provider, outgoing = prepared
             if tenant_id is not None and provider.channel in PAID_CHANNELS:
                 cost = provider.cost_paise(outgoing)
-                if not await credits.reserve(session, tenant_id, delivery_id, cost, now):
+                try:
+                    held = await credits.reserve(
+                        session, tenant_id, delivery_id, cost, now, entitlements
+                    )
+                except PlanLimitReached:
+                    held, short = False, "plan_limit_reached"
+                else:
+                    short = "insufficient_credits"
+                if not held:
                     await repo.settle(
                         delivery_id,
                         attempt,
                         now,
                         status=DeliveryStatus.skipped,
-                        last_error="insufficient_credits",
+                        last_error=short,
                     )
                     await self._settled(repo, delivery_id, now)
                     return True

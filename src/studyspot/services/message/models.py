@@ -258,6 +258,23 @@ class CreditEntry(IdMixin, TenantMixin, TenantBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
+class CreditMonth(IdMixin, TenantMixin, TenantBase):
+    """Paid messages taken for sending in one month (India time) against the plan's
+    monthly message credits (a hard limit, kit/entitlements.py).
+
+    `used` only grows, by a conditional UPDATE (`used + n <= limit`), so concurrent
+    senders can never pass the limit; one credit is one message that costs the platform
+    money (SMS or WhatsApp through its accounts).
+    """
+
+    __tablename__ = "message_credit_months"
+    __table_args__ = (UniqueConstraint("tenant_id", "month"),)
+
+    month: Mapped[str] = mapped_column(String(7), nullable=False)  # YYYY-MM, India time
+    used: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
 class Broadcast(IdMixin, TenantMixin, TenantBase):
     """One announcement to chosen students over one channel. Its deliveries carry its id
     as their event id, so each student gets it once and the report counts them."""

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from studyspot.kit.auth import Principal, TenantSession, require_permission
+from studyspot.kit.entitlements import entitlements_of
 from studyspot.kit.errors import problem_responses
 from studyspot.services.message import broadcasts
 from studyspot.services.message.access import ViewerDep
@@ -90,6 +91,8 @@ async def send_broadcast(
 ) -> BroadcastRead:
     """409 `insufficient_credits` when the balance is short of the whole cost (nothing is
     queued then), `channel_not_configured` for a channel that is not set up."""
+    # 403 `plan_limit_reached` (declared) when its paid messages would pass the plan's
+    # monthly message credits: nothing reserved or queued then (docs/subscriptions.md).
     dispatcher = runtime.dispatcher
     made, plan = await broadcasts.send(
         db,
@@ -99,6 +102,7 @@ async def send_broadcast(
         await dispatcher.tenant_channel(db, who.require_tenant(), body.channel),
         dispatcher.clock(),
         _today(runtime),
+        await entitlements_of(dispatcher.kit.core, who.require_tenant()),
     )
     return BroadcastRead(
         id=made.id,
