@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from alembic import command
 from sqlalchemy import create_engine, insert, select
@@ -13,31 +12,9 @@ from sqlalchemy import create_engine, insert, select
 from studyspot.kit import migrate
 from studyspot.kit.settings import to_sync_url
 from studyspot.services.message.models import Consent
-from studyspot.services.student.models import Student
+from tests.fixtures.students import STUDENTS_WITH_FLAGS, student_row_with_flags
 
 RECORDED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-
-
-def _student(tenant: uuid.UUID, seq: int, **values: Any) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4(),
-        "tenant_id": tenant,
-        "enrollment_seq": seq,
-        "enrollment_number": f"STU-{seq:06d}",
-        "name": "Priya Sharma",
-        "home_library_id": uuid.uuid4(),
-        "status": "active",
-        "admission_date": date(2026, 1, 1),
-        "consent_whatsapp": False,
-        "consent_sms": False,
-        "consent_email": False,
-        "consent_data_processing": False,
-        "consent_recorded_at": None,
-        "consent_recorded_by": None,
-        "consent_recorded_by_type": None,
-        "erased_at": None,
-        **values,
-    }
 
 
 def test_recorded_student_consent_becomes_reminder_consent_and_goes_back_on_downgrade(
@@ -47,7 +24,7 @@ def test_recorded_student_consent_becomes_reminder_consent_and_goes_back_on_down
     config = migrate.alembic_config("tenant", fresh_url)
     command.downgrade(config, "tenant_message_0006")
     tenant, clerk = uuid.uuid4(), uuid.uuid4()
-    recorded = _student(
+    recorded = student_row_with_flags(
         tenant,
         1,
         consent_whatsapp=True,
@@ -56,13 +33,19 @@ def test_recorded_student_consent_becomes_reminder_consent_and_goes_back_on_down
         consent_recorded_by=clerk,
         consent_recorded_by_type="library_staff",
     )
-    never_asked = _student(tenant, 2)
-    erased = _student(tenant, 3, consent_sms=True, consent_recorded_at=RECORDED, erased_at=RECORDED)
-    answered_here = _student(tenant, 4, consent_sms=True, consent_recorded_at=RECORDED)
+    never_asked = student_row_with_flags(tenant, 2)
+    erased = student_row_with_flags(
+        tenant, 3, consent_sms=True, consent_recorded_at=RECORDED, erased_at=RECORDED
+    )
+    answered_here = student_row_with_flags(
+        tenant, 4, consent_sms=True, consent_recorded_at=RECORDED
+    )
     engine = create_engine(to_sync_url(fresh_url))
     try:
         with engine.begin() as conn:
-            conn.execute(insert(Student), [recorded, never_asked, erased, answered_here])
+            conn.execute(
+                insert(STUDENTS_WITH_FLAGS), [recorded, never_asked, erased, answered_here]
+            )
             # The message service already has this person's answer for SMS: it stays.
             conn.execute(
                 insert(Consent).values(

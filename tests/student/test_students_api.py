@@ -44,7 +44,8 @@ async def test_owner_admits_students_with_normalised_phone_and_sequential_number
     assert second["enrollment_number"] == "STU-000002"
     assert first["phone"] == f"+91{phone}"
     assert first["status"] == "active"
-    assert first["consent"]["whatsapp"] is True
+    # Message consent is forwarded to the message service, not kept or shown here.
+    assert first["consent"]["data_processing"] is True and "whatsapp" not in first["consent"]
     assert first["consent"]["recorded_by"] == str(world.owner.user_id)
     assert first["consent"]["recorded_by_type"] == "library_owner"
     assert second["consent"]["recorded_at"] is None

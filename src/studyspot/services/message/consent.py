@@ -25,6 +25,7 @@ from studyspot.kit.errors import NotFound
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.services.message.models import Consent, Suppression
 from studyspot.services.message.upsert import insert_once, upsert
+from studyspot.services.student.client import StudentConsentRecorded
 
 IST = ZoneInfo("Asia/Kolkata")
 Purpose = Literal["transactional", "reminders", "promotional"]
@@ -48,6 +49,39 @@ def not_before(category: str, now: datetime) -> datetime:
     return datetime.combine(day, opens, tzinfo=IST)
 
 
+async def _write(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID,
+    channel: str,
+    purpose: Purpose,
+    granted: bool,
+    notice_version: str,
+    recorded_at: datetime,
+    recorded_by: uuid.UUID | None,
+    recorded_by_type: str,
+) -> None:
+    """The current answer per (user, channel, purpose), inserted or replaced."""
+    await upsert(
+        session,
+        Consent,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "user_id": user_id,
+            "channel": channel,
+            "purpose": purpose,
+            "granted": granted,
+            "notice_version": notice_version,
+            "recorded_at": recorded_at,
+            "recorded_by": recorded_by,
+            "recorded_by_type": recorded_by_type,
+        },
+        ("tenant_id", "user_id", "channel", "purpose"),
+    )
+
+
 async def record_consent(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -60,23 +94,18 @@ async def record_consent(
     notice_version: str,
     now: datetime,
 ) -> Consent:
-    await upsert(
+    await _write(
         session,
-        Consent,
-        {
-            "id": uuid.uuid4(),
-            "tenant_id": tenant_id,
-            "user_id": user_id,
-            "channel": channel,
-            "purpose": purpose,
-            "granted": granted,
-            "notice_version": notice_version,
-            "recorded_at": now,
-            # None: the recipient, through the unsubscribe link in a message.
-            "recorded_by": by.user_id if by else None,
-            "recorded_by_type": by.user_type if by else "recipient",
-        },
-        ("tenant_id", "user_id", "channel", "purpose"),
+        tenant_id,
+        user_id=user_id,
+        channel=channel,
+        purpose=purpose,
+        granted=granted,
+        notice_version=notice_version,
+        recorded_at=now,
+        # None: the recipient, through the unsubscribe link in a message.
+        recorded_by=by.user_id if by else None,
+        recorded_by_type=by.user_type if by else "recipient",
     )
     await audit.record(
         session,
@@ -201,3 +230,48 @@ async def lift_suppression(
     )
     if done.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("No such suppression", code="suppression_not_found")
+
+
+STUDENT_RECORD_NOTICE = "student-record"
+STUDENT_RECORD_CHANNELS = ("whatsapp", "sms", "email")
+
+
+async def record_from_student_record(
+    session: AsyncSession, tenant_id: uuid.UUID, event: StudentConsentRecorded
+) -> int:
+    """The answers of an admission form, a change at the desk or an import
+    (`student.consent_recorded`) as each student's `reminders` consent per channel; an
+    answer recorded here after the form's (by the person, the desk or an unsubscribe link)
+    is kept. The number of answers written. Recording the same event twice writes the same
+    rows."""
+    answers = {s.student_id: s for s in event.students}
+    newer = {
+        (row.user_id, row.channel)
+        for row in await session.execute(
+            select(Consent.user_id, Consent.channel).where(
+                Consent.tenant_id == tenant_id,
+                Consent.purpose == "reminders",
+                Consent.user_id.in_(answers),
+                Consent.recorded_at > event.recorded_at,
+            )
+        )
+    }
+    written = 0
+    for user_id, answer in answers.items():
+        for channel in STUDENT_RECORD_CHANNELS:
+            if (user_id, channel) in newer:
+                continue
+            await _write(
+                session,
+                tenant_id,
+                user_id=user_id,
+                channel=channel,
+                purpose="reminders",
+                granted=bool(getattr(answer, channel)),
+                notice_version=STUDENT_RECORD_NOTICE,
+                recorded_at=event.recorded_at,
+                recorded_by=event.recorded_by,
+                recorded_by_type=event.recorded_by_type,
+            )
+            written += 1
+    return written

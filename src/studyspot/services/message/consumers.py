@@ -14,6 +14,9 @@ feed, fanned out the same way.
 The subscription service's notices (trial ending, pre-debit, dunning, grace,
 read-only, suspended) become one notification for the tenant's owners, which the
 dispatcher turns into each owner's feed entry and e-mail (`owner_notices.py`).
+
+The consent an admission form or an import gave (`student.consent_recorded`) becomes
+each student's `reminders` consent per channel (`consent.py`).
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
 from studyspot.services.auth.client import LINK_TOPICS
+from studyspot.services.message.consent import record_from_student_record
 from studyspot.services.message.links import queue_link
 from studyspot.services.message.models import PlatformDelivery
 from studyspot.services.message.notifications import notify
 from studyspot.services.message.owner_notices import OWNER_NOTICES, note_for_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import variables_for
+from studyspot.services.student.client import CONSENT_TOPIC, StudentConsentRecorded
 
 
 async def on_tenant_link(event: Event, session: AsyncSession) -> None:
@@ -108,6 +113,16 @@ async def on_subscription_notice(event: Event, session: AsyncSession) -> None:
     )
 
 
+async def on_student_consent(event: Event, session: AsyncSession) -> None:
+    """The admission form's or import's answers per channel (`student.consent_recorded`):
+    this service alone keeps message consent, the student service only forwards it."""
+    if event.tenant_id is None:
+        return
+    await record_from_student_record(
+        session, event.tenant_id, StudentConsentRecorded.model_validate(event.payload)
+    )
+
+
 RECEIPT = "payment_receipt"
 
 CONSUMERS = [
@@ -116,4 +131,5 @@ CONSUMERS = [
     Consumer("message_student_notices", tuple(STUDENT_NOTICES), on_booking_event),
     Consumer("message_owner_notices", tuple(OWNER_NOTICES), on_subscription_notice),
     Consumer("message_payment_receipts", ("payment.captured",), on_payment_captured),
+    Consumer("message_student_consents", (CONSENT_TOPIC,), on_student_consent),
 ]

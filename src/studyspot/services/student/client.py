@@ -7,6 +7,7 @@ so caller and callee validate the same shapes.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -15,6 +16,26 @@ from pydantic.json_schema import SkipJsonSchema
 from studyspot.kit.service_client import ServiceClient
 
 StudentStatus = Literal["active", "inactive", "suspended", "alumni"]
+
+# Event: what an admission form, a change at the desk or an import said about message
+# consent. The student service keeps none of it; the message service records it.
+CONSENT_TOPIC = "student.consent_recorded"
+
+
+class ForwardedConsent(BaseModel):
+    student_id: uuid.UUID
+    whatsapp: bool
+    sms: bool
+    email: bool
+
+
+class StudentConsentRecorded(BaseModel):
+    """The payload of `student.consent_recorded` (at most 500 students per event)."""
+
+    students: list[ForwardedConsent] = Field(max_length=500)
+    recorded_at: datetime
+    recorded_by: uuid.UUID | None
+    recorded_by_type: str = Field(max_length=32)
 
 
 class InternalStudent(BaseModel):

@@ -29,6 +29,7 @@ from studyspot.kit.sandbox import Sandbox, SandboxLimitExceeded
 from studyspot.kit.schemas import WriteModel
 from studyspot.kit.spreadsheets import SheetLimits, SheetRejected
 from studyspot.services.student.access import Viewer
+from studyspot.services.student.consent import CHANNELS, forward_consent
 from studyspot.services.student.errors import (
     ImportRejected,
     ImportTooComplex,
@@ -136,6 +137,8 @@ class CheckedFile:
     errors: list[RowError] = field(default_factory=list)
     duplicates: list[DuplicatePhone] = field(default_factory=list)
     has_consent: bool = False
+    # The file has a column of message consent (WhatsApp, SMS, e-mail) to forward.
+    has_channel_consent: bool = False
 
     @property
     def bad_lines(self) -> set[int]:
@@ -251,7 +254,10 @@ def _clean(column: str, raw: str) -> str | None:
 def check_rows(header: list[str], rows: list[tuple[int, list[str]]], today: date) -> CheckedFile:
     """Validate every row like a create would, and find phones repeated inside the file."""
     checked = CheckedFile(
-        total_rows=len(rows), good=[], has_consent=any(c in header for c in CONSENT_COLUMNS)
+        total_rows=len(rows),
+        good=[],
+        has_consent=any(c in header for c in CONSENT_COLUMNS),
+        has_channel_consent=any(c in header for c in CONSENT_COLUMNS[:3]),
     )
     first_line_of_phone: dict[str, int] = {}
     for line, cells in rows:
@@ -379,9 +385,10 @@ async def import_students(
             "consent_recorded_by": viewer.user_id,
             "consent_recorded_by_type": viewer.principal.user_type,
         }
+    channels = {f"consent_{c}": c for c in CHANNELS}
     rows = [
         {
-            **row.values,
+            **{k: v for k, v in row.values.items() if k not in channels},
             **consent,
             "id": uuid.uuid4(),
             "home_library_id": library_id,
@@ -398,6 +405,17 @@ async def import_students(
     except IntegrityError as exc:
         raise PhoneTaken() from exc
     await repo.insert_terms({r["id"]: terms_for(r["name"], r["phone"]) for r in rows})
+    if checked.has_channel_consent:
+        # Forwarded to the message service, which alone keeps message consent.
+        await forward_consent(
+            session,
+            viewer,
+            [
+                (r["id"], {c: bool(row.values.get(k, False)) for k, c in channels.items()})
+                for r, row in zip(rows, good, strict=True)
+            ],
+            now,
+        )
     added: Counter[tuple[uuid.UUID, str]] = Counter((library_id, r["status"]) for r in rows)
     await repo.add_counts(dict(added))
     await audit.record(

@@ -45,9 +45,9 @@ class Student(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     admission_date: Mapped[date] = mapped_column(Date, nullable=False)
     notes: Mapped[str | None] = mapped_column(String(2000))
 
-    consent_whatsapp: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    consent_sms: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    consent_email: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Message consent (WhatsApp, SMS, e-mail) is the message service's alone: the
+    # admission form's answers are forwarded there (consent.py). These record the
+    # consent to process the student's data.
     consent_data_processing: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

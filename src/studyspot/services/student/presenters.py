@@ -44,9 +44,6 @@ def student_read(student: Student, viewer: Viewer) -> StudentRead:
         admission_date=student.admission_date,
         notes=student.notes,
         consent=ConsentRead.model_construct(
-            whatsapp=student.consent_whatsapp,
-            sms=student.consent_sms,
-            email=student.consent_email,
             data_processing=student.consent_data_processing,
             recorded_at=student.consent_recorded_at,
             recorded_by=student.consent_recorded_by,
@@ -88,9 +85,6 @@ def student_json(row: Any, reveal_id_proof: bool) -> dict[str, Any]:
         "admission_date": row.admission_date,
         "notes": row.notes,
         "consent": {
-            "whatsapp": row.consent_whatsapp,
-            "sms": row.consent_sms,
-            "email": row.consent_email,
             "data_processing": row.consent_data_processing,
             "recorded_at": row.consent_recorded_at,
             "recorded_by": row.consent_recorded_by,

@@ -70,12 +70,21 @@ BirthDate = Annotated[date, Field(ge=date(1900, 1, 1), description="YYYY-MM-DD, 
 AdmissionDate = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2999, 12, 31))]
 
 
-class ConsentIn(WriteModel):
-    """What the student agreed to. Who recorded it and when come from the request, not the body."""
+_FORWARDED = (
+    "Forwarded to the message service as the student's consent to reminders on this "
+    "channel (`GET /api/messages/consents/{user_id}` reads it); not stored or returned here"
+)
 
-    whatsapp: StrictBool = False
-    sms: StrictBool = False
-    email: StrictBool = False
+
+class ConsentIn(WriteModel):
+    """What the student agreed to. Who recorded it and when come from the request, not the body.
+
+    The channel answers go to the message service, which alone keeps message consent;
+    `data_processing` stays on the student record."""
+
+    whatsapp: StrictBool = Field(default=False, description=_FORWARDED)
+    sms: StrictBool = Field(default=False, description=_FORWARDED)
+    email: StrictBool = Field(default=False, description=_FORWARDED)
     data_processing: StrictBool = False
 
 
@@ -126,9 +135,9 @@ class StudentUpdate(WriteModel):
 
 
 class ConsentRead(BaseModel):
-    whatsapp: bool
-    sms: bool
-    email: bool
+    """Consent to process the student's data. Message consent per channel and purpose is
+    the message service's (`GET /api/messages/consents/{user_id}`)."""
+
     data_processing: bool
     recorded_at: datetime | None = Field(description="When the consent was last recorded")
     recorded_by: uuid.UUID | None = Field(description="User who recorded it")

@@ -21,6 +21,7 @@ from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import Page, PageParams, sort_clause
 from studyspot.services.attendance.client import AttendanceHistory
 from studyspot.services.student.access import Viewer
+from studyspot.services.student.consent import forward_consent
 from studyspot.services.student.errors import (
     PhoneTaken,
     SourceUnavailable,
@@ -88,14 +89,15 @@ def column_value(value: Any) -> Any:
 
 def consent_columns(consent: ConsentIn, viewer: Viewer, now: datetime) -> dict[str, Any]:
     return {
-        "consent_whatsapp": consent.whatsapp,
-        "consent_sms": consent.sms,
-        "consent_email": consent.email,
         "consent_data_processing": consent.data_processing,
         "consent_recorded_at": now,
         "consent_recorded_by": viewer.user_id,
         "consent_recorded_by_type": viewer.principal.user_type,
     }
+
+
+def _channels(consent: ConsentIn) -> dict[str, bool]:
+    return {"whatsapp": consent.whatsapp, "sms": consent.sms, "email": consent.email}
 
 
 async def flush_or_phone_taken(session: AsyncSession) -> None:
@@ -143,9 +145,6 @@ async def create_student(
         created_by=viewer.user_id,
         created_at=now,
         updated_at=now,
-        consent_whatsapp=False,
-        consent_sms=False,
-        consent_email=False,
         consent_data_processing=False,
     )
     if body.consent is not None:
@@ -156,6 +155,8 @@ async def create_student(
     await flush_or_phone_taken(session)
     await repo.replace_terms(student)
     await repo.add_counts({(student.home_library_id, student.status): 1})
+    if body.consent is not None:
+        await forward_consent(session, viewer, [(student.id, _channels(body.consent))], now)
     await _audit(
         session,
         viewer,
@@ -335,6 +336,8 @@ async def update_student(
         await repo.add_counts({before: -1, after: 1})
     if student.login_created_at is not None and _LOGIN_FIELDS.intersection(changed):
         await upstream.sync_login(student)
+    if consent is not None:
+        await forward_consent(session, viewer, [(student.id, _channels(consent))], now)
     await _audit(session, viewer, "student.updated", student, {"fields": changed})
     return student
 
@@ -368,7 +371,6 @@ async def erase_student(
         setattr(student, field, None)
     student.name = "Erased student"
     student.status = "alumni"
-    student.consent_whatsapp = student.consent_sms = student.consent_email = False
     student.consent_data_processing = False
     student.erased_at = now
     student.updated_at = now

@@ -68,7 +68,6 @@ function Details({ student: s }: { student: Student }) {
   const { t } = useI18n();
   const libs = useLibraries();
   const home = libs.data?.items.find((l) => l.id === s.home_library_id)?.name;
-  const consents = (['whatsapp', 'sms', 'email', 'data_processing'] as const).filter((c) => s.consent[c]);
   return (
     <Paper withBorder p="md">
       <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="sm">
@@ -82,7 +81,10 @@ function Details({ student: s }: { student: Student }) {
         <Field label={t('guardian')}>{s.guardian_name ? `${s.guardian_name} (${s.guardian_phone ?? '—'})` : null}</Field>
         <Field label={t('id_proof')}>{s.id_proof_type ? `${s.id_proof_type}: ${s.id_proof_number ?? '—'}` : null}</Field>
         <Field label={t('address')}>{s.address}</Field>
-        <Field label={t('consent')}>{consents.length ? consents.join(', ') : t('none')}</Field>
+        {/* Message consent is the message service's alone (Messages the student agreed to, below). */}
+        <Field label={t('consent_data_processing')}>
+          <span data-testid="data-processing-consent">{s.consent.data_processing ? t('consent_given') : t('none')}</span>
+        </Field>
         <Field label={t('self_service')}>
           {s.has_login ? t('has_login') : s.invited_at ? t('invited_on', { date: s.invited_at.slice(0, 10) }) : t('no_login')}
         </Field>

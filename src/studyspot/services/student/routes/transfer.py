@@ -39,7 +39,10 @@ _LIMITS = StudentSettings()
         "The first row names the columns: "
         + ", ".join(importing.COLUMNS)
         + ". Dates are YYYY-MM-DD or DD/MM/YYYY. "
-        "Every imported student joins `library_id`. A commit with bad rows imports nothing "
+        "Every imported student joins `library_id`. `consent_whatsapp`, `consent_sms` and "
+        "`consent_email` are not stored here: when the file has any of them, each imported "
+        "student's answers are forwarded to the message service as consent to reminders "
+        "on that channel (an empty cell is no). A commit with bad rows imports nothing "
         "(422 `import_has_errors`) unless `skip_invalid=true`; phones already registered or "
         "repeated in the file are reported in `duplicates` and count as bad rows.\n\n"
         "Limits (defaults; each a `STUDENT_IMPORT_*` setting), each refused before any row "
