@@ -62,6 +62,7 @@ class Notice:
     tenant_id: str | None
     payment_id: str | None
     amount_paise: int | None
+    order_id: str | None = None
 
 
 def _entity(body: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -124,6 +125,13 @@ class RazorpayBilling:
         )
         return made
 
+    async def create_order(self, amount: int, receipt: str, notes: dict[str, str]) -> str:
+        """A one-off order (Orders API: amount in paise, INR, receipt ≤ 40 characters)."""
+        timeout = self.config.razorpay_timeout_seconds
+        data = {"amount": amount, "currency": "INR", "receipt": receipt[:40], "notes": notes}
+        made = await self._call(lambda c: c.order.create(data, timeout=timeout))
+        return str(made["id"])
+
     async def cancel(self, provider_subscription_id: str) -> None:
         timeout = self.config.razorpay_timeout_seconds
         await self._call(
@@ -153,6 +161,7 @@ class RazorpayBilling:
         payment_id = str(payment.get("id") or "") or None
         notes = sub.get("notes") if isinstance(sub.get("notes"), dict) else {}
         amount = payment.get("amount")
+        order_id = str(payment.get("order_id") or "") or None
         # What the signature covers identifies the event: a charge by its payment, any
         # other subscription event by the subscription and the state it reports.
         if payment_id:
@@ -168,6 +177,7 @@ class RazorpayBilling:
             tenant_id=str((notes or {}).get("tenant_id") or "") or None,
             payment_id=payment_id,
             amount_paise=amount if isinstance(amount, int) else None,
+            order_id=order_id,
         )
 
     def close(self) -> None:

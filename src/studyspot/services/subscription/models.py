@@ -170,6 +170,35 @@ class Charge(IdMixin, CoreBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
+class UpgradeCharge(IdMixin, CoreBase):
+    """The prorated amount of one upgrade, charged apart from the recurring price.
+
+    `due` when the upgrade is made; a Razorpay one-off order (`ordered`) paid by the
+    owner makes it `paid` (its `order.paid` webhook, unique by order and by payment) with
+    a platform GST invoice; a tenant paying by invoice (Enterprise, manual) gets the
+    invoice at once and the charge stays `invoiced` (unpaid) until the money arrives.
+    """
+
+    __tablename__ = "subscription_upgrade_charges"
+    __table_args__ = (
+        UniqueConstraint("provider_order_id", name="uq_subscription_upgrade_charges_order"),
+        UniqueConstraint("provider_payment_id", name="uq_subscription_upgrade_charges_payment"),
+        Index("ix_subscription_upgrade_charges_tenant_id", "tenant_id"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    from_plan: Mapped[str] = mapped_column(String(32), nullable=False)
+    to_plan: Mapped[str] = mapped_column(String(32), nullable=False)
+    amount_paise: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    provider_payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class WebhookEvent(CoreBase):
     """Every verified webhook, keyed by what its signature covers: a replay finds its key."""
 

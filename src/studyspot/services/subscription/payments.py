@@ -25,6 +25,7 @@ from studyspot.services.subscription.models import (
     Charge,
     ProviderPlan,
     Subscription,
+    UpgradeCharge,
     WebhookEvent,
 )
 
@@ -120,6 +121,8 @@ async def handle(
 async def _apply(
     session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
 ) -> str:
+    if notice.event == "order.paid" and notice.order_id and not notice.provider_subscription_id:
+        return await _upgrade_paid(session, notice, now, config)
     if not notice.provider_subscription_id:
         return "ignored"
     sub = await session.scalar(
@@ -207,3 +210,115 @@ async def _charged(
         },
     )
     return "charged"
+
+
+@dataclass(frozen=True)
+class UpgradeOrder:
+    provider_order_id: str
+    key_id: str
+    amount_paise: int
+    to_plan: str
+
+
+async def upgrade_checkout(
+    core: Database,
+    billing: RazorpayBilling,
+    tenant_id: uuid.UUID,
+    actor: service.Actor,
+    now: datetime,
+) -> UpgradeOrder:
+    """A Razorpay one-off order for the upgrade's prorated amount still due, made once
+    (asked again, the same order answers); Razorpay is called between units of work."""
+    async with unit_of_work(core) as session:
+        charge = await _due_upgrade(session, tenant_id)
+        if charge.provider_order_id:
+            return UpgradeOrder(
+                charge.provider_order_id,
+                billing.config.razorpay_key_id,
+                charge.amount_paise,
+                charge.to_plan,
+            )
+        charge_id, amount, to_plan = charge.id, charge.amount_paise, charge.to_plan
+    order_id = await billing.create_order(
+        amount,
+        f"upgrade-{charge_id.hex[:24]}",
+        {"tenant_id": str(tenant_id), "upgrade_charge_id": str(charge_id), "purpose": "upgrade"},
+    )
+    async with unit_of_work(core) as session:
+        charge = await _due_upgrade(session, tenant_id, lock=True)
+        if charge.id != charge_id or charge.provider_order_id:
+            raise errors.ChangeNotAllowed("This upgrade is being paid already; ask again")
+        charge.status, charge.provider_order_id = "ordered", order_id
+        sub = await service.get_subscription(session, tenant_id, now, lock=True)
+        await service._changed(
+            session,
+            sub,
+            "subscription.upgrade_ordered",
+            actor,
+            {"provider_order_id": order_id, "amount_paise": amount},
+        )
+    return UpgradeOrder(order_id, billing.config.razorpay_key_id, amount, to_plan)
+
+
+async def _due_upgrade(
+    session: AsyncSession, tenant_id: uuid.UUID, *, lock: bool = False
+) -> UpgradeCharge:
+    query = (
+        select(UpgradeCharge)
+        .where(
+            UpgradeCharge.tenant_id == tenant_id,
+            UpgradeCharge.status.in_(("due", "ordered")),
+        )
+        .order_by(UpgradeCharge.created_at.desc())
+        .limit(1)
+    )
+    found = await session.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise errors.ChangeNotAllowed("No upgrade is waiting to be paid")
+    return found
+
+
+async def _upgrade_paid(
+    session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
+) -> str:
+    """`order.paid` of an upgrade's order: exactly its amount, once per order and payment,
+    with the platform GST invoice for it in the same transaction."""
+    charge = await session.scalar(
+        select(UpgradeCharge)
+        .where(UpgradeCharge.provider_order_id == notice.order_id)
+        .with_for_update()
+    )
+    if charge is None:
+        return "unknown_order"
+    if charge.status == "paid":
+        return "duplicate"
+    sub = await session.get(Subscription, charge.subscription_id, with_for_update=True)
+    assert sub is not None
+    if notice.amount_paise != charge.amount_paise or not notice.payment_id:
+        await service._changed(
+            session,
+            sub,
+            "subscription.charge_mismatch",
+            service.SYSTEM,
+            {"amount_paise": notice.amount_paise, "expected_paise": charge.amount_paise},
+        )
+        return "amount_mismatch"
+    charge.status, charge.provider_payment_id, charge.paid_at = "paid", notice.payment_id, now
+    invoice = await invoicing.issue(
+        session, sub, charge.amount_paise, f"razorpay:{notice.payment_id}", config, now
+    )
+    charge.invoice_id = invoice.id
+    await session.flush()
+    await service._changed(
+        session,
+        sub,
+        "subscription.upgrade_paid",
+        service.SYSTEM,
+        {
+            "amount_paise": charge.amount_paise,
+            "provider_payment_id": notice.payment_id,
+            "invoice_number": invoice.invoice_number,
+            "upgrade_charge_id": str(charge.id),
+        },
+    )
+    return "upgrade_paid"

@@ -25,7 +25,12 @@ from studyspot.services.subscription import errors, invoicing
 from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN, TRIAL_PLAN
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.invoicing import INDIA
-from studyspot.services.subscription.models import MrrMovement, Plan, Subscription
+from studyspot.services.subscription.models import (
+    MrrMovement,
+    Plan,
+    Subscription,
+    UpgradeCharge,
+)
 from studyspot.services.subscription.periods import MONTHS, Proration, period_end, prorate
 from studyspot.services.subscription.schemas import PlanCreate, PlanUpdate
 
@@ -404,7 +409,13 @@ async def quote_upgrade(
 
 
 async def upgrade(
-    session: AsyncSession, sub: Subscription, code: str, expected: int, actor: Actor, now: datetime
+    session: AsyncSession,
+    sub: Subscription,
+    code: str,
+    expected: int,
+    actor: Actor,
+    now: datetime,
+    config: SubscriptionSettings,
 ) -> Proration:
     plan, quote = await quote_upgrade(session, sub, code, now)
     if quote.amount_due_paise != expected:
@@ -426,7 +437,53 @@ async def upgrade(
             "amount_due_paise": quote.amount_due_paise,
         },
     )
+    if quote.amount_due_paise > 0:
+        await _charge_upgrade(session, sub, old, quote.amount_due_paise, actor, now, config)
     return quote
+
+
+def pays_by_invoice(sub: Subscription) -> bool:
+    """Enterprise (`manual_invoicing`) and tenants without autopay are invoiced by hand."""
+    return "manual_invoicing" in (sub.features or []) or not sub.provider_subscription_id
+
+
+async def _charge_upgrade(
+    session: AsyncSession,
+    sub: Subscription,
+    old: str,
+    amount: int,
+    actor: Actor,
+    now: datetime,
+    config: SubscriptionSettings,
+) -> None:
+    """The prorated amount, charged apart from the recurring price: an unpaid platform
+    invoice at once for a tenant paying by invoice, else `due` until the owner pays its
+    Razorpay order (`POST /current/upgrade/checkout`, then the `order.paid` webhook)."""
+    charge = UpgradeCharge(
+        tenant_id=sub.tenant_id,
+        subscription_id=sub.id,
+        from_plan=old,
+        to_plan=sub.plan_code,
+        amount_paise=amount,
+        status="due",
+        created_at=now,
+    )
+    session.add(charge)
+    await session.flush()
+    if pays_by_invoice(sub):
+        invoice = await invoicing.issue(session, sub, amount, f"upgrade:{charge.id}", config, now)
+        charge.status, charge.invoice_id = "invoiced", invoice.id
+        await _changed(
+            session,
+            sub,
+            "subscription.upgrade_invoiced",
+            actor,
+            {
+                "amount_paise": amount,
+                "invoice_number": invoice.invoice_number,
+                "upgrade_charge_id": str(charge.id),
+            },
+        )
 
 
 async def downgrade(

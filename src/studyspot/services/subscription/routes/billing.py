@@ -25,6 +25,39 @@ class CheckoutRead(ReadModel):
     amount_paise: int
 
 
+class UpgradeOrderRead(ReadModel):
+    provider: str
+    provider_order_id: str
+    key_id: str
+    amount_paise: int
+    to_plan: str
+
+
+@router.post(
+    "/current/upgrade/checkout",
+    response_model=UpgradeOrderRead,
+    responses=problem_responses(401, 403, 409, 502, 503),
+)
+async def upgrade_checkout(owner: OwnerWrite, runtime: RuntimeDep) -> UpgradeOrderRead:
+    """The upgrade's prorated amount as a Razorpay order, for Checkout (`key_id`, the order
+    id); paid, its `order.paid` webhook issues the platform GST invoice. 409 when no
+    upgrade waits to be paid (a tenant paying by invoice got its invoice instead)."""
+    made = await payments.upgrade_checkout(
+        runtime.kit.core,
+        runtime.billing,
+        owner.require_tenant(),
+        service.Actor.of(owner),
+        runtime.now(),
+    )
+    return UpgradeOrderRead(
+        provider=payments.PROVIDER,
+        provider_order_id=made.provider_order_id,
+        key_id=made.key_id,
+        amount_paise=made.amount_paise,
+        to_plan=made.to_plan,
+    )
+
+
 class WebhookAck(ReadModel):
     outcome: str
 

@@ -114,6 +114,7 @@ async def upgrade(
         body.expected_amount_paise,
         service.Actor.of(owner),
         runtime.now(),
+        runtime.config,
     )
     return await present(session, sub)
 
