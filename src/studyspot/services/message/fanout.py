@@ -43,15 +43,17 @@ def addresses_of(student: InternalStudent | None) -> dict[str, str]:
     """Where a student can be reached, per channel (WhatsApp and SMS on the mobile).
 
     A minor is reached through the guardian: WhatsApp and SMS go to the guardian's
-    phone, and nothing by e-mail (the student record holds no guardian e-mail)."""
+    phone, e-mail to the guardian's e-mail (none when the record has none); never to
+    the minor's own."""
     if student is None or student.erased or student.status != "active":
         return {}
     found: dict[str, str] = {}
     phone = student.guardian_phone if student.minor else student.phone
     if phone:
         found["whatsapp"] = found["sms"] = phone
-    if student.email and not student.minor:
-        found["email"] = student.email
+    email = student.guardian_email if student.minor else student.email
+    if email:
+        found["email"] = email
     return found
 
 

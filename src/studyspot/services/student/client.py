@@ -53,6 +53,8 @@ class InternalStudent(BaseModel):
     # Under 18 today (India): messages go to the guardian, never promotional ones.
     minor: bool = False
     guardian_phone: str | None = Field(default=None, pattern=r"^\+91[6-9]\d{9}$")
+    # A minor's e-mail goes here (absent from a student service that predates it).
+    guardian_email: str | None = Field(default=None, max_length=254)
 
 
 # The most students `GET /internal/students` answers at once.

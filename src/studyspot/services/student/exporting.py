@@ -32,6 +32,7 @@ COLUMNS = (
     "photo_url",
     "guardian_name",
     "guardian_phone",
+    "guardian_email",
     "status",
     "admission_date",
     "notes",
@@ -40,7 +41,9 @@ COLUMNS = (
     "id",
     "created_at",
 )
-_FREE_TEXT = frozenset({"name", "email", "address", "guardian_name", "notes", "photo_url"})
+_FREE_TEXT = frozenset(
+    {"name", "email", "address", "guardian_name", "guardian_email", "notes", "photo_url"}
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -45,6 +45,7 @@ from studyspot.services.student.schemas import (
     DuplicatePhone,
     Email,
     Gender,
+    GuardianEmail,
     ImportReport,
     Notes,
     PersonName,
@@ -74,6 +75,7 @@ COLUMNS = (
     "photo_url",
     "guardian_name",
     "guardian_phone",
+    "guardian_email",
     "status",
     "admission_date",
     "notes",
@@ -92,6 +94,8 @@ _ALIASES = {
     "dob": "date_of_birth",
     "email_address": "email",
     "guardian_mobile": "guardian_phone",
+    "guardian_email_address": "guardian_email",
+    "parent_email": "guardian_email",
     "id_type": "id_proof_type",
     "id_number": "id_proof_number",
 }
@@ -115,6 +119,7 @@ class ImportRow(WriteModel):
     photo_url: PhotoUrl | None = None
     guardian_name: PersonName | None = None
     guardian_phone: Phone | None = None
+    guardian_email: GuardianEmail | None = None
     status: StudentStatus = StudentStatus.active
     admission_date: AdmissionDate | None = None
     notes: Notes | None = None

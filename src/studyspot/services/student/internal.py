@@ -40,6 +40,7 @@ def internal_view(student: Student) -> InternalStudent:
         erased=student.erased_at is not None,
         minor=is_minor(student.date_of_birth, india_today()),
         guardian_phone=student.guardian_phone,
+        guardian_email=student.guardian_email,
     )
 
 

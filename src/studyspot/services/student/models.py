@@ -40,6 +40,9 @@ class Student(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     photo_url: Mapped[str | None] = mapped_column(String(500))
     guardian_name: Mapped[str | None] = mapped_column(String(120))
     guardian_phone: Mapped[str | None] = mapped_column(String(13))
+    # Where a minor's e-mail goes (the message service), as the guardian's phone takes
+    # their WhatsApp and SMS.
+    guardian_email: Mapped[str | None] = mapped_column(String(254))
     home_library_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     admission_date: Mapped[date] = mapped_column(Date, nullable=False)

@@ -63,6 +63,7 @@ _PLAIN_FIELDS = (
     "photo_url",
     "guardian_name",
     "guardian_phone",
+    "guardian_email",
     "home_library_id",
     "status",
     "admission_date",
@@ -366,6 +367,7 @@ async def erase_student(
         "photo_url",
         "guardian_name",
         "guardian_phone",
+        "guardian_email",
         "notes",
     ):
         setattr(student, field, None)

@@ -79,6 +79,7 @@ function Details({ student: s }: { student: Student }) {
         <Field label={t('admission_date')}>{s.admission_date}</Field>
         <Field label={t('date_of_birth')}>{s.date_of_birth}</Field>
         <Field label={t('guardian')}>{s.guardian_name ? `${s.guardian_name} (${s.guardian_phone ?? '—'})` : null}</Field>
+        <Field label={t('guardian_email')}><span data-testid="guardian-email">{s.guardian_email ?? '—'}</span></Field>
         <Field label={t('id_proof')}>{s.id_proof_type ? `${s.id_proof_type}: ${s.id_proof_number ?? '—'}` : null}</Field>
         <Field label={t('address')}>{s.address}</Field>
         {/* Message consent is the message service's alone (Messages the student agreed to, below). */}
