@@ -71,9 +71,22 @@ export async function runScenario(scenario, body) {
 }
 
 /** Chooses `text` in the Mantine Select labelled `label`. */
-export async function pickOption(page, label, text) {
-  await page.getByLabel(label).first().click();
-  await page.getByRole('option', { name: text }).first().click();
+/** Choose `text` in the select labelled `label`. A select whose page is still settling
+ * (its options arriving, a default being chosen) can close the list it just opened, so
+ * open it again until the option can be clicked or `timeout` has passed. */
+export async function pickOption(page, label, text, timeout = 45_000) {
+  const deadline = Date.now() + timeout;
+  const option = page.getByRole('option', { name: text }).first();
+  for (;;) {
+    await page.getByLabel(label).first().click();
+    try {
+      await option.click({ timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await page.keyboard.press('Escape').catch(() => {});
+    }
+  }
 }
 
 /** Text of every PDF content stream, inflated where compressed. */
