@@ -60,6 +60,7 @@ MOVED_TABLES = frozenset(
         "message_consents",
         "message_credit_accounts",
         "message_credit_entries",
+        "message_credit_months",
         "message_deliveries",
         "message_delivery_events",
         "message_notifications",
