@@ -1,0 +1,108 @@
+"""Who may read which library's numbers, and the library facts the KPIs need.
+
+The owner reads every branch; a manager (library staff holding `analytics:read`)
+only the branches assigned to it. A library of another branch or tenant is
+answered as if it did not exist (404). The library's time zone, active seats
+and shifts come from the library service's catalog, asked before any unit of
+work opens.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Request
+
+from studyspot.kit.auth import Principal, require_permission
+from studyspot.kit.db import Database
+from studyspot.kit.errors import NotFound
+from studyspot.kit.permissions import UserType
+from studyspot.kit.settings import Settings
+from studyspot.kit.state import KitState, kit_state
+from studyspot.services.library.catalog_client import LibraryCatalogClient
+
+
+class LibraryNotFound(NotFound):
+    code = "library_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("No such library")
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class Library:
+    id: uuid.UUID
+    name: str
+    timezone: ZoneInfo
+    active_seats: int
+    shifts: tuple[Shift, ...]
+
+
+@dataclass
+class Runtime:
+    kit: KitState
+    library: LibraryCatalogClient
+
+    @classmethod
+    def create(cls, kit: KitState, settings: Settings) -> Runtime:
+        return cls(kit, LibraryCatalogClient(settings, caller="analytics"))
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    found: Runtime = app.state.analytics
+    return found
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    tenant_id: uuid.UUID
+    # None: every branch (the owner).
+    library_ids: frozenset[uuid.UUID] | None
+    runtime: Runtime
+
+    async def database(self) -> Database:
+        return await self.runtime.kit.tenants.get(self.principal.db_key)
+
+    async def library(self, library_id: uuid.UUID) -> Library:
+        if self.library_ids is not None and library_id not in self.library_ids:
+            raise LibraryNotFound()
+        catalog = await self.runtime.library.get_catalog(self.tenant_id, library_id)
+        if catalog is None or catalog.tenant_id != self.tenant_id:
+            raise LibraryNotFound()
+        return Library(
+            id=catalog.id,
+            name=catalog.name,
+            timezone=ZoneInfo(catalog.timezone),
+            active_seats=catalog.active_seats(),
+            shifts=tuple(Shift(s.id, s.name) for s in catalog.shifts),
+        )
+
+
+async def _viewer(
+    request: Request, principal: Principal = Depends(require_permission("analytics:read"))
+) -> Viewer:
+    runtime = runtime_of(request.app)
+    tenant_id = principal.require_tenant()
+    branches: frozenset[uuid.UUID] | None = None
+    if principal.user_type != UserType.library_owner:
+        branches = frozenset()
+        if principal.user_type == UserType.library_staff:
+            staff = await runtime.library.get_staff(tenant_id, principal.user_id)
+            if staff is not None and staff.is_active:
+                branches = frozenset(staff.library_ids)
+    return Viewer(principal, tenant_id, branches, runtime)
+
+
+AnalyticsViewer = Annotated[Viewer, Depends(_viewer)]
+
+__all__ = ["AnalyticsViewer", "Library", "LibraryNotFound", "Runtime", "Viewer", "kit_state"]
