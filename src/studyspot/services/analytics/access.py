@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, Request
 
 from studyspot.kit.auth import Principal, require_permission
 from studyspot.kit.db import Database
-from studyspot.kit.errors import NotFound
+from studyspot.kit.errors import Forbidden, NotFound
 from studyspot.kit.permissions import UserType
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import KitState, kit_state
@@ -105,4 +105,26 @@ async def _viewer(
 
 AnalyticsViewer = Annotated[Viewer, Depends(_viewer)]
 
-__all__ = ["AnalyticsViewer", "Library", "LibraryNotFound", "Runtime", "Viewer", "kit_state"]
+_PLATFORM = (UserType.platform_admin, UserType.platform_staff)
+
+
+async def _platform_user(
+    principal: Principal = Depends(require_permission("analytics:read")),
+) -> Principal:
+    """A platform admin or staff member: a tenant's owner or manager is refused (403)."""
+    if principal.user_type not in _PLATFORM or principal.tenant_id is not None:
+        raise Forbidden("Only the platform's admins and staff", code="permission_denied")
+    return principal
+
+
+PlatformViewer = Annotated[Principal, Depends(_platform_user)]
+
+__all__ = [
+    "AnalyticsViewer",
+    "Library",
+    "LibraryNotFound",
+    "PlatformViewer",
+    "Runtime",
+    "Viewer",
+    "kit_state",
+]

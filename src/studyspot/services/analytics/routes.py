@@ -10,15 +10,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import Unprocessable, problem_responses
 from studyspot.kit.models import utcnow
-from studyspot.services.analytics import kpis
-from studyspot.services.analytics.access import AnalyticsViewer, Library, Viewer
+from studyspot.services.analytics import kpis, platform
+from studyspot.services.analytics.access import (
+    AnalyticsViewer,
+    Library,
+    PlatformViewer,
+    Viewer,
+    runtime_of,
+)
 from studyspot.services.analytics.schemas import (
     AtRiskReport,
     CohortReport,
@@ -27,6 +33,7 @@ from studyspot.services.analytics.schemas import (
     HeatmapReport,
     KpiReport,
     MonthRow,
+    PlatformReport,
 )
 
 T = TypeVar("T")
@@ -72,7 +79,10 @@ def _today(library: Library) -> date:
 
 
 def _month_range(library: Library, first: str | None, last: str | None) -> tuple[date, date]:
-    this = kpis.month_start(_today(library))
+    return _months(kpis.month_start(_today(library)), first, last)
+
+
+def _months(this: date, first: str | None, last: str | None) -> tuple[date, date]:
     lo = date(int(first[:4]), int(first[5:]), 1) if first else None
     hi = date(int(last[:4]), int(last[5:]), 1) if last else None
     # One month when only one end is given; this month when neither is.
@@ -250,4 +260,38 @@ async def library_at_risk(
         on=day,
         window_days=kpis.AT_RISK_WINDOW_DAYS,
         items=items,
+    )
+
+
+def _platform_months(first: str | None, last: str | None) -> tuple[date, date]:
+    this = kpis.month_start(utcnow().astimezone(platform.INDIA).date())
+    return _months(this, first, last)
+
+
+@router.get(
+    "/platform",
+    response_model=PlatformReport,
+    responses={**CSV_RESPONSE, **problem_responses(401, 403, 422)},
+    summary="Platform KPIs for its admins and staff: tenants, bookings, billing, collections",
+)
+async def platform_kpis(
+    request: Request,
+    principal: PlatformViewer,
+    first: FromMonth = None,
+    last: ToMonth = None,
+    format: Format = "json",
+) -> Any:
+    lo, hi = _platform_months(first, last)
+    found = await platform.platform(runtime_of(request.app).kit, lo, hi)
+    if format == "csv":
+        columns = ["month", "active_tenants", "active_libraries", "bookings"]
+        columns += ["billed_paise", "collected_paise"]
+        return _csv(f"platform-{kpis.month_key(lo)}-{kpis.month_key(hi)}", found.months, columns)
+    return PlatformReport(
+        as_of=found.as_of,
+        from_month=kpis.month_key(lo),
+        to_month=kpis.month_key(hi),
+        tenants_by_status=found.tenants_by_status,
+        months=found.months,
+        top_tenants=found.top_tenants,
     )

@@ -115,3 +115,32 @@ class AtRiskReport(Fresh):
     on: date
     window_days: int
     items: list[AtRiskStudent]
+
+
+class PlatformMonth(ReadModel):
+    month: str = Field(description="Indian month `YYYY-MM`")
+    active_tenants: int = Field(ge=0, description="Tenants with a booking billed in the month")
+    active_libraries: int = Field(ge=0, description="Libraries with a booking billed in the month")
+    bookings: int = Field(ge=0, description="Bookings billed (started) in the month")
+    billed_paise: int
+    collected_paise: int = Field(description="Captured - refunded on the month's Indian days")
+
+
+class TopTenant(ReadModel):
+    tenant_id: uuid.UUID
+    bookings: int
+    billed_paise: int
+    collected_paise: int
+
+
+class PlatformReport(ReadModel):
+    as_of: datetime | None = Field(
+        description="When the last event applied on the platform happened"
+    )
+    from_month: str
+    to_month: str
+    tenants_by_status: dict[str, int] = Field(
+        description="Every tenant not being moved between databases, by status"
+    )
+    months: list[PlatformMonth]
+    top_tenants: list[TopTenant] = Field(description="At most 10, by collected, then billed")
