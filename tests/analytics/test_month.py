@@ -322,3 +322,21 @@ async def test_month_ranges_are_validated(apps: Apps, params: dict[str, str], fi
     assert resp.status_code == 422, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert field in {e["field"] for e in resp.json()["errors"]}
+
+
+async def test_a_full_day_booking_holds_its_seat_in_every_shift(apps: Apps) -> None:
+    month = await library_of(apps)
+    s = Script(month.script.tenant_id, month.library_id)
+    # No shift (a full-day plan): Nov 1-15 is 15 days in each of the two shifts.
+    s.book(ist(d(10, 31), "10:00"), uuid.uuid4(), None, d(11, 1), d(11, 15), 250_000)
+    await feed(apps, s.events)
+    report = await month.get(apps, "kpis", {"from": "2026-11", "to": "2026-11"})
+    found = rows_by_shift(report, "2026-11")
+    assert [found[k]["booked_seat_shifts"] for k in ("Morning", "Evening", None)] == [15, 15, 30]
+    assert [found[k]["booked_occupancy"] for k in ("Morning", "Evening", None)] == [
+        0.25,
+        0.25,
+        0.25,
+    ]
+    # Its money is the library's, not any one shift's.
+    assert [found[k]["billed_paise"] for k in ("Morning", "Evening", None)] == [0, 0, 250_000]

@@ -265,6 +265,12 @@ async def monthly(
         for m in span:
             key = month_key(m)
             seat_days = b.seat_days(m, next_month(m) - timedelta(days=1))
+            if b.shift_id is None:
+                # A full-day booking (no shift) holds its seat in every shift of the day.
+                rows[(key, None)].booked_seat_shifts += seat_days * len(names)
+                for every in names:
+                    rows[(key, every)].booked_seat_shifts += seat_days
+                continue
             for row in targets(key, b.shift_id):
                 row.booked_seat_shifts += seat_days
         if b.billed and span[0] <= b.start <= period_end:
