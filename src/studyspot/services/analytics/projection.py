@@ -25,7 +25,7 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -306,6 +306,11 @@ def fold(events: Sequence[tuple[str, dict[str, Any], datetime]]) -> _Fold:
 async def refold_booking(
     session: AsyncSession, tenant_id: uuid.UUID, booking_id: uuid.UUID
 ) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers applying two events of one booking at once: the second waits here
+        # until the first commits, then reads both events (SQLite writers are serial).
+        key = int.from_bytes(booking_id.bytes[:8], "big", signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     rows = (
         await session.execute(
             select(AnalyticsEvent.topic, AnalyticsEvent.payload, AnalyticsEvent.occurred_at)
