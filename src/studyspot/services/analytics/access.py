@@ -9,8 +9,9 @@ work opens.
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -47,14 +48,45 @@ class Library:
     shifts: tuple[Shift, ...]
 
 
+# A library's time zone, seats and shifts change rarely; a dashboard asks for them five
+# times at once. Kept this long per process (a new seat counts within it).
+CATALOG_SECONDS = 30.0
+
+
 @dataclass
 class Runtime:
     kit: KitState
     library: LibraryCatalogClient
+    catalogs: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, Library | None]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def create(cls, kit: KitState, settings: Settings) -> Runtime:
         return cls(kit, LibraryCatalogClient(settings, caller="analytics"))
+
+    async def catalog(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> Library | None:
+        """The library as the KPIs need it, or None when the tenant has no such library."""
+        key = (tenant_id, library_id)
+        held = self.catalogs.get(key)
+        now = time.monotonic()
+        if held is not None and held[0] > now:
+            return held[1]
+        found = await self.library.get_catalog(tenant_id, library_id)
+        library = None
+        if found is not None and found.tenant_id == tenant_id:
+            library = Library(
+                id=found.id,
+                name=found.name,
+                timezone=ZoneInfo(found.timezone),
+                active_seats=found.active_seats(),
+                shifts=tuple(Shift(s.id, s.name) for s in found.shifts),
+            )
+        if library is not None:
+            if len(self.catalogs) > 10_000:
+                self.catalogs.clear()
+            self.catalogs[key] = (now + CATALOG_SECONDS, library)
+        return library
 
 
 def runtime_of(app: FastAPI) -> Runtime:
@@ -76,16 +108,10 @@ class Viewer:
     async def library(self, library_id: uuid.UUID) -> Library:
         if self.library_ids is not None and library_id not in self.library_ids:
             raise LibraryNotFound()
-        catalog = await self.runtime.library.get_catalog(self.tenant_id, library_id)
-        if catalog is None or catalog.tenant_id != self.tenant_id:
+        library = await self.runtime.catalog(self.tenant_id, library_id)
+        if library is None:
             raise LibraryNotFound()
-        return Library(
-            id=catalog.id,
-            name=catalog.name,
-            timezone=ZoneInfo(catalog.timezone),
-            active_seats=catalog.active_seats(),
-            shifts=tuple(Shift(s.id, s.name) for s in catalog.shifts),
-        )
+        return library
 
 
 async def _viewer(
