@@ -19,7 +19,7 @@ from tests.fixtures.users import register_owner
 
 SERVICES = ("auth", "tenant", "student", "library", "booking", "payment", "attendance")
 # Callers only (no /internal route of their own).
-CALLERS = (*SERVICES, "message")
+CALLERS = (*SERVICES, "message", "analytics")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ const Subscription = lazy(() => import('./pages/subscription/SubscriptionPage'))
 const AdminPlans = lazy(() => import('./pages/admin/PlansPage'));
 const AdminRevenue = lazy(() => import('./pages/admin/RevenuePage'));
 const AttendanceRegister = lazy(() => import('./pages/attendance/RegisterPage'));
+const Analytics = lazy(() => import('./pages/analytics/AnalyticsPage'));
 // Pages of their own, outside the signed-in shell: the door tablet and the student's phone.
 const DoorDisplay = lazy(() => import('./pages/attendance/DoorDisplay'));
 const CheckIn = lazy(() => import('./pages/attendance/CheckIn'));
@@ -56,6 +57,7 @@ const NAV: NavItem[] = [
   { to: '/payments', label: 'nav_payments', permission: 'payments:read' },
   { to: '/students', label: 'nav_students', permission: 'students:read' },
   { to: '/attendance', label: 'nav_attendance', permission: 'attendance:read' },
+  { to: '/analytics', label: 'nav_analytics', permission: 'analytics:read' },
   { to: '/messages', label: 'nav_messages', permission: 'messages:send' },
   { to: '/staff', label: 'nav_staff', permission: 'staff:read' },
   { to: '/settings', label: 'nav_settings', permission: 'tenant:read' },
@@ -185,6 +187,7 @@ function Shell({ session }: { session: Session }) {
             <Route path="/students/import" element={<ImportWizard />} />
             <Route path="/students/:studentId" element={<StudentProfile />} />
             <Route path="/attendance" element={<AttendanceRegister />} />
+            <Route path="/analytics" element={<Analytics />} />
             <Route path="/staff" element={<Staff />} />
             <Route path="/settings" element={<Settings />} />
             <Route path="/messages" element={<Messages />} />

@@ -29,7 +29,7 @@ router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=Fals
     "/libraries/{library_id}/catalog",
     response_model=LibraryCatalog,
     responses=problem_responses(403, 404),
-    dependencies=[accept_callers("booking")],
+    dependencies=[accept_callers("analytics", "booking")],
 )
 async def get_catalog(
     library_id: uuid.UUID,

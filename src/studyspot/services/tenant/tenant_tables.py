@@ -43,6 +43,12 @@ MOVED_TABLES = frozenset(
         "student_counts",
         "student_search_terms",
         "students",
+        # analytics (read models: they move with the tenant's events)
+        "analytics_bookings",
+        "analytics_checkins",
+        "analytics_events",
+        "analytics_money",
+        "analytics_no_shows",
         # attendance
         "attendance_code_uses",
         "attendance_display_devices",

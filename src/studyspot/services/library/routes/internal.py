@@ -46,7 +46,11 @@ async def get_library(
 @router.get(
     "/staff/{staff_id:uuid}",
     responses=problem_responses(403, 404),
-    dependencies=[accept_callers("attendance", "auth", "booking", "message", "payment", "student")],
+    dependencies=[
+        accept_callers(
+            "analytics", "attendance", "auth", "booking", "message", "payment", "student"
+        )
+    ],
 )
 async def get_staff(
     staff_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession

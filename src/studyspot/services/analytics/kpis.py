@@ -1,0 +1,520 @@
+"""The owner's numbers, computed from the read models (definitions: docs/analytics.md).
+
+Days are the library's local days: a booking's dates and an attendance
+occurrence's day are already local; instants (captures, refunds, cancellations,
+check-ins) are turned into local dates with the library's time zone here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.services.analytics.access import Library
+from studyspot.services.analytics.models import (
+    AnalyticsBooking,
+    AnalyticsCheckIn,
+    AnalyticsEvent,
+    AnalyticsMoney,
+    AnalyticsNoShow,
+)
+
+AT_RISK_WINDOW_DAYS = 14
+AT_RISK_HORIZON_DAYS = 14
+BUCKETS = (("0-7", 0, 7), ("8-15", 8, 15), ("16-30", 16, 30), ("31+", 31, None))
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def months(first: date, last: date) -> list[date]:
+    out, at = [], month_start(first)
+    while at <= last:
+        out.append(at)
+        at = next_month(at)
+    return out
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def as_of(session: AsyncSession, tenant_id: uuid.UUID) -> datetime | None:
+    """When the last event applied for the tenant happened (None: no event yet)."""
+    found: datetime | None = await session.scalar(
+        select(func.max(AnalyticsEvent.occurred_at)).where(AnalyticsEvent.tenant_id == tenant_id)
+    )
+    if found is not None and found.tzinfo is None:
+        found = found.replace(tzinfo=UTC)
+    return found
+
+
+@dataclass
+class Booking:
+    id: uuid.UUID
+    student_id: uuid.UUID | None
+    shift_id: uuid.UUID | None
+    start: date
+    end: date
+    charged: int
+    status: str
+    confirmed: bool
+    cancelled_on: date | None
+    renewed_from_id: uuid.UUID | None
+
+    @property
+    def billed(self) -> bool:
+        """Owed: not lapsed unpaid, and not cancelled before it was ever confirmed."""
+        if self.status == "expired":
+            return False
+        return not (self.status == "cancelled" and not self.confirmed)
+
+    def seat_days(self, first: date, last: date) -> int:
+        """Days in [first, last] the booking held its seat: confirmed, until cancelled."""
+        if not self.confirmed:
+            return 0
+        end = self.end
+        if self.cancelled_on is not None:
+            end = min(end, self.cancelled_on - timedelta(days=1))
+        lo, hi = max(first, self.start), min(last, end)
+        return (hi - lo).days + 1 if hi >= lo else 0
+
+
+async def _bookings(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, first: date, last: date
+) -> list[Booking]:
+    rows = await session.scalars(
+        select(AnalyticsBooking).where(
+            AnalyticsBooking.tenant_id == tenant_id,
+            AnalyticsBooking.library_id == library.id,
+            AnalyticsBooking.start_date <= last,
+            AnalyticsBooking.end_date >= first,
+        )
+    )
+    return [_booking(r, library.timezone) for r in rows]
+
+
+def _booking(row: AnalyticsBooking, tz: ZoneInfo) -> Booking:
+    assert row.start_date is not None and row.end_date is not None
+    cancelled = row.cancelled_at.astimezone(tz).date() if row.cancelled_at else None
+    return Booking(
+        row.booking_id,
+        row.student_id,
+        row.shift_id,
+        row.start_date,
+        row.end_date,
+        row.charged_paise,
+        row.status,
+        row.confirmed,
+        cancelled,
+        row.renewed_from_id,
+    )
+
+
+@dataclass
+class Money:
+    booking_id: uuid.UUID
+    kind: str
+    amount: int
+    day: date  # local
+
+    @property
+    def net(self) -> int:
+        return self.amount if self.kind == "captured" else -self.amount
+
+
+async def _money(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    library: Library,
+    booking_ids: Iterable[uuid.UUID] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[Money]:
+    """Captures and refunds of the library's bookings (of `booking_ids`, or local days in
+    [since, until])."""
+    query = (
+        select(
+            AnalyticsMoney.booking_id,
+            AnalyticsMoney.kind,
+            AnalyticsMoney.amount_paise,
+            AnalyticsMoney.at,
+        )
+        .join(
+            AnalyticsBooking,
+            (AnalyticsBooking.booking_id == AnalyticsMoney.booking_id)
+            & (AnalyticsBooking.tenant_id == AnalyticsMoney.tenant_id),
+        )
+        .where(AnalyticsMoney.tenant_id == tenant_id, AnalyticsBooking.library_id == library.id)
+    )
+    if booking_ids is not None:
+        query = query.where(AnalyticsMoney.booking_id.in_(list(booking_ids)))
+    if since is not None:
+        query = query.where(AnalyticsMoney.at >= local_midnight(since, library.timezone))
+    if until is not None:
+        query = query.where(
+            AnalyticsMoney.at < local_midnight(until + timedelta(days=1), library.timezone)
+        )
+    rows = (await session.execute(query)).all()
+    return [Money(r[0], r[1], r[2], r[3].astimezone(library.timezone).date()) for r in rows]
+
+
+@dataclass
+class Row:
+    month: str
+    shift_id: uuid.UUID | None
+    shift_name: str | None
+    available_seat_shifts: int = 0
+    booked_seat_shifts: int = 0
+    attended_seat_shifts: int = 0
+    no_shows: int = 0
+    billed_paise: int = 0
+    collected_of_billed_paise: int = 0
+    collected_paise: int = 0
+    bookings_ending: int = 0
+    renewed: int = 0
+    student_ids: set[uuid.UUID] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, object]:
+        booked = ratio(self.booked_seat_shifts, self.available_seat_shifts)
+        physical = ratio(self.attended_seat_shifts, self.available_seat_shifts)
+        renewal = ratio(self.renewed, self.bookings_ending)
+        students = len(self.student_ids)
+        return {
+            "month": self.month,
+            "shift_id": self.shift_id,
+            "shift_name": self.shift_name,
+            "available_seat_shifts": self.available_seat_shifts,
+            "booked_seat_shifts": self.booked_seat_shifts,
+            "attended_seat_shifts": self.attended_seat_shifts,
+            "no_shows": self.no_shows,
+            "booked_occupancy": booked,
+            "physical_occupancy": physical,
+            "no_show_gap": ratio(
+                self.booked_seat_shifts - self.attended_seat_shifts, self.available_seat_shifts
+            ),
+            "billed_paise": self.billed_paise,
+            "collected_of_billed_paise": self.collected_of_billed_paise,
+            "collection_efficiency": ratio(self.collected_of_billed_paise, self.billed_paise),
+            "collected_paise": self.collected_paise,
+            "revenue_per_available_seat_shift_paise": self.billed_paise
+            // self.available_seat_shifts
+            if self.available_seat_shifts
+            else None,
+            "students": students,
+            "arpu_paise": self.billed_paise // students if students else None,
+            "bookings_ending": self.bookings_ending,
+            "renewed": self.renewed,
+            "renewal_rate": renewal,
+            "churn_rate": round(1 - renewal, 4) if renewal is not None else None,
+        }
+
+
+async def monthly(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, first: date, last: date
+) -> list[dict[str, object]]:
+    """One row per month for the library (shift null) and one per month and shift."""
+    span = months(first, last)
+    period_end = next_month(span[-1]) - timedelta(days=1)
+    names = {s.id: s.name for s in library.shifts}
+    rows: dict[tuple[str, uuid.UUID | None], Row] = {}
+    for m in span:
+        days = (next_month(m) - m).days
+        key = month_key(m)
+        rows[(key, None)] = Row(
+            key, None, None, available_seat_shifts=library.active_seats * days * len(names)
+        )
+        for shift in library.shifts:
+            rows[(key, shift.id)] = Row(
+                key, shift.id, shift.name, available_seat_shifts=library.active_seats * days
+            )
+
+    def targets(key: str, shift_id: uuid.UUID | None) -> list[Row]:
+        found = [rows[(key, None)]]
+        if shift_id is not None and (key, shift_id) in rows:
+            found.append(rows[(key, shift_id)])
+        return found
+
+    bookings = await _bookings(session, tenant_id, library, span[0], period_end)
+    billed_ids = [b.id for b in bookings if b.billed and span[0] <= b.start <= period_end]
+    net_by_booking: dict[uuid.UUID, int] = defaultdict(int)
+    for money in await _money(session, tenant_id, library, booking_ids=billed_ids):
+        net_by_booking[money.booking_id] += money.net
+    renewed_ids = await _renewed(session, tenant_id, [b.id for b in bookings])
+    for b in bookings:
+        for m in span:
+            key = month_key(m)
+            seat_days = b.seat_days(m, next_month(m) - timedelta(days=1))
+            if b.shift_id is None:
+                # A full-day booking (no shift) holds its seat in every shift of the day.
+                rows[(key, None)].booked_seat_shifts += seat_days * len(names)
+                for every in names:
+                    rows[(key, every)].booked_seat_shifts += seat_days
+                continue
+            for row in targets(key, b.shift_id):
+                row.booked_seat_shifts += seat_days
+        if b.billed and span[0] <= b.start <= period_end:
+            for row in targets(month_key(b.start), b.shift_id):
+                row.billed_paise += b.charged
+                row.collected_of_billed_paise += net_by_booking[b.id]
+                if b.student_id is not None:
+                    row.student_ids.add(b.student_id)
+        if b.confirmed and b.status != "cancelled" and span[0] <= b.end <= period_end:
+            for row in targets(month_key(b.end), b.shift_id):
+                row.bookings_ending += 1
+                row.renewed += int(b.id in renewed_ids)
+    shifts_of = {b.id: b.shift_id for b in bookings}
+    cash = await _money(session, tenant_id, library, since=span[0], until=period_end)
+    unknown = [m.booking_id for m in cash if m.booking_id not in shifts_of]
+    if unknown:
+        shifts_of.update(await _shifts_of(session, tenant_id, unknown))
+    for money in cash:
+        for row in targets(month_key(money.day), shifts_of.get(money.booking_id)):
+            row.collected_paise += money.net
+    for model, target in (
+        (AnalyticsCheckIn, "attended_seat_shifts"),
+        (AnalyticsNoShow, "no_shows"),
+    ):
+        counted = await session.execute(
+            select(model.shift_id, model.day, func.count())
+            .where(
+                model.tenant_id == tenant_id,
+                model.library_id == library.id,
+                model.day >= span[0],
+                model.day <= period_end,
+            )
+            .group_by(model.shift_id, model.day)
+        )
+        for shift_id, day, n in counted.all():
+            for row in targets(month_key(day), shift_id):
+                setattr(row, target, getattr(row, target) + int(n))
+    return [row.as_dict() for row in rows.values()]
+
+
+async def _renewed(
+    session: AsyncSession, tenant_id: uuid.UUID, booking_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `booking_ids` renewed by a booking that was confirmed."""
+    if not booking_ids:
+        return set()
+    found = await session.scalars(
+        select(AnalyticsBooking.renewed_from_id).where(
+            AnalyticsBooking.tenant_id == tenant_id,
+            AnalyticsBooking.renewed_from_id.in_(booking_ids),
+            AnalyticsBooking.confirmed.is_(True),
+        )
+    )
+    return {r for r in found if r is not None}
+
+
+async def _shifts_of(
+    session: AsyncSession, tenant_id: uuid.UUID, booking_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID | None]:
+    rows = await session.execute(
+        select(AnalyticsBooking.booking_id, AnalyticsBooking.shift_id).where(
+            AnalyticsBooking.tenant_id == tenant_id, AnalyticsBooking.booking_id.in_(booking_ids)
+        )
+    )
+    return {r[0]: r[1] for r in rows.all()}
+
+
+def bucket_of(days: int) -> str:
+    for name, lo, hi in BUCKETS:
+        if days >= lo and (hi is None or days <= hi):
+            return name
+    raise ValueError(days)
+
+
+async def dues(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, on: date
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Open dues on `on` (local): bookings held or confirmed, started by then, with
+    charged - (captured - refunded by the end of `on`) > 0, aged from the start date."""
+    rows = await session.scalars(
+        select(AnalyticsBooking).where(
+            AnalyticsBooking.tenant_id == tenant_id,
+            AnalyticsBooking.library_id == library.id,
+            AnalyticsBooking.status.in_(("held", "confirmed")),
+            AnalyticsBooking.start_date <= on,
+        )
+    )
+    bookings = [_booking(r, library.timezone) for r in rows]
+    paid: dict[uuid.UUID, int] = defaultdict(int)
+    for money in await _money(
+        session, tenant_id, library, booking_ids=[b.id for b in bookings], until=on
+    ):
+        paid[money.booking_id] += money.net
+    totals = {name: [0, 0] for name, _, _ in BUCKETS}
+    items: list[dict[str, object]] = []
+    for b in bookings:
+        outstanding = b.charged - paid[b.id]
+        if outstanding <= 0:
+            continue
+        age = (on - b.start).days
+        name = bucket_of(age)
+        totals[name][0] += 1
+        totals[name][1] += outstanding
+        items.append(
+            {
+                "booking_id": b.id,
+                "student_id": b.student_id,
+                "start_date": b.start,
+                "charged_paise": b.charged,
+                "paid_paise": paid[b.id],
+                "outstanding_paise": outstanding,
+                "days_outstanding": age,
+                "bucket": name,
+            }
+        )
+    items.sort(key=lambda i: (-int(str(i["days_outstanding"])), str(i["booking_id"])))
+    buckets: list[dict[str, object]] = [
+        {"bucket": name, "bookings": totals[name][0], "outstanding_paise": totals[name][1]}
+        for name, _, _ in BUCKETS
+    ]
+    return buckets, items
+
+
+async def cohorts(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, first: date, last: date
+) -> list[dict[str, object]]:
+    """Students by the local month of their first captured payment at the library; for each
+    month since, how many of them held a seat (a confirmed booking's day) in it."""
+    span = months(first, last)
+    period_end = next_month(span[-1]) - timedelta(days=1)
+    firsts: dict[uuid.UUID, date] = {}
+    rows = await session.execute(
+        select(AnalyticsBooking.student_id, func.min(AnalyticsMoney.at))
+        .join(
+            AnalyticsBooking,
+            (AnalyticsBooking.booking_id == AnalyticsMoney.booking_id)
+            & (AnalyticsBooking.tenant_id == AnalyticsMoney.tenant_id),
+        )
+        .where(
+            AnalyticsMoney.tenant_id == tenant_id,
+            AnalyticsMoney.kind == "captured",
+            AnalyticsBooking.library_id == library.id,
+            AnalyticsBooking.student_id.is_not(None),
+        )
+        .group_by(AnalyticsBooking.student_id)
+    )
+    for student_id, at in rows.all():
+        when = at if at.tzinfo else at.replace(tzinfo=UTC)
+        day = month_start(when.astimezone(library.timezone).date())
+        if student_id is not None and span[0] <= day <= span[-1]:
+            firsts[student_id] = day
+    active: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for b in await _bookings(session, tenant_id, library, span[0], period_end):
+        if b.student_id is None or b.student_id not in firsts:
+            continue
+        for m in span:
+            if b.seat_days(m, next_month(m) - timedelta(days=1)):
+                active[month_key(m)].add(b.student_id)
+    out: list[dict[str, object]] = []
+    for m in span:
+        members = {s for s, c in firsts.items() if c == m}
+        later = [k for k in span if k >= m]
+        retained = [len(members & active[month_key(k)]) for k in later]
+        out.append(
+            {
+                "cohort": month_key(m),
+                "students": len(members),
+                "retained": retained,
+                "retention": [ratio(n, len(members)) for n in retained],
+            }
+        )
+    return out
+
+
+async def heatmap(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, first: date, last: date
+) -> list[dict[str, int]]:
+    """Check-ins by local weekday (0 = Monday) and hour, every cell of the 7 x 24 grid."""
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    rows = await session.execute(
+        select(AnalyticsCheckIn.checked_in_at).where(
+            AnalyticsCheckIn.tenant_id == tenant_id,
+            AnalyticsCheckIn.library_id == library.id,
+            AnalyticsCheckIn.checked_in_at >= local_midnight(first, library.timezone),
+            AnalyticsCheckIn.checked_in_at
+            < local_midnight(last + timedelta(days=1), library.timezone),
+        )
+    )
+    for (at,) in rows.all():
+        when = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(library.timezone)
+        counts[(when.weekday(), when.hour)] += 1
+    return [
+        {"weekday": d, "hour": h, "check_ins": counts[(d, h)]} for d in range(7) for h in range(24)
+    ]
+
+
+async def at_risk(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, on: date
+) -> list[dict[str, object]]:
+    """Students whose confirmed booking ends within the horizon, not renewed, who checked
+    in at most half as often in the last window as in the window before (and at least twice
+    then)."""
+    horizon = on + timedelta(days=AT_RISK_HORIZON_DAYS)
+    rows = await session.scalars(
+        select(AnalyticsBooking).where(
+            AnalyticsBooking.tenant_id == tenant_id,
+            AnalyticsBooking.library_id == library.id,
+            AnalyticsBooking.status == "confirmed",
+            AnalyticsBooking.end_date >= on,
+            AnalyticsBooking.end_date <= horizon,
+        )
+    )
+    ending = [_booking(r, library.timezone) for r in rows]
+    renewed = await _renewed(session, tenant_id, [b.id for b in ending])
+    ending = [b for b in ending if b.id not in renewed and b.student_id is not None]
+    if not ending:
+        return []
+    recent_from = on - timedelta(days=AT_RISK_WINDOW_DAYS - 1)
+    before_from = recent_from - timedelta(days=AT_RISK_WINDOW_DAYS)
+    visits = await session.execute(
+        select(AnalyticsCheckIn.student_id, AnalyticsCheckIn.day).where(
+            AnalyticsCheckIn.tenant_id == tenant_id,
+            AnalyticsCheckIn.library_id == library.id,
+            AnalyticsCheckIn.student_id.in_([b.student_id for b in ending]),
+            AnalyticsCheckIn.day >= before_from,
+            AnalyticsCheckIn.day <= on,
+        )
+    )
+    recent: dict[uuid.UUID, int] = defaultdict(int)
+    before: dict[uuid.UUID, int] = defaultdict(int)
+    for student_id, day in visits.all():
+        (recent if day >= recent_from else before)[student_id] += 1
+    out: list[dict[str, object]] = []
+    for b in sorted(ending, key=lambda b: (b.end, str(b.id))):
+        assert b.student_id is not None
+        r, p = recent[b.student_id], before[b.student_id]
+        if p >= 2 and 2 * r <= p:
+            out.append(
+                {
+                    "student_id": b.student_id,
+                    "booking_id": b.id,
+                    "end_date": b.end,
+                    "recent_check_ins": r,
+                    "previous_check_ins": p,
+                }
+            )
+    return out

@@ -1,0 +1,393 @@
+"""Events → read models. Idempotent per event id and independent of arrival order.
+
+Every event applied is first logged in `analytics_events` (insert-or-ignore on
+the event id: a second delivery changes nothing). Then:
+
+- a booking event refolds the booking's row from *all* its logged events, sorted
+  by when they happened, so a `booking.cancelled` that overtook its
+  `booking.created` gives the same row as the two in order;
+- a captured payment or processed refund is one row, keyed by its own id;
+- a check-in or check-out replaces the attendance row only when it is newer
+  (`occurred_at`, then event id) than the copy already held;
+- a no-show is one row, keyed by its id.
+
+`rebuild` empties the read models of a tenant and applies the log again.
+Payloads are read with this module's own models naming only what is needed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table, delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit.events import Event
+from studyspot.kit.models import utcnow
+from studyspot.services.analytics.models import (
+    PROJECTIONS,
+    AnalyticsBooking,
+    AnalyticsCheckIn,
+    AnalyticsEvent,
+    AnalyticsMoney,
+    AnalyticsNoShow,
+)
+
+log = structlog.get_logger("studyspot.analytics")
+
+BOOKING_TOPICS = frozenset(
+    {
+        "booking.created",
+        "booking.confirmed",
+        "booking.cancelled",
+        "booking.expired",
+        "booking.transferred",
+        "booking.paused",
+    }
+)
+MONEY_TOPICS = frozenset({"payment.captured", "refund.processed"})
+CHECK_TOPICS = frozenset({"attendance.checked_in", "attendance.checked_out"})
+NO_SHOW_TOPIC = "attendance.no_show"
+TOPICS = BOOKING_TOPICS | MONEY_TOPICS | CHECK_TOPICS | {NO_SHOW_TOPIC}
+
+
+class _Booking(BaseModel):
+    booking_id: uuid.UUID
+    student_id: uuid.UUID
+    library_id: uuid.UUID
+    shift_id: uuid.UUID | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    total_paise: int | None = None
+    renewed_from_id: uuid.UUID | None = None
+    to_shift_id: uuid.UUID | None = None
+    price_difference_paise: int = 0
+    new_end_date: date | None = None
+
+
+class _Captured(BaseModel):
+    payment_id: uuid.UUID
+    booking_id: uuid.UUID
+    amount_paise: int
+
+
+class _Refunded(BaseModel):
+    refund_id: uuid.UUID
+    booking_id: uuid.UUID
+    amount_paise: int
+
+
+class _Attendance(BaseModel):
+    id: uuid.UUID
+    library_id: uuid.UUID
+    student_id: uuid.UUID
+    booking_id: uuid.UUID
+    shift_id: uuid.UUID | None
+    day: date
+    checked_in_at: datetime
+
+
+class _NoShow(BaseModel):
+    no_show_id: uuid.UUID
+    booking_id: uuid.UUID
+    library_id: uuid.UUID
+    student_id: uuid.UUID
+    shift_id: uuid.UUID | None
+    day: date
+
+
+def subject_of(topic: str, payload: dict[str, Any]) -> uuid.UUID | None:
+    """What the event is about (the key of the read-model row it touches), or None."""
+    try:
+        if topic in BOOKING_TOPICS:
+            return _Booking.model_validate(payload).booking_id
+        if topic == "payment.captured":
+            return _Captured.model_validate(payload).payment_id
+        if topic == "refund.processed":
+            return _Refunded.model_validate(payload).refund_id
+        if topic in CHECK_TOPICS:
+            return _Attendance.model_validate(payload).id
+        if topic == NO_SHOW_TOPIC:
+            return _NoShow.model_validate(payload).no_show_id
+    except ValidationError:
+        return None
+    return None
+
+
+async def insert_ignored(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT unless a row with the same key exists; True when this call inserted."""
+    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(maker(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def apply(session: AsyncSession, event: Event) -> bool:
+    """Log and project one event; False when it was already applied or is not ours."""
+    if event.tenant_id is None or event.topic not in TOPICS:
+        return False
+    subject = subject_of(event.topic, event.payload)
+    if subject is None:
+        log.error("analytics.malformed_event", event_id=str(event.id), topic=event.topic)
+        return False
+    logged = await insert_ignored(
+        session,
+        AnalyticsEvent.__table__,  # type: ignore[arg-type]
+        {
+            "id": event.id,
+            "tenant_id": event.tenant_id,
+            "topic": event.topic,
+            "subject_id": subject,
+            "payload": event.payload,
+            "occurred_at": event.occurred_at,
+            "applied_at": utcnow(),
+        },
+    )
+    if not logged:
+        return False
+    await project(session, event.tenant_id, event.id, event.topic, event.payload, event.occurred_at)
+    return True
+
+
+async def project(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    event_id: uuid.UUID,
+    topic: str,
+    payload: dict[str, Any],
+    occurred_at: datetime,
+) -> None:
+    if topic in BOOKING_TOPICS:
+        await refold_booking(session, tenant_id, _Booking.model_validate(payload).booking_id)
+    elif topic == "payment.captured":
+        paid = _Captured.model_validate(payload)
+        await _money(
+            session, tenant_id, paid.payment_id, paid.booking_id, "captured", paid, occurred_at
+        )
+    elif topic == "refund.processed":
+        back = _Refunded.model_validate(payload)
+        await _money(
+            session, tenant_id, back.refund_id, back.booking_id, "refunded", back, occurred_at
+        )
+    elif topic in CHECK_TOPICS:
+        await _check(session, tenant_id, _Attendance.model_validate(payload), occurred_at, event_id)
+    elif topic == NO_SHOW_TOPIC:
+        gone = _NoShow.model_validate(payload)
+        await insert_ignored(
+            session,
+            AnalyticsNoShow.__table__,  # type: ignore[arg-type]
+            {
+                "id": gone.no_show_id,
+                "tenant_id": tenant_id,
+                "library_id": gone.library_id,
+                "student_id": gone.student_id,
+                "booking_id": gone.booking_id,
+                "shift_id": gone.shift_id,
+                "day": gone.day,
+            },
+        )
+
+
+async def _money(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    row_id: uuid.UUID,
+    booking_id: uuid.UUID,
+    kind: str,
+    body: _Captured | _Refunded,
+    at: datetime,
+) -> None:
+    await insert_ignored(
+        session,
+        AnalyticsMoney.__table__,  # type: ignore[arg-type]
+        {
+            "id": row_id,
+            "tenant_id": tenant_id,
+            "booking_id": booking_id,
+            "kind": kind,
+            "amount_paise": body.amount_paise,
+            "at": at,
+        },
+    )
+
+
+async def _check(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    record: _Attendance,
+    occurred_at: datetime,
+    event_id: uuid.UUID,
+) -> None:
+    held = await session.get(AnalyticsCheckIn, record.id)
+    if held is not None:
+        if held.tenant_id != tenant_id:
+            return
+        if (held.source_at, str(held.source_id)) >= (occurred_at, str(event_id)):
+            return
+        await session.delete(held)
+        await session.flush()
+    session.add(
+        AnalyticsCheckIn(
+            id=record.id,
+            tenant_id=tenant_id,
+            library_id=record.library_id,
+            student_id=record.student_id,
+            booking_id=record.booking_id,
+            shift_id=record.shift_id,
+            day=record.day,
+            checked_in_at=record.checked_in_at,
+            source_at=occurred_at,
+            source_id=event_id,
+        )
+    )
+    await session.flush()
+
+
+@dataclass
+class _Fold:
+    library_id: uuid.UUID | None = None
+    student_id: uuid.UUID | None = None
+    created_shift: uuid.UUID | None = None
+    moved_to_shift: uuid.UUID | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    created_total: int | None = None
+    confirmed_total: int | None = None
+    differences: int = 0
+    confirmed: bool = False
+    expired: bool = False
+    created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    renewed_from_id: uuid.UUID | None = None
+    pause_ends: list[date] = field(default_factory=list)
+
+
+def fold(events: Sequence[tuple[str, dict[str, Any], datetime]]) -> _Fold:
+    """The booking's state from its events, given in (occurred_at, id) order.
+
+    Every rule is order-free (sums, flags, earliest, latest) except the shift after
+    transfers, which is the last transfer's by when it happened.
+    """
+    state = _Fold()
+    for topic, payload, at in events:
+        data = _Booking.model_validate(payload)
+        state.library_id, state.student_id = data.library_id, data.student_id
+        if topic == "booking.created":
+            state.created_shift = data.shift_id
+            state.start_date, state.end_date = data.start_date, data.end_date
+            state.created_total = data.total_paise
+            state.renewed_from_id = data.renewed_from_id
+            state.created_at = at
+        elif topic == "booking.confirmed":
+            state.confirmed = True
+            state.confirmed_total = data.total_paise
+            if state.created_at is None:
+                state.start_date, state.end_date = data.start_date, data.end_date
+        elif topic == "booking.cancelled":
+            if state.cancelled_at is None or at < state.cancelled_at:
+                state.cancelled_at = at
+        elif topic == "booking.expired":
+            state.expired = True
+        elif topic == "booking.transferred":
+            state.differences += data.price_difference_paise
+            if data.to_shift_id is not None:
+                state.moved_to_shift = data.to_shift_id
+        elif topic == "booking.paused" and data.new_end_date is not None:
+            state.pause_ends.append(data.new_end_date)
+    return state
+
+
+async def refold_booking(
+    session: AsyncSession, tenant_id: uuid.UUID, booking_id: uuid.UUID
+) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers applying two events of one booking at once: the second waits here
+        # until the first commits, then reads both events (SQLite writers are serial).
+        key = int.from_bytes(booking_id.bytes[:8], "big", signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    rows = (
+        await session.execute(
+            select(AnalyticsEvent.topic, AnalyticsEvent.payload, AnalyticsEvent.occurred_at)
+            .where(
+                AnalyticsEvent.tenant_id == tenant_id,
+                AnalyticsEvent.subject_id == booking_id,
+                AnalyticsEvent.topic.in_(BOOKING_TOPICS),
+            )
+            .order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id)
+        )
+    ).all()
+    state = fold([(r[0], r[1], r[2]) for r in rows])
+    end = max([d for d in (state.end_date, *state.pause_ends) if d is not None], default=None)
+    if state.cancelled_at is not None:
+        status = "cancelled"
+    elif state.expired and not state.confirmed:
+        status = "expired"
+    elif state.confirmed:
+        status = "confirmed"
+    else:
+        status = "held"
+    base = state.created_total if state.created_total is not None else state.confirmed_total
+    values = {
+        "booking_id": booking_id,
+        "tenant_id": tenant_id,
+        "library_id": state.library_id,
+        "student_id": state.student_id,
+        "shift_id": state.moved_to_shift or state.created_shift,
+        "start_date": state.start_date,
+        "end_date": end,
+        "charged_paise": (base or 0) + state.differences,
+        "status": status,
+        "confirmed": state.confirmed,
+        "created_at": state.created_at,
+        "cancelled_at": state.cancelled_at,
+        "renewed_from_id": state.renewed_from_id,
+    }
+    await session.execute(
+        delete(AnalyticsBooking).where(
+            AnalyticsBooking.tenant_id == tenant_id, AnalyticsBooking.booking_id == booking_id
+        )
+    )
+    await session.execute(AnalyticsBooking.__table__.insert().values(**values))  # type: ignore[attr-defined]
+
+
+@dataclass
+class RebuildReport:
+    events: int = 0
+    bookings: int = 0
+
+
+async def rebuild(session: AsyncSession, tenant_id: uuid.UUID) -> RebuildReport:
+    """Empty the tenant's read models and apply its logged events again, oldest first."""
+    for model in PROJECTIONS:
+        await session.execute(delete(model).where(model.tenant_id == tenant_id))
+    report = RebuildReport()
+    bookings: set[uuid.UUID] = set()
+    rows = await session.stream(
+        select(
+            AnalyticsEvent.id,
+            AnalyticsEvent.topic,
+            AnalyticsEvent.subject_id,
+            AnalyticsEvent.payload,
+            AnalyticsEvent.occurred_at,
+        )
+        .where(AnalyticsEvent.tenant_id == tenant_id)
+        .order_by(AnalyticsEvent.occurred_at, AnalyticsEvent.id)
+        .execution_options(yield_per=1000)
+    )
+    pending = [tuple(r) async for r in rows]
+    for event_id, topic, subject, payload, at in pending:
+        report.events += 1
+        if topic in BOOKING_TOPICS:
+            bookings.add(subject)
+            continue
+        await project(session, tenant_id, event_id, topic, payload, at)
+    for booking_id in sorted(bookings, key=str):
+        await refold_booking(session, tenant_id, booking_id)
+    report.bookings = len(bookings)
+    return report

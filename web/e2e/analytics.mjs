@@ -1,0 +1,57 @@
+// Browser test of the analytics dashboard (driven by tests/web/test_console_analytics.py,
+// which makes the owner, a library and a paid booking through the API and waits until the
+// worker has projected its events).
+//
+//   BASE_URL=… ARTEFACTS=… EMAIL=… PASSWORD=… LIBRARY_ID=… MONTH=YYYY-MM BILLED=₹… \
+//   node e2e/analytics.mjs analytics
+//
+// The owner opens Analytics from the navigation → the month's row shows the booking's
+// charge as billed and the answer's freshness → the ageing table and the 7 × 24 heatmap
+// are drawn → the KPI table downloads as CSV with its header row → in Hindi the page's
+// title and headings change → axe finds no serious violation.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, env, runScenario } from './harness.mjs';
+
+const { base, email, password } = env;
+const month = process.env.MONTH;
+const billed = process.env.BILLED;
+check(process.env.LIBRARY_ID && month && billed, 'the scenario environment is set');
+
+await runScenario('analytics', async (page, run) => {
+  await page.goto(base + '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.locator('input[type=password]').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/seat-map/);
+
+  await page.getByRole('link', { name: 'Analytics' }).click();
+  await page.waitForURL(/\/analytics/);
+  const row = page.getByTestId(`kpi-${month}`);
+  await row.waitFor();
+  const text = await row.innerText();
+  check(text.includes(billed), `the month's row shows ${billed} billed: ${text}`);
+  const fresh = await page.getByTestId('as-of').first().innerText();
+  check(fresh.startsWith('Up to the last event'), `freshness is stated: ${fresh}`);
+  await page.getByTestId('ageing-table').waitFor();
+  const cells = await page.getByTestId('heatmap').locator('tbody td').count();
+  check(cells === 7 * 24, `heatmap cells: ${cells}`);
+  await run.shot(page, 'dashboard');
+  await run.axe(page, 'analytics');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId(/^csv-kpis-/).click(),
+  ]);
+  const csvPath = join(env.out, 'analytics-kpis.csv');
+  await download.saveAs(csvPath);
+  const header = readFileSync(csvPath, 'utf8').split('\n')[0];
+  check(header.startsWith('month,shift_id,shift_name,available_seat_shifts'), `CSV header: ${header}`);
+  run.results.csv_header = header;
+
+  await page.getByText('हिन्दी').click();
+  await page.getByRole('heading', { name: 'विश्लेषण' }).waitFor();
+  await page.getByRole('heading', { name: 'उम्र के अनुसार बकाया' }).waitFor();
+  await run.shot(page, 'dashboard-hindi');
+  await page.getByText('English').click();
+});
