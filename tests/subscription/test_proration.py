@@ -82,3 +82,58 @@ async def test_upgrade_is_quoted_then_confirmed_and_a_downgrade_waits_for_period
     assert down.status_code == 200
     body = down.json()
     assert (body["plan_code"], body["pending_plan_code"]) == ("professional", "starter")
+
+
+async def test_a_quote_holds_for_fifteen_minutes_then_is_quoted_again(apps: Apps) -> None:
+    """An owner reads the quote, then confirms: charged what was shown, not a paisa less
+    for the seconds between; after the hold the amount has moved and is refused."""
+    owner = await register_owner(apps)
+    admin = await create_platform_user(apps)
+    clock = Clock(apps, START).install()
+    api = apps.client("subscription")
+    await api.post(f"{CURRENT}/plan", json={"plan_code": "starter"}, headers=owner.headers)
+    assert (await pay_manually(apps, admin, owner.tenant_id, 99_900)).status_code == 200
+
+    clock.now = datetime(2026, 4, 16, 9, 0, 7, tzinfo=UTC)  # an odd second: shares have fractions
+    quote = (
+        await api.post(
+            f"{CURRENT}/upgrade/quote", json={"plan_code": "professional"}, headers=owner.headers
+        )
+    ).json()
+    assert quote["quoted_at"].startswith("2026-04-16T09:00:07")
+    assert quote["valid_until"].startswith("2026-04-16T09:15:07")
+    confirm = {
+        "plan_code": "professional",
+        "expected_amount_paise": quote["amount_due_paise"],
+        "quoted_at": quote["quoted_at"],
+    }
+
+    # Sixteen minutes later the amount due has moved: the quote no longer holds.
+    clock.now = datetime(2026, 4, 16, 9, 16, 7, tzinfo=UTC)
+    late = prorate(99_900, 249_900, START, period_end(START, "monthly"), clock.now)
+    assert late.amount_due_paise != quote["amount_due_paise"]
+    stale = await api.post(f"{CURRENT}/upgrade", json=confirm, headers=owner.headers)
+    assert stale.status_code == 409 and stale.json()["code"] == "quote_changed"
+    assert (await current(apps, owner))["plan_code"] == "starter"
+
+    # Fourteen minutes after a fresh quote: charged exactly what it showed.
+    clock.now = datetime(2026, 4, 16, 9, 20, 7, tzinfo=UTC)
+    quote = (
+        await api.post(
+            f"{CURRENT}/upgrade/quote", json={"plan_code": "professional"}, headers=owner.headers
+        )
+    ).json()
+    clock.now = datetime(2026, 4, 16, 9, 34, 7, tzinfo=UTC)
+    moved = prorate(99_900, 249_900, START, period_end(START, "monthly"), clock.now)
+    assert moved.amount_due_paise != quote["amount_due_paise"]
+    done = await api.post(
+        f"{CURRENT}/upgrade",
+        json={
+            **confirm,
+            "expected_amount_paise": quote["amount_due_paise"],
+            "quoted_at": quote["quoted_at"],
+        },
+        headers=owner.headers,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["plan_code"] == "professional"

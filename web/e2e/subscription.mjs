@@ -121,8 +121,13 @@ async function upgrade(page, run) {
   check((await page.getByRole('heading', { level: 2 }).first().innerText()) === 'Professional', 'the plan is Professional');
   await run.shot(page, 'upgraded');
 
-  // The invoice's PDF.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sub-invoice-pdf').first().click()]);
+  // The upgrade is invoiced at once for the quoted amount (no autopay here), beside the first invoice.
+  await page.getByTestId('sub-invoice').filter({ hasText: rupees(quote.amount_due_paise) }).first().waitFor();
+  check((await page.getByTestId('sub-invoice').count()) === 2, 'the upgrade added one invoice');
+
+  // The first invoice's PDF.
+  const first = page.getByTestId('sub-invoice').filter({ hasText: number });
+  const [download] = await Promise.all([page.waitForEvent('download'), first.getByTestId('sub-invoice-pdf').click()]);
   const pdfPath = join(out, `sub-invoice-${number.replace(/[^A-Za-z0-9-]/g, '-')}.pdf`);
   await download.saveAs(pdfPath);
   const pdf = readFileSync(pdfPath);

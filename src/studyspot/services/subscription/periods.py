@@ -13,8 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 
+# A quote is honoured this long: the owner reads it and confirms, and is charged what was
+# shown rather than a paisa less for the seconds that passed (409 quote_changed otherwise).
+QUOTE_HOLDS_MINUTES = 15
 MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "annual": 12}
 MONTHLY_EQUIVALENT = MONTHS  # a cycle's price divided by this is its monthly revenue
+
+
+def prorated_as_of(quoted_at: datetime | None, now: datetime) -> datetime:
+    """The moment an upgrade is prorated for: its quote's, while the quote holds."""
+    if quoted_at is not None and now - timedelta(minutes=QUOTE_HOLDS_MINUTES) <= quoted_at <= now:
+        return quoted_at
+    return now
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from studyspot.kit.schemas import ReadModel, WriteModel
+from studyspot.services.subscription.periods import QUOTE_HOLDS_MINUTES
 
 BillingCycle = Literal["monthly", "quarterly", "half_yearly", "annual"]
 Status = Literal["trial", "active", "past_due", "grace", "read_only", "suspended", "cancelled"]
@@ -122,6 +123,14 @@ class UpgradeRequest(UpgradeQuoteRequest):
     expected_amount_paise: int = Field(
         ge=0, le=1_000_000_000, description="amount_due_paise of the quote being confirmed"
     )
+    quoted_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "quoted_at of the quote being confirmed: the upgrade is prorated as of that moment "
+            f"while the quote holds ({QUOTE_HOLDS_MINUTES} minutes), so the amount shown is the "
+            "amount charged; without it, or later, as of now"
+        ),
+    )
 
 
 class Quote(ReadModel):
@@ -137,6 +146,10 @@ class Quote(ReadModel):
     credit_paise: int
     charge_paise: int
     amount_due_paise: int
+    quoted_at: datetime = Field(description="The moment the proration is computed for.")
+    valid_until: datetime = Field(
+        description="Until when confirming with this quoted_at charges exactly this amount."
+    )
 
 
 class PlanChoice(WriteModel):

@@ -31,7 +31,13 @@ from studyspot.services.subscription.models import (
     Subscription,
     UpgradeCharge,
 )
-from studyspot.services.subscription.periods import MONTHS, Proration, period_end, prorate
+from studyspot.services.subscription.periods import (
+    MONTHS,
+    Proration,
+    period_end,
+    prorate,
+    prorated_as_of,
+)
 from studyspot.services.subscription.schemas import PlanCreate, PlanUpdate
 
 _LIMIT_FIELDS = (
@@ -416,8 +422,9 @@ async def upgrade(
     actor: Actor,
     now: datetime,
     config: SubscriptionSettings,
+    quoted_at: datetime | None = None,
 ) -> Proration:
-    plan, quote = await quote_upgrade(session, sub, code, now)
+    plan, quote = await quote_upgrade(session, sub, code, prorated_as_of(quoted_at, now))
     if quote.amount_due_paise != expected:
         raise errors.QuoteChanged(quote.amount_due_paise)
     old = sub.plan_code

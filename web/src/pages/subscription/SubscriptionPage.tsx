@@ -245,8 +245,8 @@ function Plans({ sub, plans }: { sub: Subscription; plans: Plan[] }) {
     mutationFn: (code: string) => unwrap(api.POST('/api/v1/subscriptions/current/upgrade/quote', { body: { plan_code: code } })),
   });
   const upgrade = useMutation({
-    mutationFn: (q: { to_plan: string; amount_due_paise: number }) =>
-      unwrap(api.POST('/api/v1/subscriptions/current/upgrade', { body: { plan_code: q.to_plan, expected_amount_paise: q.amount_due_paise } })),
+    mutationFn: (q: { to_plan: string; amount_due_paise: number; quoted_at: string }) =>
+      unwrap(api.POST('/api/v1/subscriptions/current/upgrade', { body: { plan_code: q.to_plan, expected_amount_paise: q.amount_due_paise, quoted_at: q.quoted_at } })),
     onSuccess: () => { quote.reset(); void refresh(); },
   });
   const downgrade = useMutation({

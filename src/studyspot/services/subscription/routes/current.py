@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi import APIRouter
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from studyspot.kit.errors import problem_responses
 from studyspot.services.subscription import service
 from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
 from studyspot.services.subscription.models import Subscription
+from studyspot.services.subscription.periods import QUOTE_HOLDS_MINUTES
 from studyspot.services.subscription.runtime import Runtime
 from studyspot.services.subscription.schemas import (
     PlanChoice,
@@ -79,7 +81,8 @@ async def quote_upgrade(
     """What upgrading now costs: the unused part of the period credited at the old price
     and charged at the new one, each to the paisa. Changes nothing."""
     sub = await _mine(session, owner, runtime)
-    plan, quote = await service.quote_upgrade(session, sub, body.plan_code, runtime.now())
+    now = runtime.now()
+    plan, quote = await service.quote_upgrade(session, sub, body.plan_code, now)
     assert sub.current_period_start and sub.current_period_end
     return Quote(
         from_plan=sub.plan_code,
@@ -94,6 +97,8 @@ async def quote_upgrade(
         credit_paise=quote.credit_paise,
         charge_paise=quote.charge_paise,
         amount_due_paise=quote.amount_due_paise,
+        quoted_at=now,
+        valid_until=now + timedelta(minutes=QUOTE_HOLDS_MINUTES),
     )
 
 
@@ -115,6 +120,7 @@ async def upgrade(
         service.Actor.of(owner),
         runtime.now(),
         runtime.config,
+        body.quoted_at,
     )
     return await present(session, sub)
 
