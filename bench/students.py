@@ -207,6 +207,15 @@ async def recreate_databases(names: list[str]) -> None:
         await conn.close()
 
 
+async def drop_databases(names: list[str]) -> None:
+    conn = await asyncpg.connect(pg_url("postgres"))
+    try:
+        for name in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def start_services(env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
     procs = []
     exe = str(ROOT / ".venv" / "bin" / "studyspot")
@@ -308,9 +317,6 @@ def student_records(tenant: Tenant, count: int, tenant_no: int) -> list[tuple[An
                 "aadhaar" if aadhaar else None,
                 aadhaar,
                 bool(i % 2),
-                False,
-                False,
-                bool(i % 2),
                 now - timedelta(minutes=count - i),
                 now,
             )
@@ -333,9 +339,6 @@ COLUMNS = [
     "admission_date",
     "id_proof_type",
     "id_proof_number",
-    "consent_whatsapp",
-    "consent_sms",
-    "consent_email",
     "consent_data_processing",
     "created_at",
     "updated_at",
@@ -617,12 +620,7 @@ async def main() -> None:
     finally:
         stop_services(procs)
         if not args.keep:
-            conn = await asyncpg.connect(pg_url("postgres"))
-            try:
-                for name in (core_db, tenant_db):
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await conn.close()
+            await drop_databases([core_db, tenant_db])
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ async def list_names(db: Database, viewer: Viewer, **flt: Any) -> list[str]:
         items, _ = await service.list_students(
             session, viewer, StudentFilter(**flt), PageParams(1, 50), sort, stand_in
         )
-    return [s.name for s in items]
+    return [s["name"] for s in items]
 
 
 async def test_search_matches_name_words_phone_ends_and_numbers(

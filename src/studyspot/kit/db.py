@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from studyspot.kit.errors import AppError, NotFound
 from studyspot.kit.settings import Settings, to_async_url
@@ -310,7 +311,7 @@ async def unit_of_work(
         maker = db.tenant_sessionmaker
     async with maker() as session:
         if tenant_id is not None and not db.sqlite:
-            _scope_each_transaction(session, tenant_id)
+            session.sync_session.info[_TENANT_SCOPE] = {"tid": str(tenant_id), "role": RLS_ROLE}
         try:
             yield session
             await session.commit()
@@ -319,22 +320,23 @@ async def unit_of_work(
             raise
 
 
-def _scope_each_transaction(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Switch to the RLS role with `app.tenant_id` at the start of every transaction.
+_TENANT_SCOPE = "studyspot.tenant_scope"
+_SCOPE_SQL = text("SELECT set_config('app.tenant_id', :tid, true), set_config('role', :role, true)")
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_each_transaction(session: Session, _transaction: Any, connection: Any) -> None:
+    """Switch to the RLS role with `app.tenant_id` at the start of every transaction of a
+    tenant unit of work (PostgreSQL).
 
     Lazily, when the session first needs a connection: a unit of work that has
     not run a statement yet holds no pooled connection, so a request can still
     open a short transaction of its own first (an idempotency claim) without
     two connections per request exhausting the pool. And again after a
     rollback inside the unit of work, whose new transaction would otherwise run
-    without the tenant scope.
+    without the tenant scope. One listener for every session (sessions without the
+    scope pass through): registering one per unit of work cost CPU on every request.
     """
-    params = {"tid": str(tenant_id), "role": RLS_ROLE}
-
-    def _after_begin(_session: Any, _transaction: Any, connection: Any) -> None:
-        connection.execute(
-            text("SELECT set_config('app.tenant_id', :tid, true), set_config('role', :role, true)"),
-            params,
-        )
-
-    event.listen(session.sync_session, "after_begin", _after_begin)
+    scope = session.info.get(_TENANT_SCOPE)
+    if scope is not None:
+        connection.execute(_SCOPE_SQL, scope)

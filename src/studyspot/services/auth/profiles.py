@@ -11,11 +11,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from studyspot.kit.auth import Principal
+from studyspot.kit.driver_reads import fetch_mappings
 from studyspot.kit.errors import NotFound, Unauthorized, Unprocessable
 from studyspot.kit.permissions import Role, UserType, permissions_for
 from studyspot.kit.settings import Settings
@@ -45,6 +46,47 @@ async def read_me(session: AsyncSession, principal: Principal, upstream: Upstrea
     if principal.user_type in _PEOPLE_OF_OTHER_SERVICES:
         return await _person_of_other_service(session, principal, upstream, {})
     return _own_me(await account_of(session, principal))
+
+
+# An owner's own profile, the console's first request on every page load: one row read on
+# the driver outside a transaction (kit/driver_reads.py), answered as JSON directly.
+_OWNER_PROFILE = select(
+    LibraryOwner.id,
+    LibraryOwner.email,
+    LibraryOwner.name,
+    LibraryOwner.phone,
+    LibraryOwner.tenant_id,
+    LibraryOwner.created_at,
+    LibraryOwner.last_login_at,
+).where(
+    LibraryOwner.id == bindparam("uid", type_=Uuid),
+    LibraryOwner.tenant_id == bindparam("tid", type_=Uuid),
+)
+_OWNER_ROLES = [Role.library_owner.value]
+_OWNER_PERMISSIONS = permissions_for(_OWNER_ROLES)
+
+
+async def owner_me(reader: AsyncEngine, principal: Principal) -> dict[str, Any]:
+    """`OwnerMe` of the owner behind `principal`, as a dict for orjson."""
+    async with reader.connect() as conn:
+        rows = await fetch_mappings(
+            conn, _OWNER_PROFILE, {"uid": principal.user_id, "tid": principal.tenant_id}
+        )
+    if not rows:  # the kit found the account a moment ago; it was erased since
+        raise Unauthorized("This account no longer exists", code="account_inactive")
+    row = rows[0]
+    return {
+        "id": row["id"],
+        "email": row["email"],
+        "name": row["name"],
+        "phone": row["phone"],
+        "tenant_id": row["tenant_id"],
+        "roles": _OWNER_ROLES,
+        "permissions": _OWNER_PERMISSIONS,
+        "user_type": UserType.library_owner.value,
+        "created_at": row["created_at"],
+        "last_login_at": row["last_login_at"],
+    }
 
 
 # Login and reset channels: changing one needs the current password.

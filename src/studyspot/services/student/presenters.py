@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from studyspot.services.student.access import Viewer
@@ -57,43 +58,43 @@ def student_read(student: Student, viewer: Viewer) -> StudentRead:
     )
 
 
-def student_json(row: Any, reveal_id_proof: bool) -> dict[str, Any]:
-    """The same answer as `student_read`, as a dict for orjson, from a plain row.
+def student_json(row: Mapping[str, Any], reveal_id_proof: bool) -> dict[str, Any]:
+    """The same answer as `student_read`, as a dict for orjson, from a plain row (a mapping of its columns).
 
     A list page is 50 of these: building them without ORM entities and
     Pydantic models roughly halves the CPU a page costs (py-spy, 100k students).
     tests/student check that every item still validates as `StudentRead` and
     equals the single-student answer.
     """
-    number = row.id_proof_number
+    number = row["id_proof_number"]
     return {
-        "id": row.id,
-        "enrollment_number": row.enrollment_number,
-        "name": row.name,
-        "phone": row.phone,
-        "email": row.email,
-        "date_of_birth": row.date_of_birth,
-        "gender": row.gender,
-        "address": row.address,
-        "id_proof_type": row.id_proof_type,
+        "id": row["id"],
+        "enrollment_number": row["enrollment_number"],
+        "name": row["name"],
+        "phone": row["phone"],
+        "email": row["email"],
+        "date_of_birth": row["date_of_birth"],
+        "gender": row["gender"],
+        "address": row["address"],
+        "id_proof_type": row["id_proof_type"],
         "id_proof_number": number if reveal_id_proof else mask_id_proof(number),
         "id_proof_masked": not reveal_id_proof and number is not None,
-        "photo_url": row.photo_url,
-        "guardian_name": row.guardian_name,
-        "guardian_phone": row.guardian_phone,
-        "guardian_email": row.guardian_email,
-        "home_library_id": row.home_library_id,
-        "status": row.status,
-        "admission_date": row.admission_date,
-        "notes": row.notes,
+        "photo_url": row["photo_url"],
+        "guardian_name": row["guardian_name"],
+        "guardian_phone": row["guardian_phone"],
+        "guardian_email": row["guardian_email"],
+        "home_library_id": row["home_library_id"],
+        "status": row["status"],
+        "admission_date": row["admission_date"],
+        "notes": row["notes"],
         "consent": {
-            "data_processing": row.consent_data_processing,
-            "recorded_at": row.consent_recorded_at,
-            "recorded_by": row.consent_recorded_by,
-            "recorded_by_type": row.consent_recorded_by_type,
+            "data_processing": row["consent_data_processing"],
+            "recorded_at": row["consent_recorded_at"],
+            "recorded_by": row["consent_recorded_by"],
+            "recorded_by_type": row["consent_recorded_by_type"],
         },
-        "has_login": row.login_created_at is not None,
-        "invited_at": row.invited_at,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "has_login": row["login_created_at"] is not None,
+        "invited_at": row["invited_at"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
     }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Select,
     Uuid,
     any_,
+    bindparam,
     delete,
     false,
     func,
@@ -26,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 
+from studyspot.kit.driver_reads import fetch_mappings, fetch_value
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.student.models import (
     Student,
@@ -47,6 +50,54 @@ SORTABLE: dict[str, Any] = {
 
 def enrollment_number(seq: int) -> str:
     return f"{ENROLLMENT_PREFIX}{seq:06d}"
+
+
+def _among_libraries(dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        # One array parameter: the statement's shape does not depend on how many branches.
+        return Student.home_library_id == any_(bindparam("libs", type_=postgresql.ARRAY(Uuid)))
+    return Student.home_library_id.in_(bindparam("libs", expanding=True))
+
+
+@functools.cache
+def _plain_page(dialect: str, by_library: bool, by_status: bool, sort: str | None) -> Select[Any]:
+    """One page of live students, unsearched: built once per shape (kit/driver_reads.py)."""
+    query = select(*Student.__table__.columns).where(
+        Student.tenant_id == bindparam("tid", type_=Uuid), Student.erased_at.is_(None)
+    )
+    if by_library:
+        query = query.where(_among_libraries(dialect))
+    if by_status:
+        query = query.where(Student.status == bindparam("status"))
+    default = [Student.created_at.desc(), Student.id]
+    order = sort_order(sort, default)
+    return query.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@functools.cache
+def _kept_count(dialect: str, by_library: bool, by_status: bool) -> Select[Any]:
+    query = select(func.coalesce(func.sum(StudentCount.n), 0)).where(
+        StudentCount.tenant_id == bindparam("tid", type_=Uuid)
+    )
+    if by_library:
+        if dialect == "postgresql":
+            query = query.where(
+                StudentCount.home_library_id
+                == any_(bindparam("libs", type_=postgresql.ARRAY(Uuid)))
+            )
+        else:
+            query = query.where(StudentCount.home_library_id.in_(bindparam("libs", expanding=True)))
+    if by_status:
+        query = query.where(StudentCount.status == bindparam("status"))
+    return query
+
+
+def sort_order(sort: str | None, default: list[Any]) -> list[Any]:
+    """`sort` (validated against SORTABLE by the caller) followed by `default`."""
+    if not sort:
+        return default
+    column = SORTABLE[sort.removeprefix("-")]
+    return [column.desc() if sort.startswith("-") else column.asc(), *default]
 
 
 @dataclass(frozen=True)
@@ -133,6 +184,32 @@ class StudentRepository(TenantRepository[Student]):
             StudentSearchTerm.term >= prefix,
             StudentSearchTerm.term < prefix + HIGHEST,
         )
+
+    async def plain_page(
+        self,
+        flt: StudentFilter,
+        library_ids: frozenset[uuid.UUID] | None,
+        sort: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Mapping[str, Any]], int]:
+        """A page of an unsearched list and its total (from the kept counts), as mappings.
+
+        The register's first screen: run on the driver (kit/driver_reads.py), which costs
+        about half the CPU of the same SQL through the ORM session.
+        """
+        dialect = self.session.get_bind().dialect.name
+        by_library, by_status = library_ids is not None, flt.status is not None
+        params: dict[str, Any] = {"tid": self.tenant_id, "limit": limit, "offset": offset}
+        if library_ids is not None:
+            params["libs"] = sorted(library_ids)
+        if flt.status is not None:
+            params["status"] = flt.status
+        rows = await fetch_mappings(
+            self.session, _plain_page(dialect, by_library, by_status, sort), params
+        )
+        total = await fetch_value(self.session, _kept_count(dialect, by_library, by_status), params)
+        return rows, int(total or 0)
 
     async def page(
         self, query: Select[Any], order_by: list[Any], offset: int, limit: int

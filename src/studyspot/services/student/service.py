@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from pydantic import AnyUrl
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -206,8 +205,8 @@ async def list_students(
     *,
     expiring_within_days: int | None = None,
     with_dues: bool | None = None,
-) -> tuple[list[Row[Any]], int]:
-    """One page of the students this viewer may see (plain rows) and their total.
+) -> tuple[Sequence[Mapping[str, Any]], int]:
+    """One page of the students this viewer may see (as mappings) and their total.
 
     `expiring_within_days`: only students the booking service names as running out of
     plan by then without a renewal. `with_dues`: only the students the payment service
@@ -227,9 +226,11 @@ async def list_students(
         flt = limited_to(flt, owing, inside=with_dues)
     repo = StudentRepository(session, viewer.tenant_id)
     order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])
+    if not flt.q and not flt.names_students:
+        return await repo.plain_page(flt, libraries, sort, paging.offset, paging.page_size)
     query = repo.filtered(flt, libraries)
     items = await repo.page(query, order, paging.offset, paging.page_size)
-    return items, await repo.count(query, flt, libraries)
+    return [dict(row._mapping) for row in items], await repo.count(query, flt, libraries)
 
 
 async def student_payments(
