@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from studyspot.kit import periodic
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.outbox import publish
 from studyspot.kit.tenancy import tenant_homes
@@ -151,6 +152,8 @@ class Sweeper:
                 await asyncio.wait_for(self.stop.wait(), timeout=period)
             except TimeoutError:
                 try:
-                    await self.run_once()
+                    await periodic.once(
+                        self.runtime.kit.core, "attendance_sweep", period, self.run_once
+                    )
                 except Exception as exc:
                     log.error("attendance.sweeper_failed", error=type(exc).__name__)
