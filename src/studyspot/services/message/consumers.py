@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
-from studyspot.services.auth.client import LINK_TOPICS
 from studyspot.services.message.consent import record_from_student_record
 from studyspot.services.message.links import queue_link
 from studyspot.services.message.models import PlatformDelivery
@@ -35,7 +34,7 @@ from studyspot.services.message.notifications import notify
 from studyspot.services.message.owner_notices import OWNER_NOTICES, note_for_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import variables_for
-from studyspot.services.student.client import CONSENT_TOPIC, StudentConsentRecorded
+from studyspot.services.message.upstream import CONSENT_TOPIC, LINK_TOPICS, StudentConsentRecorded
 
 
 async def on_tenant_link(event: Event, session: AsyncSession) -> None:
