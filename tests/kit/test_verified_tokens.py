@@ -4,29 +4,15 @@ token, not every session's at once, and never serves a token past its expiry."""
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 
 from studyspot.kit import tokens
 from studyspot.kit.settings import Settings
-from studyspot.kit.tokens import AccessClaims, VerifiedTokens, issue_access_token
+from studyspot.kit.tokens import AccessClaims, VerifiedTokens
+from tests.gateway.test_rate_limits import _token
 
 SETTINGS = Settings(environment="test")
-
-
-def _token() -> str:
-    token, _ = issue_access_token(
-        SETTINGS,
-        user_id=uuid.uuid4(),
-        email="owner@example.com",
-        user_type="library_owner",
-        user_table="library_owners",
-        tenant_id=uuid.uuid4(),
-        roles=["owner"],
-        permissions=["students:read"],
-    )
-    return token
 
 
 @pytest.fixture
