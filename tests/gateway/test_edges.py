@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
+from typing import Any
 
 import httpx
 
 from studyspot.kit.settings import Settings
 from studyspot.kit.tokens import issue_access_token
 from tests.fixtures.system import Logs
+from tests.fixtures.waiting import eventually
 from tests.gateway.conftest import MakeFake, MakeGateway
 
 ORIGIN = "https://owner.studyspot.app"
@@ -86,13 +87,21 @@ async def test_one_access_log_line_per_request_without_secrets(
             json={"email": "owner@example.com", "password": "hunter2-password"},
             headers={"X-Request-ID": "log-me-2"},
         )
-    await asyncio.sleep(0.3)  # lines are written in batches every 50 ms
-    lines = [
-        json.loads(line)
-        for line in gateway_logs.text("gateway").splitlines()
-        if line.startswith("{") and '"event":"request"' in line
-    ]
-    by_id = {line.get("request_id"): line for line in lines}
+
+    def request_lines() -> dict[str, Any]:
+        lines = [
+            json.loads(line)
+            for line in gateway_logs.text("gateway").splitlines()
+            if line.startswith("{") and '"event":"request"' in line
+        ]
+        return {line.get("request_id"): line for line in lines}
+
+    async def both_logged() -> bool:
+        # Lines are written in batches every 50 ms.
+        return {"log-me-1", "log-me-2"} <= request_lines().keys()
+
+    await eventually(both_logged, what="both requests' log lines")
+    by_id = request_lines()
     read, login = by_id["log-me-1"], by_id["log-me-2"]
     assert read["method"] == "GET" and read["status"] == 200
     assert read["path"] == "/api/v1/students"

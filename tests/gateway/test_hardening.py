@@ -3,7 +3,6 @@ by the gateway, operator endpoints kept from the public, security headers, /docs
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
@@ -13,6 +12,7 @@ from studyspot.services.gateway.app import _Headers, _Log, create_app
 from studyspot.services.gateway.config import GatewaySettings
 from studyspot.services.gateway.health import gateway_paths
 from tests.fixtures.system import Logs
+from tests.fixtures.waiting import eventually
 from tests.gateway.conftest import MakeFake, MakeGateway
 
 TOKEN = "operator-token-for-tests-0123456789abcdef"
@@ -49,7 +49,14 @@ async def test_upstream_503_problem_is_relayed_once_and_logs_no_gateway_error(
     assert refused.status_code == 413 and refused.json()["code"] == "payload_too_large"
     assert refused.json()["detail"] == "student says no"
     assert student.count("/unavailable") == 1  # an answer is not a failure: no retry
-    await asyncio.sleep(0.3)  # log lines are written in batches
+
+    async def both_logged() -> bool:
+        # Log lines are written in batches: the two requests' lines, and anything logged
+        # while answering them, are in the file once theirs are.
+        text = gateway_logs.text("gateway")
+        return "/api/v1/students/unavailable" in text and "/api/v1/students/refuse-large" in text
+
+    await eventually(both_logged, what="the requests' log lines")
     logs = gateway_logs.text("gateway")
     assert "gateway_error" not in logs and "Traceback" not in logs
     upstream_503 = (

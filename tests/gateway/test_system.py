@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import httpx
 
 from studyspot.services.gateway.routes import ROUTE_TABLE
 from tests.fixtures.system import System
+from tests.fixtures.waiting import eventually
 from tests.gateway.conftest import MakeFake, MakeGateway
 from tests.gateway.fakes import FakeUpstream
 
@@ -89,7 +89,13 @@ async def test_killed_service_fails_fast_with_open_breaker_and_recovers_after_re
         assert entry["instances"][0]["breaker"] == "open"
 
         await system.start(service)
-        await asyncio.sleep(1.1)  # the breaker's open period
+
+        async def probing_again() -> bool:
+            # After the breaker's open period (1 s) it lets one probe through.
+            report = (await http.get("/health/detailed")).json()["services"][service]
+            return bool(report["instances"][0]["breaker"] != "open")
+
+        await eventually(probing_again, within=5, what="the breaker's open period to end")
         probing = (await http.get("/health/detailed")).json()["services"][service]
         assert probing["instances"][0]["breaker"] == "half_open"
         back = await http.get(path)

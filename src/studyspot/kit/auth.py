@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+from cachetools import LRUCache
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Boolean, String, TextualSelect, Uuid, bindparam, column, text
@@ -132,7 +133,8 @@ class _Status:
     subscription_status: str | None = None
 
 
-_cache: dict[tuple[str, uuid.UUID], _Status] = {}
+# Past its size the least recently used identities go, not every one at once.
+_cache: LRUCache[tuple[str, uuid.UUID], _Status] = LRUCache(maxsize=50_000)
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,6 @@ async def _load_status(
         found.subscription_status,
     )
     if ttl:
-        if len(_cache) > 50_000:
-            _cache.clear()
         _cache[key] = status
     return status
 

@@ -18,8 +18,9 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -312,12 +313,49 @@ async def unit_of_work(
     async with maker() as session:
         if tenant_id is not None and not db.sqlite:
             session.sync_session.info[_TENANT_SCOPE] = {"tid": str(tenant_id), "role": RLS_ROLE}
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+        with tracked(session):
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+
+class _Unit:
+    __slots__ = ("closed", "session")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.closed = False
+
+
+# The units of work of the running task (a request, a job's round), whether or not they
+# have begun their transaction yet. Closed ones are marked rather than unset: a request's
+# session dependency may end in another context than the one it started in.
+_units: ContextVar[tuple[_Unit, ...]] = ContextVar("units_of_work", default=())
+
+
+@contextmanager
+def tracked(session: AsyncSession) -> Iterator[None]:
+    """Make `session` a unit of work that `transaction_open` sees while it lasts."""
+    unit = _Unit(session)
+    _units.set((*(u for u in _units.get() if not u.closed), unit))
+    try:
+        yield
+    finally:
+        unit.closed = True
+
+
+def transaction_open() -> bool:
+    """Whether a unit of work of this task has begun a transaction (ran a statement).
+
+    Calls to other services are made before that (kit.service_client refuses one
+    made after): on SQLite the first statement takes the file's single write lock,
+    which the callee, writing the same file, would wait for; on PostgreSQL it holds
+    a connection and row locks for as long as the other service takes.
+    """
+    return any(not u.closed and u.session.in_transaction() for u in _units.get())
 
 
 _TENANT_SCOPE = "studyspot.tenant_scope"

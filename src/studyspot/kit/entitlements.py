@@ -34,6 +34,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cachetools import LRUCache
 from sqlalchemy import JSON, Integer, String, Uuid, bindparam, column, text
 
 from studyspot.kit.db import Database
@@ -265,7 +266,9 @@ class EntitlementCache:
     core: Database
     clock: Callable[[], float] = time.monotonic
     sync_seconds: float = SYNC_SECONDS
-    _entries: dict[uuid.UUID, Entitlements] = field(default_factory=dict)
+    _entries: LRUCache[uuid.UUID, Entitlements] = field(
+        default_factory=lambda: LRUCache(maxsize=50_000)
+    )
     _offers: tuple[PlanOffer, ...] | None = None
     _cursor: int | None = None
     _synced_at: float = float("-inf")
@@ -307,8 +310,6 @@ class EntitlementCache:
         # An unopened tenant's values live on its tenant row, which no subscription event
         # covers: read them each time (until the lifecycle job opens the subscription).
         if found.opened:
-            if len(self._entries) > 50_000:
-                self._entries.clear()
             self._entries[tenant_id] = found
         return found
 

@@ -107,10 +107,6 @@ class Unprocessable(AppError):
     status, code = 422, "validation_error"
 
 
-class TooManyRequests(AppError):
-    status, code = 429, "rate_limited"
-
-
 def problem_body(
     status: int,
     code: str,

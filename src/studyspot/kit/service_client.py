@@ -15,15 +15,19 @@ import itertools
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import orjson
+import structlog
 
 from studyspot.kit import deadline
 from studyspot.kit.context import request_id_var
+from studyspot.kit.db import transaction_open
 from studyspot.kit.errors import AppError
 from studyspot.kit.service_auth import issue_service_token
 from studyspot.kit.serving import CALLER_KEEP_ALIVE_SECONDS
@@ -44,6 +48,7 @@ class Reply:
 Transport = Callable[[str, str, dict[str, str], bytes | None], Awaitable[Reply]]
 
 _overrides: dict[str, Transport] = {}
+log = structlog.get_logger("studyspot.service_client")
 
 
 def use_transport(service: str, transport: Transport | None) -> None:
@@ -56,6 +61,29 @@ def use_transport(service: str, transport: Transport | None) -> None:
 
 class ServiceUnavailable(AppError):
     status, code = 503, "service_unavailable"
+
+
+class CallInsideTransaction(RuntimeError):
+    """A call to another service while a unit of work holds its transaction (a bug)."""
+
+
+_allowed_because: ContextVar[str | None] = ContextVar("call_in_transaction", default=None)
+
+
+@contextmanager
+def inside_transaction(reason: str) -> Iterator[None]:
+    """Allow calls to other services in this block although a transaction is open.
+
+    Only where the callee writes another database than the open transaction (never the
+    SQLite file whose lock the caller holds) and its write belongs with the caller's: made
+    after the caller's rows were checked and flushed, undone if they are not kept.
+    `reason` says which; the block names the exception where it is made.
+    """
+    token = _allowed_because.set(reason)
+    try:
+        yield
+    finally:
+        _allowed_because.reset(token)
 
 
 # Reads may be sent again; a write only when it never reached the callee (connect failed).
@@ -129,12 +157,25 @@ class ServiceClient:
         200 concurrent desk payments each one read the same library, tenant and student
         for its invoice, 600 reads where a handful answer the same (docs/performance.md).
         Never for a read that must see the caller's own write made just before.
+
+        Never from inside a transaction (`kit.db.transaction_open`): outside production
+        that raises `CallInsideTransaction`, in production it is logged.
         """
+        if _allowed_because.get() is None and transaction_open():
+            self._inside_transaction(method, path)
         if shared:
             if method != "GET" or bearer is not None:
                 raise ValueError("only a GET with a service token may be shared")
             return await self._shared(path, params, tenant_id)
         return await self._call(method, path, json, params, bearer, tenant_id)
+
+    def _inside_transaction(self, method: str, path: str) -> None:
+        log.error("service_call_in_transaction", service=self.service, method=method, path=path)
+        if self.settings.environment != "production":
+            raise CallInsideTransaction(
+                f"{method} {self.service}{path} called inside an open transaction: "
+                "ask other services before the unit of work's first statement"
+            )
 
     async def _shared(
         self, path: str, params: Mapping[str, str] | None, tenant_id: uuid.UUID | None

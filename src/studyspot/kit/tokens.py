@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from cachetools import TLRUCache
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from studyspot.kit.settings import Settings
@@ -151,24 +152,25 @@ class VerifiedTokens:
 
     def __init__(self, settings: Settings, max_entries: int = 50_000) -> None:
         self._settings = settings
-        self._max = max_entries
-        self._valid: dict[str, tuple[AccessClaims, float]] = {}
+        # Each token until its own expiry; past `max_entries` (a burst of distinct tokens,
+        # or an attack with valid ones) the least recently used go, not every session's.
+        self._valid: TLRUCache[str, AccessClaims] = TLRUCache(
+            maxsize=max_entries, ttu=_until_expiry, timer=time.time
+        )
         self._keys = settings.access_verification_keys()
 
     def claims(self, token: str) -> AccessClaims:
         """The verified claims of `token`; InvalidToken as `decode_access_token` raises it."""
-        now = time.time()
         hit = self._valid.get(token)
         if hit is not None:
-            if hit[1] > now:
-                return hit[0]
-            del self._valid[token]
+            return hit
         claims = decode_access_token(self._settings, token, self._keys)
-        if len(self._valid) >= self._max:
-            # A burst of distinct tokens (or an attack with valid ones) must not grow memory.
-            self._valid.clear()
-        self._valid[token] = (claims, claims.expires_at.timestamp())
+        self._valid[token] = claims
         return claims
+
+
+def _until_expiry(_token: str, claims: AccessClaims, _now: float) -> float:
+    return claims.expires_at.timestamp()
 
 
 def new_opaque_token() -> str:

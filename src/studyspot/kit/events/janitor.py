@@ -15,6 +15,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import delete
 
+from studyspot.kit import periodic
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.events.config import EventSettings
 from studyspot.kit.events.pump import describe, sleep_or_stop
@@ -65,7 +66,12 @@ class Janitor:
     async def run(self) -> None:
         while not self.stop.is_set():
             try:
-                await self.prune_once()
+                await periodic.once(
+                    self.sources.core,
+                    "events_janitor",
+                    self.config.janitor_interval_seconds,
+                    self.prune_once,
+                )
             except Exception as exc:
                 # E.g. the core database is down while listing dedicated ones; try next time.
                 log.error("events.prune_failed", source="*", error=describe(exc))

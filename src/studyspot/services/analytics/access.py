@@ -9,12 +9,12 @@ work opens.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Request
 
 from studyspot.kit.auth import Principal, require_permission
@@ -23,7 +23,7 @@ from studyspot.kit.errors import Forbidden, NotFound
 from studyspot.kit.permissions import UserType
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import KitState, kit_state
-from studyspot.services.library.catalog_client import LibraryCatalogClient
+from studyspot.services.analytics.upstream import LibraryCatalogClient
 
 
 class LibraryNotFound(NotFound):
@@ -57,8 +57,8 @@ CATALOG_SECONDS = 30.0
 class Runtime:
     kit: KitState
     library: LibraryCatalogClient
-    catalogs: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, Library | None]] = field(
-        default_factory=dict
+    catalogs: TTLCache[tuple[uuid.UUID, uuid.UUID], Library] = field(
+        default_factory=lambda: TTLCache(maxsize=10_000, ttl=CATALOG_SECONDS)
     )
 
     @classmethod
@@ -69,9 +69,8 @@ class Runtime:
         """The library as the KPIs need it, or None when the tenant has no such library."""
         key = (tenant_id, library_id)
         held = self.catalogs.get(key)
-        now = time.monotonic()
-        if held is not None and held[0] > now:
-            return held[1]
+        if held is not None:
+            return held
         found = await self.library.get_catalog(tenant_id, library_id)
         library = None
         if found is not None and found.tenant_id == tenant_id:
@@ -83,9 +82,7 @@ class Runtime:
                 shifts=tuple(Shift(s.id, s.name) for s in found.shifts),
             )
         if library is not None:
-            if len(self.catalogs) > 10_000:
-                self.catalogs.clear()
-            self.catalogs[key] = (now + CATALOG_SECONDS, library)
+            self.catalogs[key] = library
         return library
 
 

@@ -27,7 +27,7 @@ class AttendanceSettings(BaseSettings):
     code_previous_keys: str = Field(default="", max_length=2000)
     # Where the QR's URL points: the check-in page served by the gateway.
     public_url: str = Field(default="http://localhost:3000", max_length=500)
-    # How often each instance runs the no-show and check-out job (0: never; tests drive it).
+    # How often the no-show and check-out job runs, in one instance (0: never; tests drive it).
     sweep_seconds: float = Field(default=60.0, ge=0, le=3_600)
 
     @model_validator(mode="after")

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from studyspot.kit import periodic
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.outbox import publish
 from studyspot.kit.tenancy import tenant_homes
+from studyspot.services.attendance.events import NO_SHOW, NoShow
 from studyspot.services.attendance.models import AttendanceNoShow
 from studyspot.services.attendance.presence import local, occurrence_of, paused_on, window_of
 from studyspot.services.attendance.repository import Repo, insert_ignored
@@ -81,21 +83,17 @@ async def release_no_shows(runtime: Runtime, db: Database, tenant_id: uuid.UUID)
             }
             if await insert_ignored(session, AttendanceNoShow.__table__, row):  # type: ignore[arg-type]
                 released += 1
-                await publish(
-                    session,
-                    "attendance.no_show",
-                    {
-                        "no_show_id": str(row["id"]),
-                        "booking_id": str(booking.id),
-                        "library_id": str(booking.library_id),
-                        "student_id": str(booking.student_id),
-                        "shift_id": str(booking.shift_id) if booking.shift_id else None,
-                        "seat_id": str(booking.seat_id) if booking.seat_id else None,
-                        "day": occurrence.day.isoformat(),
-                        "shift_starts_at": occurrence.starts_at.isoformat(),
-                    },
-                    tenant_id=tenant_id,
+                event = NoShow(
+                    no_show_id=row["id"],
+                    booking_id=booking.id,
+                    library_id=booking.library_id,
+                    student_id=booking.student_id,
+                    shift_id=booking.shift_id,
+                    seat_id=booking.seat_id,
+                    day=occurrence.day,
+                    shift_starts_at=occurrence.starts_at,
                 )
+                await publish(session, NO_SHOW, event.model_dump(mode="json"), tenant_id=tenant_id)
         return released
 
 
@@ -151,6 +149,8 @@ class Sweeper:
                 await asyncio.wait_for(self.stop.wait(), timeout=period)
             except TimeoutError:
                 try:
-                    await self.run_once()
+                    await periodic.once(
+                        self.runtime.kit.core, "attendance_sweep", period, self.run_once
+                    )
                 except Exception as exc:
                     log.error("attendance.sweeper_failed", error=type(exc).__name__)

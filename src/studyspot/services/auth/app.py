@@ -37,6 +37,7 @@ def create_app(
                 lambda: housekeeping.prune_round(core, window),
                 config.prune_interval_seconds,
                 "auth_prune_expired_tokens",
+                core=core,
             )
 
     async def start_link_pruning(app: FastAPI) -> None:
@@ -50,6 +51,7 @@ def create_app(
                 lambda: housekeeping.prune_links_round(core, max_age),
                 config.link_event_prune_seconds,
                 "auth_prune_link_events",
+                core=core,
             )
 
     async def stop(app: FastAPI) -> None:

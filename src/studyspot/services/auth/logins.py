@@ -25,15 +25,11 @@ from studyspot.services.auth.repository import AccountRepository, AccountRow
 from studyspot.services.auth.schemas import LoginRequest, PlatformLoginRequest, TokenResponse
 from studyspot.services.auth.sessions import start_session
 from studyspot.services.auth.throttle import LoginKeys, Throttle, login_keys
-from studyspot.services.tenant.client import TenantClient
+from studyspot.services.auth.upstream import TenantClient
 
 
 async def resolve_tenant(tenants: TenantClient, slug: str | None) -> uuid.UUID | None:
-    """The tenant a staff or student login names (None: no such tenant).
-
-    Called before the request's first query: no transaction stays open across a
-    call to another service.
-    """
+    """The tenant a staff or student login names (None: no such tenant)."""
     if slug is None:
         return None
     tenant = await tenants.find_tenant_by_slug(slug)

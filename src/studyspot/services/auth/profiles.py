@@ -34,9 +34,7 @@ from studyspot.services.auth.password_resets import confirm_password
 from studyspot.services.auth.repository import AccountRepository, AccountRow
 from studyspot.services.auth.schemas import MeUpdate, OwnerMe, PlatformMe, StaffMe, StudentMe
 from studyspot.services.auth.transactions import end_reads
-from studyspot.services.auth.upstream import Upstream
-from studyspot.services.library.client import StaffRecord
-from studyspot.services.student.client import InternalStudent
+from studyspot.services.auth.upstream import InternalStudent, StaffRecord, Upstream
 
 MeAnswer = OwnerMe | PlatformMe | StudentMe | StaffMe
 _PEOPLE_OF_OTHER_SERVICES = (UserType.student, UserType.library_staff)

@@ -22,9 +22,7 @@ from studyspot.kit.passwords import BCRYPT_MAX_BYTES, MIN_PASSWORD_CHARS, passwo
 from studyspot.kit.permissions import Role, UserType
 from studyspot.kit.schemas import WriteModel
 from studyspot.services.auth.fields import NAME_MAX, Email, Name, Phone
-from studyspot.services.library.client import StaffRole
-from studyspot.services.student.client import StudentStatus
-from studyspot.services.tenant.client import TenantStatus
+from studyspot.services.auth.upstream import StaffRole, StudentStatus, TenantStatus
 
 
 def _password_fits(value: str) -> str:

@@ -16,7 +16,7 @@ from studyspot.services.auth.repository import AccountRepository
 from studyspot.services.auth.schemas import RegisterRequest, RegisterResponse, TenantSummary
 from studyspot.services.auth.sessions import start_session
 from studyspot.services.auth.transactions import end_reads, on_rollback
-from studyspot.services.tenant.client import TenantClient
+from studyspot.services.auth.upstream import TenantClient
 
 
 async def register(

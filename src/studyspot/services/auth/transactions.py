@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.db import Database
+from studyspot.kit.db import Database, tracked
 from studyspot.services.auth.errors import Refusal
 
 _UNDO = "studyspot.auth.undo"
@@ -57,14 +57,15 @@ async def _compensate(session: AsyncSession) -> None:
 @asynccontextmanager
 async def auth_unit_of_work(db: Database) -> AsyncIterator[AsyncSession]:
     async with db.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except Refusal:
-            await session.commit()
-            raise
-        except BaseException:
-            await session.rollback()
-            await _compensate(session)
-            raise
-        session.info.pop(_UNDO, None)
+        with tracked(session):
+            try:
+                yield session
+                await session.commit()
+            except Refusal:
+                await session.commit()
+                raise
+            except BaseException:
+                await session.rollback()
+                await _compensate(session)
+                raise
+            session.info.pop(_UNDO, None)

@@ -7,8 +7,13 @@ from dataclasses import dataclass
 
 from studyspot.kit.settings import Settings
 from studyspot.services.library.client import LibraryClient
+from studyspot.services.library.client import StaffRecord as StaffRecord
+from studyspot.services.library.client import StaffRole as StaffRole
+from studyspot.services.student.client import InternalStudent as InternalStudent
 from studyspot.services.student.client import StudentClient
-from studyspot.services.tenant.client import TenantClient
+from studyspot.services.student.client import StudentStatus as StudentStatus
+from studyspot.services.tenant.client import TenantClient as TenantClient
+from studyspot.services.tenant.client import TenantStatus as TenantStatus
 
 
 @dataclass

@@ -49,10 +49,6 @@ class Segment(NamedTuple):
     end: int
 
 
-def overlap(a: Segment, b: Segment) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1] and a[2] < b[3] and b[2] < a[3]
-
-
 class Occupancy:
     """When a booking holds its place: a daily window over one or more date ranges.
 

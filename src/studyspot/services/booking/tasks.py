@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from studyspot.kit import periodic
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.idempotency import prune_expired
 from studyspot.kit.tenancy import tenant_homes
@@ -116,7 +117,7 @@ class Sweeper:
         period = self.runtime.config.sweep_seconds
         while not self.stop.is_set():
             try:
-                await self.run_once()
+                await periodic.once(self.runtime.kit.core, "booking_sweep", period, self.run_once)
             except Exception as exc:
                 log.error("booking.sweeper_failed", error=type(exc).__name__)
             try:

@@ -1,9 +1,7 @@
 """The services the booking service asks: library (catalog, plans, staff) and student.
 
-Every call goes through the callee's client module. On SQLite every
-transaction holds the single write lock from its first statement, and the
-callee writes the same file: so these calls are made *before* the booking's
-unit of work touches the database, never from inside it.
+Every call goes through the callee's client module, before the booking's unit of
+work runs its first statement (kit.service_client refuses one made inside it).
 """
 
 from __future__ import annotations

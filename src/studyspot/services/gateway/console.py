@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+from cachetools import LRUCache
 from starlette.types import Send
 
 from studyspot.kit.errors import PROBLEM_JSON, problem_body
@@ -67,7 +68,7 @@ class _File:
 class Console:
     def __init__(self, dist: Path | None = None) -> None:
         self.dist = (dist or default_dist()).resolve()
-        self._files: dict[Path, _File] = {}
+        self._files: LRUCache[Path, _File] = LRUCache(maxsize=_MAX_CACHED)
 
     def claims(self, method: str, path: str, accept: str) -> bool:
         """Whether this request is the console's (everything else goes on to the API routes)."""
@@ -103,8 +104,6 @@ class Console:
         if file.suffix in _COMPRESSIBLE and len(body) > 1024:
             zipped = gzip.compress(body, compresslevel=6, mtime=0)
         loaded = _File(stat.st_mtime_ns, body, zipped, kind.encode())
-        if len(self._files) >= _MAX_CACHED:
-            self._files.clear()
         self._files[file] = loaded
         return loaded
 

@@ -20,14 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.errors import AppError
 from studyspot.kit.shift_windows import DailyWindow
-from studyspot.services.attendance.client import CheckedInNow
-from studyspot.services.booking.client import (
-    OccupancyLibrary,
-    OccupancyNow,
-    OccupancyQuery,
-    OccupancyShift,
-    SeatsTaken,
-)
 from studyspot.services.library.access import Viewer
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.models import Library, Shift
@@ -43,7 +35,15 @@ from studyspot.services.library.schemas.occupancy import (
     ShiftOccupancy,
 )
 from studyspot.services.library.times import local_now
-from studyspot.services.library.upstream import Upstream
+from studyspot.services.library.upstream import (
+    CheckedInNow,
+    OccupancyLibrary,
+    OccupancyNow,
+    OccupancyQuery,
+    OccupancyShift,
+    SeatsTaken,
+    Upstream,
+)
 
 log = structlog.get_logger("studyspot.library")
 

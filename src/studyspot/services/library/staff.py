@@ -23,6 +23,7 @@ from studyspot.kit.auth import forget_identity
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
+from studyspot.kit.service_client import inside_transaction
 from studyspot.services.library.access import Viewer
 from studyspot.services.library.client import StaffRecord
 from studyspot.services.library.errors import (
@@ -91,11 +92,18 @@ async def _flush_or_conflict(session: AsyncSession) -> None:
         raise
 
 
+# A staff member's login lives in auth's core database, another database than this unit of
+# work's: it is written once the row here was checked and flushed (a taken email or phone
+# fails first), and erased again when the row is not kept.
+_LOGIN_WITH_ROW = "the staff member's login, in the core database, follows their row"
+
+
 async def _erase_login(upstream: Upstream, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> None:
     try:
-        await upstream.auth.delete_credential(
-            tenant_id=tenant_id, user_table=STAFF_TABLE, user_id=staff_id
-        )
+        with inside_transaction(_LOGIN_WITH_ROW):
+            await upstream.auth.delete_credential(
+                tenant_id=tenant_id, user_table=STAFF_TABLE, user_id=staff_id
+            )
     except Exception:
         # The request fails with its own error; operators learn of the stray login here.
         log.warning("staff_login_orphaned", staff_id=str(staff_id), tenant_id=str(tenant_id))
@@ -127,20 +135,22 @@ async def create_staff(
     session.add(staff)
     await _flush_or_conflict(session)
     await repo.set_libraries(staff.id, body.library_ids)
-    await upstream.auth.create_credential(
-        tenant_id=viewer.tenant_id,
-        user_table=STAFF_TABLE,
-        user_id=staff.id,
-        name=staff.name,
-        email=staff.email,
-        phone=staff.phone,
-        roles=[staff.role],
-        is_active=True,
-    )
-    try:
-        await upstream.auth.send_set_password_link(
-            tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id
+    with inside_transaction(_LOGIN_WITH_ROW):
+        await upstream.auth.create_credential(
+            tenant_id=viewer.tenant_id,
+            user_table=STAFF_TABLE,
+            user_id=staff.id,
+            name=staff.name,
+            email=staff.email,
+            phone=staff.phone,
+            roles=[staff.role],
+            is_active=True,
         )
+    try:
+        with inside_transaction(_LOGIN_WITH_ROW):
+            await upstream.auth.send_set_password_link(
+                tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id
+            )
         staff.invited_at = utcnow()
         await session.flush()
         await viewer.record(
@@ -252,9 +262,13 @@ async def update_staff(
     if "role" in changes:
         login_changes["roles"] = [changes["role"]]
     if login_changes:
-        await upstream.auth.update_credential(
-            tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id, **login_changes
-        )
+        with inside_transaction(_LOGIN_WITH_ROW):
+            await upstream.auth.update_credential(
+                tenant_id=viewer.tenant_id,
+                user_table=STAFF_TABLE,
+                user_id=staff.id,
+                **login_changes,
+            )
         if changes.get("is_active") is False:
             forget_identity(staff.id)
     if changes or body.library_ids is not None:
@@ -277,9 +291,10 @@ async def delete_staff(
     staff, _ = await _visible_staff(repo, viewer, staff_id)
     await repo.delete(staff)
     # Erasing a login twice is fine, so a retry after a failed commit still works.
-    await upstream.auth.delete_credential(
-        tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff_id
-    )
+    with inside_transaction(_LOGIN_WITH_ROW):
+        await upstream.auth.delete_credential(
+            tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff_id
+        )
     forget_identity(staff_id)
     await viewer.record(session, "staff.deleted", "library_staff", staff_id)
 
@@ -291,9 +306,10 @@ async def send_invite(
     staff, library_ids = await _visible_staff(repo, viewer, staff_id)
     if not staff.is_active:
         raise StaffInactive()
-    await upstream.auth.send_set_password_link(
-        tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id
-    )
+    with inside_transaction(_LOGIN_WITH_ROW):
+        await upstream.auth.send_set_password_link(
+            tenant_id=viewer.tenant_id, user_table=STAFF_TABLE, user_id=staff.id
+        )
     staff.invited_at = utcnow()
     await session.flush()
     await viewer.record(session, "staff.invited", "library_staff", staff.id)

@@ -13,8 +13,14 @@ from studyspot.kit.db import Database
 from studyspot.kit.entitlements import Entitlements, entitlements_of
 from studyspot.kit.settings import Settings
 from studyspot.services.attendance.client import AttendanceClient
+from studyspot.services.attendance.client import CheckedInNow as CheckedInNow
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.booking.client import BookingClient
+from studyspot.services.booking.client import OccupancyLibrary as OccupancyLibrary
+from studyspot.services.booking.client import OccupancyNow as OccupancyNow
+from studyspot.services.booking.client import OccupancyQuery as OccupancyQuery
+from studyspot.services.booking.client import OccupancyShift as OccupancyShift
+from studyspot.services.booking.client import SeatsTaken as SeatsTaken
 from studyspot.services.tenant.client import TenantClient
 
 STAFF_TABLE: Final = "library_staff"

@@ -6,10 +6,6 @@ student of the tenant, a manager or clerk only on students whose home library is
 one of their branches (the library service's assignment), a student only on
 itself. A student of another branch is answered exactly like one that does not
 exist (404 `student_not_found`), so a clerk cannot learn who studies elsewhere.
-
-Every check asks the library and student services, so it runs before the first
-SQL statement of the request's unit of work (no service is called inside an
-open transaction; the kit's sessions connect lazily).
 """
 
 from __future__ import annotations
@@ -23,8 +19,7 @@ from fastapi import Depends, Request
 from studyspot.kit.auth import CurrentPrincipal, Principal
 from studyspot.kit.errors import NotFound
 from studyspot.kit.permissions import UserType
-from studyspot.services.library.client import LibraryClient
-from studyspot.services.student.client import InternalStudent, StudentClient
+from studyspot.services.message.upstream import InternalStudent, LibraryClient, StudentClient
 
 
 class StudentNotFound(NotFound):
@@ -64,7 +59,7 @@ async def viewer_of(principal: Principal, library: LibraryClient) -> Viewer:
 
 async def require_person(viewer: Viewer, students: StudentClient, user_id: uuid.UUID) -> None:
     """404 unless `viewer` may act for `user_id`: itself, anyone (the owner), or a
-    student of one of its branches. Call it before the unit of work's first statement."""
+    student of one of its branches."""
     if viewer.every_branch or user_id == viewer.principal.user_id:
         return
     if not viewer.can_see(await students.get_student(viewer.tenant_id, user_id)):

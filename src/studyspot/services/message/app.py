@@ -9,9 +9,6 @@ from fastapi import FastAPI
 from studyspot.kit.app import create_service_app
 from studyspot.kit.crypto import SecretBox
 from studyspot.kit.settings import Settings, get_settings
-from studyspot.services.auth.client import DEV_LINK_KEY, AuthClient, LinkBox
-from studyspot.services.booking.client import BookingClient
-from studyspot.services.library.client import LibraryClient
 from studyspot.services.message.channels.email import MAILBOX_DIR
 from studyspot.services.message.channels.registry import providers
 from studyspot.services.message.config import MessageSettings
@@ -29,8 +26,15 @@ from studyspot.services.message.routes import (
 )
 from studyspot.services.message.runtime import Runtime
 from studyspot.services.message.senders import TenantChannels
-from studyspot.services.payment.client import PaymentClient
-from studyspot.services.student.client import StudentClient
+from studyspot.services.message.upstream import (
+    DEV_LINK_KEY,
+    AuthClient,
+    BookingClient,
+    LibraryClient,
+    LinkBox,
+    PaymentClient,
+    StudentClient,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -26,10 +26,13 @@ from datetime import date
 from typing import Literal
 
 from studyspot.kit.errors import NotFound, Unprocessable
-from studyspot.services.booking.client import BookingClient
 from studyspot.services.message.access import Viewer
-from studyspot.services.payment.client import PaymentClient
-from studyspot.services.student.client import InternalStudent, StudentClient
+from studyspot.services.message.upstream import (
+    BookingClient,
+    InternalStudent,
+    PaymentClient,
+    StudentClient,
+)
 
 MAX_AUDIENCE = 500
 MAX_EXPIRING_DAYS = 90

@@ -35,7 +35,7 @@ from studyspot.services.message.fanout import addresses_of, minor_refusal
 from studyspot.services.message.models import Broadcast, CreditEntry, Delivery, DeliveryStatus
 from studyspot.services.message.preferences import language_of
 from studyspot.services.message.templates import parameters, render
-from studyspot.services.student.client import InternalStudent, StudentClient
+from studyspot.services.message.upstream import InternalStudent, StudentClient
 
 KIND_OF_CATEGORY = {"promotional": "announcement", "reminders": "notice"}
 Category = Literal["promotional", "reminders"]

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from studyspot.services.auth.client import DEV_LINK_KEY
+from studyspot.services.message.upstream import DEV_LINK_KEY
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from studyspot.kit.errors import NotFound
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.services.message.models import Consent, Suppression
 from studyspot.services.message.upsert import insert_once, upsert
-from studyspot.services.student.client import StudentConsentRecorded
+from studyspot.services.message.upstream import StudentConsentRecorded
 
 IST = ZoneInfo("Asia/Kolkata")
 Purpose = Literal["transactional", "reminders", "promotional"]

@@ -22,12 +22,13 @@ each student's `reminders` consent per channel (`consent.py`).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
-from studyspot.services.auth.client import LINK_TOPICS
 from studyspot.services.message.consent import record_from_student_record
 from studyspot.services.message.links import queue_link
 from studyspot.services.message.models import PlatformDelivery
@@ -35,7 +36,7 @@ from studyspot.services.message.notifications import notify
 from studyspot.services.message.owner_notices import OWNER_NOTICES, note_for_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import variables_for
-from studyspot.services.student.client import CONSENT_TOPIC, StudentConsentRecorded
+from studyspot.services.message.upstream import CONSENT_TOPIC, LINK_TOPICS, StudentConsentRecorded
 
 
 async def on_tenant_link(event: Event, session: AsyncSession) -> None:
@@ -74,6 +75,16 @@ async def on_booking_event(event: Event, session: AsyncSession) -> None:
     )
 
 
+class PaymentReceipt(BaseModel):
+    """What a receipt reads of `payment.captured` (the payment service's
+    `PaymentCapturedNotice`; tests/test_event_contracts.py keeps the two in step)."""
+
+    student_id: uuid.UUID
+    amount_paise: int
+    invoice_number: str
+    captured_at: datetime
+
+
 async def on_payment_captured(event: Event, session: AsyncSession) -> None:
     """A receipt in the paying student's feed, once per `payment.captured` event; the
     dispatcher fans it out like any student notice (channel order, consent, a minor's
@@ -84,16 +95,18 @@ async def on_payment_captured(event: Event, session: AsyncSession) -> None:
         payload
     ):
         return
+    receipt = PaymentReceipt.model_validate(payload)
     await notify(
         session,
         event.tenant_id,
         event_id=event.id,
         kind=RECEIPT,
-        user_id=uuid.UUID(str(payload["student_id"])),
+        user_id=receipt.student_id,
         user_type="student",
         variables={
-            "amount_paise": int(payload["amount_paise"]),
-            "invoice_number": str(payload["invoice_number"]),
+            "amount_paise": receipt.amount_paise,
+            "invoice_number": receipt.invoice_number,
+            # As the payment service wrote it: the receipt shows the moment it was paid.
             "paid_at": str(payload["captured_at"]),
         },
         now=utcnow(),

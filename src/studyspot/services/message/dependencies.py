@@ -50,7 +50,7 @@ PlatformAdmin = Annotated[Principal, Depends(platform_admin)]
 
 async def tenant_database(request: Request, principal: CurrentPrincipal) -> Database:
     """The caller's tenant database, for work that opens its own units of work (it asks
-    another service first, which must not happen inside a transaction)."""
+    another service first)."""
     return await kit_state(request.app).tenants.get(principal.db_key)
 
 

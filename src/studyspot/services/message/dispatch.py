@@ -37,7 +37,6 @@ from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.kit.tenancy import tenant_homes
-from studyspot.services.auth.client import AuthClient, LinkBox
 from studyspot.services.message import credits
 from studyspot.services.message.channels.base import ChannelProvider, Outgoing, SendFailed
 from studyspot.services.message.config import MessageSettings
@@ -58,8 +57,7 @@ from studyspot.services.message.repository import DeliveryModel, DeliveryReposit
 from studyspot.services.message.senders import TenantChannels, fallback_order
 from studyspot.services.message.templates import kind_of, parameters, render, text_channel
 from studyspot.services.message.unsubscribe import Unsubscribe, link_for
-from studyspot.services.payment.client import PaymentClient
-from studyspot.services.student.client import StudentClient
+from studyspot.services.message.upstream import AuthClient, LinkBox, PaymentClient, StudentClient
 
 log = structlog.get_logger("studyspot.message")
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
-from studyspot.services.auth.client import AuthClient
 from studyspot.services.message.consent import refusal
 from studyspot.services.message.fallback import REGISTERED_TEMPLATE_CHANNELS, queued
 from studyspot.services.message.models import Delivery, Notification
@@ -26,7 +25,7 @@ from studyspot.services.message.notifications import claim
 from studyspot.services.message.owner_notices import OWNERS, fan_out_to_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import default_template, kind_of
-from studyspot.services.student.client import InternalStudent, StudentClient
+from studyspot.services.message.upstream import AuthClient, InternalStudent, StudentClient
 
 
 async def pending(session: AsyncSession, tenant_id: uuid.UUID, limit: int) -> list[uuid.UUID]:

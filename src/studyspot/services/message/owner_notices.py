@@ -26,13 +26,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
-from studyspot.services.auth.client import AuthClient, OwnerContact
 from studyspot.services.message.consent import refusal
 from studyspot.services.message.fallback import queued
 from studyspot.services.message.models import Delivery, Notification
 from studyspot.services.message.notifications import claim, notify
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import kind_of
+from studyspot.services.message.upstream import AuthClient, OwnerContact
 
 # The addressee of a notification made for every owner of its tenant (step 1).
 OWNERS = "tenant_owners"

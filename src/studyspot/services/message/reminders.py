@@ -22,7 +22,7 @@ from studyspot.kit.db import Database, unit_of_work
 from studyspot.services.message.models import ReminderRun
 from studyspot.services.message.notifications import notify
 from studyspot.services.message.upsert import insert_once
-from studyspot.services.payment.client import PaymentClient
+from studyspot.services.message.upstream import PaymentClient
 
 IST = ZoneInfo("Asia/Kolkata")
 # Days from the due date on which a reminder goes out, and what it says.

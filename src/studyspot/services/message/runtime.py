@@ -8,10 +8,9 @@ from pathlib import Path
 from fastapi import Request
 
 from studyspot.kit.settings import Settings
-from studyspot.services.booking.client import BookingClient
-from studyspot.services.library.client import LibraryClient
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.dispatch import Dispatcher
+from studyspot.services.message.upstream import BookingClient, LibraryClient
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record
@@ -139,12 +138,3 @@ async def load_credentials(
     if account is None or not account.is_active or account.tenant_id != tenant_id:
         raise ProviderNotConfigured(f"This library has not set up {provider} payments")
     return credentials_of(box, account)
-
-
-async def configured_providers(session: AsyncSession, tenant_id: uuid.UUID) -> set[str]:
-    rows = await session.scalars(
-        select(ProviderAccount.provider).where(
-            ProviderAccount.tenant_id == tenant_id, ProviderAccount.is_active.is_(True)
-        )
-    )
-    return set(rows)

@@ -35,6 +35,7 @@ def create_app(
                 lambda: tasks.reconcile_round(state.core, state.tenants, ctx),
                 interval,
                 "payment_reconcile",
+                core=state.core,
             )
 
     async def shut_down(app: FastAPI) -> None:

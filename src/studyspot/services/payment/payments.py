@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record, record_detached
 from studyspot.kit.db import Database, unit_of_work
-from studyspot.services.booking.client import InternalBooking
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.access import Caller
 from studyspot.services.payment.accounts import load_credentials
@@ -46,7 +45,6 @@ from studyspot.services.payment.providers.base import (
 )
 from studyspot.services.payment.repository import Dues, Payments, add_route
 from studyspot.services.payment.schemas import (
-    DeskMethod,
     PaymentCreate,
     PaymentLinkCreate,
     RazorpayCheckout,
@@ -54,6 +52,7 @@ from studyspot.services.payment.schemas import (
     UpiVerify,
     UtrSubmit,
 )
+from studyspot.services.payment.upstream import InternalBooking
 
 PAYABLE = ("pending_payment", "confirmed", "active", "completed")
 ONLINE = ("upi", "razorpay", "cashfree")
@@ -130,9 +129,6 @@ async def create_payment(
     now = datetime.now(UTC)
     _check_payable(booking, body.method, now)
     provider = ctx.providers.for_method(body.method)
-    # Every call to another service before the first statement of this unit of
-    # work: on SQLite that statement takes the single write lock, which the
-    # callee (in the same file) would wait for.
     snapshot = await _snapshot(ctx, caller, booking)
     credentials = (
         await load_credentials(session, ctx.box, tenant_id, provider.name)
@@ -448,7 +444,3 @@ async def cancel_link(
     if not await lifecycle.fail(session, payment, reason=reason, actor=caller.actor):
         raise LinkNotCancellable(f"A {payment.status} payment link cannot be cancelled")
     return payment
-
-
-def desk_method(method: str) -> bool:
-    return method in DeskMethod

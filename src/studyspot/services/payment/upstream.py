@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from studyspot.kit.errors import NotFound
 from studyspot.kit.settings import Settings
-from studyspot.services.booking.client import BookingClient, InternalBooking
+from studyspot.services.booking.client import BookingClient
+from studyspot.services.booking.client import InternalBooking as InternalBooking
 from studyspot.services.library.client import LibraryClient, LibraryRecord
 from studyspot.services.student.client import InternalStudent, StudentClient
 from studyspot.services.tenant.client import TenantClient

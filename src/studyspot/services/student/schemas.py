@@ -18,9 +18,9 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from studyspot.kit.schemas import WriteModel
-from studyspot.services.payment.client import InternalPayment
 from studyspot.services.student.id_proofs import IdProofType
 from studyspot.services.student.phones import normalise_phone
+from studyspot.services.student.upstream import InternalPayment
 
 
 class Gender(StrEnum):

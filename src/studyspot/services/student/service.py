@@ -18,7 +18,6 @@ from studyspot.kit.entitlements import Entitlements, check_limit
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import Page, PageParams, sort_clause
-from studyspot.services.attendance.client import AttendanceHistory
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.consent import forward_consent
 from studyspot.services.student.errors import (
@@ -47,7 +46,7 @@ from studyspot.services.student.schemas import (
     StudentPaymentRead,
     StudentUpdate,
 )
-from studyspot.services.student.upstream import Upstream, require_open_library
+from studyspot.services.student.upstream import AttendanceHistory, Upstream, require_open_library
 
 # Columns a create or update may write, i.e. every stored field of the body except consent.
 _PLAIN_FIELDS = (
@@ -127,8 +126,6 @@ async def create_student(
     problems = check_student(values, today)
     if problems:
         raise Unprocessable("The student is not valid", errors=problems)
-    # Other services are asked before the first query: on SQLite that query
-    # takes the database's write lock, and the library service reads the same file.
     await upstream.check_home_library(viewer.tenant_id, body.home_library_id)
     limit = await upstream.entitlements(viewer.tenant_id)
 
@@ -215,8 +212,6 @@ async def list_students(
     """
     viewer.require_staff_side()
     libraries = viewer.narrowed(flt.library_id)
-    # Asked before the first query: on SQLite a transaction holds the write lock the
-    # other service's own unit of work needs.
     if expiring_within_days is not None:
         flt = limited_to(
             flt, await upstream.expiring_students(viewer.tenant_id, expiring_within_days)
@@ -244,8 +239,7 @@ async def student_payments(
     503 `source_unavailable` when the payment service cannot answer."""
     if viewer.self_student_id is not None and viewer.self_student_id != student_id:
         raise StudentNotFound()
-    # Asked before the student is read (SQLite's single write lock, as for the list's
-    # filters); nothing of the answer leaves before the student is known to be visible.
+    # Nothing of the answer leaves before the student is known to be visible.
     found = await upstream.student_payments(
         viewer.tenant_id, student_id, paging.page, paging.page_size
     )
@@ -269,7 +263,6 @@ async def student_attendance(
     otherwise); 503 `source_unavailable` when the attendance service cannot answer."""
     if viewer.self_student_id is not None and viewer.self_student_id != student_id:
         raise StudentNotFound()
-    # Asked before the student is read, as for payments (SQLite's single write lock).
     found = await upstream.student_attendance(
         viewer.tenant_id, student_id, paging.page, paging.page_size
     )
@@ -299,8 +292,6 @@ async def update_student(
     library_status = None
     if new_library is not None:
         viewer.require_library(new_library)
-        # Asked before the student row is read: on SQLite the first read takes
-        # the database's write lock, and the library service reads the same file.
         library_status = await upstream.library_status(viewer.tenant_id, new_library)
 
     student = await get_visible(session, viewer, student_id, for_update=True)
@@ -442,8 +433,7 @@ async def analytics(
 ) -> StudentAnalytics:
     viewer.require_staff_side()
     libraries = viewer.narrowed(library_id)
-    # Before the first query, like the list's filters (SQLite's single write lock). A
-    # service that cannot answer leaves its own count null, never the whole answer.
+    # A service that cannot answer leaves its own count null, never the whole answer.
     expiring_ids = await _unless_unavailable(
         upstream.expiring_students(viewer.tenant_id, EXPIRING_THIS_WEEK_DAYS)
     )

@@ -20,13 +20,15 @@ from pydantic import ValidationError
 from studyspot.kit.db import Database
 from studyspot.kit.entitlements import Entitlements, entitlements_of
 from studyspot.kit.errors import AppError, Unprocessable
-from studyspot.kit.service_client import ServiceClient
+from studyspot.kit.service_client import ServiceClient, inside_transaction
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import HealthCheck
-from studyspot.services.attendance.client import AttendanceClient, AttendanceHistory
+from studyspot.services.attendance.client import AttendanceClient
+from studyspot.services.attendance.client import AttendanceHistory as AttendanceHistory
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.booking.client import BookingClient
 from studyspot.services.library.client import LibraryClient
+from studyspot.services.payment.client import InternalPayment as InternalPayment
 from studyspot.services.payment.client import InternalPaymentPage, PaymentClient
 from studyspot.services.student.errors import SourceUnavailable
 from studyspot.services.student.models import Student
@@ -34,6 +36,10 @@ from studyspot.services.tenant.client import TenantClient
 
 USER_TABLE: Final = "students"
 STUDENT_ROLES = ["student"]
+# A student's login lives in auth's core database, another database than the student
+# service's unit of work: it is made, changed or erased after the student's row was (and
+# locked), inside that transaction, so that an error rolls both back or is compensated.
+_LOGIN_WITH_ROW = "the student's login, in the core database, follows their row"
 
 
 def login_is_active(status: str) -> bool:
@@ -171,16 +177,17 @@ class Upstream:
         passes through.
         """
         try:
-            await self.auth.create_credential(
-                tenant_id=student.tenant_id,
-                user_table=USER_TABLE,
-                user_id=student.id,
-                name=student.name,
-                email=student.email,
-                phone=student.phone,
-                roles=STUDENT_ROLES,
-                is_active=login_is_active(student.status),
-            )
+            with inside_transaction(_LOGIN_WITH_ROW):
+                await self.auth.create_credential(
+                    tenant_id=student.tenant_id,
+                    user_table=USER_TABLE,
+                    user_id=student.id,
+                    name=student.name,
+                    email=student.email,
+                    phone=student.phone,
+                    roles=STUDENT_ROLES,
+                    is_active=login_is_active(student.status),
+                )
             return True
         except AppError as exc:
             if exc.code != "credentials_exist":
@@ -192,15 +199,16 @@ class Upstream:
     async def sync_login(self, student: Student) -> bool:
         """Copy name, email, phone and active flag to the login; False when there is none."""
         try:
-            await self.auth.update_credential(
-                tenant_id=student.tenant_id,
-                user_table=USER_TABLE,
-                user_id=student.id,
-                name=student.name,
-                email=student.email,
-                phone=student.phone,
-                is_active=login_is_active(student.status),
-            )
+            with inside_transaction(_LOGIN_WITH_ROW):
+                await self.auth.update_credential(
+                    tenant_id=student.tenant_id,
+                    user_table=USER_TABLE,
+                    user_id=student.id,
+                    name=student.name,
+                    email=student.email,
+                    phone=student.phone,
+                    is_active=login_is_active(student.status),
+                )
         except AppError as exc:
             if exc.status == 404:
                 return False
@@ -208,12 +216,14 @@ class Upstream:
         return True
 
     async def send_invite(self, student: Student) -> None:
-        await self.auth.send_set_password_link(
-            tenant_id=student.tenant_id, user_table=USER_TABLE, user_id=student.id
-        )
+        with inside_transaction(_LOGIN_WITH_ROW):
+            await self.auth.send_set_password_link(
+                tenant_id=student.tenant_id, user_table=USER_TABLE, user_id=student.id
+            )
 
     async def delete_login(self, student: Student) -> None:
         # Idempotent on the auth side: erasing a student who never had a login is fine.
-        await self.auth.delete_credential(
-            tenant_id=student.tenant_id, user_table=USER_TABLE, user_id=student.id
-        )
+        with inside_transaction(_LOGIN_WITH_ROW):
+            await self.auth.delete_credential(
+                tenant_id=student.tenant_id, user_table=USER_TABLE, user_id=student.id
+            )

@@ -29,7 +29,6 @@ router = APIRouter(prefix="/api/messages", tags=["consent"])
 
 
 async def _require_person(viewer: Viewer, runtime: RuntimeDep, user_id: uuid.UUID) -> None:
-    # Before the session's first statement: no service is called inside a transaction.
     students = runtime.dispatcher.students
     assert students is not None
     await require_person(viewer, students, user_id)

@@ -10,7 +10,6 @@ there is no webhook and no status to fetch.
 from __future__ import annotations
 
 import io
-import re
 import uuid
 from typing import ClassVar
 from urllib.parse import quote
@@ -26,7 +25,6 @@ from studyspot.services.payment.providers.base import (
 )
 
 UTR_PATTERN = r"^[0-9]{12}$"
-_UTR = re.compile(UTR_PATTERN)
 
 
 def rupees(paise: int) -> str:
@@ -62,10 +60,6 @@ def qr_svg(link: str) -> bytes:
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=8, border=4, xmldecl=True)
     return out.getvalue()
-
-
-def is_utr(value: str) -> bool:
-    return bool(_UTR.fullmatch(value))
 
 
 class UpiProvider(PaymentProvider):

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Response
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
-from studyspot.services.attendance.client import AttendanceHistory
 from studyspot.services.student import service
 from studyspot.services.student.dependencies import (
     StudentOrSelfPaymentsRead,
@@ -35,6 +34,7 @@ from studyspot.services.student.schemas import (
     StudentStatus,
     StudentUpdate,
 )
+from studyspot.services.student.upstream import AttendanceHistory
 
 router = APIRouter(prefix="/api/v1/students", tags=["students"])
 

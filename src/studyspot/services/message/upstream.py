@@ -1,0 +1,20 @@
+"""The other services the message service asks, and the records they answer with.
+
+Only this module imports another service's client module (lint-imports); the
+service's other modules import what they need from here.
+"""
+
+from __future__ import annotations
+
+from studyspot.services.auth.client import DEV_LINK_KEY as DEV_LINK_KEY
+from studyspot.services.auth.client import LINK_TOPICS as LINK_TOPICS
+from studyspot.services.auth.client import AuthClient as AuthClient
+from studyspot.services.auth.client import LinkBox as LinkBox
+from studyspot.services.auth.client import OwnerContact as OwnerContact
+from studyspot.services.booking.client import BookingClient as BookingClient
+from studyspot.services.library.client import LibraryClient as LibraryClient
+from studyspot.services.payment.client import PaymentClient as PaymentClient
+from studyspot.services.student.client import CONSENT_TOPIC as CONSENT_TOPIC
+from studyspot.services.student.client import InternalStudent as InternalStudent
+from studyspot.services.student.client import StudentClient as StudentClient
+from studyspot.services.student.client import StudentConsentRecorded as StudentConsentRecorded
