@@ -205,7 +205,7 @@ async def correct(
                 "before": before,
                 "after": after.model_dump(mode="json"),
             },
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
         return after
 

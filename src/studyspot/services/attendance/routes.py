@@ -227,7 +227,7 @@ async def student_history(
 ) -> AttendanceHistory:
     """Staff see every student of the tenant here (the student service's
     `/api/v1/students/{id}/attendance` applies its branch rules); a student only itself."""
-    if viewer.is_student and viewer.self_student_id != student_id:
+    if viewer.is_student and viewer.student_id != student_id:
         raise LibraryNotFound()
     db = await service.database(runtime, viewer)
     async with unit_of_work(db, tenant_id=viewer.tenant_id, read_only=True) as session:

@@ -60,6 +60,6 @@ async def write(
             "library",
             library_id,
             details=body.model_dump(),
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
     return SettingsRead(library_id=library_id, **body.model_dump())

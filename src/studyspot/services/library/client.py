@@ -113,6 +113,16 @@ class LibraryClient(ServiceClient):
         self.raise_for_problem(reply, self.service)
         return StaffRecord.model_validate(reply.json())
 
+    async def staff_library_ids(
+        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
+    ) -> frozenset[uuid.UUID]:
+        """The branches a staff member works at (`kit.scope.StaffBranches`): none when the
+        tenant has no such person or it is inactive."""
+        staff = await self.get_staff(tenant_id, staff_id)
+        if staff is None or not staff.is_active:
+            return frozenset()
+        return frozenset(staff.library_ids)
+
     async def update_staff(
         self,
         tenant_id: uuid.UUID,

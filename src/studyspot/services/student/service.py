@@ -173,8 +173,8 @@ async def get_visible(
 ) -> Student:
     """The student if this viewer may see it; 404 otherwise (another tenant, branch or student)."""
     repo = StudentRepository(session, viewer.tenant_id)
-    if viewer.self_student_id is not None:
-        if viewer.self_student_id != student_id:
+    if viewer.student_id is not None:
+        if viewer.student_id != student_id:
             raise StudentNotFound()
         student = await repo.get_live(student_id, for_update=for_update)
     else:
@@ -241,7 +241,7 @@ async def student_payments(
 ) -> Page[StudentPaymentRead]:
     """The student's payments, newest first, for whoever may see the student (404 otherwise);
     503 `source_unavailable` when the payment service cannot answer."""
-    if viewer.self_student_id is not None and viewer.self_student_id != student_id:
+    if viewer.student_id is not None and viewer.student_id != student_id:
         raise StudentNotFound()
     # Asked before the student is read (SQLite's single write lock, as for the list's
     # filters); nothing of the answer leaves before the student is known to be visible.
@@ -266,7 +266,7 @@ async def student_attendance(
 ) -> AttendanceHistory:
     """The student's attendance, newest first, for whoever may see the student (404
     otherwise); 503 `source_unavailable` when the attendance service cannot answer."""
-    if viewer.self_student_id is not None and viewer.self_student_id != student_id:
+    if viewer.student_id is not None and viewer.student_id != student_id:
         raise StudentNotFound()
     # Asked before the student is read, as for payments (SQLite's single write lock).
     found = await upstream.student_attendance(

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.scope import Actor
 from studyspot.kit.service_auth import InternalCaller, accept_callers
 from studyspot.kit.state import kit_state
 from studyspot.services.tenant import service
-from studyspot.services.tenant.actors import Actor
 from studyspot.services.tenant.client import NewTenant, TenantRecord
 from studyspot.services.tenant.slugs import SLUG_PATTERN
 
