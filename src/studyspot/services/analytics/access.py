@@ -24,7 +24,7 @@ from studyspot.kit.permissions import UserType
 from studyspot.kit.scope import Scope, resolve
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import KitState, kit_state
-from studyspot.services.library.catalog_client import LibraryCatalogClient
+from studyspot.services.library.client import LibraryClient
 
 
 class LibraryNotFound(NotFound):
@@ -57,14 +57,14 @@ CATALOG_SECONDS = 30.0
 @dataclass
 class Runtime:
     kit: KitState
-    library: LibraryCatalogClient
+    library: LibraryClient
     catalogs: dict[tuple[uuid.UUID, uuid.UUID], tuple[float, Library | None]] = field(
         default_factory=dict
     )
 
     @classmethod
     def create(cls, kit: KitState, settings: Settings) -> Runtime:
-        return cls(kit, LibraryCatalogClient(settings, caller="analytics"))
+        return cls(kit, LibraryClient(settings, caller="analytics"))
 
     async def catalog(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> Library | None:
         """The library as the KPIs need it, or None when the tenant has no such library."""

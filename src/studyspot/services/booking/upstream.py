@@ -17,12 +17,12 @@ from studyspot.services.booking.errors import (
     LibraryNotFound,
     StudentNotFound,
 )
-from studyspot.services.library.catalog_client import (
+from studyspot.services.library.client import (
     CatalogSeat,
+    FeePlanRecord,
     LibraryCatalog,
-    LibraryCatalogClient,
+    LibraryClient,
 )
-from studyspot.services.library.client import FeePlanRecord
 from studyspot.services.student.client import InternalStudent, StudentClient
 
 # The other services' contract types the booking rules work with, named here so
@@ -32,13 +32,13 @@ __all__ = ["CatalogSeat", "FeePlanRecord", "InternalStudent", "LibraryCatalog", 
 
 @dataclass
 class Upstream:
-    library: LibraryCatalogClient
+    library: LibraryClient
     students: StudentClient
 
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
         return cls(
-            LibraryCatalogClient(settings, caller="booking"),
+            LibraryClient(settings, caller="booking"),
             StudentClient(settings, caller="booking"),
         )
 
