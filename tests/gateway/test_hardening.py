@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import httpx
+from starlette.types import Message
 
 from studyspot.kit.settings import Settings
-from studyspot.services.gateway.app import _Headers, _Log, create_app
+from studyspot.services.gateway.app import create_app
 from studyspot.services.gateway.config import GatewaySettings
+from studyspot.services.gateway.exchange import Exchange
 from studyspot.services.gateway.health import gateway_paths
 from tests.fixtures.system import Logs
 from tests.fixtures.waiting import eventually
@@ -95,10 +97,20 @@ async def test_client_content_length_is_not_forwarded_the_gateway_frames_the_bod
     assert "content-length" not in large["headers"]
 
 
+async def _receive() -> Message:
+    raise AssertionError("not called")
+
+
+async def _send(message: Message) -> None:
+    raise AssertionError("not called")
+
+
 def test_upstream_headers_drop_the_client_content_length() -> None:
     gw = create_app(Settings(environment="test"), GatewaySettings(), upstreams={})
-    raw = _Headers([(b"content-length", b"5"), (b"content-type", b"application/json")])
-    sent = gw._upstream_headers({"client": ("127.0.0.1", 1), "scheme": "http"}, raw, _Log("x"))
+    raw = [(b"content-length", b"5"), (b"content-type", b"application/json")]
+    scope = {"client": ("127.0.0.1", 1), "scheme": "http", "method": "POST", "path": "/x"}
+    exchange = Exchange({**scope, "headers": raw}, _receive, _send)
+    sent = gw.headers.upstream(exchange)
     names = [name for name, _ in sent]
     assert "content-length" not in names and "content-type" in names
 

@@ -21,9 +21,10 @@ from studyspot.kit.auth import Principal, require_permission
 from studyspot.kit.db import Database
 from studyspot.kit.errors import Forbidden, NotFound
 from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import Scope, resolve
 from studyspot.kit.settings import Settings
 from studyspot.kit.state import KitState, kit_state
-from studyspot.services.analytics.upstream import LibraryCatalogClient
+from studyspot.services.analytics.upstream import LibraryClient
 
 
 class LibraryNotFound(NotFound):
@@ -56,14 +57,14 @@ CATALOG_SECONDS = 30.0
 @dataclass
 class Runtime:
     kit: KitState
-    library: LibraryCatalogClient
+    library: LibraryClient
     catalogs: TTLCache[tuple[uuid.UUID, uuid.UUID], Library] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=CATALOG_SECONDS)
     )
 
     @classmethod
     def create(cls, kit: KitState, settings: Settings) -> Runtime:
-        return cls(kit, LibraryCatalogClient(settings, caller="analytics"))
+        return cls(kit, LibraryClient(settings, caller="analytics"))
 
     async def catalog(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> Library | None:
         """The library as the KPIs need it, or None when the tenant has no such library."""
@@ -92,18 +93,14 @@ def runtime_of(app: FastAPI) -> Runtime:
 
 
 @dataclass(frozen=True)
-class Viewer:
-    principal: Principal
-    tenant_id: uuid.UUID
-    # None: every branch (the owner).
-    library_ids: frozenset[uuid.UUID] | None
-    runtime: Runtime
+class Viewer(Scope):
+    runtime: Runtime = field(kw_only=True)
 
     async def database(self) -> Database:
         return await self.runtime.kit.tenants.get(self.principal.db_key)
 
     async def library(self, library_id: uuid.UUID) -> Library:
-        if self.library_ids is not None and library_id not in self.library_ids:
+        if not self.in_branches(library_id):
             raise LibraryNotFound()
         library = await self.runtime.catalog(self.tenant_id, library_id)
         if library is None:
@@ -115,15 +112,7 @@ async def _viewer(
     request: Request, principal: Principal = Depends(require_permission("analytics:read"))
 ) -> Viewer:
     runtime = runtime_of(request.app)
-    tenant_id = principal.require_tenant()
-    branches: frozenset[uuid.UUID] | None = None
-    if principal.user_type != UserType.library_owner:
-        branches = frozenset()
-        if principal.user_type == UserType.library_staff:
-            staff = await runtime.library.get_staff(tenant_id, principal.user_id)
-            if staff is not None and staff.is_active:
-                branches = frozenset(staff.library_ids)
-    return Viewer(principal, tenant_id, branches, runtime)
+    return await resolve(Viewer, principal, runtime.library.staff_library_ids, runtime=runtime)
 
 
 AnalyticsViewer = Annotated[Viewer, Depends(_viewer)]

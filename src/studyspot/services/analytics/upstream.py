@@ -6,4 +6,4 @@ service's other modules import what they need from here.
 
 from __future__ import annotations
 
-from studyspot.services.library.catalog_client import LibraryCatalogClient as LibraryCatalogClient
+from studyspot.services.library.client import LibraryClient as LibraryClient

@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from studyspot.kit.auth import Principal, current_principal, require_any_permission
+from studyspot.kit.auth import current_principal
 from studyspot.kit.errors import Forbidden, Unauthorized
-from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import StaffBranches, resolve, scope_dependencies
 from studyspot.services.attendance import devices
-from studyspot.services.attendance.access import Display, Viewer, viewer_of
+from studyspot.services.attendance.access import Display, Viewer
 from studyspot.services.attendance.runtime import Runtime, request_runtime
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 
 
-def viewer_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Viewer]]:
-    """The caller as a Viewer, if it holds one of `permissions` (403 otherwise)."""
-    checked = require_any_permission(*permissions)
+async def _staff_branches(runtime: RuntimeDep) -> StaffBranches:
+    return runtime.upstream.library.staff_library_ids
 
-    async def _viewer(runtime: RuntimeDep, principal: Principal = Depends(checked)) -> Viewer:
-        branches = None
-        if principal.user_type == UserType.library_staff and principal.tenant_id is not None:
-            branches = await runtime.upstream.staff_library_ids(
-                principal.tenant_id, principal.user_id
-            )
-        return viewer_of(principal, branches)
 
-    _viewer.__name__ = "viewer_" + "_or_".join(p.replace(":", "_") for p in permissions)
-    return _viewer
-
+viewer_with = scope_dependencies(Viewer, _staff_branches)
 
 AttendanceRead = Annotated[Viewer, Depends(viewer_with("attendance:read", "attendance:read:self"))]
 AttendanceSelf = Annotated[Viewer, Depends(viewer_with("attendance:create:self"))]
@@ -67,10 +56,7 @@ async def viewer_or_display(
     principal = await current_principal(request, credentials)
     if not principal.can("attendance:read"):
         raise Forbidden("Missing permission attendance:read", code="permission_denied")
-    branches = None
-    if principal.user_type == UserType.library_staff and principal.tenant_id is not None:
-        branches = await runtime.upstream.staff_library_ids(principal.tenant_id, principal.user_id)
-    return viewer_of(principal, branches)
+    return await resolve(Viewer, principal, runtime.upstream.library.staff_library_ids)
 
 
 StaffOrDisplay = Annotated[Viewer | Display, Depends(viewer_or_display)]

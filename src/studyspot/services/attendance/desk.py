@@ -10,6 +10,14 @@ from studyspot.kit import audit
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import AppError, Unprocessable
 from studyspot.services.attendance.access import Display, Viewer
+from studyspot.services.attendance.check_ins import (
+    bookings_by_student,
+    database,
+    enter,
+    library_settings,
+    read_of,
+    verified,
+)
 from studyspot.services.attendance.codes import expires_at, step_of, step_start
 from studyspot.services.attendance.errors import LibraryNotFound, RecordNotFound
 from studyspot.services.attendance.presence import local, occurrence_of, open_for, paused_on
@@ -28,14 +36,6 @@ from studyspot.services.attendance.schemas import (
     ShiftSummary,
     StudentCode,
     Summary,
-)
-from studyspot.services.attendance.service import (
-    bookings_by_student,
-    database,
-    enter,
-    library_settings,
-    read_of,
-    verified,
 )
 from studyspot.services.attendance.upstream import AttendanceBooking
 
@@ -205,7 +205,7 @@ async def correct(
                 "before": before,
                 "after": after.model_dump(mode="json"),
             },
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
         return after
 

@@ -54,7 +54,7 @@ async def create(session: AsyncSession, viewer: Viewer, body: DeviceCreate) -> D
         "attendance_display_device",
         device.id,
         details={"library_id": str(body.library_id), "name": body.name},
-        **viewer.audit_actor(),  # type: ignore[arg-type]
+        **viewer.audit_actor(),
     )
     key = f"{PREFIX}.{viewer.tenant_id.hex}.{device.id.hex}.{secret}"
     return DeviceCreated(**DeviceRead.model_validate(device).model_dump(), display_key=key)
@@ -85,7 +85,7 @@ async def revoke(session: AsyncSession, viewer: Viewer, device_id: uuid.UUID) ->
             "attendance.display_device_revoked",
             "attendance_display_device",
             device.id,
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
 
 

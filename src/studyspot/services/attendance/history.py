@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.pagination import PageParams
+from studyspot.services.attendance.check_ins import read_of
 from studyspot.services.attendance.client import (
     AttendanceEntry,
     AttendanceHistory,
@@ -22,7 +23,6 @@ from studyspot.services.attendance.client import (
 )
 from studyspot.services.attendance.models import AttendanceNoShow, AttendanceRecord
 from studyspot.services.attendance.repository import Repo
-from studyspot.services.attendance.service import read_of
 
 EXPORT_CHUNK = 1000
 EXPORT_COLUMNS = (

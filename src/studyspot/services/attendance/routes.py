@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import Unprocessable, problem_responses
 from studyspot.kit.pagination import Paging
-from studyspot.services.attendance import desk, devices, history, service, settings_api
+from studyspot.services.attendance import check_ins, desk, devices, history, settings_api
 from studyspot.services.attendance.client import AttendanceHistory
 from studyspot.services.attendance.dependencies import (
     AttendanceDesk,
@@ -77,7 +77,7 @@ async def check_in(body: CodeIn, viewer: AttendanceSelf, runtime: RuntimeDep) ->
     """Problems: `invalid_code` (403; forged or another tenant's), `code_expired` (410),
     `code_replayed` (409), `no_active_booking` (403), `outside_shift` (403),
     `already_checked_in` (409), `seat_released` (409: a no-show released the seat today)."""
-    return await service.check_in_at_door(runtime, viewer, body.code)
+    return await check_ins.check_in_at_door(runtime, viewer, body.code)
 
 
 @router.post(
@@ -87,7 +87,7 @@ async def check_in(body: CodeIn, viewer: AttendanceSelf, runtime: RuntimeDep) ->
 )
 async def check_out(body: CodeIn, viewer: AttendanceSelf, runtime: RuntimeDep) -> AttendanceOut:
     """Problems: `invalid_code`, `code_expired`, `code_replayed`, `not_checked_in` (409)."""
-    return await service.check_out_at_door(runtime, viewer, body.code)
+    return await check_ins.check_out_at_door(runtime, viewer, body.code)
 
 
 @router.get(
@@ -120,7 +120,7 @@ async def scan(body: ScanBatch, viewer: AttendanceDesk, runtime: RuntimeDep) -> 
 async def manual_check_in(
     body: ManualCheck, viewer: AttendanceDesk, runtime: RuntimeDep
 ) -> AttendanceOut:
-    return await service.manual_check_in(
+    return await check_ins.manual_check_in(
         runtime, viewer, body.library_id, body.student_id, body.reason
     )
 
@@ -133,7 +133,7 @@ async def manual_check_in(
 async def manual_check_out(
     body: ManualCheck, viewer: AttendanceDesk, runtime: RuntimeDep
 ) -> AttendanceOut:
-    return await service.manual_check_out(
+    return await check_ins.manual_check_out(
         runtime, viewer, body.library_id, body.student_id, body.reason
     )
 
@@ -208,7 +208,7 @@ async def export(
             f"`to` is on or after `from` and at most {MAX_EXPORT_DAYS} days on",
             errors=[{"field": "query.to", "message": "out of range"}],
         )
-    db = await service.database(runtime, viewer)
+    db = await check_ins.database(runtime, viewer)
     name = f"attendance-{first.isoformat()}-{last.isoformat()}.csv"
     return StreamingResponse(
         history.export_rows(db, viewer.tenant_id, library_id, first, last),
@@ -227,9 +227,9 @@ async def student_history(
 ) -> AttendanceHistory:
     """Staff see every student of the tenant here (the student service's
     `/api/v1/students/{id}/attendance` applies its branch rules); a student only itself."""
-    if viewer.is_student and viewer.self_student_id != student_id:
+    if viewer.is_student and viewer.student_id != student_id:
         raise LibraryNotFound()
-    db = await service.database(runtime, viewer)
+    db = await check_ins.database(runtime, viewer)
     async with unit_of_work(db, tenant_id=viewer.tenant_id, read_only=True) as session:
         return await history.student_history(session, viewer.tenant_id, student_id, paging)
 
@@ -266,7 +266,7 @@ async def create_device(
     body: DeviceCreate, viewer: AttendanceManage, runtime: RuntimeDep
 ) -> DeviceCreated:
     await settings_api.require_existing_library(runtime, viewer, body.library_id)
-    db = await service.database(runtime, viewer)
+    db = await check_ins.database(runtime, viewer)
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
         return await devices.create(session, viewer, body)
 
@@ -277,7 +277,7 @@ async def create_device(
     summary="Display devices of the tenant (never their keys)",
 )
 async def list_devices(viewer: AttendanceManage, runtime: RuntimeDep) -> list[DeviceRead]:
-    db = await service.database(runtime, viewer)
+    db = await check_ins.database(runtime, viewer)
     async with unit_of_work(db, tenant_id=viewer.tenant_id, read_only=True) as session:
         return await devices.listing(session, viewer)
 
@@ -291,7 +291,7 @@ async def list_devices(viewer: AttendanceManage, runtime: RuntimeDep) -> list[De
 async def revoke_device(
     device_id: uuid.UUID, viewer: AttendanceManage, runtime: RuntimeDep
 ) -> Response:
-    db = await service.database(runtime, viewer)
+    db = await check_ins.database(runtime, viewer)
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
         await devices.revoke(session, viewer, device_id)
     return Response(status_code=204)

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from studyspot.kit import audit
 from studyspot.kit.db import unit_of_work
 from studyspot.services.attendance.access import Viewer
+from studyspot.services.attendance.check_ins import database
 from studyspot.services.attendance.errors import LibraryNotFound
 from studyspot.services.attendance.models import LibrarySettings
 from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 from studyspot.services.attendance.schemas import SettingsRead, SettingsUpdate
-from studyspot.services.attendance.service import database
 
 
 async def require_existing_library(runtime: Runtime, viewer: Viewer, library_id: uuid.UUID) -> None:
@@ -60,6 +60,6 @@ async def write(
             "library",
             library_id,
             details=body.model_dump(),
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
     return SettingsRead(library_id=library_id, **body.model_dump())

@@ -30,14 +30,6 @@ class Upstream:
         await self.booking.close()
         await self.library.close()
 
-    async def staff_library_ids(
-        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
-    ) -> frozenset[uuid.UUID]:
-        staff = await self.library.get_staff(tenant_id, staff_id)
-        if staff is None or not staff.is_active:
-            return frozenset()
-        return frozenset(staff.library_ids)
-
     async def find_library(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID
     ) -> LibraryRecord | None:

@@ -15,12 +15,12 @@ from studyspot.services.booking.errors import (
     LibraryNotFound,
     StudentNotFound,
 )
-from studyspot.services.library.catalog_client import (
+from studyspot.services.library.client import (
     CatalogSeat,
+    FeePlanRecord,
     LibraryCatalog,
-    LibraryCatalogClient,
+    LibraryClient,
 )
-from studyspot.services.library.client import FeePlanRecord
 from studyspot.services.student.client import InternalStudent, StudentClient
 
 # The other services' contract types the booking rules work with, named here so
@@ -30,27 +30,19 @@ __all__ = ["CatalogSeat", "FeePlanRecord", "InternalStudent", "LibraryCatalog", 
 
 @dataclass
 class Upstream:
-    library: LibraryCatalogClient
+    library: LibraryClient
     students: StudentClient
 
     @classmethod
     def create(cls, settings: Settings) -> Upstream:
         return cls(
-            LibraryCatalogClient(settings, caller="booking"),
+            LibraryClient(settings, caller="booking"),
             StudentClient(settings, caller="booking"),
         )
 
     async def close(self) -> None:
         await self.library.close()
         await self.students.close()
-
-    async def staff_library_ids(
-        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
-    ) -> frozenset[uuid.UUID]:
-        staff = await self.library.get_staff(tenant_id, staff_id)
-        if staff is None or not staff.is_active:
-            return frozenset()
-        return frozenset(staff.library_ids)
 
     async def catalog(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, seat_id: uuid.UUID | None = None

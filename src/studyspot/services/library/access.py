@@ -9,33 +9,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
-from studyspot.kit.auth import Principal
-from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import Scope
 from studyspot.services.library.errors import BranchForbidden, LibraryNotFound, StaffSideOnly
 from studyspot.services.library.models import Library
 
 
 @dataclass(frozen=True)
-class Viewer:
-    principal: Principal
-    tenant_id: uuid.UUID
-    # None: every branch of the tenant. Staff: the branches they are assigned to.
-    library_ids: frozenset[uuid.UUID] | None
-
+class Viewer(Scope):
     @property
-    def user_id(self) -> uuid.UUID:
-        return self.principal.user_id
-
-    @property
-    def is_owner(self) -> bool:
-        return self.principal.user_type == UserType.library_owner
-
-    @property
-    def is_student(self) -> bool:
-        return self.principal.user_type == UserType.student
+    def visible_library_ids(self) -> frozenset[uuid.UUID] | None:
+        """The branches this viewer lists: a student every (open) one, staff their own."""
+        return None if self.is_student else self.library_ids
 
     def can_see(self, library_id: uuid.UUID) -> bool:
-        return self.library_ids is None or library_id in self.library_ids
+        return self.is_student or self.in_branches(library_id)
 
     def check_library(self, library: Library | None) -> Library:
         """The library if this viewer may see it: unknown → 404, another branch → 403."""
@@ -68,8 +55,6 @@ class Viewer:
             action,
             resource_type,
             resource_id,
-            tenant_id=self.tenant_id,
-            actor_id=self.user_id,
-            actor_type=self.principal.user_type,
+            **self.audit_actor(),
             details=details,
         )

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
-from studyspot.services.library import internal_catalog
 from studyspot.services.library.routes import ROUTERS
 from studyspot.services.library.upstream import Upstream, upstream_of
 
@@ -29,5 +28,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.library_upstream = Upstream.create(settings)
     app.state.library_upstream.core = app.state.kit.core
-    app.include_router(internal_catalog.router)
     return app

@@ -3,43 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.auth import Principal, TenantSession, require_permission
-from studyspot.kit.permissions import UserType
+from studyspot.kit.auth import TenantSession
+from studyspot.kit.scope import StaffBranches, scope_dependencies
 from studyspot.services.library.access import Viewer
 from studyspot.services.library.repository import StaffRepository
 from studyspot.services.library.upstream import Upstream, request_upstream
 
 
-async def _branches_of(
-    session: AsyncSession, principal: Principal, tenant_id: uuid.UUID
-) -> frozenset[uuid.UUID] | None:
-    if principal.user_type != UserType.library_staff:
-        return None
-    repo = StaffRepository(session, tenant_id)
-    staff = await repo.get(principal.user_id)
-    if staff is None or not staff.is_active:
-        return frozenset()
-    return frozenset((await repo.library_ids([staff.id]))[staff.id])
+async def _staff_branches(session: TenantSession) -> StaffBranches:
+    """The library service reads its own assignments, in the request's unit of work."""
+
+    async def branches(tenant_id: uuid.UUID, staff_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        repo = StaffRepository(session, tenant_id)
+        staff = await repo.get(staff_id)
+        if staff is None or not staff.is_active:
+            return frozenset()
+        return frozenset((await repo.library_ids([staff.id]))[staff.id])
+
+    return branches
 
 
-def viewer_with(permission: str) -> Callable[..., Coroutine[Any, Any, Viewer]]:
-    """Dependency: the caller (holding `permission`) and the branches it may see."""
-    checker = require_permission(permission)
-
-    # A default, not Annotated[...]: the string annotation could not see `checker`.
-    async def _viewer(session: TenantSession, principal: Principal = Depends(checker)) -> Viewer:
-        tenant_id = principal.require_tenant()
-        return Viewer(principal, tenant_id, await _branches_of(session, principal, tenant_id))
-
-    _viewer.__name__ = f"viewer_{permission.replace(':', '_')}"
-    return _viewer
-
+viewer_with = scope_dependencies(Viewer, _staff_branches)
 
 LibrariesReader = Annotated[Viewer, Depends(viewer_with("libraries:read"))]
 LibrariesCreator = Annotated[Viewer, Depends(viewer_with("libraries:create"))]

@@ -132,9 +132,9 @@ async def list_fee_plans(
             raise LibraryNotFound()
         viewer.check_library(library)
         query = query.where(or_(FeePlan.library_id == library_id, FeePlan.library_id.is_(None)))
-    elif viewer.library_ids is not None:
+    elif (visible := viewer.visible_library_ids) is not None:
         query = query.where(
-            or_(FeePlan.library_id.in_(sorted(viewer.library_ids)), FeePlan.library_id.is_(None))
+            or_(FeePlan.library_id.in_(sorted(visible)), FeePlan.library_id.is_(None))
         )
     if viewer.is_student:
         query = query.where(FeePlan.is_active.is_(True))

@@ -63,7 +63,7 @@ async def list_libraries(
     sort: str | None,
 ) -> tuple[list[Library], int]:
     repo = LibraryRepository(session, viewer.tenant_id)
-    query = repo.visible(viewer.library_ids)
+    query = repo.visible(viewer.visible_library_ids)
     if viewer.is_student:
         query = query.where(Library.status == "active")
     if status is not None:

@@ -114,7 +114,7 @@ async def realtime_occupancy(
         libraries = [viewer.check_library(library)]
     else:
         libraries = await libraries_repo.all(
-            libraries_repo.visible(viewer.library_ids).order_by(Library.name, Library.id)
+            libraries_repo.visible(viewer.visible_library_ids).order_by(Library.name, Library.id)
         )
     ids = [lib.id for lib in libraries]
     seats = SeatRepository(session, viewer.tenant_id)

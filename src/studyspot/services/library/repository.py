@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -69,6 +70,89 @@ class LibraryRepository(TenantRepository[Library]):
     async def delete(self, library: Library) -> None:
         await self.session.delete(library)
         await self.session.flush()
+
+    async def catalog(self, library: Library, seat_id: uuid.UUID | None = None) -> dict[str, Any]:
+        """`library` with its seats (map order, or only `seat_id`), shifts and seat counts,
+        as `GET /internal/libraries/{id}/catalog` answers it (client.LibraryCatalog).
+
+        Plain rows, not ORM objects and models: a 500-seat map is read on every
+        availability request, and the caller validates what it receives.
+        """
+        seat_query = (
+            select(
+                Seat.id,
+                Seat.label,
+                Seat.seat_type,
+                Seat.status,
+                Seat.zone,
+                Seat.floor,
+                Seat.row,
+                Seat.column,
+            )
+            .where(Seat.tenant_id == self.tenant_id, Seat.library_id == library.id)
+            .order_by(Seat.sort_key, Seat.id)
+        )
+        if seat_id is not None:
+            seat_query = seat_query.where(Seat.id == seat_id)
+        connection = await self.session.connection()
+        seats = [
+            {
+                "id": r[0],
+                "label": r[1],
+                "seat_type": r[2],
+                "status": r[3],
+                "zone": r[4],
+                "floor": r[5],
+                "row": r[6],
+                "column": r[7],
+            }
+            for r in await connection.execute(seat_query)
+        ]
+        if seat_id is None:
+            tally: dict[str, list[int]] = {}
+            for seat in seats:
+                active_maint = tally.setdefault(str(seat["seat_type"]), [0, 0])
+                active_maint[seat["status"] == "maintenance"] += 1
+            counts = [(kind, a + m, m) for kind, (a, m) in sorted(tally.items())]
+        else:
+            maintenance = func.sum(case((Seat.status == "maintenance", 1), else_=0))
+            counts = [
+                (kind, int(total), int(maint or 0))
+                for kind, total, maint in await connection.execute(
+                    select(Seat.seat_type, func.count(), maintenance)
+                    .where(Seat.tenant_id == self.tenant_id, Seat.library_id == library.id)
+                    .group_by(Seat.seat_type)
+                    .order_by(Seat.seat_type)
+                )
+            ]
+        shift_rows = await connection.execute(
+            select(Shift.id, Shift.name, Shift.start_time, Shift.end_time, Shift.is_full_day)
+            .where(Shift.tenant_id == self.tenant_id, Shift.library_id == library.id)
+            .order_by(Shift.start_time, Shift.name)
+        )
+        return {
+            "id": library.id,
+            "tenant_id": self.tenant_id,
+            "name": library.name,
+            "status": "closed" if library.status == "closed" else "active",
+            "timezone": library.timezone,
+            "state": library.state,
+            "seats": seats,
+            "shifts": [
+                {
+                    "id": r[0],
+                    "name": r[1],
+                    "start_time": "00:00" if r[4] else r[2],
+                    "end_time": "24:00" if r[4] else r[3],
+                    "is_full_day": r[4],
+                }
+                for r in shift_rows
+            ],
+            "seat_counts": [
+                {"seat_type": kind, "active": total - maint, "maintenance": maint}
+                for kind, total, maint in counts
+            ],
+        }
 
 
 class SeatRepository(TenantRepository[Seat]):

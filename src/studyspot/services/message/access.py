@@ -16,9 +16,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from studyspot.kit.auth import CurrentPrincipal, Principal
+from studyspot.kit.auth import CurrentPrincipal
 from studyspot.kit.errors import NotFound
-from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import Scope, resolve
 from studyspot.services.message.upstream import InternalStudent, LibraryClient, StudentClient
 
 
@@ -27,34 +27,9 @@ class StudentNotFound(NotFound):
 
 
 @dataclass(frozen=True)
-class Viewer:
-    principal: Principal
-    tenant_id: uuid.UUID
-    # None: every branch of the tenant (the owner). Staff: their assigned branches.
-    library_ids: frozenset[uuid.UUID] | None
-
-    @property
-    def every_branch(self) -> bool:
-        return self.library_ids is None
-
-    def can_see_library(self, library_id: uuid.UUID) -> bool:
-        return self.library_ids is None or library_id in self.library_ids
-
+class Viewer(Scope):
     def can_see(self, student: InternalStudent | None) -> bool:
-        return student is not None and self.can_see_library(student.home_library_id)
-
-
-async def viewer_of(principal: Principal, library: LibraryClient) -> Viewer:
-    tenant_id = principal.require_tenant()
-    if principal.user_type in (UserType.library_owner, UserType.platform_admin):
-        return Viewer(principal, tenant_id, None)
-    if principal.user_type == UserType.library_staff:
-        staff = await library.get_staff(tenant_id, principal.user_id)
-        if staff is None or not staff.is_active:
-            return Viewer(principal, tenant_id, frozenset())
-        return Viewer(principal, tenant_id, frozenset(staff.library_ids))
-    # A student (or anyone else): no branch; it acts on itself only.
-    return Viewer(principal, tenant_id, frozenset())
+        return student is not None and self.in_branches(student.home_library_id)
 
 
 async def require_person(viewer: Viewer, students: StudentClient, user_id: uuid.UUID) -> None:
@@ -75,7 +50,7 @@ def visible(
 
 async def _viewer(request: Request, principal: CurrentPrincipal) -> Viewer:
     library: LibraryClient = request.app.state.message.library
-    return await viewer_of(principal, library)
+    return await resolve(Viewer, principal, library.staff_library_ids)
 
 
 ViewerDep = Annotated[Viewer, Depends(_viewer)]

@@ -96,7 +96,7 @@ async def choose(
     work when the audience is too large."""
     tenant_id = viewer.tenant_id
     if audience.library_id is not None:
-        if not viewer.can_see_library(audience.library_id):
+        if not viewer.in_branches(audience.library_id):
             raise LibraryNotFound("No such library")
         libraries: list[uuid.UUID] | None = [audience.library_id]
     else:

@@ -15,32 +15,18 @@ from sqlalchemy import Select
 
 from studyspot.kit.auth import Principal
 from studyspot.kit.permissions import UserType
-from studyspot.services.payment.lifecycle import Actor
+from studyspot.kit.scope import Scope
 from studyspot.services.payment.models import Payment
 
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
-class Caller:
-    principal: Principal
-    tenant_id: uuid.UUID
-    # None: every branch of the tenant.
-    library_ids: frozenset[uuid.UUID] | None
-    student_id: uuid.UUID | None = None
-
-    @property
-    def is_student(self) -> bool:
-        return self.student_id is not None
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.principal.user_id, self.principal.user_type)
-
+class Caller(Scope):
     def may_see(self, *, library_id: uuid.UUID, student_id: uuid.UUID) -> bool:
         if self.student_id is not None:
             return student_id == self.student_id
-        return self.library_ids is None or library_id in self.library_ids
+        return self.in_branches(library_id)
 
     def scope(self, query: S) -> S:
         if self.student_id is not None:

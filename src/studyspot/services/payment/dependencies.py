@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from studyspot.kit.auth import CurrentPrincipal, Principal, require_any_permission
+from studyspot.kit.auth import CurrentPrincipal
 from studyspot.kit.db import Database
-from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import StaffBranches, scope_dependencies
 from studyspot.kit.state import kit_state
 from studyspot.services.payment.access import Caller
 from studyspot.services.payment.context import PaymentContext
@@ -23,22 +22,11 @@ def get_context(request: Request) -> PaymentContext:
 Context = Annotated[PaymentContext, Depends(get_context)]
 
 
-def caller_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
-    """The caller with the branches it reaches, if it holds one of `permissions` (403 otherwise)."""
-    checked = require_any_permission(*permissions)
+async def _staff_branches(ctx: Context) -> StaffBranches:
+    return ctx.upstream.library.staff_library_ids
 
-    async def _caller(ctx: Context, principal: Principal = Depends(checked)) -> Caller:
-        tenant_id = principal.require_tenant()
-        if principal.user_type == UserType.student:
-            return Caller(principal, tenant_id, frozenset(), student_id=principal.user_id)
-        if principal.user_type == UserType.library_staff:
-            branches = await ctx.upstream.staff_library_ids(tenant_id, principal.user_id)
-            return Caller(principal, tenant_id, branches)
-        return Caller(principal, tenant_id, None)
 
-    _caller.__name__ = "caller_" + "_or_".join(p.replace(":", "_") for p in permissions)
-    return _caller
-
+caller_with = scope_dependencies(Caller, _staff_branches)
 
 PaymentsCreate = Annotated[Caller, Depends(caller_with("payments:create", "payments:create:self"))]
 # Staff taking money at the desk (payment links): students hold only `payments:create:self`.

@@ -10,13 +10,13 @@ capture changes nothing.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record
 from studyspot.kit.models import utcnow
+from studyspot.kit.scope import Actor
 from studyspot.services.payment import events, invoicing
 from studyspot.services.payment.errors import PaymentNotFound, RefundNotFound
 from studyspot.services.payment.models import Payment, Refund
@@ -25,12 +25,6 @@ from studyspot.services.payment.repository import Dues, Invoices, Payments, Refu
 
 CAPTURED = ("captured", "partially_refunded", "refunded")
 OPEN = ("created", "pending")
-
-
-@dataclass(frozen=True)
-class Actor:
-    id: uuid.UUID | None
-    type: str  # a user type, or `provider:<name>` / `system:<job>`
 
 
 CaptureResult = Literal["captured", "already", "refused"]

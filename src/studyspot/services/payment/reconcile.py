@@ -21,6 +21,7 @@ from sqlalchemy import select
 from studyspot.kit.db import Database, TenantDatabases, unit_of_work
 from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
+from studyspot.kit.scope import Actor
 from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.accounts import load_credentials
@@ -94,7 +95,7 @@ async def _settle_payment(
         if link
         else provider.fetch_status(credentials, order_id)
     )
-    actor = lifecycle.Actor(None, "system:reconcile")
+    actor = Actor(None, "system:reconcile")
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         payment = await lifecycle.locked_payment(session, tenant_id, payment_id)
         if settlement.outcome == "captured":
@@ -118,7 +119,7 @@ async def _settle_refund(
     outcome = await ctx.providers.named(provider_name).fetch_refund(
         credentials, order_id, provider_refund_id
     )
-    actor = lifecycle.Actor(None, "system:reconcile")
+    actor = Actor(None, "system:reconcile")
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         payment, refund = await lifecycle.locked_refund(session, tenant_id, refund_id)
         if outcome.status == "processed":

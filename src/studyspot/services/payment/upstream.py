@@ -74,11 +74,3 @@ class Upstream:
         self.tenant.raise_for_problem(reply, "tenant")
         tax = _TenantTax.model_validate(reply.json())
         return Supplier(tax.name, tax.gstin)
-
-    async def staff_library_ids(
-        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
-    ) -> frozenset[uuid.UUID]:
-        staff = await self.library.get_staff(tenant_id, staff_id)
-        if staff is None or not staff.is_active:
-            return frozenset()
-        return frozenset(staff.library_ids)

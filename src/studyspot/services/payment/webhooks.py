@@ -27,6 +27,7 @@ from studyspot.kit.audit import record_detached
 from studyspot.kit.db import Database, TenantDatabases, unit_of_work
 from studyspot.kit.metrics import ServiceMetrics
 from studyspot.kit.once import OncePerWindow
+from studyspot.kit.scope import Actor
 from studyspot.services.payment import lifecycle
 from studyspot.services.payment.accounts import load_credentials
 from studyspot.services.payment.context import PaymentContext
@@ -178,7 +179,7 @@ async def handle(
 
 
 async def apply(located: Located, provider_name: str, event: WebhookEvent) -> WebhookAck:
-    actor = lifecycle.Actor(None, f"provider:{provider_name}")
+    actor = Actor(None, f"provider:{provider_name}")
     async with unit_of_work(located.db, tenant_id=located.tenant_id) as session:
         payment = await lifecycle.locked_payment(session, located.tenant_id, located.payment_id)
         refund = None

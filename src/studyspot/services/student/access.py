@@ -5,31 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from studyspot.kit.auth import Principal
 from studyspot.kit.errors import Forbidden
-from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import Scope
 from studyspot.services.student.errors import BranchForbidden
 
 
 @dataclass(frozen=True)
-class Viewer:
-    principal: Principal
-    tenant_id: uuid.UUID
-    # None: every branch of the tenant (the owner). Staff: their assigned branches.
-    library_ids: frozenset[uuid.UUID] | None
-    # Set for a student, who sees only its own record.
-    self_student_id: uuid.UUID | None = None
-
-    @property
-    def is_owner(self) -> bool:
-        return self.principal.user_type == UserType.library_owner
-
-    @property
-    def user_id(self) -> uuid.UUID:
-        return self.principal.user_id
-
+class Viewer(Scope):
     def can_see_library(self, library_id: uuid.UUID) -> bool:
-        return self.library_ids is None or library_id in self.library_ids
+        return self.in_branches(library_id)
 
     def require_library(self, library_id: uuid.UUID) -> None:
         if not self.can_see_library(library_id):
@@ -43,5 +27,5 @@ class Viewer:
         return frozenset({library_id})
 
     def require_staff_side(self) -> None:
-        if self.self_student_id is not None:
+        if self.student_id is not None:
             raise Forbidden("Students can only read their own record", code="permission_denied")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from studyspot.kit.auth import Principal, require_any_permission
-from studyspot.kit.permissions import UserType
+from studyspot.kit.scope import StaffBranches, scope_dependencies
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.importing import RegisterReader
 from studyspot.services.student.upstream import Upstream
@@ -31,27 +29,11 @@ async def get_register_reader(request: Request) -> RegisterReader:
 RegisterReaderDep = Annotated[RegisterReader, Depends(get_register_reader)]
 
 
-def viewer_with(*permissions: str) -> Callable[..., Coroutine[Any, Any, Viewer]]:
-    """The caller as a Viewer, if it holds one of `permissions` (403 otherwise)."""
-    checked = require_any_permission(*permissions)
+async def _staff_branches(upstream: UpstreamDep) -> StaffBranches:
+    return upstream.library.staff_library_ids
 
-    # A default rather than Annotated: the closure's `checked` is not visible to
-    # FastAPI when it resolves postponed annotations.
-    async def _viewer(upstream: UpstreamDep, principal: Principal = Depends(checked)) -> Viewer:
-        tenant_id = principal.require_tenant()
-        if principal.user_type == UserType.library_owner:
-            return Viewer(principal, tenant_id, None)
-        if principal.user_type == UserType.student:
-            return Viewer(principal, tenant_id, frozenset(), self_student_id=principal.user_id)
-        if principal.user_type == UserType.library_staff:
-            branches = await upstream.staff_library_ids(tenant_id, principal.user_id)
-            return Viewer(principal, tenant_id, branches)
-        # Platform users act on tenants through the tenant service, not here.
-        return Viewer(principal, tenant_id, frozenset())
 
-    _viewer.__name__ = "viewer_" + "_or_".join(p.replace(":", "_") for p in permissions)
-    return _viewer
-
+viewer_with = scope_dependencies(Viewer, _staff_branches)
 
 StudentsRead = Annotated[Viewer, Depends(viewer_with("students:read"))]
 StudentOrSelfRead = Annotated[Viewer, Depends(viewer_with("students:read", "profile:read"))]

@@ -169,8 +169,8 @@ async def get_visible(
 ) -> Student:
     """The student if this viewer may see it; 404 otherwise (another tenant, branch or student)."""
     repo = StudentRepository(session, viewer.tenant_id)
-    if viewer.self_student_id is not None:
-        if viewer.self_student_id != student_id:
+    if viewer.student_id is not None:
+        if viewer.student_id != student_id:
             raise StudentNotFound()
         student = await repo.get_live(student_id, for_update=for_update)
     else:
@@ -237,7 +237,7 @@ async def student_payments(
 ) -> Page[StudentPaymentRead]:
     """The student's payments, newest first, for whoever may see the student (404 otherwise);
     503 `source_unavailable` when the payment service cannot answer."""
-    if viewer.self_student_id is not None and viewer.self_student_id != student_id:
+    if viewer.student_id is not None and viewer.student_id != student_id:
         raise StudentNotFound()
     # Nothing of the answer leaves before the student is known to be visible.
     found = await upstream.student_payments(
@@ -261,7 +261,7 @@ async def student_attendance(
 ) -> AttendanceHistory:
     """The student's attendance, newest first, for whoever may see the student (404
     otherwise); 503 `source_unavailable` when the attendance service cannot answer."""
-    if viewer.self_student_id is not None and viewer.self_student_id != student_id:
+    if viewer.student_id is not None and viewer.student_id != student_id:
         raise StudentNotFound()
     found = await upstream.student_attendance(
         viewer.tenant_id, student_id, paging.page, paging.page_size

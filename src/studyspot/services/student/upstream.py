@@ -157,14 +157,6 @@ class Upstream:
         """422 unless the library exists in this tenant and takes students."""
         require_open_library(await self.library_status(tenant_id, library_id), field)
 
-    async def staff_library_ids(
-        self, tenant_id: uuid.UUID, staff_id: uuid.UUID
-    ) -> frozenset[uuid.UUID]:
-        staff = await self.library.get_staff(tenant_id, staff_id)
-        if staff is None or not staff.is_active:
-            return frozenset()
-        return frozenset(staff.library_ids)
-
     async def entitlements(self, tenant_id: uuid.UUID) -> Entitlements:
         """What the tenant's subscription allows (kit/entitlements.py, cached per process)."""
         assert self.core is not None, "Upstream.core is set when the app is built"

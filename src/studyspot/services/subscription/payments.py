@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
+from studyspot.kit.scope import Actor
 from studyspot.services.subscription import errors, invoicing, service
 from studyspot.services.subscription.billing import Notice, RazorpayBilling
 from studyspot.services.subscription.config import SubscriptionSettings
@@ -46,7 +47,7 @@ async def checkout(
     core: Database,
     billing: RazorpayBilling,
     tenant_id: uuid.UUID,
-    actor: service.Actor,
+    actor: Actor,
     now: datetime,
 ) -> Checkout:
     async with unit_of_work(core) as session:
@@ -224,7 +225,7 @@ async def upgrade_checkout(
     core: Database,
     billing: RazorpayBilling,
     tenant_id: uuid.UUID,
-    actor: service.Actor,
+    actor: Actor,
     now: datetime,
 ) -> UpgradeOrder:
     """A Razorpay one-off order for the upgrade's prorated amount still due, made once

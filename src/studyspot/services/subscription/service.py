@@ -9,7 +9,6 @@ The event is what tells every process's entitlement cache to forget the tenant
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record
-from studyspot.kit.auth import Principal
 from studyspot.kit.models import UTCDateTime
 from studyspot.kit.outbox import publish
+from studyspot.kit.scope import Actor
 from studyspot.services.subscription import errors, invoicing
 from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN, TRIAL_PLAN
 from studyspot.services.subscription.config import SubscriptionSettings
@@ -52,17 +51,7 @@ _LIMIT_FIELDS = (
 LAPSED = ("trial", "read_only", "suspended", "cancelled", "past_due", "grace")
 
 
-@dataclass(frozen=True)
-class Actor:
-    id: uuid.UUID | None
-    type: str
-
-    @classmethod
-    def of(cls, principal: Principal) -> Actor:
-        return cls(principal.user_id, principal.user_type)
-
-
-SYSTEM = Actor(None, "system")
+SYSTEM = Actor.system()
 
 
 # --- plans -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.db import TenantDatabases, unit_of_work
 from studyspot.kit.models import core_audit_logs, tenant_audit_logs
 from studyspot.kit.pagination import PageParams, Position
-from studyspot.services.tenant.service import get_tenant
+from studyspot.services.tenant.tenants import get_tenant
 
 MAX_OFFSET_ROWS = 10_000
 

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from studyspot.kit.auth import Principal, require_any_permission, require_permission
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.pagination import PageParams, Position
-from studyspot.services.tenant.actors import Actor
+from studyspot.kit.scope import Actor
 from studyspot.services.tenant.errors import TenantNotFound
 
 # Platform team (the permission table gives these to platform roles only).

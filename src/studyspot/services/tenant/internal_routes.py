@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.scope import Actor
 from studyspot.kit.service_auth import InternalCaller, accept_callers
 from studyspot.kit.state import kit_state
-from studyspot.services.tenant import service
-from studyspot.services.tenant.actors import Actor
+from studyspot.services.tenant import tenants
 from studyspot.services.tenant.client import NewTenant, TenantRecord
 from studyspot.services.tenant.slugs import SLUG_PATTERN
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/internal/tenants", tags=["internal"], include_in_sch
 async def create_tenant(
     body: NewTenant, caller: InternalCaller, session: CoreSession
 ) -> TenantRecord:
-    tenant = await service.create_tenant(session, body, Actor.of_service(caller.service))
+    tenant = await tenants.create_tenant(session, body, Actor.of_service(caller.service))
     return TenantRecord.model_validate(tenant)
 
 
@@ -37,7 +37,7 @@ async def get_tenant_by_slug(
     _: InternalCaller,
     session: CoreSession,
 ) -> TenantRecord:
-    return TenantRecord.model_validate(await service.get_tenant_by_slug(session, slug))
+    return TenantRecord.model_validate(await tenants.get_tenant_by_slug(session, slug))
 
 
 @router.get(
@@ -46,7 +46,7 @@ async def get_tenant_by_slug(
     dependencies=[accept_callers("library", "payment", "student")],
 )
 async def get_tenant(tenant_id: uuid.UUID, _: InternalCaller, session: CoreSession) -> TenantRecord:
-    return TenantRecord.model_validate(await service.get_tenant(session, tenant_id))
+    return TenantRecord.model_validate(await tenants.get_tenant(session, tenant_id))
 
 
 @router.delete(
@@ -59,5 +59,5 @@ async def delete_tenant(
     tenant_id: uuid.UUID, caller: InternalCaller, session: CoreSession, request: Request
 ) -> Response:
     shared = kit_state(request.app).tenants.shared
-    await service.delete_new_tenant(session, shared, tenant_id, Actor.of_service(caller.service))
+    await tenants.delete_new_tenant(session, shared, tenant_id, Actor.of_service(caller.service))
     return Response(status_code=204)

@@ -31,10 +31,11 @@ from sqlalchemy.engine import make_url
 
 from studyspot.kit import audit, migrate
 from studyspot.kit.db import Database, dedicated_url, unit_of_work
+from studyspot.kit.scope import Actor
 from studyspot.kit.settings import to_sync_url
 from studyspot.kit.state import KitState
 from studyspot.services.tenant import copying, errors
-from studyspot.services.tenant.actors import Actor, record
+from studyspot.services.tenant.actors import record
 from studyspot.services.tenant.copying import Digest, digest_tenant
 from studyspot.services.tenant.models import Tenant, new_database_key
 from studyspot.services.tenant.repository import TenantsRepository

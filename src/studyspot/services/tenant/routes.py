@@ -11,7 +11,7 @@ from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, PageParams, Paging, capped_paging
 from studyspot.kit.state import kit_state
-from studyspot.services.tenant import moving, service
+from studyspot.services.tenant import moving, tenants
 from studyspot.services.tenant.audit_logs import MAX_OFFSET_ROWS, AuditFilters, list_audit_logs
 from studyspot.services.tenant.client import TenantStatus
 from studyspot.services.tenant.dependencies import (
@@ -47,7 +47,7 @@ router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"])
 @router.get("/me", responses=problem_responses(404))
 async def read_own_tenant(principal: OwnTenantReader, session: CoreSession) -> OwnTenantRead:
     """The caller's own tenant (library owners)."""
-    tenant = await service.get_tenant(session, principal.require_tenant())
+    tenant = await tenants.get_tenant(session, principal.require_tenant())
     return OwnTenantRead.model_validate(tenant)
 
 
@@ -56,7 +56,7 @@ async def update_own_tenant(
     body: TenantOwnerUpdate, principal: OwnTenantUpdater, session: CoreSession, request: Request
 ) -> OwnTenantRead:
     """Change the own tenant's name, contact email, phone or GSTIN."""
-    tenant = await service.update_tenant(
+    tenant = await tenants.update_tenant(
         session, principal.require_tenant(), body.changes(), actor(principal, request)
     )
     return OwnTenantRead.model_validate(tenant)
@@ -74,7 +74,7 @@ async def list_tenants(
     status: Annotated[list[TenantStatus] | None, Query(description="One or more statuses")] = None,
     sort: Annotated[TenantSort | None, Query(description="Default: newest first")] = None,
 ) -> Page[TenantRead]:
-    rows, total = await service.list_tenants(
+    rows, total = await tenants.list_tenants(
         session, paging, text=q, statuses=status or (), sort=sort
     )
     return Page(
@@ -90,13 +90,13 @@ async def create_tenant(
     body: TenantCreate, principal: TenantsCreator, session: CoreSession, request: Request
 ) -> TenantRead:
     """A new tenant on the trial plan (the owner signs up through the auth service instead)."""
-    tenant = await service.create_tenant(session, body, actor(principal, request))
+    tenant = await tenants.create_tenant(session, body, actor(principal, request))
     return TenantRead.model_validate(tenant)
 
 
 @router.get("/{tenant_id}", responses=problem_responses(404))
 async def read_tenant(tenant_id: uuid.UUID, _: TenantsReader, session: CoreSession) -> TenantRead:
-    return TenantRead.model_validate(await service.get_tenant(session, tenant_id))
+    return TenantRead.model_validate(await tenants.get_tenant(session, tenant_id))
 
 
 @router.patch("/{tenant_id}", responses=problem_responses(404))
@@ -107,7 +107,7 @@ async def update_tenant(
     session: CoreSession,
     request: Request,
 ) -> TenantRead:
-    tenant = await service.update_tenant(
+    tenant = await tenants.update_tenant(
         session, tenant_id, body.changes(), actor(principal, request)
     )
     return TenantRead.model_validate(tenant)
@@ -122,7 +122,7 @@ async def suspend_tenant(
     request: Request,
 ) -> TenantRead:
     """Suspend a trial or active tenant: its users' tokens stop working and logins fail."""
-    tenant = await service.suspend_tenant(
+    tenant = await tenants.suspend_tenant(
         session, tenant_id, body.reason, actor(principal, request)
     )
     return TenantRead.model_validate(tenant)
@@ -132,7 +132,7 @@ async def suspend_tenant(
 async def reactivate_tenant(
     tenant_id: uuid.UUID, principal: TenantsSuspender, session: CoreSession, request: Request
 ) -> TenantRead:
-    tenant = await service.reactivate_tenant(session, tenant_id, actor(principal, request))
+    tenant = await tenants.reactivate_tenant(session, tenant_id, actor(principal, request))
     return TenantRead.model_validate(tenant)
 
 

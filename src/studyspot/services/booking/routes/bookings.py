@@ -40,7 +40,6 @@ from studyspot.services.booking.service import (
     renewals,
     transfers,
 )
-from studyspot.services.booking.service.common import Actor
 
 router = APIRouter(prefix="/api/v1/bookings", tags=["bookings"])
 
@@ -155,7 +154,7 @@ async def confirm_booking(
         viewer.tenant_id,
         booking_id,
         now=now,
-        actor=Actor.of(viewer),
+        actor=viewer.actor,
         payment_id=body.payment_id if body else None,
         via="desk",
         viewer=viewer,

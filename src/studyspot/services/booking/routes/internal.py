@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from studyspot.kit.errors import Unprocessable, problem_responses
+from studyspot.kit.scope import Actor
 from studyspot.kit.service_auth import InternalCaller, accept_callers, internal_unit
 from studyspot.services.booking.client import (
     MAX_ATTENDANCE_DAYS,
@@ -34,7 +35,6 @@ from studyspot.services.booking.repository import BookingRepository
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import effective_status
 from studyspot.services.booking.service import holds, reports
-from studyspot.services.booking.service.common import Actor
 
 router = APIRouter(prefix="/internal/bookings", include_in_schema=False)
 
@@ -175,7 +175,7 @@ async def confirm_booking(
             body.tenant_id,
             booking_id,
             now=runtime.now(),
-            actor=Actor.system(body.tenant_id, f"service:{caller.service}"),
+            actor=Actor.system(f"service:{caller.service}", tenant_id=body.tenant_id),
             payment_id=body.payment_id,
             via="payment",
         )

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
 from studyspot.kit.db import unit_of_work
+from studyspot.kit.scope import Actor
 from studyspot.services.booking.access import Viewer
 from studyspot.services.booking.errors import BookingNotFound
 from studyspot.services.booking.models import Booking
 from studyspot.services.booking.repository import BookingRepository
 from studyspot.services.booking.runtime import Runtime
-
-
-@dataclass(frozen=True)
-class Actor:
-    tenant_id: uuid.UUID
-    actor_id: uuid.UUID | None
-    actor_type: str
-
-    @classmethod
-    def of(cls, viewer: Viewer) -> Actor:
-        return cls(viewer.tenant_id, viewer.user_id, viewer.principal.user_type)
-
-    @classmethod
-    def system(cls, tenant_id: uuid.UUID, what: str = "system") -> Actor:
-        return cls(tenant_id, None, what)
 
 
 async def record(
@@ -46,8 +31,8 @@ async def record(
         resource_type,
         resource_id,
         tenant_id=actor.tenant_id,
-        actor_id=actor.actor_id,
-        actor_type=actor.actor_type,
+        actor_id=actor.id,
+        actor_type=actor.type,
         details=details,
     )
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.scope import Actor
 from studyspot.services.booking.access import Viewer
 from studyspot.services.booking.errors import BookingNotFound, BookingNotPending, HoldExpired
 from studyspot.services.booking.events import (
@@ -32,7 +33,7 @@ from studyspot.services.booking.repository import (
 )
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import BookingCreate
-from studyspot.services.booking.service.common import Actor, record, visible_or_404
+from studyspot.services.booking.service.common import record, visible_or_404
 from studyspot.services.booking.service.placement import Placement, ensure_free, prepare, price_of
 
 log = structlog.get_logger("studyspot.booking")
@@ -60,7 +61,7 @@ async def create_booking(
         placement,
         now=now,
         hold_until=now + timedelta(minutes=runtime.config.hold_minutes),
-        actor=Actor.of(viewer),
+        actor=viewer.actor,
     )
 
 
@@ -125,8 +126,8 @@ async def place_hold(
         waitlist_entry_id=waitlist_entry_id,
         paused_days=0,
         releases_seat_on_pause=False,
-        created_by=actor.actor_id,
-        created_by_type=actor.actor_type,
+        created_by=actor.id,
+        created_by_type=actor.type,
         created_at=now,
         updated_at=now,
     )
@@ -192,7 +193,7 @@ async def confirm(
         {
             "status": BookingStatus.confirmed,
             "confirmed_at": now,
-            "confirmed_by": actor.actor_id,
+            "confirmed_by": actor.id,
             "payment_id": payment_id,
             "updated_at": now,
         },
@@ -272,7 +273,7 @@ async def confirm_paid(
             tenant_id,
             booking_id,
             now=now,
-            actor=Actor.system(tenant_id, "payment"),
+            actor=Actor.system("payment", tenant_id=tenant_id),
             payment_id=payment_id,
             via="payment",
         )
@@ -283,7 +284,7 @@ async def confirm_paid(
         reason = "not_pending"
     await record(
         session,
-        Actor.system(tenant_id, "payment"),
+        Actor.system("payment", tenant_id=tenant_id),
         "booking.confirmation_failed",
         booking_id,
         {"payment_id": str(payment_id), "reason": reason, "amount_paise": amount_paise},
@@ -314,7 +315,7 @@ async def expire_hold(
         return None
     booking = await repo.reload(booking_id)
     assert booking is not None
-    actor = Actor.system(tenant_id)
+    actor = Actor.system(tenant_id=tenant_id)
     await record(session, actor, "booking.expired", booking_id)
     await emit(
         session,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.scope import Actor
 from studyspot.services.booking.access import Viewer
 from studyspot.services.booking.errors import BookingStateConflict
 from studyspot.services.booking.events import (
@@ -22,7 +23,7 @@ from studyspot.services.booking.events import (
 from studyspot.services.booking.models import Booking, BookingStatus, WaitlistStatus
 from studyspot.services.booking.repository import BookingRepository, WaitlistRepository
 from studyspot.services.booking.schemas.bookings import effective_status
-from studyspot.services.booking.service.common import Actor, record, visible_or_404
+from studyspot.services.booking.service.common import record, visible_or_404
 from studyspot.services.booking.service.placement import local_today
 
 CANCELLABLE = (BookingStatus.pending_payment, BookingStatus.confirmed, BookingStatus.active)
@@ -55,7 +56,7 @@ async def cancel(
             "booking_not_cancellable",
             f"This booking is {effective_status(current, now)} and cannot be cancelled",
         )
-    actor = Actor.of(viewer)
+    actor = viewer.actor
     await record(
         session, actor, "booking.cancelled", booking_id, {"reason": reason, "from": previous}
     )
@@ -86,7 +87,7 @@ async def advance_by_calendar(
 ) -> int:
     """confirmed → active on the first day, active → completed after the last (local dates)."""
     repo = BookingRepository(session, tenant_id)
-    actor = Actor.system(tenant_id)
+    actor = Actor.system(tenant_id=tenant_id)
     changed = 0
     # The UTC date is at most a day away from any local one: fetch a day wide, decide exactly.
     horizon = now.date() + timedelta(days=1)
@@ -125,7 +126,7 @@ async def announce_renewals(
 ) -> int:
     """`booking.renewal_due` once per booking, when renewal opens (window_days before the end)."""
     repo = BookingRepository(session, tenant_id)
-    actor = Actor.system(tenant_id)
+    actor = Actor.system(tenant_id=tenant_id)
     sent = 0
     horizon = now.date() + timedelta(days=window_days + 1)
     for booking in await repo.renewal_due_by(horizon, limit):

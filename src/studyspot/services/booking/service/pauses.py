@@ -22,7 +22,7 @@ from studyspot.services.booking.repository import BookingRepository, lock_librar
 from studyspot.services.booking.rules import DailyWindow, Occupancy
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import PauseRequest
-from studyspot.services.booking.service.common import Actor, peek, record
+from studyspot.services.booking.service.common import peek, record
 from studyspot.services.booking.service.placement import (
     Claim,
     capacities,
@@ -127,7 +127,7 @@ async def pause(
     assert updated is not None
     await record(
         session,
-        Actor.of(viewer),
+        viewer.actor,
         "booking.paused",
         booking_id,
         {"start_date": body.start_date.isoformat(), "days": body.days, "releases_seat": releases},

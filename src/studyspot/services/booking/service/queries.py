@@ -68,10 +68,10 @@ async def list_bookings(
     sort: str | None,
     now: datetime,
 ) -> tuple[list[Booking], int]:
-    if viewer.self_student_id is not None:
-        if flt.student_id not in (None, viewer.self_student_id):
+    if viewer.student_id is not None:
+        if flt.student_id not in (None, viewer.student_id):
             return [], 0
-        flt.student_id = viewer.self_student_id
+        flt.student_id = viewer.student_id
     elif viewer.library_ids is not None:
         wanted = set(viewer.library_ids)
         if flt.library_ids is not None:
@@ -186,10 +186,10 @@ async def list_waitlist(
 ) -> tuple[list[WaitlistEntry], int]:
     repo = WaitlistRepository(session, viewer.tenant_id)
     query = repo.select()
-    if viewer.self_student_id is not None:
-        if student_id not in (None, viewer.self_student_id):
+    if viewer.student_id is not None:
+        if student_id not in (None, viewer.student_id):
             return [], 0
-        student_id = viewer.self_student_id
+        student_id = viewer.student_id
     elif viewer.library_ids is not None:
         query = query.where(WaitlistEntry.library_id.in_(sorted(viewer.library_ids)))
     if library_id is not None:

@@ -19,7 +19,7 @@ from studyspot.services.booking.models import HOLDING, Booking
 from studyspot.services.booking.repository import BookingRepository, lock_library
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import RenewRequest
-from studyspot.services.booking.service.common import Actor, peek
+from studyspot.services.booking.service.common import peek
 from studyspot.services.booking.service.holds import place_hold
 from studyspot.services.booking.service.placement import local_today, prepare
 
@@ -76,6 +76,6 @@ async def renew(
         placement,
         now=now,
         hold_until=now + timedelta(minutes=runtime.config.hold_minutes),
-        actor=Actor.of(viewer),
+        actor=viewer.actor,
         renewed_from_id=booking_id,
     )

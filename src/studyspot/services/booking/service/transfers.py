@@ -27,7 +27,7 @@ from studyspot.services.booking.repository import BookingRepository, lock_librar
 from studyspot.services.booking.rules import Occupancy, minus_ranges
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.bookings import TransferRequest
-from studyspot.services.booking.service.common import Actor, peek, record
+from studyspot.services.booking.service.common import peek, record
 from studyspot.services.booking.service.placement import (
     Claim,
     capacities,
@@ -157,7 +157,7 @@ async def transfer(
     assert updated is not None
     await record(
         session,
-        Actor.of(viewer),
+        viewer.actor,
         "booking.transferred",
         booking_id,
         {

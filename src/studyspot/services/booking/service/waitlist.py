@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.scope import Actor
 from studyspot.services.booking.access import Viewer
 from studyspot.services.booking.config import BookingSettings
 from studyspot.services.booking.errors import (
@@ -42,7 +43,7 @@ from studyspot.services.booking.repository import (
 from studyspot.services.booking.rules import DailyWindow, Occupancy
 from studyspot.services.booking.runtime import Runtime
 from studyspot.services.booking.schemas.waitlist import WaitlistJoin
-from studyspot.services.booking.service.common import Actor, record
+from studyspot.services.booking.service.common import record
 from studyspot.services.booking.service.holds import place_hold
 from studyspot.services.booking.service.lifecycle import cancel as cancel_booking
 from studyspot.services.booking.service.placement import (
@@ -140,7 +141,7 @@ async def join(
     await entries.add(entry)
     await record(
         session,
-        Actor.of(viewer),
+        viewer.actor,
         "waitlist.joined",
         entry.id,
         {"library_id": str(body.library_id), "start_date": body.start_date.isoformat()},
@@ -171,9 +172,7 @@ async def leave(
         raise BookingStateConflict(
             "waitlist_entry_closed", f"This waitlist entry is already {entry.status}"
         )
-    await record(
-        session, Actor.of(viewer), "waitlist.left", entry_id, resource_type="waitlist_entry"
-    )
+    await record(session, viewer.actor, "waitlist.left", entry_id, resource_type="waitlist_entry")
     found = await repo.get(entry_id)
     assert found is not None
     await session.refresh(found)
@@ -274,7 +273,7 @@ async def _offer(
         placement,
         now=now,
         hold_until=expires,
-        actor=Actor.system(entry.tenant_id, "waitlist"),
+        actor=Actor.system("waitlist", tenant_id=entry.tenant_id),
         waitlist_entry_id=entry.id,
         price=(
             entry.price_paise,
@@ -297,7 +296,7 @@ async def _offer(
     )
     await record(
         session,
-        Actor.system(entry.tenant_id, "waitlist"),
+        Actor.system("waitlist", tenant_id=entry.tenant_id),
         "waitlist.offered",
         entry.id,
         {"booking_id": str(booking.id)},

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from studyspot.services.library import internal_catalog
 from studyspot.services.library.routes import (
     fee_plans,
     internal,
@@ -27,6 +26,4 @@ ROUTERS: list[APIRouter] = [
     shifts.router,
     fee_plans.router,
     internal.router,
-    # Written by the booking engineer: one round trip for a library's seats and shifts.
-    internal_catalog.router,
 ]

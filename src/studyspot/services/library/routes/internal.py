@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.library import fee_plans, staff
-from studyspot.services.library.client import FeePlanRecord, LibraryRecord, StaffRecord
+from studyspot.services.library.client import (
+    FeePlanRecord,
+    LibraryCatalog,
+    LibraryRecord,
+    StaffRecord,
+)
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.india import gst_state_code
 from studyspot.services.library.repository import LibraryRepository
@@ -101,3 +108,26 @@ async def mark_fee_plan_used(
 ) -> FeePlanRecord:
     """The caller sold this plan: from now on it can be deactivated but not deleted."""
     return _record(await fee_plans.mark_used(session, tenant_id, fee_plan_id), tenant_id)
+
+
+@router.get(
+    "/libraries/{library_id}/catalog",
+    response_model=LibraryCatalog,
+    responses=problem_responses(403, 404),
+    dependencies=[accept_callers("analytics", "booking")],
+)
+async def get_catalog(
+    library_id: uuid.UUID,
+    tenant_id: InternalTenant,
+    session: InternalSession,
+    seat_id: Annotated[uuid.UUID | None, Query(description="Only this seat in `seats`")] = None,
+) -> Response:
+    """A library with its seats and shifts: what a booking or an availability map needs
+    from the library service, in one round trip (the booking service and analytics)."""
+    repo = LibraryRepository(session, tenant_id)
+    library = await repo.get(library_id)
+    if library is None:
+        raise LibraryNotFound()
+    body = await repo.catalog(library, seat_id)
+    # asyncpg hands back its own UUID type, which orjson does not know: written as text.
+    return Response(orjson.dumps(body, default=str), media_type="application/json")

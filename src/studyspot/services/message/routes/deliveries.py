@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Page, Paging
-from studyspot.services.message import service
+from studyspot.services.message import deliveries
 from studyspot.services.message.dependencies import DeliveriesRead, PlatformAdmin, RuntimeDep
 from studyspot.services.message.errors import MailboxNotFound
 from studyspot.services.message.mailbox import read_mailbox
@@ -80,7 +80,7 @@ async def list_deliveries(
         uuid.UUID | None, Query(description="Only messages to this user")
     ] = None,
 ) -> Page[DeliveryRead]:
-    rows, total = await service.list_deliveries(
+    rows, total = await deliveries.list_deliveries(
         session,
         principal.require_tenant(),
         paging,
@@ -105,5 +105,5 @@ async def list_deliveries(
 async def get_delivery(
     delivery_id: uuid.UUID, principal: DeliveriesRead, session: TenantSession
 ) -> DeliveryRead:
-    row = await service.get_delivery(session, principal.require_tenant(), delivery_id)
+    row = await deliveries.get_delivery(session, principal.require_tenant(), delivery_id)
     return DeliveryRead.model_validate(row)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.schemas import ReadModel
-from studyspot.services.subscription import payments, service
+from studyspot.kit.scope import Actor
+from studyspot.services.subscription import payments
 from studyspot.services.subscription.dependencies import OwnerWrite, RuntimeDep
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["billing"])
@@ -46,7 +47,7 @@ async def upgrade_checkout(owner: OwnerWrite, runtime: RuntimeDep) -> UpgradeOrd
         runtime.kit.core,
         runtime.billing,
         owner.require_tenant(),
-        service.Actor.of(owner),
+        Actor.of(owner),
         runtime.now(),
     )
     return UpgradeOrderRead(
@@ -75,7 +76,7 @@ async def checkout(owner: OwnerWrite, runtime: RuntimeDep) -> CheckoutRead:
         runtime.kit.core,
         runtime.billing,
         owner.require_tenant(),
-        service.Actor.of(owner),
+        Actor.of(owner),
         runtime.now(),
     )
     return CheckoutRead(

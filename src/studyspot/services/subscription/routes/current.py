@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.auth import CoreSession, Principal
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.scope import Actor
 from studyspot.services.subscription import service
 from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
 from studyspot.services.subscription.models import Subscription
@@ -66,9 +67,7 @@ async def choose_plan(
 ) -> SubscriptionRead:
     """On trial or lapsed: the plan and cycle the next payment starts (`amount_due_paise`)."""
     sub = await _mine(session, owner, runtime)
-    await service.choose_plan(
-        session, sub, body.plan_code, body.billing_cycle, service.Actor.of(owner)
-    )
+    await service.choose_plan(session, sub, body.plan_code, body.billing_cycle, Actor.of(owner))
     return await present(session, sub)
 
 
@@ -117,7 +116,7 @@ async def upgrade(
         sub,
         body.plan_code,
         body.expected_amount_paise,
-        service.Actor.of(owner),
+        Actor.of(owner),
         runtime.now(),
         runtime.config,
         body.quoted_at,
@@ -135,9 +134,7 @@ async def downgrade(
 ) -> SubscriptionRead:
     """Move to another plan at the end of the period."""
     sub = await _mine(session, owner, runtime)
-    await service.downgrade(
-        session, sub, body.plan_code, body.billing_cycle, service.Actor.of(owner)
-    )
+    await service.downgrade(session, sub, body.plan_code, body.billing_cycle, Actor.of(owner))
     return await present(session, sub)
 
 
@@ -145,7 +142,7 @@ async def downgrade(
 async def cancel(session: CoreSession, owner: OwnerWrite, runtime: RuntimeDep) -> SubscriptionRead:
     """Cancel at the end of the period: the tenant then continues on the Free plan."""
     sub = await _mine(session, owner, runtime)
-    await service.cancel(session, sub, service.Actor.of(owner))
+    await service.cancel(session, sub, Actor.of(owner))
     return await present(session, sub)
 
 
@@ -157,5 +154,5 @@ async def reactivate(
 ) -> SubscriptionRead:
     """Undo a scheduled cancellation or downgrade."""
     sub = await _mine(session, owner, runtime)
-    await service.reactivate(session, sub, service.Actor.of(owner))
+    await service.reactivate(session, sub, Actor.of(owner))
     return await present(session, sub)

@@ -14,6 +14,7 @@ from studyspot.kit.errors import NotFound, Unprocessable, problem_responses
 from studyspot.kit.india import gstin_problem
 from studyspot.kit.invoice_pdf import document_responses, json_or_pdf
 from studyspot.kit.pagination import Page, Paging, paginate
+from studyspot.kit.scope import Actor
 from studyspot.services.subscription import pdf, service
 from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
 from studyspot.services.subscription.models import Invoice
@@ -41,9 +42,7 @@ async def set_billing_details(
     sub = await service.get_subscription(session, owner.require_tenant(), runtime.now(), lock=True)
     sub.billing_name, sub.billing_gstin = body.name, gstin
     sub.billing_state_code = gstin[:2] if gstin else body.state_code
-    await service._changed(
-        session, sub, "subscription.billing_details_changed", service.Actor.of(owner)
-    )
+    await service._changed(session, sub, "subscription.billing_details_changed", Actor.of(owner))
     return await present(session, sub)
 
 

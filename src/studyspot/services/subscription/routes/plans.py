@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from studyspot.kit.auth import CoreSession, CurrentPrincipal
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.scope import Actor
 from studyspot.services.subscription import service
 from studyspot.services.subscription.catalog import DEFAULT_PLANS
 from studyspot.services.subscription.dependencies import PlanAdmin, RuntimeDep
@@ -49,7 +50,7 @@ async def list_plans(
 async def create_plan(
     body: PlanCreate, session: CoreSession, admin: PlanAdmin, runtime: RuntimeDep
 ) -> PlanRead:
-    plan = await service.create_plan(session, body, service.Actor.of(admin), runtime.now())
+    plan = await service.create_plan(session, body, Actor.of(admin), runtime.now())
     return PlanRead.model_validate(plan)
 
 
@@ -62,9 +63,7 @@ async def revise_plan(
     """A new version of the plan. Existing subscriptions keep the price and limits of
     the version they are on until their renewal; new ones start on this version."""
     await service.ensure_catalog(session, runtime.now())
-    plan, older = await service.revise_plan(
-        session, code, body, service.Actor.of(admin), runtime.now()
-    )
+    plan, older = await service.revise_plan(session, code, body, Actor.of(admin), runtime.now())
     return PlanRevised(
         plan=PlanRead.model_validate(plan),
         subscriptions_on_older_versions=older,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.scope import Actor
 from studyspot.services.subscription import reporting, service
 from studyspot.services.subscription.dependencies import (
     PaymentAdmin,
@@ -58,7 +59,7 @@ async def record_payment(
         sub,
         body.amount_paise,
         body.reference,
-        service.Actor.of(admin),
+        Actor.of(admin),
         runtime.now(),
         runtime.config,
     )
@@ -81,7 +82,7 @@ async def override_limits(
     second. They last until the next renewal or plan change."""
     sub = await service.get_subscription(session, tenant_id, runtime.now(), lock=True)
     await service.override_limits(
-        session, sub, body.model_dump(exclude_unset=True), service.Actor.of(admin)
+        session, sub, body.model_dump(exclude_unset=True), Actor.of(admin)
     )
     return await present(session, sub)
 

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.db import Database
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
+from studyspot.kit.scope import Actor
 from studyspot.services.tenant import errors, slugs
-from studyspot.services.tenant.actors import Actor, record
+from studyspot.services.tenant.actors import record
 from studyspot.services.tenant.client import NewTenant
 from studyspot.services.tenant.models import (
     ALL_STATUSES,

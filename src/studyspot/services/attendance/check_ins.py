@@ -232,7 +232,7 @@ async def manual_check_in(
             "attendance_record",
             record.id,
             details={"student_id": str(student_id), "reason": reason},
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
         return read_of(record)
 
@@ -254,7 +254,7 @@ async def manual_check_out(
             "attendance_record",
             record.id,
             details={"student_id": str(student_id), "reason": reason},
-            **viewer.audit_actor(),  # type: ignore[arg-type]
+            **viewer.audit_actor(),
         )
         return read_of(record)
 
