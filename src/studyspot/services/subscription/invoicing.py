@@ -56,13 +56,19 @@ async def issue(
     reference: str,
     config: SubscriptionSettings,
     now: datetime,
+    *,
+    plan_code: str | None = None,
+    paid: bool = True,
 ) -> Invoice:
+    """The invoice for `amount` received now (`paid`), or asked for (an upgrade invoiced to
+    a tenant paying by invoice: `plan_code` is the plan bought, not yet applied)."""
     assert sub.current_period_start is not None and sub.current_period_end is not None
     year = financial_year(now.astimezone(INDIA).date())
     number = await next_number(session, year)
     supplier = config.supplier_gstin
     place = (sub.billing_gstin or "")[:2] or sub.billing_state_code or supplier[:2]
-    taxable = taxable_of(amount, config.gst_rate_bps)
+    rate = config.gst_rate_bps
+    taxable = taxable_of(amount, rate)
     tax = split(taxable, amount - taxable, 0, intra_state=is_intra_state(supplier, place))
     invoice = Invoice(
         tenant_id=sub.tenant_id,
@@ -70,7 +76,7 @@ async def issue(
         financial_year=year,
         number=number,
         invoice_number=f"{config.invoice_prefix}/{year}/{number:06d}",
-        plan_code=sub.plan_code,
+        plan_code=plan_code or sub.plan_code,
         billing_cycle=sub.billing_cycle,
         period_start=sub.current_period_start,
         period_end=sub.current_period_end,
@@ -85,6 +91,10 @@ async def issue(
         igst_paise=tax.igst_paise,
         total_paise=tax.total_paise,
         issued_at=now,
+        gst_rate_bps=rate,
+        status="paid" if paid else "unpaid",
+        paid_at=now if paid else None,
+        payment_reference=reference[:100] if paid else None,
     )
     session.add(invoice)
     await session.flush()

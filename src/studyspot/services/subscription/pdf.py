@@ -9,6 +9,7 @@ from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.schemas import InvoiceRead
 
 INDIA = ZoneInfo("Asia/Kolkata")
+STATUS = {"paid": "Paid", "unpaid": "Unpaid: payable by bank transfer", "void": "Void"}
 CYCLES = {
     "monthly": "monthly",
     "quarterly": "quarterly",
@@ -31,6 +32,7 @@ def document(invoice: InvoiceRead, config: SubscriptionSettings) -> Document:
         ("Place of supply", f"State code {invoice.place_of_supply}"),
         ("SAC", config.sac_code),
         ("Reference", invoice.reference),
+        ("Status", STATUS[invoice.status]),
     ]
     cycle = CYCLES.get(invoice.billing_cycle, invoice.billing_cycle)
     description = f"StudySpot {invoice.plan_code.capitalize()} plan, {cycle}, {start} until {end}"
@@ -44,7 +46,7 @@ def document(invoice: InvoiceRead, config: SubscriptionSettings) -> Document:
         lines=[(description, invoice.total_paise)],
         subtotals=gst_rows(
             invoice.taxable_paise,
-            config.gst_rate_bps,
+            invoice.gst_rate_bps,
             invoice.cgst_paise,
             invoice.sgst_paise,
             invoice.igst_paise,

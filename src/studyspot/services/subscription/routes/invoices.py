@@ -8,12 +8,13 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import NotFound, Unprocessable, problem_responses
 from studyspot.kit.india import gstin_problem
 from studyspot.kit.invoice_pdf import document_responses, json_or_pdf
-from studyspot.kit.pagination import Page, Paging, paginate
+from studyspot.kit.pagination import Page, PageParams, Paging, paginate
 from studyspot.services.subscription import pdf, service
 from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
 from studyspot.services.subscription.models import Invoice
@@ -47,12 +48,11 @@ async def set_billing_details(
     return await present(session, sub)
 
 
-@router.get("/invoices", response_model=Page[InvoiceRead], responses=problem_responses(401, 403))
-async def list_invoices(
-    session: CoreSession, owner: OwnerRead, paging: Paging
+async def invoices_of(
+    session: AsyncSession, tenant_id: uuid.UUID, paging: PageParams
 ) -> Page[InvoiceRead]:
-    """Newest first."""
-    query = select(Invoice).where(Invoice.tenant_id == owner.require_tenant())
+    """A tenant's invoices, newest first."""
+    query = select(Invoice).where(Invoice.tenant_id == tenant_id)
     rows, total = await paginate(
         session, query, paging, (Invoice.issued_at.desc(), Invoice.number.desc())
     )
@@ -62,6 +62,14 @@ async def list_invoices(
         page=paging.page,
         page_size=paging.page_size,
     )
+
+
+@router.get("/invoices", response_model=Page[InvoiceRead], responses=problem_responses(401, 403))
+async def list_invoices(
+    session: CoreSession, owner: OwnerRead, paging: Paging
+) -> Page[InvoiceRead]:
+    """Newest first, paid, unpaid (an upgrade to pay by bank transfer) and void alike."""
+    return await invoices_of(session, owner.require_tenant(), paging)
 
 
 @router.get(
