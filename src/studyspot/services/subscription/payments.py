@@ -248,11 +248,11 @@ async def upgrade_checkout(
         {"tenant_id": str(tenant_id), "upgrade_charge_id": str(charge_id), "purpose": "upgrade"},
     )
     async with unit_of_work(core) as session:
+        sub = await service.get_subscription(session, tenant_id, now, lock=True)
         charge = await _due_upgrade(session, tenant_id, now, lock=True)
         if charge.id != charge_id or charge.provider_order_id:
             raise errors.ChangeNotAllowed("This upgrade is being paid already; ask again")
         charge.status, charge.provider_order_id = "ordered", order_id
-        sub = await service.get_subscription(session, tenant_id, now, lock=True)
         await service._changed(
             session,
             sub,
@@ -338,15 +338,19 @@ async def upgrade_captured(
     after Checkout's signed answer, whichever comes first; the other finds it settled).
     The plan bought applies with the platform GST invoice for the amount, in the same
     transaction; a payment for an upgrade that lapsed meanwhile is `refund_due`."""
+    sub_id = await session.scalar(
+        select(UpgradeCharge.subscription_id).where(UpgradeCharge.provider_order_id == order_id)
+    )
+    if sub_id is None:
+        return "unknown_order"
+    # The subscription's row first, then the charge (the lifecycle job's order).
+    sub = await session.get(Subscription, sub_id, with_for_update=True)
     charge = await session.scalar(
         select(UpgradeCharge).where(UpgradeCharge.provider_order_id == order_id).with_for_update()
     )
-    if charge is None:
-        return "unknown_order"
+    assert sub is not None and charge is not None
     if charge.provider_payment_id is not None:
         return "duplicate"
-    sub = await session.get(Subscription, charge.subscription_id, with_for_update=True)
-    assert sub is not None
     if amount != charge.amount_paise:
         await service._changed(
             session,

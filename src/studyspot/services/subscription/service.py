@@ -642,13 +642,22 @@ async def pay_invoice(
     """Platform admins: the payment of an unpaid invoice (an upgrade of a tenant paying by
     invoice), exactly its total; what it bought applies at once. Recording the same payment
     again (same reference and amount) changes nothing."""
-    invoice = await session.scalar(
-        select(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.tenant_id == tenant_id)
-        .with_for_update()
+    found = await session.scalar(
+        select(Invoice.subscription_id).where(
+            Invoice.id == invoice_id, Invoice.tenant_id == tenant_id
+        )
     )
-    if invoice is None:
+    if found is None:
         raise errors.InvoiceNotFound()
+    # The subscription's row first, then its charge and invoice: the order the lifecycle
+    # job and the upgrade take them in, so none of them waits on another in a circle.
+    sub = await session.scalar(
+        select(Subscription).where(Subscription.id == found).with_for_update()
+    )
+    invoice = await session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    )
+    assert sub is not None and invoice is not None
     if invoice.status == "paid":
         if invoice.payment_reference == reference[:100] and invoice.total_paise == amount:
             return invoice
@@ -662,14 +671,11 @@ async def pay_invoice(
             f"The invoice's total is {invoice.total_paise} paise",
             errors=[{"field": "body.amount_paise", "message": f"must be {invoice.total_paise}"}],
         )
-    sub = await session.scalar(
-        select(Subscription).where(Subscription.id == invoice.subscription_id).with_for_update()
-    )
-    assert sub is not None
     charge = await session.scalar(
         select(UpgradeCharge).where(UpgradeCharge.invoice_id == invoice.id).with_for_update()
     )
-    if charge is not None and not _upgrade_still_fits(sub, charge, now):
+    decided = charge is not None and charge.to_plan_version is not None
+    if charge is not None and decided and not _upgrade_still_fits(sub, charge, now):
         # Its window passed before the lifecycle job noticed: it lapses now, not pays.
         raise errors.InvoiceNotPayable(
             "This invoice is void: its upgrade lapsed", code="invoice_void"
