@@ -350,3 +350,31 @@ async def test_an_upgrade_unpaid_within_the_checkout_window_lapses_and_a_late_pa
     assert len(await invoices(apps, owner)) == 1  # no invoice for money to refund
     assert await topics(apps, owner, "subscription.upgrade_refund_due") == 1
     assert await topics(apps, owner, "subscription.upgraded") == 0
+
+
+async def test_a_newer_upgrade_supersedes_an_unpaid_one_and_voids_its_invoice(
+    apps: Apps,
+) -> None:
+    admin = await create_platform_user(apps)
+    api = apps.client("subscription")
+    assert (await api.post(PLANS, json=tiny_plan(), headers=admin.headers)).status_code == 201
+    owner = await register_owner(apps)
+    clock = Clock(apps, START).install()
+    await on_plan(apps, owner, admin, "tiny", 10_000)
+    clock.now = datetime(2026, 4, 16, tzinfo=UTC)
+    await upgraded(apps, owner, "starter")
+    first = (await current(apps, owner))["pending_upgrade"]
+    await upgraded(apps, owner, "professional")  # the owner changes its mind, unpaid
+    second = (await current(apps, owner))["pending_upgrade"]
+    # Half of Professional's month less half of Tiny's: 249 900 / 2 - 10 000 / 2.
+    assert (second["to_plan"], second["amount_paise"]) == ("professional", 119_950)
+    statuses = {i["id"]: i["status"] for i in await invoices(apps, owner)}
+    assert (statuses[first["invoice_id"]], statuses[second["invoice_id"]]) == ("void", "unpaid")
+    old = await api.post(
+        f"{SUBSCRIPTIONS}/tenants/{owner.tenant_id}/invoices/{first['invoice_id']}/payment",
+        json={"amount_paise": first["amount_paise"], "reference": "UTR1"},
+        headers=admin.headers,
+    )
+    assert old.status_code == 409 and old.json()["code"] == "invoice_void"
+    assert await topics(apps, owner, "subscription.upgrade_superseded") == 1
+    assert (await current(apps, owner))["plan_code"] == "tiny"
