@@ -25,7 +25,7 @@ from tests.fixtures.subscriptions import (
     run_lifecycle,
 )
 from tests.fixtures.users import LoggedIn, create_platform_user, register_owner
-from tests.subscription.test_invoices import invoices
+from tests.subscription.test_invoices import invoices, pdf_text
 from tests.subscription.test_limits import on_plan, tiny_plan
 from tests.subscription.test_razorpay import START, WEBHOOK, checked_out, razorpay
 
@@ -267,6 +267,35 @@ async def test_an_unpaid_upgrade_invoice_is_void_when_the_period_ends(apps: Apps
     assert still.status_code == 409 and still.json()["code"] == "invoice_void"
     assert await topics(apps, owner, "subscription.upgrade_lapsed") == 1
 
+    # The void invoice keeps its number; a GST credit note reverses all of it, numbered in
+    # its own series for the financial year, at the invoice's rate and split.
+    notes = await api.get(f"{CURRENT}/credit-notes", headers=owner.headers)
+    assert notes.status_code == 200, notes.text
+    (note,) = notes.json()["items"]
+    assert (note["credit_note_number"], note["invoice_id"], note["invoice_number"]) == (
+        "SS-CN/2026-27/000001",
+        invoice["id"],
+        invoice["invoice_number"],
+    )
+    amounts = ("taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise")
+    assert [note[k] for k in amounts] == [invoice[k] for k in amounts]
+    assert note["gst_rate_bps"] == 1800
+    url = f"{CURRENT}/credit-notes/{note['id']}"
+    doc = await api.get(url, params={"format": "pdf"}, headers=owner.headers)
+    assert doc.status_code == 200 and doc.content.startswith(b"%PDF-")
+    assert doc.headers["content-disposition"] == 'inline; filename="SS-CN-2026-27-000001.pdf"'
+    text = pdf_text(doc.content)
+    for expected in (
+        "CREDIT NOTE",
+        "SS-CN/2026-27/000001",
+        str(invoice["invoice_number"]),
+        "CGST @ 9%",
+    ):
+        assert expected in text, expected
+    other = await register_owner(apps)
+    assert (await api.get(url, headers=other.headers)).status_code == 404
+    assert (await api.get(f"{CURRENT}/credit-notes", headers=other.headers)).json()["total"] == 0
+
 
 async def paying_starter(apps: Apps, owner: LoggedIn, razorpay: FakeRazorpay) -> None:
     """On Starter quarterly through autopay since 1 April."""
@@ -377,4 +406,8 @@ async def test_a_newer_upgrade_supersedes_an_unpaid_one_and_voids_its_invoice(
     )
     assert old.status_code == 409 and old.json()["code"] == "invoice_void"
     assert await topics(apps, owner, "subscription.upgrade_superseded") == 1
+    notes = (await api.get(f"{CURRENT}/credit-notes", headers=owner.headers)).json()["items"]
+    assert [(n["invoice_id"], n["total_paise"]) for n in notes] == [
+        (first["invoice_id"], first["amount_paise"])
+    ]
     assert (await current(apps, owner))["plan_code"] == "tiny"

@@ -227,32 +227,14 @@ class InvoiceCounter(CoreBase):
     last_number: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-INVOICE_STATUSES = ("paid", "unpaid", "void")
-
-
-class Invoice(IdMixin, CoreBase):
-    """StudySpot's GST invoice to a tenant. Its amounts never change once issued; only an
-    unpaid one (an upgrade invoiced to a tenant paying by invoice) moves, to `paid` when a
-    platform admin records the payment or to `void` when the upgrade lapsed. Never deleted."""
-
-    __tablename__ = "subscription_invoices"
-    __table_args__ = (
-        UniqueConstraint(
-            "financial_year", "number", name="uq_subscription_invoices_financial_year_number"
-        ),
-        Index("ix_subscription_invoices_tenant_id_issued_at", "tenant_id", "issued_at"),
-    )
+class GstDocument:
+    """What every GST document from StudySpot to a tenant carries: its number in a series
+    per financial year, both parties, the place of supply, the rate and the amounts."""
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     financial_year: Mapped[str] = mapped_column(String(7), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
-    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
-    plan_code: Mapped[str] = mapped_column(String(32), nullable=False)
-    billing_cycle: Mapped[str] = mapped_column(String(16), nullable=False)
-    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    reference: Mapped[str] = mapped_column(String(100), nullable=False)
     supplier_gstin: Mapped[str] = mapped_column(String(15), nullable=False)
     recipient_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     recipient_gstin: Mapped[str | None] = mapped_column(String(15), nullable=True)
@@ -265,6 +247,30 @@ class Invoice(IdMixin, CoreBase):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     # The rate the tax was computed at (basis points): the PDF prints this, not today's.
     gst_rate_bps: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+INVOICE_STATUSES = ("paid", "unpaid", "void")
+
+
+class Invoice(GstDocument, IdMixin, CoreBase):
+    """StudySpot's GST invoice to a tenant. Its amounts never change once issued; only an
+    unpaid one (an upgrade invoiced to a tenant paying by invoice) moves, to `paid` when a
+    platform admin records the payment or to `void` when the upgrade lapsed. Never deleted."""
+
+    __tablename__ = "subscription_invoices"
+    __table_args__ = (
+        UniqueConstraint(
+            "financial_year", "number", name="uq_subscription_invoices_financial_year_number"
+        ),
+        Index("ix_subscription_invoices_tenant_id_issued_at", "tenant_id", "issued_at"),
+    )
+
+    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    plan_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    billing_cycle: Mapped[str] = mapped_column(String(16), nullable=False)
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    reference: Mapped[str] = mapped_column(String(100), nullable=False)
     status: Mapped[str] = mapped_column(String(8), nullable=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     payment_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -282,3 +288,30 @@ class MrrMovement(IdMixin, CoreBase):
     delta_paise: Mapped[int] = mapped_column(Integer, nullable=False)
     mrr_after_paise: Mapped[int] = mapped_column(Integer, nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class CreditNoteCounter(CoreBase):
+    """The last credit note number of a financial year (a series apart from invoices)."""
+
+    __tablename__ = "subscription_credit_note_counters"
+
+    financial_year: Mapped[str] = mapped_column(String(7), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class CreditNote(GstDocument, IdMixin, CoreBase):
+    """StudySpot's GST credit note to a tenant, reducing one invoice (`invoice_id`) by its
+    amounts at that invoice's rate and place of supply. Never edited or deleted."""
+
+    __tablename__ = "subscription_credit_notes"
+    __table_args__ = (
+        UniqueConstraint(
+            "financial_year", "number", name="uq_subscription_credit_notes_financial_year_number"
+        ),
+        Index("ix_subscription_credit_notes_tenant_id_issued_at", "tenant_id", "issued_at"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    credit_note_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -238,6 +238,28 @@ class InvoiceRead(ReadModel):
     paid_at: datetime | None
 
 
+class CreditNoteRead(ReadModel):
+    """A GST credit note reversing an invoice (today: an upgrade invoiced and never paid)."""
+
+    id: uuid.UUID
+    credit_note_number: str
+    financial_year: str
+    invoice_id: uuid.UUID
+    invoice_number: str = Field(description="the invoice this credit note reduces")
+    reason: str
+    supplier_gstin: str
+    recipient_name: str | None
+    recipient_gstin: str | None
+    place_of_supply: str
+    gst_rate_bps: int
+    taxable_paise: int
+    cgst_paise: int
+    sgst_paise: int
+    igst_paise: int
+    total_paise: int
+    issued_at: datetime
+
+
 class LimitsOverride(WriteModel):
     """A tenant's own limits, replacing its plan version's until its next renewal or plan
     change (a negotiated deal is a custom plan). Omitted fields keep their value."""

@@ -431,7 +431,7 @@ async def upgrade(
     if quote.amount_due_paise != expected:
         raise errors.QuoteChanged(quote.amount_due_paise)
     # One upgrade waits at a time: a newer choice replaces an older unpaid one.
-    await close_open_upgrades(session, sub, "superseded", actor, now)
+    await close_open_upgrades(session, sub, "superseded", actor, now, config)
     if quote.amount_due_paise == 0:
         await _apply_upgrade(session, sub, plan, actor, now, {"amount_due_paise": 0})
     else:
@@ -539,11 +539,13 @@ async def close_open_upgrades(
     outcome: str,
     actor: Actor,
     now: datetime,
+    config: SubscriptionSettings,
     *,
     expired_only: bool = False,
 ) -> int:
     """Unpaid upgrades end `lapsed` (their window passed) or `superseded`: the plan never
-    changed, so nothing reverts; an unpaid invoice for one becomes void."""
+    changed, so nothing reverts; an unpaid invoice for one becomes void, with a GST credit
+    note for all of it."""
     query = select(UpgradeCharge).where(
         UpgradeCharge.subscription_id == sub.id,
         UpgradeCharge.status.in_(UPGRADE_OPEN),
@@ -562,8 +564,13 @@ async def close_open_upgrades(
         if charge.invoice_id is not None:
             invoice = await session.get(Invoice, charge.invoice_id, with_for_update=True)
             if invoice is not None and invoice.status == "unpaid":
+                # The invoice keeps its number (gapless); a credit note reverses its tax.
                 invoice.status = "void"
+                note = await invoicing.credit(
+                    session, invoice, f"Upgrade to {charge.to_plan} {outcome}, unpaid", config, now
+                )
                 details["invoice_number"] = invoice.invoice_number
+                details["credit_note_number"] = note.credit_note_number
         await _changed(session, sub, f"subscription.upgrade_{outcome}", actor, details)
         closed += 1
     return closed
@@ -796,7 +803,7 @@ async def advance(
 ) -> str | None:
     """Move one subscription on as far as `now` says; the topic of the last step, if any."""
     moved: str | None = None
-    if await close_open_upgrades(session, sub, "lapsed", SYSTEM, now, expired_only=True):
+    if await close_open_upgrades(session, sub, "lapsed", SYSTEM, now, config, expired_only=True):
         moved = "subscription.upgrade_lapsed"
     for _ in range(6):
         step = await _step(session, sub, now, config)
