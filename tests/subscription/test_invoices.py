@@ -9,6 +9,7 @@ import zlib
 from datetime import UTC, datetime
 
 from studyspot.services.subscription.invoicing import taxable_of
+from studyspot.services.subscription.runtime import runtime_of
 from tests.conftest import Apps
 from tests.fixtures.subscriptions import CURRENT, Clock, pay_manually
 from tests.fixtures.users import LoggedIn, create_platform_user, register_owner
@@ -168,3 +169,43 @@ async def test_an_invoice_downloads_as_a_pdf_with_its_number_gstins_and_amounts(
         assert peek.json()["code"] == "invoice_not_found"
     peek = await api.get(url, params={"format": "pdf"}, headers=other.headers)
     assert peek.status_code == 404 and not peek.content.startswith(b"%PDF")
+
+
+async def test_the_pdf_prints_the_rate_the_invoice_was_issued_at_not_todays(
+    apps: Apps,
+) -> None:
+    admin = await create_platform_user(apps)
+    before, after = await register_owner(apps), await register_owner(apps)
+    Clock(apps, datetime(2026, 6, 1, 9, tzinfo=UTC)).install()
+    await buy_starter(apps, before, admin)
+    config = runtime_of(apps.app("subscription")).config
+    config.gst_rate_bps = 1200  # the rate changes after the first invoice
+    try:
+        await buy_starter(apps, after, admin)
+    finally:
+        config.gst_rate_bps = 1800
+    (old,) = await invoices(apps, before)
+    (new,) = await invoices(apps, after)
+    # 99 900 / 1.12 = 89 196.43 → 89 196; tax 10 704, CGST 5 352 + SGST 5 352.
+    assert (old["gst_rate_bps"], new["gst_rate_bps"]) == (1800, 1200)
+    assert (new["taxable_paise"], new["cgst_paise"], new["sgst_paise"]) == (89_196, 5_352, 5_352)
+    config.gst_rate_bps = 2800  # whatever is configured when the PDF is asked for
+    try:
+        api = apps.client("subscription")
+        texts = [
+            pdf_text(
+                (
+                    await api.get(
+                        f"{CURRENT}/invoices/{invoice['id']}",
+                        params={"format": "pdf"},
+                        headers=who.headers,
+                    )
+                ).content
+            )
+            for invoice, who in ((old, before), (new, after))
+        ]
+    finally:
+        config.gst_rate_bps = 1800
+    assert "CGST @ 9%" in texts[0] and "INR 76.20" in texts[0] and "Paid" in texts[0]
+    assert "CGST @ 6%" in texts[1] and "INR 53.52" in texts[1]
+    assert "14%" not in texts[0] + texts[1]

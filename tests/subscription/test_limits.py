@@ -12,6 +12,7 @@ from tests.fixtures.subscriptions import (
     PLANS,
     let_entitlements_sync,
     pay_manually,
+    pay_upgrade_invoice,
 )
 from tests.fixtures.users import LoggedIn, create_platform_user, register_owner
 
@@ -107,6 +108,7 @@ async def test_a_plan_change_reaches_the_library_within_a_second(apps: Apps) -> 
         headers=owner.headers,
     )
     assert done.status_code == 200, done.text
+    await pay_upgrade_invoice(apps, admin, owner)
     # Within the second the cache may still answer from before; past it, the event counts.
     let_entitlements_sync(apps, "library")
     assert (await add_seat(apps, owner, lid, "A49")).status_code == 201

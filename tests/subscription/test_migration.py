@@ -60,3 +60,67 @@ def test_existing_tenants_keep_their_plan_and_limits(tmp_path: Path) -> None:
         assert (got[2] is None) == (ends is None)
     command.downgrade(cfg, "core_subscription@base")
     engine.dispose()
+
+
+def test_invoices_keep_their_rate_and_an_unpaid_upgrade_invoice_stays_unpaid(
+    tmp_path: Path,
+) -> None:
+    """core_subscription_0006: every invoice so far was issued at 18 %; an upgrade invoiced
+    to a tenant paying by invoice and not paid yet is `unpaid`, every other one `paid` on
+    the day it was issued; an upgrade from before keeps no plan version (it applied at
+    once) and never lapses."""
+    url = f"sqlite:///{tmp_path / 'core.db'}"
+    cfg = alembic_config("core", url)
+    command.upgrade(cfg, "core_subscription_0005")
+    engine = create_engine(url)
+    tenant, sub = uuid.uuid4(), uuid.uuid4()
+    period, upgrade = uuid.uuid4(), uuid.uuid4()
+    issued = "2026-12-01 10:00:00.000000"
+    with engine.begin() as conn:
+        for number, invoice_id in enumerate((period, upgrade), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO subscription_invoices (id, tenant_id, subscription_id, "
+                    "financial_year, number, invoice_number, plan_code, billing_cycle, "
+                    "period_start, period_end, reference, supplier_gstin, place_of_supply, "
+                    "taxable_paise, cgst_paise, sgst_paise, igst_paise, total_paise, issued_at) "
+                    "VALUES (:id, :tenant, :sub, '2026-27', :n, :number, 'starter', 'monthly', "
+                    ":at, :at, 'ref', '29AAACS0000A1Z9', '29', 84661, 7620, 7619, 0, 99900, :at)"
+                ),
+                {
+                    "id": invoice_id.hex,
+                    "tenant": tenant.hex,
+                    "sub": sub.hex,
+                    "n": number,
+                    "number": f"SS/2026-27/{number:06d}",
+                    "at": issued,
+                },
+            )
+        conn.execute(
+            text(
+                "INSERT INTO subscription_upgrade_charges (id, tenant_id, subscription_id, "
+                "from_plan, to_plan, amount_paise, status, invoice_id, created_at) VALUES "
+                "(:id, :tenant, :sub, 'free', 'starter', 99900, 'invoiced', :invoice, :at)"
+            ),
+            {
+                "id": uuid.uuid4().hex,
+                "tenant": tenant.hex,
+                "sub": sub.hex,
+                "invoice": upgrade.hex,
+                "at": issued,
+            },
+        )
+    command.upgrade(cfg, "heads")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, gst_rate_bps, status, paid_at FROM subscription_invoices")
+        ).all()
+        charge = conn.execute(
+            text("SELECT to_plan_version, expires_at FROM subscription_upgrade_charges")
+        ).one()
+    found = {uuid.UUID(r[0]): r[1:] for r in rows}
+    assert found[period][:2] == (1800, "paid") and found[period][2] is not None
+    assert found[upgrade] == (1800, "unpaid", None)
+    assert tuple(charge) == (None, None)
+    command.downgrade(cfg, "core_subscription_0005")
+    engine.dispose()

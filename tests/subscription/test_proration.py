@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 from studyspot.services.subscription.periods import period_end, prorate
 from tests.conftest import Apps
-from tests.fixtures.subscriptions import CURRENT, Clock, current, pay_manually
+from tests.fixtures.subscriptions import (
+    CURRENT,
+    Clock,
+    current,
+    pay_manually,
+    pay_upgrade_invoice,
+)
 from tests.fixtures.users import create_platform_user, register_owner
 
 START = datetime(2026, 4, 1, tzinfo=UTC)
@@ -74,7 +80,13 @@ async def test_upgrade_is_quoted_then_confirmed_and_a_downgrade_waits_for_period
         headers=owner.headers,
     )
     assert done.status_code == 200, done.text
-    assert (done.json()["plan_code"], done.json()["max_libraries"]) == ("professional", 5)
+    # Confirmed, it waits for its invoice to be paid (this tenant pays by bank transfer).
+    assert (done.json()["plan_code"], done.json()["pending_upgrade"]["amount_paise"]) == (
+        "starter",
+        75_000,
+    )
+    upgraded = await pay_upgrade_invoice(apps, admin, owner)
+    assert (upgraded["plan_code"], upgraded["max_libraries"]) == ("professional", 5)
 
     down = await api.post(
         f"{CURRENT}/downgrade", json={"plan_code": "starter"}, headers=owner.headers
@@ -136,4 +148,8 @@ async def test_a_quote_holds_for_fifteen_minutes_then_is_quoted_again(apps: Apps
         headers=owner.headers,
     )
     assert done.status_code == 200, done.text
-    assert done.json()["plan_code"] == "professional"
+    waiting = done.json()["pending_upgrade"]
+    assert (waiting["to_plan"], waiting["amount_paise"]) == (
+        "professional",
+        quote["amount_due_paise"],
+    )

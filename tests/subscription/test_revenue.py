@@ -11,6 +11,7 @@ from tests.fixtures.subscriptions import (
     SUBSCRIPTIONS,
     Clock,
     pay_manually,
+    pay_upgrade_invoice,
     run_lifecycle,
 )
 from tests.fixtures.users import LoggedIn, create_platform_user, register_owner
@@ -45,6 +46,7 @@ async def test_mrr_movements_by_month(apps: Apps) -> None:
         },
         headers=a.headers,
     )
+    assert (await pay_upgrade_invoice(apps, admin, a))["plan_code"] == "professional"
     await api.post(f"{CURRENT}/downgrade", json={"plan_code": "starter"}, headers=a.headers)
 
     clock.now = datetime(2026, 5, 1, 6, tzinfo=UTC)

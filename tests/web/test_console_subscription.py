@@ -6,8 +6,10 @@ first two the admin records the owner's payment for Starter through the API (the
 system has no Razorpay account, so the page's checkout shows the API's 503 problem):
 trial with days left and usage → Starter chosen, ₹999.00 due → active, invoice listed
 → the upgrade quote to Professional, shown to the paisa as the API computed it, then
-confirmed → the invoice's PDF (number, GSTIN, amounts) → the admin sees MRR and the
-months and revises Starter (version 2). axe-core on each page. Screenshots:
+confirmed: the plan stays Starter, the upgrade waits for its unpaid invoice (shown as
+such) → the invoice's PDF (number, GSTIN, amounts); the admin records the bank transfer
+for the upgrade's invoice through the API and the plan is Professional → the admin sees
+MRR and the months and revises Starter (version 2). axe-core on each page. Screenshots:
 var/artefacts/web/sub-*.png.
 """
 
@@ -63,15 +65,29 @@ async def test_owner_on_trial_chooses_pays_upgrades_and_downloads_the_invoice_an
         extra_env=env,
     )
     assert "sub-upgrade: passed" in out
-    now = (await api.get(CURRENT, headers=owner.headers)).json()
-    assert (now["status"], now["plan_code"]) == ("active", "professional")
+    waiting = (await api.get(CURRENT, headers=owner.headers)).json()
+    assert (waiting["status"], waiting["plan_code"]) == ("active", "starter")
+    quoted = _results("sub-upgrade")["quote"]
+    assert isinstance(quoted, dict)
+    assert waiting["pending_upgrade"]["amount_paise"] == quoted["amount_due_paise"]
     # The Starter invoice the browser downloaded, and the upgrade's, issued at once for the
-    # quoted amount (this tenant pays by invoice: no Razorpay autopay).
+    # quoted amount, unpaid (this tenant pays by invoice: no Razorpay autopay).
     invoices = (await api.get(f"{CURRENT}/invoices", headers=owner.headers)).json()["items"]
     assert len(invoices) == 2
     numbers = {i["invoice_number"] for i in invoices}
     assert _results("sub-upgrade")["invoice"] in numbers
     assert list(ARTEFACTS.glob("sub-invoice-*.pdf"))
+    unpaid = next(i for i in invoices if i["status"] == "unpaid")
+    assert unpaid["total_paise"] == quoted["amount_due_paise"]
+    # The bank transfer arrives: the admin records it and the upgrade applies.
+    settled = await api.post(
+        f"{SUBSCRIPTIONS}/tenants/{owner.tenant_id}/invoices/{unpaid['id']}/payment",
+        json={"amount_paise": unpaid["total_paise"], "reference": "UTR778899"},
+        headers=admin.headers,
+    )
+    assert settled.status_code == 200, settled.text
+    now = (await api.get(CURRENT, headers=owner.headers)).json()
+    assert (now["plan_code"], now["pending_upgrade"]) == ("professional", None)
 
     out = await _browser(
         console_system,

@@ -9,7 +9,9 @@
 //   in the test system) with its request id.
 // sub-upgrade: after the payment, Active on Starter with its invoice; the upgrade quote
 //   to Professional shows the API's amounts to the paisa before confirming; confirmed,
-//   the plan is Professional; the invoice's PDF names its number, GSTIN and amounts.
+//   the plan stays Starter and the upgrade waits for its payment (this tenant pays by
+//   invoice: an Unpaid invoice for the quoted amount, payable until the period ends);
+//   the first invoice's PDF names its number, GSTIN and amounts.
 // sub-admin: a platform admin logs in, sees MRR and the months, and revises Starter's
 //   price: the API's note about older versions is shown, the table says version 2.
 import { readFileSync } from 'node:fs';
@@ -117,12 +119,20 @@ async function upgrade(page, run) {
   check(confirm.status() === 200, `the upgrade answered ${confirm.status()}`);
   // 200, not 409 quote_changed: the API took the quoted amount as expected_amount_paise.
   await page.getByTestId('upgrade-done').waitFor();
-  await page.getByTestId('plan-professional').getByText('Your plan').waitFor();
-  check((await page.getByRole('heading', { level: 2 }).first().innerText()) === 'Professional', 'the plan is Professional');
-  await run.shot(page, 'upgraded');
+  // Nothing changes before the money arrives: the upgrade waits for its invoice to be paid.
+  const pending = page.getByTestId('sub-pending-upgrade');
+  await pending.waitFor();
+  const waiting = await pending.innerText();
+  check(waiting.includes('Professional') && waiting.includes(rupees(quote.amount_due_paise)) && /bank transfer/.test(waiting), `the upgrade waits for its payment: ${waiting}`);
+  check((await page.getByRole('heading', { level: 2 }).first().innerText()) === 'Starter', 'the plan is still Starter');
+  await page.getByTestId('plan-starter').getByText('Your plan').waitFor();
+  await run.shot(page, 'upgrade-pending');
+  await run.axe(page, 'upgrade-pending');
 
-  // The upgrade is invoiced at once for the quoted amount (no autopay here), beside the first invoice.
-  await page.getByTestId('sub-invoice').filter({ hasText: rupees(quote.amount_due_paise) }).first().waitFor();
+  // The upgrade is invoiced at once for the quoted amount (no autopay here), Unpaid, beside the first invoice.
+  const upgradeRow = page.getByTestId('sub-invoice').filter({ hasText: rupees(quote.amount_due_paise) }).first();
+  await upgradeRow.waitFor();
+  check((await upgradeRow.getByTestId('sub-invoice-status').textContent()) === 'Unpaid', 'the upgrade invoice is Unpaid');
   check((await page.getByTestId('sub-invoice').count()) === 2, 'the upgrade added one invoice');
 
   // The first invoice's PDF.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowance, changedFields, indiaDate, parseLimit, planAction, priceOf, statusNotice, trialDaysLeft, usageLevel, type Plan, type Subscription } from './subscription';
+import { allowance, changedFields, indiaDate, indiaDateTime, parseLimit, planAction, priceOf, statusNotice, trialDaysLeft, usageLevel, type Plan, type Subscription } from './subscription';
 
 const plan = (code: string, monthly: number, extra: Partial<Plan> = {}): Plan => ({
   code, version: 1, name: code, description: '', is_current: true, is_public: true,
@@ -27,6 +27,11 @@ describe('trial days left', () => {
     expect(indiaDate('2026-12-06T18:29:00Z')).toBe('2026-12-06');
     expect(indiaDate('2026-12-06T18:30:00Z')).toBe('2026-12-07');
     expect(indiaDate(null)).toBe('—');
+  });
+  it('an upgrade lapses at an India date and time, on a 24-hour clock', () => {
+    expect(indiaDateTime('2026-12-06T18:45:00Z')).toBe('2026-12-07 00:15');
+    expect(indiaDateTime('2026-05-16T00:30:00Z')).toBe('2026-05-16 06:00');
+    expect(indiaDateTime(null)).toBe('—');
   });
 });
 

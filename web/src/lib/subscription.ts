@@ -41,6 +41,14 @@ export function indiaDate(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
 }
 
+/** Date and time in India (YYYY-MM-DD HH:MM), for the moment an upgrade lapses. */
+export function indiaDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
 export type Level = 'unlimited' | 'unknown' | 'ok' | 'warn' | 'full';
 
 /** How close a usage is to its limit: the API warns from 80 % and at 100 % (X-Plan-Limit-Warning). */

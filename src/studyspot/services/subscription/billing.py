@@ -19,7 +19,12 @@ from typing import Any, TypeVar
 import orjson
 import razorpay
 import requests
-from razorpay.errors import BadRequestError, GatewayError, ServerError
+from razorpay.errors import (
+    BadRequestError,
+    GatewayError,
+    ServerError,
+    SignatureVerificationError,
+)
 
 from studyspot.kit.errors import AppError
 from studyspot.services.subscription.config import SubscriptionSettings
@@ -131,6 +136,27 @@ class RazorpayBilling:
         data = {"amount": amount, "currency": "INR", "receipt": receipt[:40], "notes": notes}
         made = await self._call(lambda c: c.order.create(data, timeout=timeout))
         return str(made["id"])
+
+    def checkout_signed(self, order_id: str, payment_id: str, signature: str) -> bool:
+        """Checkout's answer, HMAC-SHA256(`order_id|payment_id`, key secret), by the SDK."""
+        try:
+            self._client().utility.verify_payment_signature(
+                {
+                    "razorpay_order_id": order_id,
+                    "razorpay_payment_id": payment_id,
+                    "razorpay_signature": signature,
+                }
+            )
+        except SignatureVerificationError:
+            return False
+        return True
+
+    async def fetch_payment(self, payment_id: str) -> dict[str, Any]:
+        timeout = self.config.razorpay_timeout_seconds
+        found: dict[str, Any] = await self._call(
+            lambda c: c.payment.fetch(payment_id, timeout=timeout)
+        )
+        return found
 
     async def cancel(self, provider_subscription_id: str) -> None:
         timeout = self.config.razorpay_timeout_seconds

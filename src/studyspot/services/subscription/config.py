@@ -30,6 +30,9 @@ class SubscriptionSettings(BaseSettings):
     invoice_prefix: str = Field(default="SS", pattern=r"^[A-Z]{1,6}$")
     # Plan prices include GST at this rate (basis points).
     gst_rate_bps: int = Field(default=1800, ge=0, le=2800)
+    # An upgrade paid online applies once Razorpay captured its payment; unpaid this many
+    # minutes after it was confirmed, it lapses (the plan never changed).
+    upgrade_checkout_minutes: int = Field(default=30, ge=5, le=1440)
     # Dunning notices after a renewal failed (days after it was due).
     dunning_notice_days: tuple[int, ...] = (1, 3, 7)
     # StudySpot's own Razorpay account (the platform is the merchant, not a tenant).

@@ -41,3 +41,23 @@ class QuoteChanged(Conflict):
 
 class WrongAmount(AppError):
     status, code = 422, "amount_mismatch"
+
+
+class InvoiceNotFound(NotFound):
+    code = "invoice_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("No such invoice")
+
+
+class InvoiceNotPayable(Conflict):
+    """409 `invoice_already_paid` or `invoice_void`."""
+
+    code = "invoice_not_payable"
+
+
+class PaymentNotCaptured(Conflict):
+    code = "payment_not_captured"
+
+    def __init__(self) -> None:
+        super().__init__("Razorpay has not captured this payment for this order")

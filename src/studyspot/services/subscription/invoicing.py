@@ -15,6 +15,7 @@ it, and the unique (financial year, number) is the backstop.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,7 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.gst import financial_year, is_intra_state, split
 from studyspot.services.subscription.config import SubscriptionSettings
-from studyspot.services.subscription.models import Invoice, InvoiceCounter, Subscription
+from studyspot.services.subscription.models import (
+    CreditNote,
+    CreditNoteCounter,
+    Invoice,
+    InvoiceCounter,
+    Subscription,
+)
 
 INDIA = ZoneInfo("Asia/Kolkata")
 
@@ -34,13 +41,17 @@ def taxable_of(total: int, rate_bps: int) -> int:
     return (2 * total * 10_000 + denominator) // (2 * denominator)
 
 
-async def next_number(session: AsyncSession, year: str) -> int:
-    query = select(InvoiceCounter).where(InvoiceCounter.financial_year == year).with_for_update()
+Counter = TypeVar("Counter", InvoiceCounter, CreditNoteCounter)
+
+
+async def next_number(session: AsyncSession, year: str, series: type[Counter]) -> int:
+    """The next number of the year in a series (invoices, or credit notes)."""
+    query = select(series).where(series.financial_year == year).with_for_update()
     counter = await session.scalar(query)
     if counter is None:
         try:
             async with session.begin_nested():
-                session.add(InvoiceCounter(financial_year=year, last_number=0))
+                session.add(series(financial_year=year, last_number=0))
         except IntegrityError:
             pass  # another transaction made it first; lock theirs
         counter = await session.scalar(query)
@@ -56,13 +67,19 @@ async def issue(
     reference: str,
     config: SubscriptionSettings,
     now: datetime,
+    *,
+    plan_code: str | None = None,
+    paid: bool = True,
 ) -> Invoice:
+    """The invoice for `amount` received now (`paid`), or asked for (an upgrade invoiced to
+    a tenant paying by invoice: `plan_code` is the plan bought, not yet applied)."""
     assert sub.current_period_start is not None and sub.current_period_end is not None
     year = financial_year(now.astimezone(INDIA).date())
-    number = await next_number(session, year)
+    number = await next_number(session, year, InvoiceCounter)
     supplier = config.supplier_gstin
     place = (sub.billing_gstin or "")[:2] or sub.billing_state_code or supplier[:2]
-    taxable = taxable_of(amount, config.gst_rate_bps)
+    rate = config.gst_rate_bps
+    taxable = taxable_of(amount, rate)
     tax = split(taxable, amount - taxable, 0, intra_state=is_intra_state(supplier, place))
     invoice = Invoice(
         tenant_id=sub.tenant_id,
@@ -70,7 +87,7 @@ async def issue(
         financial_year=year,
         number=number,
         invoice_number=f"{config.invoice_prefix}/{year}/{number:06d}",
-        plan_code=sub.plan_code,
+        plan_code=plan_code or sub.plan_code,
         billing_cycle=sub.billing_cycle,
         period_start=sub.current_period_start,
         period_end=sub.current_period_end,
@@ -85,7 +102,56 @@ async def issue(
         igst_paise=tax.igst_paise,
         total_paise=tax.total_paise,
         issued_at=now,
+        gst_rate_bps=rate,
+        status="paid" if paid else "unpaid",
+        paid_at=now if paid else None,
+        payment_reference=reference[:100] if paid else None,
     )
     session.add(invoice)
     await session.flush()
     return invoice
+
+
+# What a credit note takes from the invoice it reverses, unchanged.
+_REVERSED = (
+    "tenant_id",
+    "subscription_id",
+    "supplier_gstin",
+    "recipient_name",
+    "recipient_gstin",
+    "place_of_supply",
+    "gst_rate_bps",
+    "taxable_paise",
+    "cgst_paise",
+    "sgst_paise",
+    "igst_paise",
+    "total_paise",
+)
+
+
+async def credit(
+    session: AsyncSession,
+    invoice: Invoice,
+    reason: str,
+    config: SubscriptionSettings,
+    now: datetime,
+) -> CreditNote:
+    """A credit note for the whole of `invoice` (what it asked for will not be supplied):
+    its own number in the year's credit note series, the invoice's rate, place of supply
+    and amounts, so the tax it declared is reversed to the paisa."""
+    year = financial_year(now.astimezone(INDIA).date())
+    number = await next_number(session, year, CreditNoteCounter)
+    same = {name: getattr(invoice, name) for name in _REVERSED}
+    note = CreditNote(
+        **same,
+        invoice_id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        financial_year=year,
+        number=number,
+        credit_note_number=f"{config.invoice_prefix}-CN/{year}/{number:06d}",
+        reason=reason[:200],
+        issued_at=now,
+    )
+    session.add(note)
+    await session.flush()
+    return note

@@ -171,12 +171,16 @@ class Charge(IdMixin, CoreBase):
 
 
 class UpgradeCharge(IdMixin, CoreBase):
-    """The prorated amount of one upgrade, charged apart from the recurring price.
+    """The prorated amount of one upgrade, charged apart from the recurring price. The
+    plan bought (`to_plan` at `to_plan_version`) applies only once this is paid.
 
-    `due` when the upgrade is made; a Razorpay one-off order (`ordered`) paid by the
-    owner makes it `paid` (its `order.paid` webhook, unique by order and by payment) with
-    a platform GST invoice; a tenant paying by invoice (Enterprise, manual) gets the
-    invoice at once and the charge stays `invoiced` (unpaid) until the money arrives.
+    `due` when the upgrade is confirmed; a Razorpay one-off order (`ordered`) paid by the
+    owner makes it `paid` (its `order.paid` webhook or Checkout's signed answer, unique by
+    order and by payment) with a platform GST invoice; a tenant paying by invoice
+    (Enterprise, manual) gets an unpaid invoice at once and the charge stays `invoiced`
+    until a platform admin records its payment. Unpaid at `expires_at` it `lapsed` (its
+    invoice void); a newer upgrade leaves it `superseded`. A payment arriving for a
+    charge no longer open is `refund_due`: recorded, the plan unchanged.
     """
 
     __tablename__ = "subscription_upgrade_charges"
@@ -197,6 +201,9 @@ class UpgradeCharge(IdMixin, CoreBase):
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # NULL on upgrades made before payment decided them (their plan applied at once).
+    to_plan_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class WebhookEvent(CoreBase):
@@ -220,27 +227,14 @@ class InvoiceCounter(CoreBase):
     last_number: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-class Invoice(IdMixin, CoreBase):
-    """StudySpot's GST invoice to a tenant for a paid period. Never edited or deleted."""
-
-    __tablename__ = "subscription_invoices"
-    __table_args__ = (
-        UniqueConstraint(
-            "financial_year", "number", name="uq_subscription_invoices_financial_year_number"
-        ),
-        Index("ix_subscription_invoices_tenant_id_issued_at", "tenant_id", "issued_at"),
-    )
+class GstDocument:
+    """What every GST document from StudySpot to a tenant carries: its number in a series
+    per financial year, both parties, the place of supply, the rate and the amounts."""
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     financial_year: Mapped[str] = mapped_column(String(7), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
-    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
-    plan_code: Mapped[str] = mapped_column(String(32), nullable=False)
-    billing_cycle: Mapped[str] = mapped_column(String(16), nullable=False)
-    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    reference: Mapped[str] = mapped_column(String(100), nullable=False)
     supplier_gstin: Mapped[str] = mapped_column(String(15), nullable=False)
     recipient_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     recipient_gstin: Mapped[str | None] = mapped_column(String(15), nullable=True)
@@ -251,6 +245,35 @@ class Invoice(IdMixin, CoreBase):
     igst_paise: Mapped[int] = mapped_column(Integer, nullable=False)
     total_paise: Mapped[int] = mapped_column(Integer, nullable=False)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # The rate the tax was computed at (basis points): the PDF prints this, not today's.
+    gst_rate_bps: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+INVOICE_STATUSES = ("paid", "unpaid", "void")
+
+
+class Invoice(GstDocument, IdMixin, CoreBase):
+    """StudySpot's GST invoice to a tenant. Its amounts never change once issued; only an
+    unpaid one (an upgrade invoiced to a tenant paying by invoice) moves, to `paid` when a
+    platform admin records the payment or to `void` when the upgrade lapsed. Never deleted."""
+
+    __tablename__ = "subscription_invoices"
+    __table_args__ = (
+        UniqueConstraint(
+            "financial_year", "number", name="uq_subscription_invoices_financial_year_number"
+        ),
+        Index("ix_subscription_invoices_tenant_id_issued_at", "tenant_id", "issued_at"),
+    )
+
+    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    plan_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    billing_cycle: Mapped[str] = mapped_column(String(16), nullable=False)
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    reference: Mapped[str] = mapped_column(String(100), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class MrrMovement(IdMixin, CoreBase):
@@ -265,3 +288,30 @@ class MrrMovement(IdMixin, CoreBase):
     delta_paise: Mapped[int] = mapped_column(Integer, nullable=False)
     mrr_after_paise: Mapped[int] = mapped_column(Integer, nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class CreditNoteCounter(CoreBase):
+    """The last credit note number of a financial year (a series apart from invoices)."""
+
+    __tablename__ = "subscription_credit_note_counters"
+
+    financial_year: Mapped[str] = mapped_column(String(7), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class CreditNote(GstDocument, IdMixin, CoreBase):
+    """StudySpot's GST credit note to a tenant, reducing one invoice (`invoice_id`) by its
+    amounts at that invoice's rate and place of supply. Never edited or deleted."""
+
+    __tablename__ = "subscription_credit_notes"
+    __table_args__ = (
+        UniqueConstraint(
+            "financial_year", "number", name="uq_subscription_credit_notes_financial_year_number"
+        ),
+        Index("ix_subscription_credit_notes_tenant_id_issued_at", "tenant_id", "issued_at"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    credit_note_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -13,14 +13,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import errors, invoicing, service
-from studyspot.services.subscription.billing import Notice, RazorpayBilling
+from studyspot.services.subscription.billing import Notice, RazorpayBilling, SignatureInvalid
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.models import (
     Charge,
@@ -219,6 +219,7 @@ class UpgradeOrder:
     key_id: str
     amount_paise: int
     to_plan: str
+    expires_at: datetime | None
 
 
 async def upgrade_checkout(
@@ -231,26 +232,28 @@ async def upgrade_checkout(
     """A Razorpay one-off order for the upgrade's prorated amount still due, made once
     (asked again, the same order answers); Razorpay is called between units of work."""
     async with unit_of_work(core) as session:
-        charge = await _due_upgrade(session, tenant_id)
+        charge = await _due_upgrade(session, tenant_id, now)
         if charge.provider_order_id:
             return UpgradeOrder(
                 charge.provider_order_id,
                 billing.config.razorpay_key_id,
                 charge.amount_paise,
                 charge.to_plan,
+                charge.expires_at,
             )
         charge_id, amount, to_plan = charge.id, charge.amount_paise, charge.to_plan
+        expires_at = charge.expires_at
     order_id = await billing.create_order(
         amount,
         f"upgrade-{charge_id.hex[:24]}",
         {"tenant_id": str(tenant_id), "upgrade_charge_id": str(charge_id), "purpose": "upgrade"},
     )
     async with unit_of_work(core) as session:
-        charge = await _due_upgrade(session, tenant_id, lock=True)
+        sub = await service.get_subscription(session, tenant_id, now, lock=True)
+        charge = await _due_upgrade(session, tenant_id, now, lock=True)
         if charge.id != charge_id or charge.provider_order_id:
             raise errors.ChangeNotAllowed("This upgrade is being paid already; ask again")
         charge.status, charge.provider_order_id = "ordered", order_id
-        sub = await service.get_subscription(session, tenant_id, now, lock=True)
         await service._changed(
             session,
             sub,
@@ -258,55 +261,113 @@ async def upgrade_checkout(
             actor,
             {"provider_order_id": order_id, "amount_paise": amount},
         )
-    return UpgradeOrder(order_id, billing.config.razorpay_key_id, amount, to_plan)
+    return UpgradeOrder(order_id, billing.config.razorpay_key_id, amount, to_plan, expires_at)
 
 
 async def _due_upgrade(
-    session: AsyncSession, tenant_id: uuid.UUID, *, lock: bool = False
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime, *, lock: bool = False
 ) -> UpgradeCharge:
     query = (
         select(UpgradeCharge)
         .where(
             UpgradeCharge.tenant_id == tenant_id,
             UpgradeCharge.status.in_(("due", "ordered")),
+            or_(UpgradeCharge.expires_at.is_(None), UpgradeCharge.expires_at > now),
         )
         .order_by(UpgradeCharge.created_at.desc())
         .limit(1)
     )
     found = await session.scalar(query.with_for_update() if lock else query)
     if found is None:
-        raise errors.ChangeNotAllowed("No upgrade is waiting to be paid")
+        raise errors.ChangeNotAllowed("No upgrade is waiting to be paid online")
     return found
+
+
+async def upgrade_verified(
+    core: Database,
+    billing: RazorpayBilling,
+    tenant_id: uuid.UUID,
+    order_id: str,
+    payment_id: str,
+    signature: str,
+    now: datetime,
+) -> str:
+    """Checkout's signed answer, so the upgrade applies as soon as the owner paid rather than
+    when the webhook arrives: the signature proves Razorpay made it, and the payment,
+    fetched from Razorpay between units of work, must be captured for this order."""
+    if not billing.checkout_signed(order_id, payment_id, signature):
+        raise SignatureInvalid()
+    async with unit_of_work(core, read_only=True) as session:
+        ours = await session.scalar(
+            select(UpgradeCharge.id).where(
+                UpgradeCharge.provider_order_id == order_id,
+                UpgradeCharge.tenant_id == tenant_id,
+            )
+        )
+    if ours is None:
+        raise errors.ChangeNotAllowed("This order is not one of this tenant's upgrades")
+    payment = await billing.fetch_payment(payment_id)
+    amount = payment.get("amount")
+    if payment.get("order_id") != order_id or payment.get("status") != "captured":
+        raise errors.PaymentNotCaptured()
+    if not isinstance(amount, int):
+        raise errors.PaymentNotCaptured()
+    async with unit_of_work(core) as session:
+        return await upgrade_captured(session, order_id, payment_id, amount, now, billing.config)
 
 
 async def _upgrade_paid(
     session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
 ) -> str:
-    """`order.paid` of an upgrade's order: exactly its amount, once per order and payment,
-    with the platform GST invoice for it in the same transaction."""
-    charge = await session.scalar(
-        select(UpgradeCharge)
-        .where(UpgradeCharge.provider_order_id == notice.order_id)
-        .with_for_update()
+    """`order.paid` of an upgrade's order: exactly its amount, once per order and payment."""
+    if notice.order_id is None or notice.payment_id is None or notice.amount_paise is None:
+        return "ignored"
+    return await upgrade_captured(
+        session, notice.order_id, notice.payment_id, notice.amount_paise, now, config
     )
-    if charge is None:
+
+
+async def upgrade_captured(
+    session: AsyncSession,
+    order_id: str,
+    payment_id: str,
+    amount: int,
+    now: datetime,
+    config: SubscriptionSettings,
+) -> str:
+    """Razorpay captured the payment of an upgrade's order (told by the webhook or checked
+    after Checkout's signed answer, whichever comes first; the other finds it settled).
+    The plan bought applies with the platform GST invoice for the amount, in the same
+    transaction; a payment for an upgrade that lapsed meanwhile is `refund_due`."""
+    sub_id = await session.scalar(
+        select(UpgradeCharge.subscription_id).where(UpgradeCharge.provider_order_id == order_id)
+    )
+    if sub_id is None:
         return "unknown_order"
-    if charge.status == "paid":
+    # The subscription's row first, then the charge (the lifecycle job's order).
+    sub = await session.get(Subscription, sub_id, with_for_update=True)
+    charge = await session.scalar(
+        select(UpgradeCharge).where(UpgradeCharge.provider_order_id == order_id).with_for_update()
+    )
+    assert sub is not None and charge is not None
+    if charge.provider_payment_id is not None:
         return "duplicate"
-    sub = await session.get(Subscription, charge.subscription_id, with_for_update=True)
-    assert sub is not None
-    if notice.amount_paise != charge.amount_paise or not notice.payment_id:
+    if amount != charge.amount_paise:
         await service._changed(
             session,
             sub,
             "subscription.charge_mismatch",
             service.SYSTEM,
-            {"amount_paise": notice.amount_paise, "expected_paise": charge.amount_paise},
+            {"amount_paise": amount, "expected_paise": charge.amount_paise},
         )
         return "amount_mismatch"
-    charge.status, charge.provider_payment_id, charge.paid_at = "paid", notice.payment_id, now
+    outcome = await service.settle_upgrade(
+        session, sub, charge, service.SYSTEM, now, payment_id=payment_id
+    )
+    if outcome != "upgrade_paid":
+        return outcome
     invoice = await invoicing.issue(
-        session, sub, charge.amount_paise, f"razorpay:{notice.payment_id}", config, now
+        session, sub, charge.amount_paise, f"razorpay:{payment_id}", config, now
     )
     charge.invoice_id = invoice.id
     await session.flush()
@@ -317,9 +378,9 @@ async def _upgrade_paid(
         service.SYSTEM,
         {
             "amount_paise": charge.amount_paise,
-            "provider_payment_id": notice.payment_id,
+            "provider_payment_id": payment_id,
             "invoice_number": invoice.invoice_number,
             "upgrade_charge_id": str(charge.id),
         },
     )
-    return "upgrade_paid"
+    return outcome

@@ -90,6 +90,22 @@ class PlanList(ReadModel):
     items: list[PlanRead]
 
 
+class PendingUpgrade(ReadModel):
+    """An upgrade confirmed and not paid yet: its plan applies once it is paid."""
+
+    id: uuid.UUID
+    from_plan: str
+    to_plan: str
+    amount_paise: int
+    status: Literal["due", "ordered", "invoiced"] = Field(
+        description="due/ordered: pay online (POST /current/upgrade/checkout); "
+        "invoiced: pay the invoice (`invoice_id`) by bank transfer"
+    )
+    invoice_id: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime | None = Field(description="unpaid by then, the upgrade lapses")
+
+
 class SubscriptionRead(ReadModel):
     id: uuid.UUID
     tenant_id: uuid.UUID
@@ -113,6 +129,9 @@ class SubscriptionRead(ReadModel):
     overage_percent: int
     features: list[str]
     amount_due_paise: int = Field(description="What a payment now must be (0: nothing due).")
+    pending_upgrade: PendingUpgrade | None = Field(
+        default=None, description="an upgrade waiting for its payment before it applies"
+    )
 
 
 class UpgradeQuoteRequest(WriteModel):
@@ -206,6 +225,33 @@ class InvoiceRead(ReadModel):
     recipient_name: str | None
     recipient_gstin: str | None
     place_of_supply: str
+    taxable_paise: int
+    cgst_paise: int
+    sgst_paise: int
+    igst_paise: int
+    total_paise: int
+    issued_at: datetime
+    gst_rate_bps: int = Field(description="the GST rate the tax was computed at, in basis points")
+    status: Literal["paid", "unpaid", "void"] = Field(
+        description="unpaid: an upgrade invoiced to a tenant paying by invoice; void: it lapsed"
+    )
+    paid_at: datetime | None
+
+
+class CreditNoteRead(ReadModel):
+    """A GST credit note reversing an invoice (today: an upgrade invoiced and never paid)."""
+
+    id: uuid.UUID
+    credit_note_number: str
+    financial_year: str
+    invoice_id: uuid.UUID
+    invoice_number: str = Field(description="the invoice this credit note reduces")
+    reason: str
+    supplier_gstin: str
+    recipient_name: str | None
+    recipient_gstin: str | None
+    place_of_supply: str
+    gst_rate_bps: int
     taxable_paise: int
     cgst_paise: int
     sgst_paise: int

@@ -25,6 +25,7 @@ from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN, TR
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.invoicing import INDIA
 from studyspot.services.subscription.models import (
+    Invoice,
     MrrMovement,
     Plan,
     Subscription,
@@ -413,28 +414,17 @@ async def upgrade(
     config: SubscriptionSettings,
     quoted_at: datetime | None = None,
 ) -> Proration:
+    """Confirm an upgrade at the quoted amount. The plan applies once that amount is paid
+    (at once when nothing is due); until then the tenant keeps what it has."""
     plan, quote = await quote_upgrade(session, sub, code, prorated_as_of(quoted_at, now))
     if quote.amount_due_paise != expected:
         raise errors.QuoteChanged(quote.amount_due_paise)
-    old = sub.plan_code
-    _apply_plan(sub, plan, sub.billing_cycle)
-    sub.pending_plan_code = sub.pending_billing_cycle = None
-    sub.updated_at = now
-    await _changed(
-        session,
-        sub,
-        "subscription.upgraded",
-        actor,
-        {
-            "from": old,
-            "to": plan.code,
-            "credit_paise": quote.credit_paise,
-            "charge_paise": quote.charge_paise,
-            "amount_due_paise": quote.amount_due_paise,
-        },
-    )
-    if quote.amount_due_paise > 0:
-        await _charge_upgrade(session, sub, old, quote.amount_due_paise, actor, now, config)
+    # One upgrade waits at a time: a newer choice replaces an older unpaid one.
+    await close_open_upgrades(session, sub, "superseded", actor, now, config)
+    if quote.amount_due_paise == 0:
+        await _apply_upgrade(session, sub, plan, actor, now, {"amount_due_paise": 0})
+    else:
+        await _charge_upgrade(session, sub, plan, quote, actor, now, config)
     return quote
 
 
@@ -443,43 +433,264 @@ def pays_by_invoice(sub: Subscription) -> bool:
     return "manual_invoicing" in (sub.features or []) or not sub.provider_subscription_id
 
 
+UPGRADE_OPEN = ("due", "ordered", "invoiced")
+
+
 async def _charge_upgrade(
     session: AsyncSession,
     sub: Subscription,
-    old: str,
-    amount: int,
+    plan: Plan,
+    quote: Proration,
     actor: Actor,
     now: datetime,
     config: SubscriptionSettings,
 ) -> None:
     """The prorated amount, charged apart from the recurring price: an unpaid platform
-    invoice at once for a tenant paying by invoice, else `due` until the owner pays its
-    Razorpay order (`POST /current/upgrade/checkout`, then the `order.paid` webhook)."""
+    invoice at once for a tenant paying by invoice (payable until the period ends), else
+    `due` until the owner pays its Razorpay order within the checkout window
+    (`POST /current/upgrade/checkout`, then `order.paid` or Checkout's signed answer)."""
+    by_invoice = pays_by_invoice(sub)
+    window = timedelta(minutes=config.upgrade_checkout_minutes)
     charge = UpgradeCharge(
         tenant_id=sub.tenant_id,
         subscription_id=sub.id,
-        from_plan=old,
-        to_plan=sub.plan_code,
-        amount_paise=amount,
+        from_plan=sub.plan_code,
+        to_plan=plan.code,
+        to_plan_version=plan.version,
+        amount_paise=quote.amount_due_paise,
         status="due",
         created_at=now,
+        expires_at=sub.current_period_end if by_invoice else now + window,
     )
     session.add(charge)
     await session.flush()
-    if pays_by_invoice(sub):
-        invoice = await invoicing.issue(session, sub, amount, f"upgrade:{charge.id}", config, now)
-        charge.status, charge.invoice_id = "invoiced", invoice.id
+    details: dict[str, Any] = {
+        "to": plan.code,
+        "credit_paise": quote.credit_paise,
+        "charge_paise": quote.charge_paise,
+        "amount_paise": quote.amount_due_paise,
+        "upgrade_charge_id": str(charge.id),
+        "expires_at": _iso(charge.expires_at),
+    }
+    if not by_invoice:
+        await _changed(session, sub, "subscription.upgrade_pending", actor, details)
+        return
+    invoice = await invoicing.issue(
+        session,
+        sub,
+        charge.amount_paise,
+        f"upgrade:{charge.id}",
+        config,
+        now,
+        plan_code=plan.code,
+        paid=False,
+    )
+    charge.status, charge.invoice_id = "invoiced", invoice.id
+    details["invoice_number"] = invoice.invoice_number
+    await _changed(session, sub, "subscription.upgrade_invoiced", actor, details)
+
+
+async def _apply_upgrade(
+    session: AsyncSession,
+    sub: Subscription,
+    plan: Plan,
+    actor: Actor,
+    now: datetime,
+    details: dict[str, Any],
+) -> None:
+    old = sub.plan_code
+    _apply_plan(sub, plan, sub.billing_cycle)
+    sub.pending_plan_code = sub.pending_billing_cycle = None
+    sub.updated_at = now
+    await _changed(
+        session, sub, "subscription.upgraded", actor, {"from": old, "to": plan.code, **details}
+    )
+
+
+async def pending_upgrade(session: AsyncSession, sub: Subscription) -> UpgradeCharge | None:
+    """The newest upgrade still waiting for its payment (none once it lapsed)."""
+    found: UpgradeCharge | None = await session.scalar(
+        select(UpgradeCharge)
+        .where(
+            UpgradeCharge.subscription_id == sub.id,
+            UpgradeCharge.status.in_(UPGRADE_OPEN),
+            UpgradeCharge.to_plan_version.is_not(None),
+        )
+        .order_by(UpgradeCharge.created_at.desc())
+        .limit(1)
+    )
+    return found
+
+
+async def close_open_upgrades(
+    session: AsyncSession,
+    sub: Subscription,
+    outcome: str,
+    actor: Actor,
+    now: datetime,
+    config: SubscriptionSettings,
+    *,
+    expired_only: bool = False,
+) -> int:
+    """Unpaid upgrades end `lapsed` (their window passed) or `superseded`: the plan never
+    changed, so nothing reverts; an unpaid invoice for one becomes void, with a GST credit
+    note for all of it."""
+    query = select(UpgradeCharge).where(
+        UpgradeCharge.subscription_id == sub.id,
+        UpgradeCharge.status.in_(UPGRADE_OPEN),
+        UpgradeCharge.to_plan_version.is_not(None),
+    )
+    if expired_only:
+        query = query.where(UpgradeCharge.expires_at <= now)
+    closed = 0
+    for charge in (await session.scalars(query.with_for_update())).all():
+        charge.status = outcome
+        details: dict[str, Any] = {
+            "to": charge.to_plan,
+            "amount_paise": charge.amount_paise,
+            "upgrade_charge_id": str(charge.id),
+        }
+        if charge.invoice_id is not None:
+            invoice = await session.get(Invoice, charge.invoice_id, with_for_update=True)
+            if invoice is not None and invoice.status == "unpaid":
+                # The invoice keeps its number (gapless); a credit note reverses its tax.
+                invoice.status = "void"
+                note = await invoicing.credit(
+                    session, invoice, f"Upgrade to {charge.to_plan} {outcome}, unpaid", config, now
+                )
+                details["invoice_number"] = invoice.invoice_number
+                details["credit_note_number"] = note.credit_note_number
+        await _changed(session, sub, f"subscription.upgrade_{outcome}", actor, details)
+        closed += 1
+    return closed
+
+
+def _upgrade_still_fits(sub: Subscription, charge: UpgradeCharge, now: datetime) -> bool:
+    """The proration was for this plan and period: it holds while the subscription runs on
+    the plan the upgrade was from, inside the charge's window."""
+    return (
+        sub.status == "active"
+        and sub.plan_code == charge.from_plan
+        and sub.current_period_end is not None
+        and now < sub.current_period_end
+        and (charge.expires_at is None or now < charge.expires_at)
+    )
+
+
+async def settle_upgrade(
+    session: AsyncSession,
+    sub: Subscription,
+    charge: UpgradeCharge,
+    actor: Actor,
+    now: datetime,
+    *,
+    payment_id: str | None = None,
+) -> str:
+    """The upgrade's amount was received: the plan bought applies now. A payment for an
+    upgrade no longer open (lapsed, superseded, or the subscription moved on) changes no
+    plan and is `refund_due`, recorded for the platform to refund."""
+    if payment_id is not None:
+        charge.provider_payment_id = payment_id
+    charge.paid_at = now
+    open_ = charge.status in UPGRADE_OPEN
+    if charge.to_plan_version is None:  # made before payment decided upgrades: applied
+        charge.status = "paid"
+        return "upgrade_paid"
+    plan = await session.scalar(
+        select(Plan).where(Plan.code == charge.to_plan, Plan.version == charge.to_plan_version)
+    )
+    if not open_ or plan is None or not _upgrade_still_fits(sub, charge, now):
+        charge.status = "refund_due"
         await _changed(
             session,
             sub,
-            "subscription.upgrade_invoiced",
+            "subscription.upgrade_refund_due",
             actor,
             {
-                "amount_paise": amount,
-                "invoice_number": invoice.invoice_number,
+                "to": charge.to_plan,
+                "amount_paise": charge.amount_paise,
                 "upgrade_charge_id": str(charge.id),
+                "provider_payment_id": charge.provider_payment_id,
             },
         )
+        return "refund_due"
+    charge.status = "paid"
+    await _apply_upgrade(
+        session,
+        sub,
+        plan,
+        actor,
+        now,
+        {"amount_due_paise": charge.amount_paise, "upgrade_charge_id": str(charge.id)},
+    )
+    return "upgrade_paid"
+
+
+async def pay_invoice(
+    session: AsyncSession,
+    invoice_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    amount: int,
+    reference: str,
+    actor: Actor,
+    now: datetime,
+) -> Invoice:
+    """Platform admins: the payment of an unpaid invoice (an upgrade of a tenant paying by
+    invoice), exactly its total; what it bought applies at once. Recording the same payment
+    again (same reference and amount) changes nothing."""
+    found = await session.scalar(
+        select(Invoice.subscription_id).where(
+            Invoice.id == invoice_id, Invoice.tenant_id == tenant_id
+        )
+    )
+    if found is None:
+        raise errors.InvoiceNotFound()
+    # The subscription's row first, then its charge and invoice: the order the lifecycle
+    # job and the upgrade take them in, so none of them waits on another in a circle.
+    sub = await session.scalar(
+        select(Subscription).where(Subscription.id == found).with_for_update()
+    )
+    invoice = await session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    )
+    assert sub is not None and invoice is not None
+    if invoice.status == "paid":
+        if invoice.payment_reference == reference[:100] and invoice.total_paise == amount:
+            return invoice
+        raise errors.InvoiceNotPayable("This invoice is paid already", code="invoice_already_paid")
+    if invoice.status == "void":
+        raise errors.InvoiceNotPayable(
+            "This invoice is void: its upgrade lapsed", code="invoice_void"
+        )
+    if amount != invoice.total_paise:
+        raise errors.WrongAmount(
+            f"The invoice's total is {invoice.total_paise} paise",
+            errors=[{"field": "body.amount_paise", "message": f"must be {invoice.total_paise}"}],
+        )
+    charge = await session.scalar(
+        select(UpgradeCharge).where(UpgradeCharge.invoice_id == invoice.id).with_for_update()
+    )
+    decided = charge is not None and charge.to_plan_version is not None
+    if charge is not None and decided and not _upgrade_still_fits(sub, charge, now):
+        # Its window passed before the lifecycle job noticed: it lapses now, not pays.
+        raise errors.InvoiceNotPayable(
+            "This invoice is void: its upgrade lapsed", code="invoice_void"
+        )
+    invoice.status, invoice.paid_at, invoice.payment_reference = "paid", now, reference[:100]
+    await _changed(
+        session,
+        sub,
+        "subscription.invoice_paid",
+        actor,
+        {
+            "invoice_number": invoice.invoice_number,
+            "amount_paise": amount,
+            "reference": reference[:100],
+        },
+    )
+    if charge is not None:
+        await settle_upgrade(session, sub, charge, actor, now)
+    return invoice
 
 
 async def downgrade(
@@ -581,6 +792,8 @@ async def advance(
 ) -> str | None:
     """Move one subscription on as far as `now` says; the topic of the last step, if any."""
     moved: str | None = None
+    if await close_open_upgrades(session, sub, "lapsed", SYSTEM, now, config, expired_only=True):
+        moved = "subscription.upgrade_lapsed"
     for _ in range(6):
         step = await _step(session, sub, now, config)
         if step is None:

@@ -8,6 +8,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, fetchBlob, saveBlob, unwrap } from '../../api/client';
 import { Money } from '../../components/Money';
+import { formatPaise } from '../../lib/money';
 import { Pager } from '../../components/Pager';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
@@ -18,6 +19,7 @@ import {
   CYCLE_KEYS,
   CYCLES,
   indiaDate,
+  indiaDateTime,
   planAction,
   priceOf,
   remainingDays,
@@ -44,6 +46,7 @@ export default function SubscriptionPage() {
         {(sub) => (
           <>
             <Overview sub={sub} plans={plans.data?.items ?? []} />
+            {sub.pending_upgrade && <PendingUpgrade pending={sub.pending_upgrade} plans={plans.data?.items ?? []} />}
             <Usage sub={sub} />
             <QueryState query={plans}>{(p) => <Plans sub={sub} plans={p.items} />}</QueryState>
             <Invoices plans={plans.data?.items ?? []} />
@@ -173,6 +176,39 @@ function Overview({ sub, plans }: { sub: Subscription; plans: Plan[] }) {
     </Paper>
   );
 }
+
+type Pending = NonNullable<Subscription['pending_upgrade']>;
+
+/** A confirmed upgrade that applies once paid: online (a Razorpay order), or the unpaid
+ *  invoice a tenant paying by invoice settles by bank transfer. */
+function PendingUpgrade({ pending, plans }: { pending: Pending; plans: Plan[] }) {
+  const { t } = useI18n();
+  const pay = useMutation({ mutationFn: () => unwrap(api.POST('/api/v1/subscriptions/current/upgrade/checkout')) });
+  const vars = { plan: planName(plans, pending.to_plan), amount: formatPaise(pending.amount_paise), time: indiaDateTime(pending.expires_at) };
+  return (
+    <Alert color="yellow" data-testid="sub-pending-upgrade">
+      <Text fw={700} size="sm">{t('upgrade_pending_title', vars)}</Text>
+      {pending.status === 'invoiced' ? (
+        <Text size="sm">{t('upgrade_pending_invoice', vars)}</Text>
+      ) : (
+        <Stack gap="xs">
+          <Text size="sm">{t('upgrade_pending_online', vars)}</Text>
+          <Group>
+            <Button size="xs" onClick={() => pay.mutate()} loading={pay.isPending} data-testid="upgrade-pay">{t('upgrade_pay', vars)}</Button>
+          </Group>
+          {pay.data && (
+            <Text size="sm" data-testid="upgrade-order">
+              {t('upgrade_order', { id: pay.data.provider_order_id, amount: formatPaise(pay.data.amount_paise), time: indiaDateTime(pay.data.expires_at) })}
+            </Text>
+          )}
+          {pay.isError && <ProblemAlert error={pay.error} />}
+        </Stack>
+      )}
+    </Alert>
+  );
+}
+
+const INVOICE_STATUS = { paid: 'invoice_paid', unpaid: 'invoice_unpaid', void: 'invoice_void' } as const;
 
 interface LimitRow {
   key: MessageKey;
@@ -367,6 +403,7 @@ function Invoices({ plans }: { plans: Plan[] }) {
                     <Table.Th>{t('subscription_plan')}</Table.Th>
                     <Table.Th>{t('sub_period')}</Table.Th>
                     <Table.Th ta="right">{t('amount')}</Table.Th>
+                    <Table.Th>{t('invoice_status')}</Table.Th>
                     <Table.Th><VisuallyHidden>{t('actions')}</VisuallyHidden></Table.Th>
                   </Table.Tr>
                 </Table.Thead>
@@ -378,6 +415,11 @@ function Invoices({ plans }: { plans: Plan[] }) {
                       <Table.Td>{planName(plans, inv.plan_code)}</Table.Td>
                       <Table.Td>{indiaDate(inv.period_start)} – {indiaDate(inv.period_end)}</Table.Td>
                       <Table.Td ta="right"><Money paise={inv.total_paise} /></Table.Td>
+                      <Table.Td>
+                        <Badge variant="filled" color={inv.status === 'paid' ? 'teal.9' : inv.status === 'unpaid' ? 'red.9' : 'gray.9'} data-testid="sub-invoice-status">
+                          {t(INVOICE_STATUS[inv.status])}
+                        </Badge>
+                      </Table.Td>
                       <Table.Td>
                         <Button size="xs" variant="light" onClick={() => download.mutate(inv)} loading={download.isPending && download.variables?.id === inv.id} data-testid="sub-invoice-pdf">
                           {t('download_pdf')}

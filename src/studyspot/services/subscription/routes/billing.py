@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import structlog
 from fastapi import APIRouter, Request
+from pydantic import Field
 
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.schemas import ReadModel
+from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import payments
 from studyspot.services.subscription.dependencies import OwnerWrite, RuntimeDep
@@ -32,6 +35,17 @@ class UpgradeOrderRead(ReadModel):
     key_id: str
     amount_paise: int
     to_plan: str
+    expires_at: datetime | None = Field(
+        description="paid later, the upgrade has lapsed and the payment is refunded"
+    )
+
+
+class CheckoutAnswer(WriteModel):
+    """What Razorpay Checkout hands the browser once the owner paid."""
+
+    razorpay_order_id: str = Field(pattern=r"^order_[A-Za-z0-9]{1,40}$")
+    razorpay_payment_id: str = Field(pattern=r"^pay_[A-Za-z0-9]{1,40}$")
+    razorpay_signature: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 @router.post(
@@ -41,8 +55,10 @@ class UpgradeOrderRead(ReadModel):
 )
 async def upgrade_checkout(owner: OwnerWrite, runtime: RuntimeDep) -> UpgradeOrderRead:
     """The upgrade's prorated amount as a Razorpay order, for Checkout (`key_id`, the order
-    id); paid, its `order.paid` webhook issues the platform GST invoice. 409 when no
-    upgrade waits to be paid (a tenant paying by invoice got its invoice instead)."""
+    id). The plan applies once Razorpay captured the payment (`POST /current/upgrade/verify`
+    with Checkout's answer, or the `order.paid` webhook), with the platform GST invoice;
+    unpaid by `expires_at` the upgrade lapses. 409 when no upgrade waits to be paid online
+    (a tenant paying by invoice got an unpaid invoice instead)."""
     made = await payments.upgrade_checkout(
         runtime.kit.core,
         runtime.billing,
@@ -56,11 +72,36 @@ async def upgrade_checkout(owner: OwnerWrite, runtime: RuntimeDep) -> UpgradeOrd
         key_id=made.key_id,
         amount_paise=made.amount_paise,
         to_plan=made.to_plan,
+        expires_at=made.expires_at,
     )
 
 
 class WebhookAck(ReadModel):
     outcome: str
+
+
+@router.post(
+    "/current/upgrade/verify",
+    response_model=WebhookAck,
+    responses=problem_responses(400, 401, 403, 409, 422, 502, 503),
+)
+async def upgrade_verify(
+    body: CheckoutAnswer, owner: OwnerWrite, runtime: RuntimeDep
+) -> WebhookAck:
+    """Checkout's signed answer for the upgrade's order: the payment is fetched from Razorpay
+    and, captured, the plan applies at once (`upgrade_paid`; already told by the webhook:
+    `duplicate`; the upgrade lapsed meanwhile: `refund_due`, the plan unchanged). 400 when
+    the signature does not verify, 409 when the payment is not captured for this order."""
+    outcome = await payments.upgrade_verified(
+        runtime.kit.core,
+        runtime.billing,
+        owner.require_tenant(),
+        body.razorpay_order_id,
+        body.razorpay_payment_id,
+        body.razorpay_signature,
+        runtime.now(),
+    )
+    return WebhookAck(outcome=outcome)
 
 
 @router.post(

@@ -19,6 +19,7 @@ from studyspot.services.subscription.models import Subscription
 from studyspot.services.subscription.periods import QUOTE_HOLDS_MINUTES
 from studyspot.services.subscription.runtime import Runtime
 from studyspot.services.subscription.schemas import (
+    PendingUpgrade,
     PlanChoice,
     Quote,
     SubscriptionRead,
@@ -29,10 +30,20 @@ from studyspot.services.subscription.schemas import (
 router = APIRouter(prefix="/api/v1/subscriptions/current", tags=["subscription"])
 
 
+_COMPUTED = ("amount_due_paise", "pending_upgrade")
+
+
 async def present(session: AsyncSession, sub: Subscription) -> SubscriptionRead:
     due = await service.amount_due(session, sub)
-    fields = {f: getattr(sub, f) for f in SubscriptionRead.model_fields if f != "amount_due_paise"}
-    return SubscriptionRead.model_validate({**fields, "amount_due_paise": due})
+    waiting = await service.pending_upgrade(session, sub)
+    fields = {f: getattr(sub, f) for f in SubscriptionRead.model_fields if f not in _COMPUTED}
+    return SubscriptionRead.model_validate(
+        {
+            **fields,
+            "amount_due_paise": due,
+            "pending_upgrade": PendingUpgrade.model_validate(waiting) if waiting else None,
+        }
+    )
 
 
 async def read_opening(
@@ -109,7 +120,11 @@ async def quote_upgrade(
 async def upgrade(
     body: UpgradeRequest, session: CoreSession, owner: OwnerWrite, runtime: RuntimeDep
 ) -> SubscriptionRead:
-    """Upgrade now, confirming the quoted amount (409 `quote_changed` if it moved)."""
+    """Confirm the quoted upgrade (409 `quote_changed` if the amount moved). The plan
+    applies once its amount is paid (`pending_upgrade` until then): online through
+    `POST /current/upgrade/checkout` within `upgrade_checkout_minutes`, or, for a tenant
+    paying by invoice, when a platform admin records the payment of the invoice issued now
+    (payable until the period ends). Unpaid by then it lapses; nothing else changes."""
     sub = await _mine(session, owner, runtime)
     await service.upgrade(
         session,

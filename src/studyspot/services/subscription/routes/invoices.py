@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Literal, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import NotFound, Unprocessable, problem_responses
 from studyspot.kit.india import gstin_problem
 from studyspot.kit.invoice_pdf import document_responses, json_or_pdf
-from studyspot.kit.pagination import Page, Paging, paginate
+from studyspot.kit.pagination import Page, PageParams, Paging, paginate
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import pdf, service
 from studyspot.services.subscription.dependencies import OwnerRead, OwnerWrite, RuntimeDep
-from studyspot.services.subscription.models import Invoice
+from studyspot.services.subscription.models import CreditNote, Invoice
 from studyspot.services.subscription.routes.current import present
-from studyspot.services.subscription.schemas import BillingDetails, InvoiceRead, SubscriptionRead
+from studyspot.services.subscription.schemas import (
+    BillingDetails,
+    CreditNoteRead,
+    InvoiceRead,
+    SubscriptionRead,
+)
 
 router = APIRouter(prefix="/api/v1/subscriptions/current", tags=["invoices"])
 
@@ -46,21 +52,57 @@ async def set_billing_details(
     return await present(session, sub)
 
 
-@router.get("/invoices", response_model=Page[InvoiceRead], responses=problem_responses(401, 403))
-async def list_invoices(
-    session: CoreSession, owner: OwnerRead, paging: Paging
-) -> Page[InvoiceRead]:
-    """Newest first."""
-    query = select(Invoice).where(Invoice.tenant_id == owner.require_tenant())
+Doc = TypeVar("Doc", InvoiceRead, CreditNoteRead)
+
+
+async def _documents(
+    session: AsyncSession,
+    model: type[Invoice] | type[CreditNote],
+    read: type[Doc],
+    tenant_id: uuid.UUID,
+    paging: PageParams,
+) -> Page[Doc]:
+    """A tenant's invoices or credit notes, newest first."""
+    query = select(model).where(model.tenant_id == tenant_id)
     rows, total = await paginate(
-        session, query, paging, (Invoice.issued_at.desc(), Invoice.number.desc())
+        session, query, paging, (model.issued_at.desc(), model.number.desc())
     )
-    return Page[InvoiceRead](
-        items=[InvoiceRead.model_validate(r) for r in rows],
+    return Page[read](  # type: ignore[valid-type]
+        items=[read.model_validate(r) for r in rows],
         total=total,
         page=paging.page,
         page_size=paging.page_size,
     )
+
+
+async def invoices_of(
+    session: AsyncSession, tenant_id: uuid.UUID, paging: PageParams
+) -> Page[InvoiceRead]:
+    """A tenant's invoices, newest first."""
+    return await _documents(session, Invoice, InvoiceRead, tenant_id, paging)
+
+
+async def _document(
+    session: AsyncSession,
+    model: type[Invoice] | type[CreditNote],
+    document_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    code: str,
+) -> Invoice | CreditNote:
+    found: Invoice | CreditNote | None = await session.scalar(
+        select(model).where(model.id == document_id, model.tenant_id == tenant_id)
+    )
+    if found is None:
+        raise NotFound(f"No such {code.removesuffix('_not_found').replace('_', ' ')}", code=code)
+    return found
+
+
+@router.get("/invoices", response_model=Page[InvoiceRead], responses=problem_responses(401, 403))
+async def list_invoices(
+    session: CoreSession, owner: OwnerRead, paging: Paging
+) -> Page[InvoiceRead]:
+    """Newest first, paid, unpaid (an upgrade to pay by bank transfer) and void alike."""
+    return await invoices_of(session, owner.require_tenant(), paging)
 
 
 @router.get(
@@ -78,11 +120,9 @@ async def get_invoice(
     format: Literal["json", "pdf"] | None = None,
 ) -> Response:
     """As JSON, or as PDF with `Accept: application/pdf` or `?format=pdf`."""
-    found = await session.scalar(
-        select(Invoice).where(Invoice.id == invoice_id, Invoice.tenant_id == owner.require_tenant())
+    found = await _document(
+        session, Invoice, invoice_id, owner.require_tenant(), "invoice_not_found"
     )
-    if found is None:
-        raise NotFound("No such invoice", code="invoice_not_found")
     read = InvoiceRead.model_validate(found)
     return json_or_pdf(
         request,
@@ -90,4 +130,42 @@ async def get_invoice(
         read.invoice_number,
         read.model_dump_json(),
         lambda: pdf.document(read, runtime.config),
+    )
+
+
+@router.get(
+    "/credit-notes", response_model=Page[CreditNoteRead], responses=problem_responses(401, 403)
+)
+async def list_credit_notes(
+    session: CoreSession, owner: OwnerRead, paging: Paging
+) -> Page[CreditNoteRead]:
+    """Newest first; each names the invoice it reverses."""
+    return await _documents(session, CreditNote, CreditNoteRead, owner.require_tenant(), paging)
+
+
+@router.get(
+    "/credit-notes/{credit_note_id}",
+    response_model=CreditNoteRead,
+    responses=document_responses("CreditNoteRead") | problem_responses(401, 422),
+    response_class=Response,
+)
+async def get_credit_note(
+    credit_note_id: uuid.UUID,
+    request: Request,
+    session: CoreSession,
+    owner: OwnerRead,
+    runtime: RuntimeDep,
+    format: Literal["json", "pdf"] | None = None,
+) -> Response:
+    """As JSON, or as PDF with `Accept: application/pdf` or `?format=pdf`."""
+    found = await _document(
+        session, CreditNote, credit_note_id, owner.require_tenant(), "credit_note_not_found"
+    )
+    read = CreditNoteRead.model_validate(found)
+    return json_or_pdf(
+        request,
+        format,
+        read.credit_note_number,
+        read.model_dump_json(),
+        lambda: pdf.credit_note(read, runtime.config),
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.pagination import Page, Paging
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import reporting, service
 from studyspot.services.subscription.dependencies import (
@@ -18,7 +19,9 @@ from studyspot.services.subscription.dependencies import (
     RuntimeDep,
 )
 from studyspot.services.subscription.routes.current import present, read_opening
+from studyspot.services.subscription.routes.invoices import invoices_of
 from studyspot.services.subscription.schemas import (
+    InvoiceRead,
     LimitsOverride,
     ManualPayment,
     RevenueRead,
@@ -64,6 +67,48 @@ async def record_payment(
         runtime.config,
     )
     return await present(session, sub)
+
+
+@router.get(
+    "/tenants/{tenant_id}/invoices",
+    response_model=Page[InvoiceRead],
+    responses=problem_responses(401, 403, 422),
+)
+async def tenant_invoices(
+    tenant_id: uuid.UUID, session: CoreSession, _: PlatformRead, paging: Paging
+) -> Page[InvoiceRead]:
+    """The invoices StudySpot issued to the tenant, newest first (find an unpaid one)."""
+    return await invoices_of(session, tenant_id, paging)
+
+
+@router.post(
+    "/tenants/{tenant_id}/invoices/{invoice_id}/payment",
+    response_model=InvoiceRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def pay_invoice(
+    tenant_id: uuid.UUID,
+    invoice_id: uuid.UUID,
+    body: ManualPayment,
+    session: CoreSession,
+    admin: PaymentAdmin,
+    runtime: RuntimeDep,
+) -> InvoiceRead:
+    """The payment of an unpaid invoice received outside Razorpay (bank transfer, cash):
+    exactly its total (else 422 `amount_mismatch`); what it bought (an upgrade) applies at
+    once. The same payment recorded again (same reference and amount) answers the paid
+    invoice and changes nothing; otherwise 409 `invoice_already_paid`, and 409
+    `invoice_void` for an invoice whose upgrade lapsed."""
+    invoice = await service.pay_invoice(
+        session,
+        invoice_id,
+        tenant_id,
+        body.amount_paise,
+        body.reference,
+        Actor.of(admin),
+        runtime.now(),
+    )
+    return InvoiceRead.model_validate(invoice)
 
 
 @router.patch(
