@@ -69,10 +69,19 @@ def _compiled_with_args(
     if compiled is None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
+        if compiled.post_compile_params:
+            # Expanding IN lists and literal-rendered values are rendered per execution by
+            # SQLAlchemy; this module runs the compiled string as it is.
+            raise ValueError("driver reads take no expanding or post-compiled parameters")
         if len(_compiled) >= _MAX_SHAPES:
             _compiled.clear()
         _compiled[statement] = compiled
-    values = compiled.construct_params(dict(params))
+    return compiled.string, _positional(compiled, compiled.construct_params(dict(params)))
+
+
+def _positional(compiled: SQLCompiler, values: Mapping[str, Any]) -> list[Any]:
+    """The statement's parameters in asyncpg's order ($1, $2, …), through their types' bind
+    processors as SQLAlchemy would pass them."""
     processors = compiled._bind_processors
     args = []
     for name in compiled.positiontup or ():
@@ -80,4 +89,4 @@ def _compiled_with_args(
         process = processors.get(name)
         # (A sequence of processors is for tuple IN parameters, which these reads never use.)
         args.append(process(value) if callable(process) and value is not None else value)
-    return compiled.string, args
+    return args
