@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -247,14 +247,11 @@ async def monthly(
         for shift in library.shifts:
             rows[(key, shift.id)] = Row(key, shift.id, shift.name)
     history = await _capacity(session, tenant_id, library, period_end)
-    each = span[0]
-    while each <= period_end:
-        seats, open_shifts = history.on(each)
+    for each, seats, open_shifts in history.days(span[0], period_end):
         key = month_key(each)
         rows[(key, None)].available_seat_shifts += seats * len(open_shifts)
         for open_id in open_shifts & names.keys():
             rows[(key, open_id)].available_seat_shifts += seats
-        each += timedelta(days=1)
 
     def targets(key: str, shift_id: uuid.UUID | None) -> list[Row]:
         found = [rows[(key, None)]]
@@ -328,15 +325,17 @@ class Capacity:
     # (local day the change took effect, seats, shift ids), in the order they happened.
     changes: list[tuple[date, int, frozenset[uuid.UUID]]]
 
-    def on(self, day: date) -> tuple[int, frozenset[uuid.UUID]]:
-        found: tuple[int, frozenset[uuid.UUID]] | None = None
-        for since, seats, shifts in self.changes:
-            if since > day:
-                break
-            found = (seats, shifts)
-        if found is None:
-            return self.library.active_seats, frozenset(s.id for s in self.library.shifts)
-        return found
+    def days(self, first: date, last: date) -> Iterator[tuple[date, int, frozenset[uuid.UUID]]]:
+        """Each day of [first, last] with its seats and shifts (one pass over the changes)."""
+        seats = self.library.active_seats
+        shifts = frozenset(s.id for s in self.library.shifts)
+        at, day = 0, first
+        while day <= last:
+            while at < len(self.changes) and self.changes[at][0] <= day:
+                _, seats, shifts = self.changes[at]
+                at += 1
+            yield day, seats, shifts
+            day += timedelta(days=1)
 
 
 async def _capacity(
