@@ -232,6 +232,7 @@ async def test_a_scripted_month_gives_the_kpis_worked_out_by_hand(apps: Apps) ->
         (str(b["b6"]), 9),
         (str(b["b5"]), 6),
     ]
+    assert (dues["total"], dues["page"], dues["page_size"]) == (6, 1, 50)
     # On Nov 2 only what was paid by then counts: B1 owed 500 (16 days), B2 300 (13 days).
     early = await month.get(apps, "dues", {"on": "2026-11-02"})
     assert [(x["bucket"], x["bookings"], x["outstanding_paise"]) for x in early["buckets"]] == [
@@ -306,6 +307,34 @@ async def test_rebuild_equals_the_incremental_projection(apps: Apps) -> None:
     assert after == before
 
 
+async def test_the_dues_list_is_paged_and_its_buckets_count_every_due(apps: Apps) -> None:
+    month = await library_of(apps)
+    await feed(apps, month.events)
+    b = month.bookings
+    # The six open dues of Nov 30, oldest first; the second page of two is B9 and B1r.
+    second = await month.get(apps, "dues", {"on": "2026-11-30", "page": "2", "page_size": "2"})
+    assert [i["booking_id"] for i in second["items"]] == [str(b["b9"]), str(b["b1r"])]
+    assert (second["total"], second["page"], second["page_size"]) == (6, 2, 2)
+    assert [x["bookings"] for x in second["buckets"]] == [1, 2, 1, 2]
+    assert sum(x["outstanding_paise"] for x in second["buckets"]) == 270_000
+    past = await month.get(apps, "dues", {"on": "2026-11-30", "page": "4", "page_size": "2"})
+    assert past["items"] == [] and past["total"] == 6
+    # The CSV export is every due, whatever the page asked.
+    resp = await apps.client("analytics").get(
+        f"{ANALYTICS}/{month.library_id}/dues",
+        params={"on": "2026-11-30", "page": "2", "page_size": "1", "format": "csv"},
+        headers=month.owner.headers,
+    )
+    assert len(resp.text.splitlines()) == 1 + 6
+    too_big = await apps.client("analytics").get(
+        f"{ANALYTICS}/{month.library_id}/dues",
+        params={"page_size": "201"},
+        headers=month.owner.headers,
+    )
+    assert too_big.status_code == 422
+    assert too_big.json()["errors"][0]["field"] == "query.page_size"
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -322,6 +351,30 @@ async def test_month_ranges_are_validated(apps: Apps, params: dict[str, str], fi
     assert resp.status_code == 422, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert field in {e["field"] for e in resp.json()["errors"]}
+
+
+async def test_past_days_count_the_seats_and_shifts_they_had(apps: Apps) -> None:
+    """Capacity from `library.capacity_changed`, as of each local day's end: 2 seats and both
+    shifts until Nov 15; 4 seats from Nov 16 (changed at 10:00 IST); the evening shift
+    closed on Nov 21 (at 00:30 IST, still Nov 20 in UTC)."""
+    month = await library_of(apps)
+    s = Script(month.script.tenant_id, month.library_id)
+    s.capacity(ist(d(10, 1), "09:00"), 2, [month.m, month.e])
+    s.capacity(ist(d(11, 16), "10:00"), 4, [month.m, month.e])
+    s.capacity(ist(d(11, 21), "00:30"), 4, [month.m])
+    await feed(apps, [*month.events, *reversed(s.events)])
+    report = await month.get(apps, "kpis", {"from": "2026-10", "to": "2026-12"})
+    available = {(r["month"], r["shift_name"]): r["available_seat_shifts"] for r in report["rows"]}
+    # Morning: 2 x 15 + 4 x 15 = 90; evening: 2 x 15 + 4 x 5 = 50; the library 140.
+    assert [available[("2026-11", k)] for k in ("Morning", "Evening", None)] == [90, 50, 140]
+    # October had 2 seats and both shifts throughout; December 4 seats, the morning only.
+    assert [available[("2026-10", k)] for k in ("Morning", "Evening", None)] == [62, 62, 124]
+    assert [available[("2026-12", k)] for k in ("Morning", "Evening", None)] == [124, 0, 124]
+    found = rows_by_shift(report, "2026-11")
+    # The hand-worked November otherwise unchanged: 59 + 58 booked of 140.
+    assert found[None]["booked_seat_shifts"] == 117
+    assert found[None]["booked_occupancy"] == round(117 / 140, 4)
+    assert found["Morning"]["booked_occupancy"] == round(59 / 90, 4)
 
 
 async def test_a_full_day_booking_holds_its_seat_in_every_shift(apps: Apps) -> None:

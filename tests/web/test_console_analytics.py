@@ -3,9 +3,10 @@
 The owner, a library and a booking from today confirmed at the desk are made through the
 API; the system's worker projects the events into the analytics read models (the test
 waits until the service answers with them). In the browser: Analytics in the navigation →
-this month's row shows the booking's charge billed and the freshness line → the ageing
-table and the 7 x 24 heatmap → the KPI CSV download with its header row → the page in
-Hindi. Screenshots in var/artefacts/web/analytics-*.png.
+this month's row shows the booking's charge billed and the freshness line → the trend
+charts' bars carry the API's billed, collected and booked occupancy → the ageing table,
+the open dues page with the unpaid booking and the 7 x 24 heatmap → the KPI CSV download
+with its header row → the page in Hindi. Screenshots in var/artefacts/web/analytics-*.png.
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ async def test_the_dashboard_shows_what_the_events_made(console_system: System, 
         assert time.monotonic() < deadline, resp.text
         await asyncio.sleep(0.5)
 
+    dues = await apps.client("analytics").get(
+        f"/api/v1/analytics/libraries/{ready.library_id}/dues",
+        params={"page_size": 20},
+        headers=ready.owner.headers,
+    )
+    assert dues.status_code == 200, dues.text
+    # Confirmed at the desk, not paid: the month's one open due.
+    assert [i["booking_id"] for i in dues.json()["items"]] == [booking["id"]]
+    numbers = {
+        "billed_paise": whole["billed_paise"],
+        "collected_paise": whole["collected_paise"],
+        "booked_occupancy": whole["booked_occupancy"],
+        "due_booking_id": booking["id"],
+        "dues_total": dues.json()["total"],
+    }
     out = await _browser(
         console_system,
         "analytics",
@@ -67,6 +83,7 @@ async def test_the_dashboard_shows_what_the_events_made(console_system: System, 
             "LIBRARY_ID": str(ready.library_id),
             "MONTH": month,
             "BILLED": rupees(booking["total_paise"]),
+            "API_NUMBERS": json.dumps(numbers),
             "TZ": "Asia/Kolkata",
         },
     )
@@ -74,6 +91,7 @@ async def test_the_dashboard_shows_what_the_events_made(console_system: System, 
     results = json.loads((ARTEFACTS / "analytics-results.json").read_text())
     assert results["csv_header"].startswith("month,shift_id")
     assert results["axe"]["analytics"] is not None
+    assert results["chart"]["billed"]["value"] == str(booking["total_paise"])
 
 
 __all__ = ["console_system"]  # the fixture, imported to be used here

@@ -770,6 +770,13 @@ export const en = {
   an_cohort: 'First paid',
   an_students: 'Students',
   an_retention: 'Retained',
+  an_trends: 'Trends',
+  an_chart_occupancy: 'Booked and physical occupancy by month',
+  an_chart_money: 'Billed and collected by month',
+  an_chart_note: 'The numbers are in the table below.',
+  an_dues_list: 'Open dues, oldest first',
+  an_start: 'Started',
+  an_days: 'Days',
 } as const;
 
 export type MessageKey = keyof typeof en;

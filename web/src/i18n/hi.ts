@@ -772,4 +772,11 @@ export const hi: Record<MessageKey, string> = {
   an_cohort: 'पहला भुगतान',
   an_students: 'छात्र',
   an_retention: 'टिके रहे',
+  an_trends: 'रुझान',
+  an_chart_occupancy: 'महीने के अनुसार बुक और वास्तविक भराव',
+  an_chart_money: 'महीने के अनुसार बिल और वसूली',
+  an_chart_note: 'आँकड़े नीचे की तालिका में हैं।',
+  an_dues_list: 'खुले बकाया, सबसे पुराने पहले',
+  an_start: 'शुरू',
+  an_days: 'दिन',
 };

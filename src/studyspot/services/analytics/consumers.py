@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.events import Consumer, Event
-from studyspot.services.analytics.projection import TOPICS, apply
+from studyspot.services.analytics.projection import PLATFORM_TOPICS, TOPICS, apply
 
 
 async def on_event(event: Event, session: AsyncSession) -> None:
@@ -17,5 +17,5 @@ async def on_event(event: Event, session: AsyncSession) -> None:
 
 
 CONSUMERS = [
-    Consumer("analytics_projection", tuple(sorted(TOPICS)), on_event),
+    Consumer("analytics_projection", (*sorted(TOPICS), *PLATFORM_TOPICS), on_event),
 ]

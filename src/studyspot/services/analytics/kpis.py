@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Row as Row_
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.services.analytics.access import Library
 from studyspot.services.analytics.models import (
     AnalyticsBooking,
+    AnalyticsCapacity,
     AnalyticsCheckIn,
     AnalyticsEvent,
     AnalyticsMoney,
@@ -239,15 +242,16 @@ async def monthly(
     names = {s.id: s.name for s in library.shifts}
     rows: dict[tuple[str, uuid.UUID | None], Row] = {}
     for m in span:
-        days = (next_month(m) - m).days
         key = month_key(m)
-        rows[(key, None)] = Row(
-            key, None, None, available_seat_shifts=library.active_seats * days * len(names)
-        )
+        rows[(key, None)] = Row(key, None, None)
         for shift in library.shifts:
-            rows[(key, shift.id)] = Row(
-                key, shift.id, shift.name, available_seat_shifts=library.active_seats * days
-            )
+            rows[(key, shift.id)] = Row(key, shift.id, shift.name)
+    history = await _capacity(session, tenant_id, library, period_end)
+    for each, seats, open_shifts in history.days(span[0], period_end):
+        key = month_key(each)
+        rows[(key, None)].available_seat_shifts += seats * len(open_shifts)
+        for open_id in open_shifts & names.keys():
+            rows[(key, open_id)].available_seat_shifts += seats
 
     def targets(key: str, shift_id: uuid.UUID | None) -> list[Row]:
         found = [rows[(key, None)]]
@@ -311,6 +315,56 @@ async def monthly(
     return [row.as_dict() for row in rows.values()]
 
 
+@dataclass
+class Capacity:
+    """A library's seats in service and shifts on each local day: as of the day's end from
+    `library.capacity_changed`, or today's catalog before the first such event (a library
+    untouched since the event existed has no history)."""
+
+    library: Library
+    # (local day the change took effect, seats, shift ids), in the order they happened.
+    changes: list[tuple[date, int, frozenset[uuid.UUID]]]
+
+    def days(self, first: date, last: date) -> Iterator[tuple[date, int, frozenset[uuid.UUID]]]:
+        """Each day of [first, last] with its seats and shifts (one pass over the changes)."""
+        seats = self.library.active_seats
+        shifts = frozenset(s.id for s in self.library.shifts)
+        at, day = 0, first
+        while day <= last:
+            while at < len(self.changes) and self.changes[at][0] <= day:
+                _, seats, shifts = self.changes[at]
+                at += 1
+            yield day, seats, shifts
+            day += timedelta(days=1)
+
+
+async def _capacity(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, last: date
+) -> Capacity:
+    rows = await session.execute(
+        select(AnalyticsCapacity.at, AnalyticsCapacity.active_seats, AnalyticsCapacity.shift_ids)
+        .where(
+            AnalyticsCapacity.tenant_id == tenant_id,
+            AnalyticsCapacity.library_id == library.id,
+            AnalyticsCapacity.at < local_midnight(last + timedelta(days=1), library.timezone),
+        )
+        .order_by(AnalyticsCapacity.at, AnalyticsCapacity.id)
+    )
+    changes = [
+        (
+            _local_day(at, library.timezone),
+            int(seats),
+            frozenset(uuid.UUID(str(s)) for s in shifts),
+        )
+        for at, seats, shifts in rows.all()
+    ]
+    return Capacity(library, changes)
+
+
+def _local_day(at: datetime, tz: ZoneInfo) -> date:
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
+
+
 async def _renewed(
     session: AsyncSession, tenant_id: uuid.UUID, booking_ids: list[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -338,60 +392,110 @@ async def _shifts_of(
     return {r[0]: r[1] for r in rows.all()}
 
 
-def bucket_of(days: int) -> str:
-    for name, lo, hi in BUCKETS:
-        if days >= lo and (hi is None or days <= hi):
-            return name
-    raise ValueError(days)
-
-
-async def dues(
-    session: AsyncSession, tenant_id: uuid.UUID, library: Library, on: date
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def _dues_query(tenant_id: uuid.UUID, library: Library, on: date) -> Select[Any]:
     """Open dues on `on` (local): bookings held or confirmed, started by then, with
-    charged - (captured - refunded by the end of `on`) > 0, aged from the start date."""
-    rows = await session.scalars(
-        select(AnalyticsBooking).where(
+    charged - (captured - refunded by the end of `on`) > 0, aged from the start date.
+
+    The rows, their outstanding amount and their bucket, all in SQL, so that a page of
+    them and the bucket totals are read without loading every open booking.
+    """
+    cutoff = local_midnight(on + timedelta(days=1), library.timezone)
+    signed = case(
+        (AnalyticsMoney.kind == "captured", AnalyticsMoney.amount_paise),
+        else_=-AnalyticsMoney.amount_paise,
+    )
+    paid_by = (
+        select(AnalyticsMoney.booking_id, func.sum(signed).label("paid"))
+        .where(AnalyticsMoney.tenant_id == tenant_id, AnalyticsMoney.at < cutoff)
+        .group_by(AnalyticsMoney.booking_id)
+        .subquery()
+    )
+    paid = func.coalesce(paid_by.c.paid, 0)
+    outstanding = AnalyticsBooking.charged_paise - paid
+    # Ages are whole days since the start: a bucket is a range of start dates.
+    bucket = case(
+        *[
+            (AnalyticsBooking.start_date >= on - timedelta(days=hi), name)
+            for name, _, hi in BUCKETS
+            if hi is not None
+        ],
+        else_=BUCKETS[-1][0],
+    )
+    query = (
+        select(
+            AnalyticsBooking.booking_id,
+            AnalyticsBooking.student_id,
+            AnalyticsBooking.start_date,
+            AnalyticsBooking.charged_paise,
+            paid.label("paid_paise"),
+            outstanding.label("outstanding_paise"),
+            bucket.label("bucket"),
+        )
+        .outerjoin(paid_by, paid_by.c.booking_id == AnalyticsBooking.booking_id)
+        .where(
             AnalyticsBooking.tenant_id == tenant_id,
             AnalyticsBooking.library_id == library.id,
             AnalyticsBooking.status.in_(("held", "confirmed")),
             AnalyticsBooking.start_date <= on,
+            outstanding > 0,
         )
     )
-    bookings = [_booking(r, library.timezone) for r in rows]
-    paid: dict[uuid.UUID, int] = defaultdict(int)
-    for money in await _money(
-        session, tenant_id, library, booking_ids=[b.id for b in bookings], until=on
-    ):
-        paid[money.booking_id] += money.net
-    totals = {name: [0, 0] for name, _, _ in BUCKETS}
-    items: list[dict[str, object]] = []
-    for b in bookings:
-        outstanding = b.charged - paid[b.id]
-        if outstanding <= 0:
-            continue
-        age = (on - b.start).days
-        name = bucket_of(age)
-        totals[name][0] += 1
-        totals[name][1] += outstanding
-        items.append(
-            {
-                "booking_id": b.id,
-                "student_id": b.student_id,
-                "start_date": b.start,
-                "charged_paise": b.charged,
-                "paid_paise": paid[b.id],
-                "outstanding_paise": outstanding,
-                "days_outstanding": age,
-                "bucket": name,
-            }
-        )
-    items.sort(key=lambda i: (-int(str(i["days_outstanding"])), str(i["booking_id"])))
-    buckets: list[dict[str, object]] = [
-        {"bucket": name, "bookings": totals[name][0], "outstanding_paise": totals[name][1]}
+    return query
+
+
+def _due(row: Row_[Any], on: date) -> dict[str, object]:
+    return {
+        "booking_id": row.booking_id,
+        "student_id": row.student_id,
+        "start_date": row.start_date,
+        "charged_paise": row.charged_paise,
+        "paid_paise": int(row.paid_paise),
+        "outstanding_paise": int(row.outstanding_paise),
+        "days_outstanding": (on - row.start_date).days,
+        "bucket": row.bucket,
+    }
+
+
+async def dues_buckets(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, on: date
+) -> list[dict[str, object]]:
+    """Every bucket, in order, with its open bookings and what they owe."""
+    inner = _dues_query(tenant_id, library, on).subquery()
+    totals = {
+        name: (int(n), int(owed or 0))
+        for name, n, owed in (
+            await session.execute(
+                select(inner.c.bucket, func.count(), func.sum(inner.c.outstanding_paise)).group_by(
+                    inner.c.bucket
+                )
+            )
+        ).all()
+    }
+    return [
+        {
+            "bucket": name,
+            "bookings": totals.get(name, (0, 0))[0],
+            "outstanding_paise": totals.get(name, (0, 0))[1],
+        }
         for name, _, _ in BUCKETS
     ]
-    return buckets, items
+
+
+async def dues_items(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    library: Library,
+    on: date,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict[str, object]]:
+    """Open dues, oldest first (then by booking id): `limit` of them from `offset`, or all."""
+    query = _dues_query(tenant_id, library, on).order_by(
+        AnalyticsBooking.start_date, AnalyticsBooking.booking_id
+    )
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    return [_due(row, on) for row in (await session.execute(query)).all()]
 
 
 async def cohorts(

@@ -8,6 +8,12 @@
 - `analytics_money`: one row per captured payment or processed refund.
 - `analytics_checkins`: one row per attendance record (booking and occurrence day).
 - `analytics_no_shows`: one row per released occurrence.
+- `analytics_capacity`: a library's seats in service and shifts after each change
+  (`library.capacity_changed`), so a past day counts the capacity it had.
+- `analytics_mrr`: the tenant subscription's monthly recurring revenue after each
+  `subscription.*` change.
+- `analytics_credits`: the plan's monthly message credits counted (or given back) per
+  `message.credits_counted`.
 """
 
 from __future__ import annotations
@@ -105,4 +111,45 @@ class AnalyticsNoShow(TenantMixin, TenantBase):
     day: Mapped[date] = mapped_column(Date, nullable=False)
 
 
-PROJECTIONS = (AnalyticsBooking, AnalyticsMoney, AnalyticsCheckIn, AnalyticsNoShow)
+class AnalyticsCapacity(TenantMixin, TenantBase):
+    __tablename__ = "analytics_capacity"
+    __table_args__ = (
+        Index("ix_analytics_capacity_tenant_id_library_id_at", "tenant_id", "library_id", "at"),
+    )
+
+    # The event's id: one row per change, whichever order they came in.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    library_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    active_seats: Mapped[int] = mapped_column(Integer, nullable=False)
+    shift_ids: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+
+
+class AnalyticsMrr(TenantMixin, TenantBase):
+    __tablename__ = "analytics_mrr"
+    __table_args__ = (Index("ix_analytics_mrr_tenant_id_at", "tenant_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the event's id
+    subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    mrr_paise: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class AnalyticsCredits(TenantMixin, TenantBase):
+    __tablename__ = "analytics_credits"
+    __table_args__ = (Index("ix_analytics_credits_tenant_id_month", "tenant_id", "month"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the event's id
+    month: Mapped[str] = mapped_column(String(7), nullable=False)  # India's, YYYY-MM
+    credits: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+PROJECTIONS = (
+    AnalyticsBooking,
+    AnalyticsMoney,
+    AnalyticsCheckIn,
+    AnalyticsNoShow,
+    AnalyticsCapacity,
+    AnalyticsMrr,
+    AnalyticsCredits,
+)

@@ -9,7 +9,10 @@ the event id: a second delivery changes nothing). Then:
 - a captured payment or processed refund is one row, keyed by its own id;
 - a check-in or check-out replaces the attendance row only when it is newer
   (`occurred_at`, then event id) than the copy already held;
-- a no-show is one row, keyed by its id.
+- a no-show is one row, keyed by its id;
+- a library's capacity, a subscription's MRR and a count of message credits are
+  one row per event (each carries the whole state after the change, or a delta
+  keyed by its own id), so order and repeats do not matter either.
 
 `rebuild` empties the read models of a tenant and applies the log again.
 Payloads are read with this module's own models naming only what is needed.
@@ -34,9 +37,12 @@ from studyspot.kit.models import utcnow
 from studyspot.services.analytics.models import (
     PROJECTIONS,
     AnalyticsBooking,
+    AnalyticsCapacity,
     AnalyticsCheckIn,
+    AnalyticsCredits,
     AnalyticsEvent,
     AnalyticsMoney,
+    AnalyticsMrr,
     AnalyticsNoShow,
 )
 
@@ -56,6 +62,19 @@ MONEY_TOPICS = frozenset({"payment.captured", "refund.processed"})
 CHECK_TOPICS = frozenset({"attendance.checked_in", "attendance.checked_out"})
 NO_SHOW_TOPIC = "attendance.no_show"
 TOPICS = BOOKING_TOPICS | MONEY_TOPICS | CHECK_TOPICS | {NO_SHOW_TOPIC}
+CAPACITY_TOPIC = "library.capacity_changed"
+CREDITS_TOPIC = "message.credits_counted"
+# Every change of a tenant's subscription (the plan catalogue's events name no tenant).
+SUBSCRIPTION_PATTERN = "subscription.*"
+PLATFORM_TOPICS = (CAPACITY_TOPIC, CREDITS_TOPIC, SUBSCRIPTION_PATTERN)
+
+
+def wanted(topic: str) -> bool:
+    return topic in TOPICS or topic in (CAPACITY_TOPIC, CREDITS_TOPIC) or _subscription(topic)
+
+
+def _subscription(topic: str) -> bool:
+    return topic.startswith("subscription.") and topic.count(".") == 1
 
 
 class _Booking(BaseModel):
@@ -103,9 +122,33 @@ class _NoShow(BaseModel):
     day: date
 
 
-def subject_of(topic: str, payload: dict[str, Any]) -> uuid.UUID | None:
+class _Capacity(BaseModel):
+    library_id: uuid.UUID
+    active_seats: int
+    shift_ids: list[uuid.UUID]
+
+
+class _Subscription(BaseModel):
+    subscription_id: uuid.UUID
+    # Absent from events published before the field was added: nothing to project.
+    mrr_paise: int | None = None
+
+
+class _Credits(BaseModel):
+    month: str
+    credits: int
+
+
+def subject_of(topic: str, payload: dict[str, Any], event_id: uuid.UUID) -> uuid.UUID | None:
     """What the event is about (the key of the read-model row it touches), or None."""
     try:
+        if topic == CAPACITY_TOPIC:
+            return _Capacity.model_validate(payload).library_id
+        if _subscription(topic):
+            return _Subscription.model_validate(payload).subscription_id
+        if topic == CREDITS_TOPIC:
+            _Credits.model_validate(payload)
+            return event_id
         if topic in BOOKING_TOPICS:
             return _Booking.model_validate(payload).booking_id
         if topic == "payment.captured":
@@ -130,9 +173,9 @@ async def insert_ignored(session: AsyncSession, table: Table, values: dict[str, 
 
 async def apply(session: AsyncSession, event: Event) -> bool:
     """Log and project one event; False when it was already applied or is not ours."""
-    if event.tenant_id is None or event.topic not in TOPICS:
+    if event.tenant_id is None or not wanted(event.topic):
         return False
-    subject = subject_of(event.topic, event.payload)
+    subject = subject_of(event.topic, event.payload, event.id)
     if subject is None:
         log.error("analytics.malformed_event", event_id=str(event.id), topic=event.topic)
         return False
@@ -177,6 +220,8 @@ async def project(
         )
     elif topic in CHECK_TOPICS:
         await _check(session, tenant_id, _Attendance.model_validate(payload), occurred_at, event_id)
+    elif topic in (CAPACITY_TOPIC, CREDITS_TOPIC) or _subscription(topic):
+        await _platform(session, tenant_id, event_id, topic, payload, occurred_at)
     elif topic == NO_SHOW_TOPIC:
         gone = _NoShow.model_validate(payload)
         await insert_ignored(
@@ -192,6 +237,38 @@ async def project(
                 "day": gone.day,
             },
         )
+
+
+async def _platform(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    event_id: uuid.UUID,
+    topic: str,
+    payload: dict[str, Any],
+    at: datetime,
+) -> None:
+    """One row per event: a library's capacity, the subscription's MRR or credits counted."""
+    table: Any
+    if topic == CAPACITY_TOPIC:
+        room = _Capacity.model_validate(payload)
+        table = AnalyticsCapacity.__table__
+        values: dict[str, Any] = {
+            "library_id": room.library_id,
+            "at": at,
+            "active_seats": room.active_seats,
+            "shift_ids": sorted(str(s) for s in room.shift_ids),
+        }
+    elif topic == CREDITS_TOPIC:
+        used = _Credits.model_validate(payload)
+        table = AnalyticsCredits.__table__
+        values = {"month": used.month, "credits": used.credits}
+    else:
+        sub = _Subscription.model_validate(payload)
+        if sub.mrr_paise is None:
+            return
+        table = AnalyticsMrr.__table__
+        values = {"subscription_id": sub.subscription_id, "at": at, "mrr_paise": sub.mrr_paise}
+    await insert_ignored(session, table, {"id": event_id, "tenant_id": tenant_id, **values})
 
 
 async def _money(

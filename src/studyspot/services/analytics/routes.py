@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import Unprocessable, problem_responses
 from studyspot.kit.models import utcnow
+from studyspot.kit.pagination import MAX_PAGE_SIZE, Paging
 from studyspot.services.analytics import kpis, platform
 from studyspot.services.analytics.access import (
     AnalyticsViewer,
@@ -171,19 +172,39 @@ async def library_kpis(
     response_model=DuesReport,
     responses={**CSV_RESPONSE, **ERRORS},
     summary="Open dues of a library by age (0-7, 8-15, 16-30, 31+ days since the start)",
+    description="The buckets total every open due; `items` is one page of them, oldest first "
+    f"(`page_size` at most {MAX_PAGE_SIZE}). The CSV export (`format=csv`) lists every open "
+    "due and ignores `page` and `page_size`.",
 )
 async def library_dues(
-    library_id: uuid.UUID, viewer: AnalyticsViewer, on: OnDay = None, format: Format = "json"
+    library_id: uuid.UUID,
+    viewer: AnalyticsViewer,
+    paging: Paging,
+    on: OnDay = None,
+    format: Format = "json",
 ) -> Any:
     library = await viewer.library(library_id)
     day = _day("on", on, library)
-    as_of, (buckets, items) = await _read(
-        viewer, lambda s: kpis.dues(s, viewer.tenant_id, library, day)
-    )
+    tid = viewer.tenant_id
     if format == "csv":
-        columns = list(DueItem.model_fields)
-        return _csv(f"dues-{day.isoformat()}", items, columns)
-    return DuesReport(**_fresh(library, as_of), on=day, buckets=buckets, items=items)
+        _, items = await _read(viewer, lambda s: kpis.dues_items(s, tid, library, day))
+        return _csv(f"dues-{day.isoformat()}", items, list(DueItem.model_fields))
+
+    async def report(session: AsyncSession) -> tuple[list[dict[str, object]], list[Any]]:
+        buckets = await kpis.dues_buckets(session, tid, library, day)
+        page = await kpis.dues_items(session, tid, library, day, paging.offset, paging.page_size)
+        return buckets, page
+
+    as_of, (buckets, items) = await _read(viewer, report)
+    return DuesReport(
+        **_fresh(library, as_of),
+        on=day,
+        buckets=buckets,
+        items=items,
+        total=sum(int(str(b["bookings"])) for b in buckets),
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get(
@@ -272,7 +293,8 @@ def _platform_months(first: str | None, last: str | None) -> tuple[date, date]:
     "/platform",
     response_model=PlatformReport,
     responses={**CSV_RESPONSE, **problem_responses(401, 403, 422)},
-    summary="Platform KPIs for its admins and staff: tenants, bookings, billing, collections",
+    summary="Platform KPIs for its admins and staff: tenants, bookings, billing, collections, "
+    "seats, MRR, message credits",
 )
 async def platform_kpis(
     request: Request,
@@ -285,7 +307,8 @@ async def platform_kpis(
     found = await platform.platform(runtime_of(request.app).kit, lo, hi)
     if format == "csv":
         columns = ["month", "active_tenants", "active_libraries", "bookings"]
-        columns += ["billed_paise", "collected_paise"]
+        columns += ["billed_paise", "collected_paise", "active_seats", "mrr_paise"]
+        columns += ["message_credits_used"]
         return _csv(f"platform-{kpis.month_key(lo)}-{kpis.month_key(hi)}", found.months, columns)
     return PlatformReport(
         as_of=found.as_of,

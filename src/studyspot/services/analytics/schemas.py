@@ -74,8 +74,11 @@ class DueItem(ReadModel):
 
 class DuesReport(Fresh):
     on: date
-    buckets: list[DuesBucket]
-    items: list[DueItem]
+    buckets: list[DuesBucket] = Field(description="Every open due, whatever the page")
+    items: list[DueItem] = Field(description="This page of open dues, oldest first")
+    total: int = Field(ge=0, description="Open dues in all (the buckets' bookings)")
+    page: int = Field(ge=1)
+    page_size: int = Field(ge=1)
 
 
 class Cohort(ReadModel):
@@ -124,6 +127,17 @@ class PlatformMonth(ReadModel):
     bookings: int = Field(ge=0, description="Bookings billed (started) in the month")
     billed_paise: int
     collected_paise: int = Field(description="Captured - refunded on the month's Indian days")
+    active_seats: int = Field(
+        ge=0, description="Seats in service (not under maintenance) at the month's end"
+    )
+    mrr_paise: int = Field(
+        ge=0,
+        description="Monthly recurring revenue at the month's end: each paying subscription's "
+        "price over its cycle's months (a yearly price / 12)",
+    )
+    message_credits_used: int = Field(
+        description="The plans' monthly message credits counted in the month (paid messages)"
+    )
 
 
 class TopTenant(ReadModel):

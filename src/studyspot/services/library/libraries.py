@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.library.access import Viewer
+from studyspot.services.library.capacity import publish_capacity
 from studyspot.services.library.errors import LibraryInUse, LibraryNameTaken
 from studyspot.services.library.india import gst_state_code, gstin_matches_state, state_name
 from studyspot.services.library.limits import check_quota, lock_quota
@@ -130,3 +131,4 @@ async def delete_library(session: AsyncSession, viewer: Viewer, library_id: uuid
     await viewer.record(
         session, "library.deleted", "library", library_id, details={"name": library.name}
     )
+    await publish_capacity(session, viewer.tenant_id, library_id, deleted=True)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.library.access import Viewer
+from studyspot.services.library.capacity import publish_capacity
 from studyspot.services.library.errors import SeatLabelTaken, SeatNotFound, SeatPositionTaken
 from studyspot.services.library.limits import check_quota, lock_quota
 from studyspot.services.library.models import Library, Seat
@@ -82,6 +83,7 @@ async def create_seat(
         seat.id,
         details={"library_id": str(library.id), "label": seat.label},
     )
+    await publish_capacity(session, viewer.tenant_id, library.id)
     return seat
 
 
@@ -126,6 +128,7 @@ async def create_seats_in_bulk(
         library.id,
         details={"count": len(seats), "first": labels[0], "last": labels[-1]},
     )
+    await publish_capacity(session, viewer.tenant_id, library.id)
     return seats
 
 
@@ -194,6 +197,8 @@ async def update_seat(
         await viewer.record(
             session, "seat.updated", "seat", seat.id, details={"fields": sorted(changes)}
         )
+    if "status" in changes:
+        await publish_capacity(session, viewer.tenant_id, seat.library_id)
     return seat
 
 
@@ -209,3 +214,4 @@ async def delete_seat(
         seat_id,
         details={"library_id": str(seat.library_id), "label": seat.label},
     )
+    await publish_capacity(session, viewer.tenant_id, seat.library_id)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.library.access import Viewer
+from studyspot.services.library.capacity import publish_capacity
 from studyspot.services.library.errors import ShiftInUse, ShiftNameTaken, ShiftNotFound
 from studyspot.services.library.models import Library, Shift
 from studyspot.services.library.repository import LibraryRepository, ShiftRepository, violates
@@ -54,6 +55,7 @@ async def create_shift(
     await viewer.record(
         session, "shift.created", "shift", shift.id, details={"library_id": str(library.id)}
     )
+    await publish_capacity(session, viewer.tenant_id, library.id)
     return shift
 
 
@@ -150,3 +152,4 @@ async def delete_shift(
         shift_id,
         details={"library_id": str(shift.library_id), "name": shift.name},
     )
+    await publish_capacity(session, viewer.tenant_id, shift.library_id)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.entitlements import Entitlements, PlanLimitReached, check_limit
+from studyspot.kit.outbox import publish
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.kit.state import KitState
 from studyspot.services.message.consent import IST
@@ -255,6 +256,7 @@ async def count_monthly(
         )
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
+        await _counted(session, tenant_id, month, messages)
         return
     assert entitlements is not None
     used = await used_this_month(session, tenant_id, now)
@@ -271,4 +273,16 @@ async def _uncount(
         .where(CreditMonth.tenant_id == tenant_id, CreditMonth.month == month_of(now))
         .values(used=CreditMonth.used - messages)
         .execution_options(synchronize_session=False)
+    )
+    await _counted(session, tenant_id, month_of(now), -messages)
+
+
+async def _counted(session: AsyncSession, tenant_id: uuid.UUID, month: str, credits: int) -> None:
+    """`message.credits_counted`: the plan's monthly credits used moved by `credits` (negative
+    when given back), for the platform's figures (the analytics service)."""
+    await publish(
+        session,
+        "message.credits_counted",
+        {"month": month, "credits": credits},
+        tenant_id=tenant_id,
     )

@@ -300,6 +300,11 @@ async def _changed(
         "tenant_id": str(sub.tenant_id),
         "status": sub.status,
         "plan_code": sub.plan_code,
+        # The price and the monthly recurring revenue after this change (added for the
+        # platform's analytics; consumers reading only the fields above are unaffected).
+        "billing_cycle": sub.billing_cycle,
+        "price_paise": sub.price_paise,
+        "mrr_paise": mrr_of(sub),
         **(details or {}),
     }
     await record(

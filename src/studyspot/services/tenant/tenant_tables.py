@@ -45,9 +45,12 @@ MOVED_TABLES = frozenset(
         "students",
         # analytics (read models: they move with the tenant's events)
         "analytics_bookings",
+        "analytics_capacity",
         "analytics_checkins",
+        "analytics_credits",
         "analytics_events",
         "analytics_money",
+        "analytics_mrr",
         "analytics_no_shows",
         # attendance
         "attendance_code_uses",
