@@ -21,6 +21,7 @@ from studyspot.services.message.routes import (
     consent,
     credits,
     deliveries,
+    internal,
     notifications,
     senders,
     templates,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             senders.settings_router,
             unsubscribe.router,
             webhooks.router,
+            internal.router,
         ],
         settings=settings,
         description=(
