@@ -104,6 +104,8 @@ READERS: list[tuple[str, str, type[BaseModel]]] = [
         payment_consumers.BookingConfirmationFailed,
     ),
     ("message_payment_receipts", "payment.captured", message_consumers.PaymentReceipt),
+    ("message_payment_outcomes", "payment.failed", message_consumers.PaymentFailedNotice),
+    ("message_payment_outcomes", "refund.processed", message_consumers.RefundNotice),
     ("message_student_consents", CONSENT_TOPIC, StudentConsentRecorded),
     *(
         ("analytics_projection", topic, _analytics_model(topic))

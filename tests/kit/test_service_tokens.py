@@ -17,9 +17,9 @@ from studyspot.kit.service_auth import InternalCaller, internal_callers, issue_s
 from tests.conftest import Apps
 from tests.fixtures.users import register_owner
 
-SERVICES = ("auth", "tenant", "student", "library", "booking", "payment", "attendance")
+SERVICES = ("auth", "tenant", "student", "library", "booking", "payment", "attendance", "message")
 # Callers only (no /internal route of their own).
-CALLERS = (*SERVICES, "message", "analytics")
+CALLERS = (*SERVICES, "analytics")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -164,3 +164,50 @@ async def test_a_broadcast_to_an_audience_is_quoted_then_paid_for_whole_or_not_a
     assert sorted(d["recipient_user_id"] for d in log.json()["items"]) == sorted(
         str(s) for s in a.students[:2]
     )
+
+
+async def test_a_shift_audience_takes_the_bookings_of_the_days_the_broadcast_is_about(
+    apps: Apps,
+) -> None:
+    """s0 sits in the morning shift from today; s2 paid for the morning shift from in ten
+    days: a broadcast about those days reaches both, one about today s0 alone."""
+    a, _ = await _world(apps)
+    s2 = a.students[2]
+    today = today_in_india()
+    later = await booked(
+        apps,
+        a.owner,
+        booking_body(a, student=s2, seat=a.seats[2], start=today + timedelta(days=10)),
+    )
+    await created(apps, a.owner, uuid.UUID(later["id"]), "cash")
+    await run_consumers(apps)  # confirmed by the capture
+    morning = str(a.shifts["morning"])
+
+    def on(first: int, last: int) -> dict[str, Any]:
+        return {
+            "from_date": (today + timedelta(days=first)).isoformat(),
+            "to_date": (today + timedelta(days=last)).isoformat(),
+        }
+
+    assert await _chosen(apps, a.owner, {"shift_id": morning}) == 1
+    assert await _chosen(apps, a.owner, {"shift_id": morning, **on(10, 12)}) == 2
+    # Across several weeks (the booking service is asked a week at a time).
+    assert await _chosen(apps, a.owner, {"shift_id": morning, **on(0, 30)}) == 2
+    assert await _chosen(apps, a.owner, {"shift_id": morning, **on(3, 5)}) == 1
+    assert await _chosen(apps, a.owner, {"booking": "active", **on(10, 10)}) == 2
+    afternoon = str(a.shifts["afternoon"])
+    assert await _chosen(apps, a.owner, {"shift_id": afternoon, **on(10, 12)}) == 0
+
+    client = apps.client("message")
+    yesterday = await _quote(apps, a.owner, {"shift_id": morning, **on(-1, 2)})
+    assert yesterday.status_code == 422
+    assert yesterday.json()["code"] == "audience_dates_invalid"
+    for audience in (
+        {"shift_id": morning, **on(0, 31)},  # 32 days
+        {"shift_id": morning, **on(5, 4)},
+        {"with_dues": True, **on(0, 1)},  # dates say nothing about dues
+    ):
+        resp = await client.post(
+            f"{BROADCASTS}/quote", json=_body(audience), headers=a.owner.headers
+        )
+        assert resp.status_code == 422 and resp.json()["code"] == "validation_error", audience

@@ -83,3 +83,45 @@ async def test_a_managers_broadcast_reaches_only_its_branches_students(apps: App
 
     by_owner = await client.post(f"{BROADCASTS}/quote", json=body, headers=world.owner.headers)
     assert by_owner.json()["reachable"] == 2
+
+
+async def test_a_broadcasts_report_is_read_by_owners_and_the_managers_of_all_its_branches(
+    apps: Apps,
+) -> None:
+    world = await owner_with_branches(apps)
+    ours = (await admit(apps, world.owner, world.library_a))["id"]
+    theirs = (await admit(apps, world.owner, world.library_b))["id"]
+    manager_a = await create_staff(apps, world.owner, [world.library_a], role="manager")
+    manager_b = await create_staff(apps, world.owner, [world.library_b], role="manager")
+    manager_ab = await create_staff(
+        apps, world.owner, [world.library_a, world.library_b], role="manager"
+    )
+    client = apps.client("message")
+
+    async def send(who: LoggedIn, students: list[str]) -> str:
+        body = {
+            "student_ids": students,
+            "channel": "email",
+            "category": "reminders",
+            "title": "Closed on Monday",
+            "body": "The library is closed on Monday.",
+        }
+        sent = await client.post(BROADCASTS, json=body, headers=who.headers)
+        assert sent.status_code == 201, sent.text
+        broadcast_id: str = sent.json()["id"]
+        return broadcast_id
+
+    to_a = await send(manager_a, [ours])
+    to_both = await send(world.owner, [ours, theirs])
+    to_b = await send(world.owner, [theirs])
+
+    async def reads(who: LoggedIn, broadcast_id: str) -> int:
+        resp = await client.get(f"{BROADCASTS}/{broadcast_id}", headers=who.headers)
+        if resp.status_code == 404:
+            assert resp.json()["code"] == "broadcast_not_found"
+        return resp.status_code
+
+    assert [await reads(world.owner, b) for b in (to_a, to_both, to_b)] == [200, 200, 200]
+    assert [await reads(manager_a, b) for b in (to_a, to_both, to_b)] == [200, 404, 404]
+    assert [await reads(manager_b, b) for b in (to_a, to_both, to_b)] == [404, 404, 200]
+    assert [await reads(manager_ab, b) for b in (to_a, to_both, to_b)] == [200, 200, 200]

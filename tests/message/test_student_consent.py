@@ -5,12 +5,15 @@ never over an answer recorded here later; the student record keeps no channel fl
 
 from __future__ import annotations
 
-import uuid
+import csv
+import io
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from studyspot.kit.db import unit_of_work
+from studyspot.kit.errors import AppError
 from studyspot.kit.events import Event
 from studyspot.kit.models import outbox_events
 from studyspot.services.message.consumers import on_student_consent
@@ -116,7 +119,7 @@ async def test_a_change_at_the_desk_is_forwarded(apps: Apps) -> None:
     assert _granted(answers) == {"whatsapp": False, "sms": True, "email": False}
 
 
-async def test_imported_consent_is_forwarded_and_not_exported(apps: Apps) -> None:
+async def test_imported_consent_is_forwarded_and_exported_per_channel(apps: Apps) -> None:
     world = await owner_with_branches(apps)
     rows = [{k: v for k, v in row.items() if k in HEADER} for row in register_rows(3, start=700)]
     rows[0] |= {"consent_whatsapp": "yes", "consent_sms": "no", "consent_email": "yes"}
@@ -129,20 +132,71 @@ async def test_imported_consent_is_forwarded_and_not_exported(apps: Apps) -> Non
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["imported"] == 3
+    # Admitted with no answer at all: nothing recorded, empty cells.
+    silent = (await admit(apps, world.owner, world.library_b))["id"]
     await run_consumers(apps)
     listed = (
         await client.get("/api/v1/students?sort=enrollment_number", headers=world.owner.headers)
     ).json()["items"]
-    granted = [_granted(await _answers(apps, world.owner, s["id"])) for s in listed]
+    granted = [_granted(await _answers(apps, world.owner, s["id"])) for s in listed[:3]]
     assert granted == [
         {"whatsapp": True, "sms": False, "email": True},
         {"whatsapp": False, "sms": True, "email": False},
         # The file had the columns, so a row that left them empty answered no.
         {"whatsapp": False, "sms": False, "email": False},
     ]
+    # A later answer at the desk is what the export shows.
+    withdrawn = await apps.client("message").put(
+        f"{CONSENTS}/{listed[0]['id']}",
+        json={"channel": "email", "purpose": "reminders", "granted": False, "notice_version": "v3"},
+        headers=world.owner.headers,
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+
     exported = await client.get("/api/v1/students/export", headers=world.owner.headers)
     assert exported.status_code == 200
-    header = exported.text.splitlines()[0].split(",")
-    assert "consent_data_processing" in header
-    assert not {"consent_whatsapp", "consent_sms", "consent_email"} & set(header)
-    assert uuid.UUID(listed[0]["id"])
+    table = list(csv.DictReader(io.StringIO(exported.text)))
+    channels = ("consent_whatsapp", "consent_sms", "consent_email")
+    by_id = {row["id"]: tuple(row[c] for c in channels) for row in table}
+    assert [by_id[s["id"]] for s in listed[:3]] == [
+        ("true", "false", "false"),
+        ("false", "true", "false"),
+        ("false", "false", "false"),
+    ]
+    assert by_id[silent] == ("", "", "")
+
+    # The exported file imports as it is, answers included, in another tenant.
+    other = await owner_with_branches(apps)
+    reimported = await client.post(
+        f"/api/v1/students/import?library_id={other.library_a}",
+        files={"file": ("students.csv", exported.content, "text/csv")},
+        headers=other.owner.headers,
+    )
+    assert reimported.status_code == 200, reimported.text
+    assert reimported.json()["imported"] == 4
+    await run_consumers(apps)
+    again = (
+        await client.get("/api/v1/students?sort=enrollment_number", headers=other.owner.headers)
+    ).json()["items"]
+    assert _granted(await _answers(apps, other.owner, again[1]["id"])) == {
+        "whatsapp": False,
+        "sms": True,
+        "email": False,
+    }
+
+
+async def test_the_export_waits_for_the_message_service_rather_than_leave_consent_out(
+    apps: Apps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await owner_with_branches(apps)
+    await admit(apps, world.owner, world.library_a)
+    upstream = apps.app("student").state.student_upstream
+
+    async def down(*_: object) -> object:
+        raise AppError("The message service is not answering", status=503)
+
+    monkeypatch.setattr(upstream.message, "reminder_consents", down)
+    exported = await apps.client("student").get(
+        "/api/v1/students/export", headers=world.owner.headers
+    )
+    assert exported.status_code == 503, exported.text

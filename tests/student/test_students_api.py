@@ -536,6 +536,7 @@ async def test_detailed_health_reports_the_services_students_depend_on(apps: App
         "tenant_service",
         "booking_service",
         "payment_service",
+        "message_service",
     )
     for name in ("tenant_db", "core_db", *services):
         assert checks[name]["status"] == "up", (name, checks[name])

@@ -777,6 +777,11 @@ export const en = {
   an_dues_list: 'Open dues, oldest first',
   an_start: 'Started',
   an_days: 'Days',
+  guardian_name: "Guardian's name",
+  guardian_phone: "Guardian's mobile",
+  desk_minor_hint: 'Under 18: messages go to the guardian, never promotions.',
+  desk_consent_label: 'Reminders the student agreed to',
+  desk_consent_hint: 'Fee and renewal reminders. Receipts and confirmations need no consent; tick only what the student said yes to after seeing the privacy notice.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gstinCheckCharacter, gstinProblem, normaliseMobile, passwordProblem } from './validation';
+import { gstinCheckCharacter, gstinProblem, isMinor, normaliseMobile, passwordProblem } from './validation';
 
 // Same cases as tests of src/studyspot/kit/india.py: the form and the API agree.
 describe('normaliseMobile', () => {
@@ -39,4 +39,16 @@ describe('passwordProblem', () => {
   it('counts characters, not bytes, for the minimum', () => expect(passwordProblem('पासवर्डपास')).toBeNull());
   it('refuses more than 72 bytes even when under 72 characters', () => expect(passwordProblem('अ'.repeat(25))).toBe('v_password_long'));
   it('takes exactly 72 bytes', () => expect(passwordProblem('x'.repeat(72))).toBeNull());
+});
+
+describe('isMinor', () => {
+  it('is a minor until the eighteenth birthday, in the library\'s date', () => {
+    expect(isMinor('2008-12-08', '2026-12-07')).toBe(true);
+    expect(isMinor('2008-12-07', '2026-12-07')).toBe(false);
+    expect(isMinor('1999-02-14', '2026-12-07')).toBe(false);
+  });
+  it('says nothing of a date not yet typed in full', () => {
+    expect(isMinor('2010-1', '2026-12-07')).toBe(false);
+    expect(isMinor('', '2026-12-07')).toBe(false);
+  });
 });

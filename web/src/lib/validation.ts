@@ -54,3 +54,12 @@ export function passwordProblem(value: string): PasswordProblem | null {
   if (new TextEncoder().encode(value).length > PASSWORD_MAX_BYTES) return 'v_password_long';
   return null;
 }
+
+/** Under 18 on `today` (both YYYY-MM-DD, the library's date): the API then sends the
+ * student's messages to the guardian, so the desk asks for one. */
+export function isMinor(dateOfBirth: string, today: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(dateOfBirth) || !/^\d{4}-\d{2}-\d{2}$/.test(today)) return false;
+  // Same month and day, 18 years on: compared as text, as ISO dates sort.
+  const eighteenth = `${String(Number(dateOfBirth.slice(0, 4)) + 18).padStart(4, '0')}${dateOfBirth.slice(4)}`;
+  return today < eighteenth;
+}

@@ -2,7 +2,7 @@
 // seat on the map, choose the plan, take the payment, hand over the invoice.
 // Every POST that creates money or a booking carries an Idempotency-Key kept
 // for the attempt, so a double click or a retry never books or charges twice.
-import { Alert, Button, Group, Image, Paper, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Image, Paper, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, fetchBlob, idempotencyKey, saveBlob, unwrap } from '../api/client';
@@ -17,7 +17,8 @@ import { SeatGrid, type SeatAvailability } from '../components/SeatGrid';
 import { useI18n } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import { formatPaise } from '../lib/money';
-import { normaliseMobile } from '../lib/validation';
+import { CONSENT_CHANNELS, type ConsentChannel } from '../lib/consent';
+import { isMinor, normaliseMobile } from '../lib/validation';
 import { offerWaitlist } from '../lib/waitlist';
 import { useAvailability } from './SeatMapPage';
 
@@ -73,19 +74,38 @@ function StudentStep({ library, student, onStudent }: { library: string | null; 
   const { t } = useI18n();
   const [phone, setPhone] = useState('');
   const [name, setName] = useState('');
+  const [dob, setDob] = useState('');
+  const [guardian, setGuardian] = useState({ name: '', phone: '', email: '' });
+  // The reminders the student said yes to, per channel: the message service records them.
+  const [agreed, setAgreed] = useState<ConsentChannel[]>([]);
   const [error, setError] = useState<MessageKey | null>(null);
   const normalised = normaliseMobile(phone);
+  const today = useLibraryToday(library);
+  const minor = !!today && isMinor(dob, today);
+  const guardianPhone = normaliseMobile(guardian.phone);
+  // A minor's messages go to the guardian: the desk does not admit one without them.
+  const guardianMissing = minor && (!guardian.name.trim() || !guardianPhone);
   const found = useQuery({
     queryKey: ['students-by-phone', normalised],
     enabled: !!normalised && !student,
     queryFn: () => unwrap(api.GET('/api/v1/students', { params: { query: { q: normalised ?? '', page_size: 5 } } })),
   });
-  const key = useAttemptKey([normalised, name, library]);
+  const key = useAttemptKey([normalised, name, library, dob, guardian, agreed]);
   const admit = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/api/v1/students', {
-          body: { name: name.trim(), phone: normalised ?? '', home_library_id: library ?? '' },
+          body: {
+            name: name.trim(), phone: normalised ?? '', home_library_id: library ?? '',
+            date_of_birth: dob || null,
+            ...(minor
+              ? { guardian_name: guardian.name.trim(), guardian_phone: guardianPhone, guardian_email: guardian.email.trim() || null }
+              : {}),
+            consent: {
+              whatsapp: agreed.includes('whatsapp'), sms: agreed.includes('sms'), email: agreed.includes('email'),
+              data_processing: false,
+            },
+          },
           headers: { 'Idempotency-Key': key },
         }),
       ),
@@ -117,10 +137,34 @@ function StudentStep({ library, student, onStudent }: { library: string | null; 
           </Alert>
         ))}
         {normalised && found.isSuccess && matches.length === 0 && (
-          <Group align="end">
-            <TextInput label={t('student_name')} value={name} onChange={(e) => setName(e.currentTarget.value)} required w={280} />
-            <Button onClick={() => admit.mutate()} loading={admit.isPending} disabled={!name.trim() || !library}>{t('admit')}</Button>
-          </Group>
+          <Stack gap="sm">
+            <Group align="end">
+              <TextInput label={t('student_name')} value={name} onChange={(e) => setName(e.currentTarget.value)} required w={280} />
+              <TextInput label={t('date_of_birth')} type="date" value={dob} max={today ?? undefined} onChange={(e) => setDob(e.currentTarget.value)} w={170} />
+            </Group>
+            {minor && (
+              <Stack gap={4} data-testid="desk-guardian">
+                <Text size="sm" c="dimmed">{t('desk_minor_hint')}</Text>
+                <Group align="end">
+                  <TextInput label={t('guardian_name')} value={guardian.name} onChange={(e) => setGuardian({ ...guardian, name: e.currentTarget.value })} required w={220} />
+                  <TextInput
+                    label={t('guardian_phone')} type="tel" value={guardian.phone} required w={180}
+                    onChange={(e) => setGuardian({ ...guardian, phone: e.currentTarget.value })}
+                    error={guardian.phone && !guardianPhone ? t('v_mobile') : undefined}
+                  />
+                  <TextInput label={t('guardian_email')} type="email" value={guardian.email} onChange={(e) => setGuardian({ ...guardian, email: e.currentTarget.value })} w={240} />
+                </Group>
+              </Stack>
+            )}
+            <Checkbox.Group label={t('desk_consent_label')} description={t('desk_consent_hint')} value={agreed} onChange={(v) => setAgreed(v as ConsentChannel[])}>
+              <Group mt={6}>
+                {CONSENT_CHANNELS.map((c) => <Checkbox key={c} value={c} label={t(`msg_channel_${c}`)} />)}
+              </Group>
+            </Checkbox.Group>
+            <Group>
+              <Button onClick={() => admit.mutate()} loading={admit.isPending} disabled={!name.trim() || !library || guardianMissing}>{t('admit')}</Button>
+            </Group>
+          </Stack>
         )}
         {admit.error && <ProblemAlert error={admit.error} />}
       </Stack>

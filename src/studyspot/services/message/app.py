@@ -18,6 +18,7 @@ from studyspot.services.message.routes import (
     consent,
     credits,
     deliveries,
+    internal,
     notifications,
     senders,
     templates,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             senders.settings_router,
             unsubscribe.router,
             webhooks.router,
+            internal.router,
         ],
         settings=settings,
         description=(

@@ -151,6 +151,15 @@ async def _plan(
     return plan
 
 
+def _branches(request: Request, students: dict[uuid.UUID, InternalStudent | None]) -> list[str]:
+    """The branches a broadcast was meant for: its audience's library and the home branch
+    of each student it chose."""
+    chosen = {str(s.home_library_id) for s in students.values() if s is not None}
+    if request.audience is not None and request.audience.library_id is not None:
+        chosen.add(str(request.audience.library_id))
+    return sorted(chosen)
+
+
 def _require(provider: ChannelProvider | None, channel: str) -> None:
     if provider is None:
         raise Conflict(f"{channel} is not set up", code="channel_not_configured")
@@ -209,6 +218,7 @@ async def send(
             body=request.body,
             recipients=len(plan.deliveries),
             cost_paise=total,
+            library_ids=_branches(request, students),
             created_by=who.user_id,
             created_at=now,
         )
@@ -248,13 +258,25 @@ async def send(
         return broadcast, plan
 
 
+def _may_read(viewer: Viewer, broadcast: Broadcast) -> bool:
+    """Owners read every report; a manager one whose branches are all theirs, so its counts
+    never tell about students of a branch they do not work at."""
+    if viewer.every_branch:
+        return True
+    branches = {uuid.UUID(b) for b in broadcast.library_ids}
+    return bool(branches) and all(viewer.in_branches(b) for b in branches)
+
+
 async def report(
-    session: AsyncSession, tenant_id: uuid.UUID, broadcast_id: uuid.UUID
+    session: AsyncSession, viewer: Viewer, broadcast_id: uuid.UUID
 ) -> tuple[Broadcast, dict[str, int]]:
+    """404 `broadcast_not_found` for one of another tenant or of a branch the caller does
+    not manage, as for one that does not exist."""
+    tenant_id = viewer.tenant_id
     broadcast = await session.scalar(
         select(Broadcast).where(Broadcast.tenant_id == tenant_id, Broadcast.id == broadcast_id)
     )
-    if broadcast is None:
+    if broadcast is None or not _may_read(viewer, broadcast):
         raise NotFound("No such broadcast", code="broadcast_not_found")
     rows = await session.execute(
         select(Delivery.status, func.count())

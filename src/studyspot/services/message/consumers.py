@@ -9,7 +9,8 @@ dispatcher fans them out to e-mail afterwards (it asks the student service for
 the address, which a consumer, inside its transaction, must not).
 
 A captured payment (`payment.captured`) becomes a receipt in the paying student's
-feed, fanned out the same way.
+feed, fanned out the same way; a failed payment (`payment.failed`) and a refund
+(`refund.processed`) likewise tell the student.
 
 The subscription service's notices (trial ending, pre-debit, dunning, grace,
 read-only, suspended) become one notification for the tenant's owners, which the
@@ -75,40 +76,76 @@ async def on_booking_event(event: Event, session: AsyncSession) -> None:
     )
 
 
-class PaymentReceipt(BaseModel):
-    """What a receipt reads of `payment.captured` (the payment service's
-    `PaymentCapturedNotice`; tests/test_event_contracts.py keeps the two in step)."""
+class PaymentNotice(BaseModel):
+    """What every payment notice reads of its event (the payment service's models;
+    tests/test_event_contracts.py keeps the two in step)."""
 
     student_id: uuid.UUID
     amount_paise: int
+
+
+class PaymentReceipt(PaymentNotice):
     invoice_number: str
     captured_at: datetime
 
 
-async def on_payment_captured(event: Event, session: AsyncSession) -> None:
-    """A receipt in the paying student's feed, once per `payment.captured` event; the
-    dispatcher fans it out like any student notice (channel order, consent, a minor's
-    guardian). An event without the receipt's fields (published before they were added)
+class PaymentFailedNotice(PaymentNotice):
+    failed_at: datetime
+
+
+class RefundNotice(PaymentNotice):
+    processed_at: datetime
+
+
+# Payment topic → (the kind of notification it makes for the paying student, the model it
+# is read with, each of the kind's variables ← the payload field it is read from).
+PAYMENT_NOTICES: dict[str, tuple[str, type[PaymentNotice], dict[str, str]]] = {
+    "payment.captured": (
+        "payment_receipt",
+        PaymentReceipt,
+        {
+            "amount_paise": "amount_paise",
+            "invoice_number": "invoice_number",
+            "paid_at": "captured_at",
+        },
+    ),
+    "payment.failed": (
+        "payment_failed",
+        PaymentFailedNotice,
+        {"amount_paise": "amount_paise", "failed_at": "failed_at"},
+    ),
+    "refund.processed": (
+        "refund_processed",
+        RefundNotice,
+        {"amount_paise": "amount_paise", "refunded_at": "processed_at"},
+    ),
+}
+
+
+async def on_payment_event(event: Event, session: AsyncSession) -> None:
+    """A receipt, a failed payment or a refund in the paying student's feed, once per
+    event; the dispatcher fans it out like any student notice (channel order, consent, a
+    minor's guardian). An event without the fields (published before they were added)
     makes nothing."""
     payload = event.payload
-    if event.tenant_id is None or not {"student_id", "invoice_number", "captured_at"} <= set(
-        payload
-    ):
+    notice = PAYMENT_NOTICES.get(event.topic)
+    if event.tenant_id is None or notice is None:
         return
-    receipt = PaymentReceipt.model_validate(payload)
+    kind, model, fields = notice
+    if not model.model_fields.keys() <= set(payload):
+        return
+    read = model.model_validate(payload)
+    # As the payment service wrote them: the message shows the moment it happened.
+    variables: dict[str, object] = {name: str(payload[field]) for name, field in fields.items()}
+    variables["amount_paise"] = read.amount_paise
     await notify(
         session,
         event.tenant_id,
         event_id=event.id,
-        kind=RECEIPT,
-        user_id=receipt.student_id,
+        kind=kind,
+        user_id=read.student_id,
         user_type="student",
-        variables={
-            "amount_paise": receipt.amount_paise,
-            "invoice_number": receipt.invoice_number,
-            # As the payment service wrote it: the receipt shows the moment it was paid.
-            "paid_at": str(payload["captured_at"]),
-        },
+        variables=variables,
         now=utcnow(),
     )
 
@@ -136,13 +173,14 @@ async def on_student_consent(event: Event, session: AsyncSession) -> None:
     )
 
 
-RECEIPT = "payment_receipt"
-
 CONSUMERS = [
     Consumer("message_links", LINK_TOPICS, on_tenant_link),
     Consumer("message_platform_links", LINK_TOPICS, on_platform_link, database="core"),
     Consumer("message_student_notices", tuple(STUDENT_NOTICES), on_booking_event),
     Consumer("message_owner_notices", tuple(OWNER_NOTICES), on_subscription_notice),
-    Consumer("message_payment_receipts", ("payment.captured",), on_payment_captured),
+    Consumer("message_payment_receipts", ("payment.captured",), on_payment_event),
+    # Its own name: a consumer's name keys its ledger and durable subscription, so the
+    # receipts' consumer keeps its topics.
+    Consumer("message_payment_outcomes", ("payment.failed", "refund.processed"), on_payment_event),
     Consumer("message_student_consents", (CONSENT_TOPIC,), on_student_consent),
 ]

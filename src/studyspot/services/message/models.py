@@ -288,6 +288,10 @@ class Broadcast(IdMixin, TenantMixin, TenantBase):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     recipients: Mapped[int] = mapped_column(Integer, nullable=False)
     cost_paise: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The home branches of the students it went to (as strings): a manager reads its report
+    # only when every one of them is theirs; empty (none reached, or made before branches
+    # were recorded) leaves it to the owners.
+    library_ids: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from studyspot.kit.schemas import ReadModel, WriteModel
-from studyspot.services.message.audience import MAX_AUDIENCE, MAX_EXPIRING_DAYS
+from studyspot.services.message.audience import MAX_AUDIENCE, MAX_AUDIENCE_DAYS, MAX_EXPIRING_DAYS
 
 Language = Literal["en", "hi"]
 
@@ -164,12 +164,24 @@ class BroadcastAudience(WriteModel):
     )
     shift_id: uuid.UUID | None = Field(
         default=None,
-        description="Booked today in this shift (a full-day booking counts in every shift)",
+        description="A confirmed or active booking in this shift holds a place on some day "
+        "of [from_date, to_date] (a full-day booking counts in every shift)",
     )
     booking: Literal["active", "expiring"] | None = Field(
         default=None,
-        description="active: a booking holds a place today; expiring: a paid booking ends "
-        "within expiring_within_days and was not renewed",
+        description="active: a confirmed or active booking holds a place on some day of "
+        "[from_date, to_date]; expiring: a paid booking ends within expiring_within_days "
+        "and was not renewed",
+    )
+    from_date: date | None = Field(
+        default=None,
+        description="With shift_id or booking=active: the first day the broadcast is about "
+        "(the library's today or later; default today)",
+    )
+    to_date: date | None = Field(
+        default=None,
+        description=f"The last such day (default from_date; at most {MAX_AUDIENCE_DAYS} "
+        "days in all)",
     )
     expiring_within_days: int | None = Field(default=None, ge=0, le=MAX_EXPIRING_DAYS)
     with_dues: bool = Field(default=False, description="Money still to pay on an open due")
@@ -178,6 +190,16 @@ class BroadcastAudience(WriteModel):
     def _days_with_expiring(self) -> BroadcastAudience:
         if (self.booking == "expiring") != (self.expiring_within_days is not None):
             raise ValueError("expiring_within_days goes with booking=expiring, and only with it")
+        dated = self.from_date is not None or self.to_date is not None
+        if dated and self.shift_id is None and self.booking != "active":
+            raise ValueError("from_date and to_date go with shift_id or booking=active")
+        if self.to_date is not None:
+            if self.from_date is None:
+                raise ValueError("to_date goes with from_date")
+            if not 0 <= (self.to_date - self.from_date).days < MAX_AUDIENCE_DAYS:
+                raise ValueError(
+                    f"to_date is on or after from_date, at most {MAX_AUDIENCE_DAYS} days in all"
+                )
         return self
 
 

@@ -220,6 +220,72 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "payment_failed",
+            "transactional",
+            {"name": "text", "amount_paise": "paise", "failed_at": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "Payment not received: {{ amount_paise | inr }}",
+                        "Hello {{ name }},\n\nYour payment of {{ amount_paise | inr }} on "
+                        "{{ failed_at | datetime }} did not go through, so your fee is still "
+                        "unpaid. If money left your account, it comes back on its own; "
+                        "please pay again at the desk or online.\n",
+                    ),
+                    "in_app": Template(
+                        "Payment not received: {{ amount_paise | inr }}",
+                        "Your payment of {{ amount_paise | inr }} on {{ failed_at | datetime }} "
+                        "did not go through. Please pay again.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "भुगतान नहीं मिला: {{ amount_paise | inr }}",
+                        "नमस्ते {{ name }},\n\n{{ failed_at | datetime }} को आपका "
+                        "{{ amount_paise | inr }} का भुगतान पूरा नहीं हुआ, इसलिए आपका शुल्क अभी "
+                        "बाकी है। यदि आपके खाते से पैसे कटे हैं, तो वे अपने आप वापस आ जाएंगे; "
+                        "कृपया डेस्क पर या ऑनलाइन फिर से भुगतान करें।\n",
+                    ),
+                    "in_app": Template(
+                        "भुगतान नहीं मिला: {{ amount_paise | inr }}",
+                        "{{ failed_at | datetime }} को आपका {{ amount_paise | inr }} का भुगतान "
+                        "पूरा नहीं हुआ। कृपया फिर से भुगतान करें।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "refund_processed",
+            "transactional",
+            {"name": "text", "amount_paise": "paise", "refunded_at": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "Refund of {{ amount_paise | inr }} sent",
+                        "Hello {{ name }},\n\nWe refunded {{ amount_paise | inr }} to you on "
+                        "{{ refunded_at | datetime }}. A refund to a card or UPI account can "
+                        "take 5 to 7 working days to show.\n",
+                    ),
+                    "in_app": Template(
+                        "Refund of {{ amount_paise | inr }} sent",
+                        "{{ amount_paise | inr }} refunded on {{ refunded_at | datetime }}.",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "{{ amount_paise | inr }} की वापसी भेजी गई",
+                        "नमस्ते {{ name }},\n\n{{ refunded_at | datetime }} को आपको "
+                        "{{ amount_paise | inr }} वापस भेजे गए। कार्ड या UPI खाते में वापसी "
+                        "दिखने में 5 से 7 कार्यदिवस लग सकते हैं।\n",
+                    ),
+                    "in_app": Template(
+                        "{{ amount_paise | inr }} की वापसी भेजी गई",
+                        "{{ refunded_at | datetime }} को {{ amount_paise | inr }} वापस भेजे गए।",
+                    ),
+                },
+            },
+        ),
+        Kind(
             "renewal_due",
             "reminders",
             {"name": "text", "end_date": "date", "renewal_start_date": "date"},

@@ -166,7 +166,7 @@ async def refund_processed(
             refunded_before_paise=refunded_before,
             issued_at=now,
         )
-    await events.refund_processed(session, payment, refund)
+    await events.refund_processed(session, payment, refund, note)
     await record(
         session,
         "refund.processed",

@@ -1,5 +1,6 @@
 """The other services the student service asks: library (branches, staff), auth (logins),
-tenant (plan), booking (whose plan runs out), payment (dues and payment history).
+tenant (plan), booking (whose plan runs out), payment (dues and payment history),
+attendance (history), message (message consent, for the export).
 
 Each call goes through the callee's own `client.py`; this module turns their
 answers into the student service's decisions and errors, so the rules in
@@ -28,6 +29,9 @@ from studyspot.services.attendance.client import AttendanceHistory as Attendance
 from studyspot.services.auth.client import AuthClient
 from studyspot.services.booking.client import BookingClient
 from studyspot.services.library.client import LibraryClient
+from studyspot.services.message.client import MAX_CONSENT_LOOKUP as MAX_CONSENT_LOOKUP
+from studyspot.services.message.client import MessageClient as MessageClient
+from studyspot.services.message.client import StudentChannels as StudentChannels
 from studyspot.services.payment.client import InternalPayment as InternalPayment
 from studyspot.services.payment.client import InternalPaymentPage, PaymentClient
 from studyspot.services.student.errors import SourceUnavailable
@@ -87,6 +91,7 @@ class Upstream:
     booking: BookingClient
     payment: PaymentClient
     attendance: AttendanceClient
+    message: MessageClient
     # The core database, for the kit's entitlement check (set by app.py).
     core: Database | None = None
 
@@ -99,10 +104,19 @@ class Upstream:
             BookingClient(settings, caller="student"),
             PaymentClient(settings, caller="student"),
             AttendanceClient(settings, caller="student"),
+            MessageClient(settings, caller="student"),
         )
 
     def _clients(self) -> tuple[ServiceClient, ...]:
-        return (self.library, self.auth, self.tenant, self.booking, self.payment, self.attendance)
+        return (
+            self.library,
+            self.auth,
+            self.tenant,
+            self.booking,
+            self.payment,
+            self.attendance,
+            self.message,
+        )
 
     def health_checks(self) -> dict[str, HealthCheck]:
         """Downstream services for `/health/detailed` (a "warn", never a "fail", when down)."""
@@ -145,6 +159,14 @@ class Upstream:
         (SourceUnavailable when the attendance service cannot answer)."""
         with answered_by("Attendance comes from the attendance service"):
             return await self.attendance.student_history(tenant_id, student_id, page, page_size)
+
+    async def reminder_consents(
+        self, tenant_id: uuid.UUID, student_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, StudentChannels]:
+        """Each student's reminder consent per channel (SourceUnavailable when the message
+        service cannot answer)."""
+        with answered_by("Message consent comes from the message service"):
+            return await self.message.reminder_consents(tenant_id, student_ids)
 
     async def library_status(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> str | None:
         """`active` or `closed`, or None when this tenant has no such library."""

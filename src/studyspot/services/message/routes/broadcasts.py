@@ -58,7 +58,8 @@ async def quote_broadcast(
     body: BroadcastRequest, who: Sender, viewer: ViewerDep, runtime: RuntimeDep, db: TenantDatabase
 ) -> BroadcastQuote:
     """409 `channel_not_configured` for a channel that is not set up; 422
-    `audience_too_large` past 500 students; 404 `library_not_found` for a branch the
+    `audience_too_large` past 500 students, `audience_dates_invalid` for a date range
+    before today or over 31 days; 404 `library_not_found` for a branch the
     caller does not work at."""
     dispatcher = runtime.dispatcher
     plan, balance = await broadcasts.quote(
@@ -123,9 +124,11 @@ async def send_broadcast(
     summary="A broadcast and how far it got (deliveries by status)",
 )
 async def get_broadcast(
-    broadcast_id: uuid.UUID, who: Sender, session: TenantSession
+    broadcast_id: uuid.UUID, who: Sender, viewer: ViewerDep, session: TenantSession
 ) -> BroadcastRead:
-    made, counts = await broadcasts.report(session, who.require_tenant(), broadcast_id)
+    """Owners read every broadcast; a manager only one sent to their branches alone (404
+    `broadcast_not_found` otherwise, as for one that does not exist)."""
+    made, counts = await broadcasts.report(session, viewer, broadcast_id)
     return BroadcastRead(
         id=made.id,
         channel=made.channel,

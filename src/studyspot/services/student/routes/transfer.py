@@ -95,13 +95,14 @@ async def import_students(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
-        **problem_responses(403),
+        **problem_responses(403, 503),
     },
     summary="Export students as CSV (streamed)",
 )
 async def export_students(
     request: Request,
     viewer: StudentsExport,
+    upstream: UpstreamDep,
     library_id: Annotated[uuid.UUID | None, Query()] = None,
     status: StudentStatus | None = None,
 ) -> StreamingResponse:
@@ -109,9 +110,11 @@ async def export_students(
     flt = StudentFilter(library_id=library_id, status=status.value if status else None)
     # Checked now: once the body streams, a refusal can no longer be a 403.
     viewer.narrowed(library_id)
+    # And whether the message service answers (503 now, not a download cut short).
+    await upstream.reminder_consents(viewer.tenant_id, [])
     db = await kit_state(request.app).tenants.get(viewer.principal.db_key)
     return StreamingResponse(
-        exporting.csv_chunks(db, viewer, flt),
+        exporting.csv_chunks(db, viewer, flt, upstream),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="students.csv"'},
     )
