@@ -62,6 +62,7 @@ from bookings import (  # type: ignore[import-not-found]  # noqa: E402
     pg_url,
     start_system,
 )
+from students import cpu_seconds  # type: ignore[import-not-found]  # noqa: E402
 
 from studyspot.kit.passwords import hash_password  # noqa: E402
 
@@ -324,7 +325,14 @@ async def main() -> None:
                 f"({time.perf_counter() - started:.0f} s, not timed)"
             )
         load_before = load()
+        pids = {p.spec.name: p.pid for p in procs if p.pid is not None}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         api_rate, api_lat, failed = await rush_through_gateway(rush, args.connections)
+        # CPU each process spent per check-in (the register read and code refreshes included).
+        cpu_ms = {
+            name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / len(api_lat)
+            for name, pid in pids.items()
+        }
         api_seconds = len(api_lat) / api_rate
         sql_rate, sql_lat = await rush_bare_sql(tenant_db, rush, args.students, args.connections)
         print(
@@ -342,6 +350,8 @@ async def main() -> None:
             f"{api_rate:.0f} | {percentile(api_lat, 0.5):.1f} | "
             f"{percentile(api_lat, 0.99):.1f} | {failed} |"
         )
+        busy = [f"{name} {ms:.1f}" for name, ms in sorted(cpu_ms.items(), key=lambda kv: -kv[1])]
+        print(f"\nCPU ms per check-in: {sum(cpu_ms.values()):.1f} in all; " + ", ".join(busy))
         print(
             f"| bare SQL (the ceiling) | {args.connections} | {len(sql_lat)} | "
             f"{len(sql_lat) / sql_rate:.1f} | {sql_rate:.0f} | {percentile(sql_lat, 0.5):.1f} | "

@@ -50,13 +50,15 @@ def private_env(name: str) -> list[str]:
         env += ["ATTENDANCE_CODE_KEY", "ATTENDANCE_CODE_PREVIOUS_KEYS"]
     if name == "message":
         # The link key opens what auth sealed for it; the relay login and the providers'
-        # keys send; the WhatsApp app secret verifies status callbacks.
+        # keys send; the WhatsApp app secret verifies status callbacks, the MSG91 webhook
+        # token MSG91's delivery reports.
         env += [
             "AUTH_LINK_ENCRYPTION_KEY",
             "MESSAGE_SMTP_PASSWORD",
             "MESSAGE_WHATSAPP_ACCESS_TOKEN",
             "MESSAGE_WHATSAPP_APP_SECRET",
             "MESSAGE_MSG91_AUTH_KEY",
+            "MESSAGE_MSG91_WEBHOOK_TOKEN",
         ]
     return env
 

@@ -5,12 +5,16 @@
 answers `{"type": "success", "message": <request id>}`; a bad key or body
 `{"type": "error", "message": ...}`. It checks what DLT requires: a registered
 6-letter sender header, the entity id, and a flow it knows with its template id.
+`report` writes the delivery report MSG91 pushes to a webhook URL (v2: a form field
+`data` holding a JSON array; v3: one JSON object), echoing the recipient's CRQID.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from tests.fakes.served import ServedFake
@@ -58,3 +62,24 @@ class FakeMsg91(ServedFake):
         request_id = secrets.token_hex(12)
         self.sent.append({**body, "request_id": request_id})
         return web.json_response({"type": "success", "message": request_id})
+
+    def report(
+        self, sent: dict[str, Any], status: str, *, version: str = "v2", crqid: str | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The delivery report (body, headers) for a message `sent` earlier: status "1"
+        delivered, "2" failed, "9" NDNC, "16"/"25" rejected, "17" blocked."""
+        recipient = sent["recipients"][0]
+        fields = {
+            "date": "2026-12-07 10:06:20",
+            "number": recipient["mobiles"],
+            "status": status,
+            "desc": {"1": "DELIVERED", "17": "BLOCKED"}.get(status, "FAILED"),
+            "CRQID": crqid if crqid is not None else recipient.get("CRQID", "0"),
+            "credit": "1",
+        }
+        if version == "v3":
+            body = {"requestId": sent["request_id"], "senderId": sent["sender"], **fields}
+            return json.dumps(body).encode(), {"content-type": "application/json"}
+        entry = {"senderId": sent["sender"], "requestId": sent["request_id"], "report": [fields]}
+        form = urlencode({"data": json.dumps([entry])})
+        return form.encode(), {"content-type": "application/x-www-form-urlencoded"}

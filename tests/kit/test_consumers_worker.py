@@ -29,6 +29,7 @@ from tests.fixtures.events import (
 )
 
 WORKER = [sys.executable, "-c", "from studyspot.cli import app; app()", "worker"]
+STARTUP = 60.0  # seconds a worker process may take to start on a busy machine
 
 
 @pytest.fixture
@@ -84,7 +85,10 @@ async def test_worker_command_works_the_outbox_and_stops_cleanly_on_sigterm(
     clean_dbs: DbSet, h: Handles
 ) -> None:
     async with worker_process(clean_dbs, EVENTS_POLL_MAX_SECONDS="0.1") as worker:
-        await eventually(lambda: _logged(worker, "events.worker_started"), what="the start")
+        # A fresh interpreter importing every consumer: seconds on a loaded 2-core runner.
+        await eventually(
+            lambda: _logged(worker, "events.worker_started"), within=STARTUP, what="the start"
+        )
         event_id = await emit(h.core, "test_worker.ping")
         # No consumer wants this topic, so on the embedded default it is simply marked done.
         await eventually(lambda: _published(h, event_id), what="the worker to reach the event")
@@ -108,7 +112,7 @@ async def test_worker_command_relays_to_jetstream_when_nats_url_is_set(
             EVENTS_SUBJECT_PREFIX=prefix,
             EVENTS_STREAM_MAX_AGE_DAYS="1",
         ) as worker:
-            await eventually(lambda: _published(h, event_id), what="the relay")
+            await eventually(lambda: _published(h, event_id), within=STARTUP, what="the relay")
             assert await worker.stop() == 0
         info = await nc.jetstream().stream_info(stream)
         assert info.state.messages == 1

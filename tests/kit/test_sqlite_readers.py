@@ -140,3 +140,47 @@ async def test_a_writer_that_outwaits_the_lock_timeout_answers_503_not_500() -> 
         other_error = await http.post("/other")
         assert other_error.status_code == 500
         assert "secrets" not in other_error.text
+
+
+async def test_postgresql_refusing_one_more_client_answers_503_not_500() -> None:
+    # PostgreSQL at its connection limit says so with SQLSTATE 53300 ("too many clients");
+    # that is the server being full, not the request being wrong. A role allowed no
+    # connection at all provokes the same refusal from the real server.
+    import httpx
+    from fastapi import FastAPI
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from studyspot.kit.errors import install_error_handlers
+    from studyspot.kit.settings import to_sync_url
+    from tests.fixtures.databases import PG_ADMIN
+
+    role = f"full_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(to_sync_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"))
+    full = Database.create(
+        make_url(PG_ADMIN)
+        .set(drivername="postgresql+asyncpg", username=role)
+        .render_as_string(hide_password=False)
+    )
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/read")
+    async def read() -> None:
+        async with unit_of_work(full, read_only=True) as session:
+            await session.execute(text("SELECT 1"))
+
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            resp = await http.get("/read")
+        assert resp.status_code == 503, resp.text
+        assert resp.json()["code"] == "database_busy"
+        assert resp.headers["retry-after"] == "1"
+    finally:
+        await full.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()

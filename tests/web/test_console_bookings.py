@@ -111,6 +111,15 @@ async def _library(apps: Apps, owner: LoggedIn) -> Library:
         duration_value=7,
         price_paise=50_000,
     )
+    # The attendance sweep releases a seat nobody checked in to by the shift's start plus
+    # the grace: run between 06:30 and 12:00 India time, the scenario would watch A2 come
+    # free mid-way. A grace of 12 hours outlasts the 6-hour shift, so no seat is released.
+    graced = await apps.client("attendance").put(
+        f"/api/attendance/libraries/{library}/settings",
+        json={"no_show_grace_minutes": 720},
+        headers=owner.headers,
+    )
+    assert graced.status_code == 200, graced.text
     a1 = next(s["id"] for s in seats if s["label"] == "A1")
     return Library(library, shift, plan["id"], a1)
 

@@ -55,6 +55,13 @@ export async function runScenario(scenario, body) {
   const page = await context.newPage();
   page.setDefaultTimeout(45_000);
   page.on('pageerror', (e) => console.error(`page error: ${e.stack ?? e}`));
+  // What the API refused or failed to answer, printed if the scenario fails: a page that
+  // waited in vain usually shows a problem the test run should name.
+  const refused = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).pathname.startsWith('/api/')) refused.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => refused.push(`failed (${r.failure()?.errorText}) ${r.method()} ${r.url()}`));
   let code = 0;
   try {
     await body(page, run);
@@ -62,6 +69,8 @@ export async function runScenario(scenario, body) {
   } catch (e) {
     code = 1;
     console.error(`${scenario}: FAILED at step ${run.step + 1}: ${e.stack ?? e}`);
+    if (refused.length) console.error(`API answers that were not 2xx/3xx (last 20):\n  ${refused.slice(-20).join('\n  ')}`);
+    console.error(`on page ${page.url()}`);
     await page.screenshot({ path: join(env.out, `${scenario}-failure.png`), fullPage: true }).catch(() => {});
   } finally {
     writeFileSync(join(env.out, `${scenario}-results.json`), JSON.stringify(run.results, null, 1));

@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -229,10 +229,26 @@ async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(500, "internal_error", "An unexpected error occurred")
 
 
+# SQLSTATE classes that mean "not now" rather than "wrong": insufficient resources (53,
+# e.g. 53300 too many clients), connection exceptions (08) and a server that is starting
+# or shutting down (57P03).
+_BUSY_SQLSTATES = ("53", "08", "57P03")
+
+
+def _is_busy(exc: Exception) -> bool:
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_BUSY_SQLSTATES)
+
+
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
-    # SQLite's write lock, or a full connection pool, stayed taken past its timeout: the
-    # work was not done and may be tried again, which a 500 would not tell the client.
-    if isinstance(exc, OperationalError) and "database is locked" not in str(exc):
+    # SQLite's write lock or a full connection pool stayed taken past its timeout, or
+    # PostgreSQL refused one more client: the work was not done and may be tried again,
+    # which a 500 would not tell the client.
+    if not _is_busy(exc):
         return await _unhandled(request, exc)
     log.warning("database_busy", error=type(exc).__name__)
     return problem_response(
@@ -245,7 +261,7 @@ async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(DBAPIError, _database_busy)
     app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

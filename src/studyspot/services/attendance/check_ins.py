@@ -184,11 +184,14 @@ async def check_in_at_door(runtime: Runtime, viewer: Viewer, text: str) -> Atten
     code = verified(runtime, text, "d", viewer.tenant_id, now)
     library_id = code.subject_id
     db = await database(runtime, viewer)
-    settings = await library_settings(db, viewer.tenant_id, library_id)
+    # The booking service first (no transaction may be open across a call), then the
+    # settings in the one transaction that writes: the 06:00 rush pays for one, not two.
     bookings = await student_bookings(runtime, viewer.tenant_id, library_id, student_id, now)
-    occurrence = open_for(bookings, library_id, now, settings.opens_before_minutes)
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
-        if not await Repo(session, viewer.tenant_id).use_step(student_id, "in", code.step, now):
+        repo = Repo(session, viewer.tenant_id)
+        settings = (await repo.settings_of([library_id]))[library_id]
+        occurrence = open_for(bookings, library_id, now, settings.opens_before_minutes)
+        if not await repo.use_step(student_id, "in", code.step, now):
             raise CodeReplayed()
         record = await enter(session, viewer.tenant_id, occurrence, now, "door", settings)
         return read_of(record)

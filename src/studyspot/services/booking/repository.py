@@ -165,12 +165,16 @@ class BookingRepository(TenantRepository[Booking]):
         now: datetime,
         *,
         exclude: uuid.UUID | None = None,
+        around: tuple[uuid.UUID, uuid.UUID] | None = None,
     ) -> list[Occupant]:
         """Bookings of the library holding a place that may share a minute with `wanted`.
 
         SQL narrows by dates (widened by a day: a window across midnight
         reaches into the next one) and by time of day (`touching`); the exact
-        rule (rules.conflicts) is applied by the caller.
+        rule (rules.conflicts) is applied by the caller. With `around` (seat,
+        student) only that seat's, that student's and the floating bookings are
+        read: all a reserved claim can collide with unless a floating one is among
+        them (placement.ensure_free).
         """
         first = min(r[0] for r in wanted.ranges)
         last = max(r[1] for r in wanted.ranges)
@@ -184,6 +188,15 @@ class BookingRepository(TenantRepository[Booking]):
         )
         if exclude is not None:
             query = query.where(Booking.id != exclude)
+        if around is not None:
+            seat_id, student_id = around
+            query = query.where(
+                or_(
+                    Booking.seat_id == seat_id,
+                    Booking.student_id == student_id,
+                    Booking.seat_assignment == "floating",
+                )
+            )
         # Core rows, not ORM processing: availability reads thousands of these per request.
         connection = await self.session.connection()
         rows = (await connection.execute(query)).all()

@@ -90,6 +90,9 @@ class MessageSettings(BaseSettings):
     msg91_sender: str = Field(default="", pattern=r"^([A-Z]{6})?$")
     msg91_entity_id: str = Field(default="", pattern=r"^\d{0,19}$")
     msg91_flows_json: str = Field(default="{}", max_length=20_000)
+    # The secret in the delivery-report URL set on MSG91's panel
+    # (…/api/messages/webhooks/msg91?token=…): MSG91 signs nothing. Empty: reports refused.
+    msg91_webhook_token: str = Field(default="", pattern=r"^([A-Za-z0-9_\-]{24,200})?$")
     sms_price_paise_per_segment: int = Field(default=25, ge=0, le=100_000)
     # Which SMS provider the platform uses: MSG91 (flows), or Twilio's Messages API, where
     # DLT templates are matched by content on Twilio's side (the sender registered there).

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from studyspot.kit.driver_reads import fetch_mappings, fetch_value
+from studyspot.kit.pagination import sort_clause
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.student.models import (
     Student,
@@ -69,8 +70,7 @@ def _plain_page(dialect: str, by_library: bool, by_status: bool, sort: str | Non
         query = query.where(_among_libraries(dialect))
     if by_status:
         query = query.where(Student.status == bindparam("status"))
-    default = [Student.created_at.desc(), Student.id]
-    order = sort_order(sort, default)
+    order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])
     return query.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
@@ -90,14 +90,6 @@ def _kept_count(dialect: str, by_library: bool, by_status: bool) -> Select[Any]:
     if by_status:
         query = query.where(StudentCount.status == bindparam("status"))
     return query
-
-
-def sort_order(sort: str | None, default: list[Any]) -> list[Any]:
-    """`sort` (validated against SORTABLE by the caller) followed by `default`."""
-    if not sort:
-        return default
-    column = SORTABLE[sort.removeprefix("-")]
-    return [column.desc() if sort.startswith("-") else column.asc(), *default]
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,7 @@ async def list_students(
         owing = await upstream.students_with_dues(viewer.tenant_id)
         flt = limited_to(flt, owing, inside=with_dues)
     repo = StudentRepository(session, viewer.tenant_id)
+    # Also refuses an unknown sort (422) before either path reads anything.
     order = sort_clause(sort, SORTABLE, [Student.created_at.desc(), Student.id])
     if not flt.q and not flt.names_students:
         return await repo.plain_page(flt, libraries, sort, paging.offset, paging.page_size)

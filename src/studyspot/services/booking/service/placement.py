@@ -346,6 +346,21 @@ async def ensure_free(
 
     Call it with the library lock held (repository.lock_library).
     """
+    occupants: Sequence[Occupant] = ()
+    if claim.seat_id is not None:
+        # A reserved claim meets the pool's count only through floating bookings; without
+        # one, its own seat and its student's bookings decide, and a full library of
+        # reserved seats is not read for every booking made in it.
+        occupants = await repo.occupants(
+            claim.library_id,
+            occupancy,
+            now,
+            exclude=exclude,
+            around=(claim.seat_id, claim.student_id),
+        )
+        if not any(o.floating for o in occupants):
+            raise_for(assess(occupants, claim, occupancy))
+            return
     occupants = await repo.occupants(claim.library_id, occupancy, now, exclude=exclude)
     raise_for(assess(occupants, claim, occupancy))
 

@@ -8,15 +8,40 @@ principal entity. MSG91 keeps the registered text as a *flow*: we send
 "recipients": [{"mobiles": "91XXXXXXXXXX", "var1": ..., "var2": ...}]}` where
 `varN` fill the template's `{#var#}` places in order. MSG91 answers
 `{"type": "success", "message": <request id>}` or `{"type": "error", "message": ...}`.
+
+Delivery reports: MSG91 pushes them to the webhook URL set on its panel, webhook
+v2 as a form field `data` holding a JSON array of `{"requestId", "report": [{"date",
+"number", "status", "desc", "CRQID", ...}]}`, v3 as one JSON object of those fields.
+Status 1 is delivered; 2 failed; 9 NDNC; 16 and 25 rejected; 17 a blocked number.
+Each recipient we send carries a `CRQID` (letters, digits, `-` and `_`), which MSG91
+returns in every report: ours packs the tenant and delivery ids. MSG91 signs nothing,
+so the URL carries a secret token (`MESSAGE_MSG91_WEBHOOK_TOKEN`), checked before the
+body is read, and each report must also name the request id our send recorded.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from studyspot.services.message.channels.base import Accepted, Outgoing, SendFailed
+from studyspot.services.message.channels.base import (
+    Accepted,
+    DeliveryState,
+    Outgoing,
+    SendFailed,
+    SignatureInvalid,
+    StatusUpdate,
+)
 from studyspot.services.message.channels.http import HttpProvider, failure_of
 
 GSM7 = frozenset(
@@ -24,6 +49,65 @@ GSM7 = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = frozenset("^{}\\[~]|€")
+
+
+# MSG91's report status → what it means for the delivery (statuses not listed, such as
+# "submitted", add nothing to what our send recorded).
+_REPORTED: dict[str, tuple[DeliveryState, str | None]] = {
+    "1": ("delivered", None),
+    "2": ("failed", "sms_failed"),
+    "9": ("failed", "sms_ndnc"),
+    "16": ("failed", "sms_rejected"),
+    "25": ("failed", "sms_rejected"),
+    "17": ("failed", "sms_blocked"),
+}
+_REPORT_CLOCK = ZoneInfo("Asia/Kolkata")  # MSG91 writes report times in IST
+_PLATFORM = uuid.UUID(int=0)
+
+
+def crqid_of(reference: str) -> str:
+    """`<tenant id>:<delivery id>` (or `platform:<delivery id>`) as a 43-character CRQID."""
+    tenant, _, delivery = reference.partition(":")
+    owner = _PLATFORM if tenant == "platform" else uuid.UUID(tenant)
+    raw = owner.bytes + uuid.UUID(delivery).bytes
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def reference_of(crqid: str) -> str:
+    """The reference a CRQID of ours packs, or "" for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(crqid + "=" * (-len(crqid) % 4))
+    except (ValueError, binascii.Error):
+        return ""
+    if len(raw) != 32:
+        return ""
+    owner, delivery = uuid.UUID(bytes=raw[:16]), uuid.UUID(bytes=raw[16:])
+    return f"{'platform' if owner == _PLATFORM else owner}:{delivery}"
+
+
+def _reports(headers: Mapping[str, str], body: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(request id, report) pairs of a v2 (form or JSON array) or v3 (JSON object) callback."""
+    kind = headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        payload: Any = json.loads(parse_qs(body.decode())["data"][0])
+    else:
+        payload = json.loads(body)
+        if isinstance(payload, dict) and isinstance(payload.get("data"), str):
+            payload = json.loads(payload["data"])
+    if isinstance(payload, dict):  # v3: one report, its request id beside it
+        yield str(payload["requestId"]), payload
+        return
+    for entry in payload:
+        for report in entry["report"]:
+            yield str(entry["requestId"]), {"CRQID": entry.get("CRQID"), **report}
+
+
+def _reported_at(value: object) -> datetime:
+    try:
+        local = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return datetime.now(UTC)
+    return local.replace(tzinfo=_REPORT_CLOCK).astimezone(UTC)
 
 
 def segments(text: str) -> int:
@@ -52,6 +136,8 @@ class Msg91Sms(HttpProvider):
             # No DLT-registered template for this kind: sending free text would be blocked.
             raise SendFailed("sms_template_not_registered", permanent=True)
         recipient: dict[str, str] = {"mobiles": message.to.lstrip("+")}
+        if message.reference:
+            recipient["CRQID"] = crqid_of(message.reference)
         recipient.update({f"var{i}": v for i, v in enumerate(message.parameters, start=1)})
         body: dict[str, Any] = {
             "template_id": flow.flow_id,
@@ -76,3 +162,30 @@ class Msg91Sms(HttpProvider):
 
     def cost_paise(self, message: Outgoing) -> int:
         return self.config.sms_price_paise_per_segment * segments(message.text)
+
+    def accepts_token(self, token: str) -> bool:
+        """Whether `token` is the secret of our MSG91 webhook URL (never, when none is set)."""
+        expected = self.config.msg91_webhook_token
+        return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+    def status_updates(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+        """The reports of a callback whose token the route has checked (accepts_token)."""
+        updates: list[StatusUpdate] = []
+        try:
+            for request_id, report in _reports(headers, body):
+                meaning = _REPORTED.get(str(report.get("status")))
+                if meaning is None:
+                    continue
+                state, code = meaning
+                updates.append(
+                    StatusUpdate(
+                        provider_message_id=request_id,
+                        state=state,
+                        at=_reported_at(report.get("date")),
+                        code=code,
+                        reference=reference_of(str(report.get("CRQID") or "")),
+                    )
+                )
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise SignatureInvalid("msg91: not a delivery report") from exc
+        return updates
