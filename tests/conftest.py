@@ -20,15 +20,54 @@ from tests.fixtures import databases as dbfx
 from tests.fixtures.databases import DbSet
 from tests.fixtures.transports import asgi_transport
 
+# Modules that start processes (the system, browsers, `studyspot up`) or run 50-request
+# storms take 30 s to 2 min each. xdist's loadfile hands files out in collection order,
+# so alphabetically the browser scenarios came last and three workers ended the run on
+# them one after another; handed out first, the short files fill in around them.
+_LONG = (
+    "tests/web/",
+    "tests/test_up.py",
+    "tests/booking/test_races.py",
+    "tests/payment/test_invoice_numbers.py",
+    "tests/gateway/test_rate_limits.py",
+)
+_STARTS_PROCESSES = {"system", "system_processes", "console_system", "desk_system"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def long_first(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        fixtures = set(getattr(item, "fixturenames", ()))
+        return 0 if path.startswith(_LONG) or fixtures & _STARTS_PROCESSES else 1
+
+    items.sort(key=long_first)  # stable: each group keeps its order
+
+
+# One set of test databases per backend and worker process. xdist runs a file's tests of
+# both backends one after the other, so pytest finalizes this session fixture at every
+# switch of backend: creating and migrating fresh databases there cost 5-14 s per file.
+# They are made once, emptied when taken up again, and dropped when the session ends.
+_made: dict[str, DbSet] = {}
+
 
 @pytest.fixture(scope="session", params=dbfx.backends())
 def dbs(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DbSet]:
-    tmp: Path = tmp_path_factory.mktemp(f"db-{request.param}")
-    created = dbfx.create(request.param, tmp)
-    yield created
-    dbfx.drop(created)
+    made = _made.get(request.param)
+    if made is None:
+        tmp: Path = tmp_path_factory.mktemp(f"db-{request.param}")
+        made = _made[request.param] = dbfx.create(request.param, tmp)
+    else:
+        made.truncate()  # as fresh as newly migrated databases, for tests that do not clean
+    yield made
+
+
+def pytest_sessionfinish() -> None:
+    for made in _made.values():
+        dbfx.drop(made)
+    _made.clear()
 
 
 @pytest.fixture(params=dbfx.backends())

@@ -28,9 +28,12 @@ from studyspot.services.attendance.events import PAYLOADS as ATTENDANCE_PAYLOADS
 from studyspot.services.booking import consumers as booking_consumers
 from studyspot.services.booking.consumers import CONSUMERS as BOOKING_CONSUMERS
 from studyspot.services.booking.events import BookingEvent
+from studyspot.services.library.capacity import TOPIC as CAPACITY_TOPIC
+from studyspot.services.library.capacity import CapacityChanged
 from studyspot.services.message import consumers as message_consumers
 from studyspot.services.message.consumers import CONSUMERS as MESSAGE_CONSUMERS
 from studyspot.services.message.consumers import STUDENT_NOTICES
+from studyspot.services.message.credits import CREDITS_COUNTED, CreditsCounted
 from studyspot.services.message.owner_notices import OWNER_NOTICES
 from studyspot.services.message.templates import check_variables, kind_of, variables_for
 from studyspot.services.payment import consumers as payment_consumers
@@ -41,6 +44,7 @@ from studyspot.services.payment.events import (
     RefundProcessed,
 )
 from studyspot.services.student.client import CONSENT_TOPIC, StudentConsentRecorded
+from studyspot.services.subscription.events import SubscriptionChanged
 
 
 def _booking_models() -> dict[str, type[BaseModel]]:
@@ -62,18 +66,18 @@ PRODUCED: dict[str, type[BaseModel]] = {
     "refund.processed": RefundProcessed,
     **ATTENDANCE_PAYLOADS,
     CONSENT_TOPIC: StudentConsentRecorded,
+    CAPACITY_TOPIC: CapacityChanged,
+    CREDITS_COUNTED: CreditsCounted,
+    # Every subscription.<change> of a tenant's subscription (the plan catalog's
+    # subscription.plan_* carry no tenant, and analytics passes over those).
+    "subscription.*": SubscriptionChanged,
 }
 # Consumed topics still published as plain dictionaries, not checked here: the auth
-# service's one-time links, the subscription service's notices to owners, and the platform
-# figures analytics projects (seats in service, message credits counted, subscriptions'
-# MRR; each covered end to end by tests/analytics with events from the real producers).
+# service's one-time links and the subscription service's notices to owners.
 UNTYPED = {
     "auth.password_reset_requested",
     "auth.set_password_requested",
     *OWNER_NOTICES,
-    "library.capacity_changed",
-    "message.credits_counted",
-    "subscription.*",
 }
 
 
@@ -87,6 +91,9 @@ def _analytics_model(topic: str) -> type[BaseModel]:
         "attendance.checked_in": projection._Attendance,
         "attendance.checked_out": projection._Attendance,
         "attendance.no_show": projection._NoShow,
+        CAPACITY_TOPIC: projection._Capacity,
+        CREDITS_COUNTED: projection._Credits,
+        "subscription.*": projection._Subscription,
     }
     return others[topic]
 
@@ -118,7 +125,7 @@ READERS: list[tuple[str, str, type[BaseModel]]] = [
     ("message_student_consents", CONSENT_TOPIC, StudentConsentRecorded),
     *(
         ("analytics_projection", topic, _analytics_model(topic))
-        for topic in sorted(projection.TOPICS)
+        for topic in (*sorted(projection.TOPICS), *projection.PLATFORM_TOPICS)
     ),
 ]
 
@@ -213,6 +220,8 @@ def _bound(field: FieldInfo) -> int:
 
 
 def _value(annotation: Any, field: FieldInfo) -> Any:
+    if field.examples:  # a value a pattern accepts (e.g. a month, YYYY-MM)
+        return field.examples[0]
     kinds, _ = _parts(annotation)
     kind = sorted(kinds, key=str)[0]
     origin = typing.get_origin(kind)

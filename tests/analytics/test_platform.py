@@ -101,6 +101,24 @@ async def choose(apps: Apps, owner: LoggedIn, plan: str, cycle: str) -> None:
     assert resp.status_code == 200, resp.text
 
 
+async def three_seats_on_professional(apps: Apps, admin: LoggedIn) -> LoggedIn:
+    """A tenant with 4 seats, one put under maintenance, on Professional yearly, paid
+    (₹24,990 a year is ₹2,082.50 a month)."""
+    owner = await register_owner(apps)
+    assert owner.tenant_id is not None
+    library = await create_library(apps, owner, name="Vidya Baner")
+    seats = await add_seats(apps, owner, uuid.UUID(library["id"]), 4)
+    fixed = await apps.client("library").patch(
+        f"/api/v1/libraries/{library['id']}/seats/{seats[0]['id']}",
+        json={"status": "maintenance"},
+        headers=owner.headers,
+    )
+    assert fixed.status_code == 200, fixed.text
+    await choose(apps, owner, "professional", "annual")
+    assert (await pay_manually(apps, admin, owner.tenant_id, 2_499_000)).status_code == 200
+    return owner
+
+
 async def test_seats_mrr_and_message_credits_come_from_the_services_events(
     apps: Apps, msg91: FakeMsg91
 ) -> None:
@@ -117,20 +135,8 @@ async def test_seats_mrr_and_message_credits_come_from_the_services_events(
     assert sent.status_code == 201, sent.text
     await choose(apps, a.owner, "starter", "monthly")
     assert (await pay_manually(apps, admin, a.tenant_id, 99_900)).status_code == 200
-    # Tenant B: 4 seats, one put under maintenance; Professional yearly (₹24,990 a year is
-    # ₹2,082.50 a month).
-    b = await register_owner(apps)
+    b = await three_seats_on_professional(apps, admin)
     assert b.tenant_id is not None
-    library = await create_library(apps, b, name="Vidya Baner")
-    seats = await add_seats(apps, b, uuid.UUID(library["id"]), 4)
-    fixed = await apps.client("library").patch(
-        f"/api/v1/libraries/{library['id']}/seats/{seats[0]['id']}",
-        json={"status": "maintenance"},
-        headers=b.headers,
-    )
-    assert fixed.status_code == 200, fixed.text
-    await choose(apps, b, "professional", "annual")
-    assert (await pay_manually(apps, admin, b.tenant_id, 2_499_000)).status_code == 200
 
     events = await published(apps, {a.tenant_id, b.tenant_id})
     topics = {e.topic for e in events}

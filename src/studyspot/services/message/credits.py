@@ -25,6 +25,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,16 @@ from studyspot.services.message.models import CreditAccount, CreditEntry, Credit
 from studyspot.services.message.upsert import insert_once
 
 PAID_CHANNELS = frozenset({"sms", "whatsapp"})
+CREDITS_COUNTED = "message.credits_counted"
+
+
+class CreditsCounted(BaseModel):
+    """`message.credits_counted`: the month's plan credits used moved by `credits`."""
+
+    month: str = Field(
+        pattern=r"^\d{4}-\d{2}$", description="YYYY-MM, India time", examples=["2026-12"]
+    )
+    credits: int = Field(description="Messages counted; negative when given back")
 
 
 async def _account(session: AsyncSession, tenant_id: uuid.UUID, now: datetime) -> None:
@@ -280,9 +291,5 @@ async def _uncount(
 async def _counted(session: AsyncSession, tenant_id: uuid.UUID, month: str, credits: int) -> None:
     """`message.credits_counted`: the plan's monthly credits used moved by `credits` (negative
     when given back), for the platform's figures (the analytics service)."""
-    await publish(
-        session,
-        "message.credits_counted",
-        {"month": month, "credits": credits},
-        tenant_id=tenant_id,
-    )
+    payload = CreditsCounted(month=month, credits=credits)
+    await publish(session, CREDITS_COUNTED, payload.model_dump(mode="json"), tenant_id=tenant_id)

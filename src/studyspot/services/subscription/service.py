@@ -17,12 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record
+from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.models import UTCDateTime
 from studyspot.kit.outbox import publish
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import errors, invoicing
 from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN, TRIAL_PLAN
 from studyspot.services.subscription.config import SubscriptionSettings
+from studyspot.services.subscription.events import SubscriptionChanged
 from studyspot.services.subscription.invoicing import INDIA
 from studyspot.services.subscription.models import (
     Invoice,
@@ -295,18 +297,7 @@ async def _changed(
     actor: Actor,
     details: dict[str, Any] | None = None,
 ) -> None:
-    payload = {
-        "subscription_id": str(sub.id),
-        "tenant_id": str(sub.tenant_id),
-        "status": sub.status,
-        "plan_code": sub.plan_code,
-        # The price and the monthly recurring revenue after this change (added for the
-        # platform's analytics; consumers reading only the fields above are unaffected).
-        "billing_cycle": sub.billing_cycle,
-        "price_paise": sub.price_paise,
-        "mrr_paise": mrr_of(sub),
-        **(details or {}),
-    }
+    payload = {**state_of(sub), **(details or {})}
     await record(
         session,
         topic,
@@ -319,6 +310,33 @@ async def _changed(
     )
     await publish(session, topic, payload, tenant_id=sub.tenant_id)
     await _track_mrr(session, sub)
+
+
+RESTATED = "subscription.restated"
+
+
+def state_of(sub: Subscription) -> dict[str, Any]:
+    """The subscription as its events carry it (`events.SubscriptionChanged`), as JSON."""
+    return SubscriptionChanged(
+        subscription_id=sub.id,
+        tenant_id=sub.tenant_id,
+        status=sub.status,
+        plan_code=sub.plan_code,
+        billing_cycle=sub.billing_cycle,
+        price_paise=sub.price_paise,
+        mrr_paise=mrr_of(sub),
+    ).model_dump(mode="json")
+
+
+async def restate_all(core: Database) -> int:
+    """Publish every subscription as it stands (`subscription.restated`), for consumers that
+    began after it last changed (analytics' MRR). The payload is the whole state, so an
+    unchanged subscription changes no figure; no audit row (nothing changed)."""
+    async with unit_of_work(core) as session:
+        subs = list(await session.scalars(select(Subscription).order_by(Subscription.id)))
+        for sub in subs:
+            await publish(session, RESTATED, state_of(sub), tenant_id=sub.tenant_id)
+    return len(subs)
 
 
 # Statuses whose price still counts as recurring revenue (dunning has not given up yet).
