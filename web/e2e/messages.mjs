@@ -160,6 +160,16 @@ async function owner(page, run) {
   await page.getByText('No active student matches this audience.').waitFor();
   check(await send.isDisabled(), 'nothing to send to an empty audience');
   await run.shot(page, 'audience-empty');
+  // A place held on given days: the dates appear, and a span past 31 days is refused here.
+  await page.getByRole('combobox', { name: 'Booking', exact: true }).click();
+  await page.getByRole('option', { name: /^Holds a place/ }).click();
+  await page.getByTestId('audience-from').fill('2027-01-01');
+  await page.getByTestId('audience-to').fill('2027-02-15');
+  await page.getByText('A first day, and at most 31 days in all').waitFor();
+  check(await showQuote.isDisabled(), 'a span past 31 days cannot be previewed');
+  await page.getByTestId('audience-to').fill('2027-01-31');
+  check(!(await showQuote.isDisabled()), 'a span of 31 days can be previewed');
+  await run.shot(page, 'audience-dates');
   // Back to every student of the branch, chosen by name.
   await page.getByRole('combobox', { name: 'Booking', exact: true }).click();
   await page.getByRole('option', { name: 'Any student' }).click();

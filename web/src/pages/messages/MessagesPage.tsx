@@ -14,7 +14,7 @@ import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { usePermissions } from '../../lib/usePermissions';
-import { EXPIRING_MAX_DAYS, NO_CHOICE, audienceBody, withLibrary, type AudienceChoice, type BookingChoice } from './audience';
+import { AUDIENCE_MAX_DAYS, EXPIRING_MAX_DAYS, NO_CHOICE, audienceBody, dated, withLibrary, type AudienceChoice, type BookingChoice } from './audience';
 import { ALL_CHANNELS, moveUp, type Channel } from './order';
 import { SenderAccounts } from './SenderAccounts';
 
@@ -192,10 +192,31 @@ function Composer() {
               max={EXPIRING_MAX_DAYS}
               allowDecimal={false}
               required
-              error={'problem' in chosen ? t('msg_expiring_days_range', { max: EXPIRING_MAX_DAYS }) : undefined}
+              error={'problem' in chosen && chosen.problem === 'days' ? t('msg_expiring_days_range', { max: EXPIRING_MAX_DAYS }) : undefined}
               value={audience.expiringWithin}
               onChange={(v) => choose({ ...audience, expiringWithin: typeof v === 'number' ? v : '' })}
             />
+          )}
+          {dated(audience) && (
+            <>
+              <TextInput
+                type="date"
+                label={t('msg_audience_from')}
+                description={t('msg_audience_from_hint')}
+                value={audience.fromDate}
+                onChange={(e) => choose({ ...audience, fromDate: e.currentTarget.value })}
+                data-testid="audience-from"
+              />
+              <TextInput
+                type="date"
+                label={t('msg_audience_to')}
+                value={audience.toDate}
+                min={audience.fromDate || undefined}
+                onChange={(e) => choose({ ...audience, toDate: e.currentTarget.value })}
+                error={'problem' in chosen && chosen.problem === 'dates' ? t('msg_audience_dates_range', { max: AUDIENCE_MAX_DAYS }) : undefined}
+                data-testid="audience-to"
+              />
+            </>
           )}
           <Checkbox
             mt="xl"

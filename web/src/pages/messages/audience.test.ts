@@ -7,7 +7,7 @@ describe('audienceBody', () => {
   });
 
   it('sends each choice the API knows', () => {
-    const got = audienceBody({ library: 'L', shift: 'S', booking: 'active', expiringWithin: '', withDues: true });
+    const got = audienceBody({ ...NO_CHOICE, library: 'L', shift: 'S', booking: 'active', withDues: true });
     expect(got).toEqual({ audience: { library_id: 'L', shift_id: 'S', booking: 'active', with_dues: true } });
   });
 
@@ -22,6 +22,29 @@ describe('audienceBody', () => {
     for (const bad of ['', 91, -1, 2.5] as const) {
       expect(audienceBody({ ...NO_CHOICE, booking: 'expiring', expiringWithin: bad })).toEqual({ problem: 'days' });
     }
+  });
+
+  it('sends the days of a shift or active-booking audience, at most 31 in all', () => {
+    const shift = { ...NO_CHOICE, library: 'L', shift: 'S' };
+    expect(audienceBody({ ...shift, fromDate: '2026-12-10', toDate: '2027-01-09' })).toEqual({
+      audience: { library_id: 'L', shift_id: 'S', from_date: '2026-12-10', to_date: '2027-01-09' },
+    });
+    expect(audienceBody({ ...shift, fromDate: '2026-12-10' })).toEqual({
+      audience: { library_id: 'L', shift_id: 'S', from_date: '2026-12-10' },
+    });
+    expect(audienceBody({ ...NO_CHOICE, booking: 'active', fromDate: '2026-12-10', toDate: '2026-12-10' })).toEqual({
+      audience: { booking: 'active', from_date: '2026-12-10', to_date: '2026-12-10' },
+    });
+    // 32 days, a last day before the first, a last day alone: not sendable.
+    expect(audienceBody({ ...shift, fromDate: '2026-12-10', toDate: '2027-01-10' })).toEqual({ problem: 'dates' });
+    expect(audienceBody({ ...shift, fromDate: '2026-12-10', toDate: '2026-12-09' })).toEqual({ problem: 'dates' });
+    expect(audienceBody({ ...shift, toDate: '2026-12-09' })).toEqual({ problem: 'dates' });
+  });
+
+  it('sends no dates for an audience that is not about days', () => {
+    expect(audienceBody({ ...NO_CHOICE, withDues: true, fromDate: '2026-12-10', toDate: '2026-12-12' })).toEqual({
+      audience: { with_dues: true },
+    });
   });
 
   it('drops a shift without its branch', () => {
