@@ -26,7 +26,8 @@ await runScenario('analytics', async (page, run) => {
   await page.getByLabel('Email').fill(email);
   await page.locator('input[type=password]').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/seat-map/);
+  // The seat map settles on the library and shift first (it rewrites its URL).
+  await page.waitForURL(/\/seat-map\?.*shift=/);
 
   await page.getByRole('link', { name: 'Analytics' }).click();
   await page.waitForURL(/\/analytics/);

@@ -39,6 +39,9 @@ export function SeatMapPage() {
   const [picked, setSeat] = useState<SeatAvailability | null>(null);
   const onChange = useCallback(
     (v: { library: string | null; shift: string | null; date?: string }) => {
+      // The picker settles on a default once the libraries are read: a person who has
+      // already clicked to another page must not be brought back to the map.
+      if (!window.location.pathname.startsWith('/seat-map')) return;
       const next = new URLSearchParams();
       if (v.library) next.set('library', v.library);
       if (v.shift) next.set('shift', v.shift);
