@@ -30,7 +30,6 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -43,6 +42,7 @@ from studyspot.services.message.channels.base import (
     StatusUpdate,
 )
 from studyspot.services.message.channels.http import HttpProvider, failure_of
+from studyspot.services.message.consent import IST
 
 GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -61,7 +61,6 @@ _REPORTED: dict[str, tuple[DeliveryState, str | None]] = {
     "25": ("failed", "sms_rejected"),
     "17": ("failed", "sms_blocked"),
 }
-_REPORT_CLOCK = ZoneInfo("Asia/Kolkata")  # MSG91 writes report times in IST
 _PLATFORM = uuid.UUID(int=0)
 
 
@@ -107,7 +106,7 @@ def _reported_at(value: object) -> datetime:
         local = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return datetime.now(UTC)
-    return local.replace(tzinfo=_REPORT_CLOCK).astimezone(UTC)
+    return local.replace(tzinfo=IST)  # MSG91 writes report times in IST.astimezone(UTC)
 
 
 def segments(text: str) -> int:

@@ -92,7 +92,7 @@ async def msg91_reports(
     id our send recorded. A wrong token is 401 `invalid_signature`, a body that is no
     report 422 `malformed_report`; nothing is recorded then."""
     provider = runtime.dispatcher.channels.get("sms")
-    if not isinstance(provider, Msg91Sms) or not runtime.config.msg91_webhook_token:
+    if not isinstance(provider, Msg91Sms) or not provider.config.msg91_webhook_token:
         raise NotFound("MSG91 delivery reports are not set up", code="channel_not_configured")
     if not provider.accepts_token(token):
         raise Unauthorized("The report's token does not match", code="invalid_signature")
