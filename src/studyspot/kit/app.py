@@ -9,10 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from studyspot.kit.auth import forget_all_identities, forget_identity
 from studyspot.kit.db import Database, TenantDatabases
 from studyspot.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
 from studyspot.kit.health import health_router
 from studyspot.kit.heap import freeze_startup_objects, release_startup_objects
+from studyspot.kit.identity_changes import IdentityChanges
 from studyspot.kit.logging import configure_logging
 from studyspot.kit.metrics import ServiceMetrics
 from studyspot.kit.middleware import RequestContextMiddleware
@@ -44,6 +46,7 @@ def create_service_app(
     )
     tenants = TenantDatabases(settings)
     state = KitState(service, settings, core, tenants, metrics)
+    state.identity_changes = IdentityChanges(forget_identity, forget_all_identities)
     state.checks["core_db"] = core.ping
     if uses_tenant_db:
         state.checks["tenant_db"] = tenants.shared.ping
@@ -55,11 +58,14 @@ def create_service_app(
         internal_callers(app)
         for hook in on_startup:
             await hook(app)
+        if settings.identity_cache_seconds:
+            state.identity_changes.start(settings.core_db_url)
         freeze_startup_objects()
         try:
             yield
         finally:
             release_startup_objects()
+            await state.identity_changes.stop()
             for hook in on_shutdown:
                 await hook(app)
             await tenants.dispose()

@@ -135,6 +135,9 @@ class _Status:
 
 # Past its size the least recently used identities go, not every one at once.
 _cache: LRUCache[tuple[str, uuid.UUID], _Status] = LRUCache(maxsize=50_000)
+# Moves on every invalidation: a read that began before a change and ended after its
+# notification must not be stored.
+_generation = 0
 
 
 @dataclass(frozen=True)
@@ -182,12 +185,15 @@ async def read_identity_status(
 async def _load_status(
     state: KitState, table: str, uid: uuid.UUID, tid: uuid.UUID | None
 ) -> _Status:
-    ttl = state.settings.identity_cache_seconds
+    # Cached only while this process hears every change (kit/identity_changes.py); the
+    # time limit is a second line of defence, not what makes revocation prompt.
+    ttl = state.settings.identity_cache_seconds if state.identity_changes.listening else 0
     key = (table, uid)
     now = time.monotonic()
     cached = _cache.get(key)
     if ttl and cached and now - cached.at < ttl:
         return cached
+    generation = _generation
     found = await _read_identity_now(state, table, uid, tid)
     status = _Status(
         found.active,
@@ -197,7 +203,9 @@ async def _load_status(
         now,
         found.subscription_status,
     )
-    if ttl:
+    # A refusal is not kept: it costs only the refused, and an account that is made
+    # active again must work at once.
+    if ttl and found.active and generation == _generation:
         _cache[key] = status
     return status
 
@@ -223,9 +231,17 @@ async def _read_identity_now(
 
 
 def forget_identity(user_id: uuid.UUID) -> None:
-    """Drop a cached status after a deactivation or security change made in this process."""
+    """Drop a user's cached status: a change made in this process, or heard of."""
+    global _generation
+    _generation += 1
     for key in [k for k in _cache if k[1] == user_id]:
         _cache.pop(key, None)
+
+
+def forget_all_identities() -> None:
+    global _generation
+    _generation += 1
+    _cache.clear()
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from a login")

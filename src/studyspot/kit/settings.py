@@ -115,8 +115,10 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
     password_reset_ttl_seconds: int = Field(default=3600, ge=60)
-    # Principal status (user active, tenant active) is cached per process this long.
-    identity_cache_seconds: float = Field(default=0.0, ge=0, le=60)
+    # The per-request identity check (user active, sessions, tenant, subscription) is
+    # cached per process at most this long, and only on PostgreSQL while the process hears
+    # the core database's change notifications (kit/identity_changes.py); 0: never.
+    identity_cache_seconds: float = Field(default=30.0, ge=0, le=60)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     # kid:<base64 of 32 bytes>; new ciphertexts name the kid. Older keys decrypt only:
     # ENCRYPTION_PREVIOUS_KEYS ("kid:key,..."), and ENCRYPTION_LEGACY_KEY, the unversioned

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 
 from studyspot.kit.db import Database, TenantDatabases
+from studyspot.kit.identity_changes import IdentityChanges
 from studyspot.kit.metrics import ServiceMetrics
 from studyspot.kit.settings import Settings
 from studyspot.kit.tokens import VerifiedTokens
@@ -24,6 +25,10 @@ class KitState:
     tenants: TenantDatabases
     metrics: ServiceMetrics
     checks: dict[str, HealthCheck] = field(default_factory=dict)
+    # Until the application starts listening, nothing is cached (kit/auth.py).
+    identity_changes: IdentityChanges = field(
+        default_factory=lambda: IdentityChanges(lambda _user: None, lambda: None)
+    )
     tokens: VerifiedTokens = field(init=False)
 
     def __post_init__(self) -> None:

@@ -115,9 +115,8 @@ async def _move(state: KitState, tenant_id: uuid.UUID, previous: str, actor: Act
     url = dedicated_url(state.settings, key)
     target: Database | None = None
     try:
-        # Identity checks may be cached per process; wait until every cached
-        # "active" of this tenant has expired before reading its rows.
-        await asyncio.sleep(state.settings.identity_cache_seconds)
+        # No cached "active" of this tenant outlives the commit of `migrating`: the
+        # status change notifies every service (kit/identity_changes.py).
         await asyncio.to_thread(migrate_database, url)
         target = Database.create(url, pool_size=1, max_overflow=0)
         copied = await copying.copy_tenant(state.tenants.shared, target, tenant_id)
