@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row as Row_
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from studyspot.services.analytics.access import Library
 from studyspot.services.analytics.models import (
     AnalyticsBooking,
+    AnalyticsBookingSegment,
     AnalyticsCapacity,
     AnalyticsCheckIn,
     AnalyticsEvent,
@@ -72,6 +74,20 @@ async def as_of(session: AsyncSession, tenant_id: uuid.UUID) -> datetime | None:
     return found
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """Local days `first` to `last` (both included) a booking held `shift_id` (None: no
+    shift, a full-day plan, holding its seat in every shift)."""
+
+    shift_id: uuid.UUID | None
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
 @dataclass
 class Booking:
     id: uuid.UUID
@@ -84,6 +100,13 @@ class Booking:
     confirmed: bool
     cancelled_on: date | None
     renewed_from_id: uuid.UUID | None
+    # Its shifts over time (split by transfers). A booking projected before segments were
+    # kept has none until it is refolded: it is read as one stretch on its current shift.
+    stretches: list[Stretch] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.stretches:
+            self.stretches = [Stretch(self.shift_id, self.start, self.end)]
 
     @property
     def billed(self) -> bool:
@@ -92,32 +115,101 @@ class Booking:
             return False
         return not (self.status == "cancelled" and not self.confirmed)
 
+    def _held_until(self) -> date:
+        if self.cancelled_on is None:
+            return self.end
+        return min(self.end, self.cancelled_on - timedelta(days=1))
+
     def seat_days(self, first: date, last: date) -> int:
         """Days in [first, last] the booking held its seat: confirmed, until cancelled."""
         if not self.confirmed:
             return 0
-        end = self.end
-        if self.cancelled_on is not None:
-            end = min(end, self.cancelled_on - timedelta(days=1))
-        lo, hi = max(first, self.start), min(last, end)
+        lo, hi = max(first, self.start), min(last, self._held_until())
         return (hi - lo).days + 1 if hi >= lo else 0
+
+    def seat_days_by_shift(self, first: date, last: date) -> dict[uuid.UUID | None, int]:
+        """`seat_days` of [first, last], by the shift held on each of those days."""
+        out: dict[uuid.UUID | None, int] = defaultdict(int)
+        if not self.confirmed:
+            return out
+        until = self._held_until()
+        for part in self.stretches:
+            lo, hi = max(first, part.first), min(last, part.last, until)
+            if hi >= lo:
+                out[part.shift_id] += (hi - lo).days + 1
+        return out
+
+    def split(self, amount: int) -> dict[uuid.UUID | None, int]:
+        """`amount` shared among the shifts the booking held, by their days of the whole
+        booking (cancellation aside): floors of the running share, so the parts add up to
+        `amount` exactly."""
+        total = sum(p.days for p in self.stretches)
+        out: dict[uuid.UUID | None, int] = defaultdict(int)
+        if total <= 0:
+            out[self.shift_id] += amount
+            return out
+        done = 0
+        for part in self.stretches:
+            before, done = done, done + part.days
+            out[part.shift_id] += amount * done // total - amount * before // total
+        return out
+
+
+def _overlapping(
+    tenant_id: uuid.UUID, library: Library, first: date, last: date
+) -> list[ColumnElement[bool]]:
+    return [
+        AnalyticsBooking.tenant_id == tenant_id,
+        AnalyticsBooking.library_id == library.id,
+        AnalyticsBooking.start_date <= last,
+        AnalyticsBooking.end_date >= first,
+    ]
 
 
 async def _bookings(
     session: AsyncSession, tenant_id: uuid.UUID, library: Library, first: date, last: date
 ) -> list[Booking]:
-    rows = await session.scalars(
-        select(AnalyticsBooking).where(
-            AnalyticsBooking.tenant_id == tenant_id,
-            AnalyticsBooking.library_id == library.id,
-            AnalyticsBooking.start_date <= last,
-            AnalyticsBooking.end_date >= first,
-        )
+    return await _with_stretches(
+        session, tenant_id, library, _overlapping(tenant_id, library, first, last)
     )
-    return [_booking(r, library.timezone) for r in rows]
 
 
-def _booking(row: AnalyticsBooking, tz: ZoneInfo) -> Booking:
+async def _with_stretches(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    library: Library,
+    where: list[ColumnElement[bool]],
+) -> list[Booking]:
+    """The bookings matching `where`, each with its shifts over time (its segments)."""
+    rows = (await session.scalars(select(AnalyticsBooking).where(*where))).all()
+    parts = await session.execute(
+        select(
+            AnalyticsBookingSegment.booking_id,
+            AnalyticsBookingSegment.shift_id,
+            AnalyticsBookingSegment.from_date,
+            AnalyticsBookingSegment.to_date,
+        )
+        .join(
+            AnalyticsBooking,
+            (AnalyticsBooking.booking_id == AnalyticsBookingSegment.booking_id)
+            & (AnalyticsBooking.tenant_id == AnalyticsBookingSegment.tenant_id),
+        )
+        .where(AnalyticsBookingSegment.tenant_id == tenant_id, *where)
+        .order_by(AnalyticsBookingSegment.booking_id, AnalyticsBookingSegment.seq)
+    )
+    stretches: dict[uuid.UUID, list[Stretch]] = defaultdict(list)
+    for booking_id, shift_id, from_date, to_date in parts.all():
+        stretches[booking_id].append(Stretch(shift_id, from_date, to_date))
+    return [
+        _booking(r, library.timezone, stretches.get(r.booking_id, []))
+        for r in rows
+        if r.start_date is not None and r.end_date is not None
+    ]
+
+
+def _booking(
+    row: AnalyticsBooking, tz: ZoneInfo, stretches: list[Stretch] | None = None
+) -> Booking:
     assert row.start_date is not None and row.end_date is not None
     cancelled = row.cancelled_at.astimezone(tz).date() if row.cancelled_at else None
     return Booking(
@@ -131,6 +223,7 @@ def _booking(row: AnalyticsBooking, tz: ZoneInfo) -> Booking:
         row.confirmed,
         cancelled,
         row.renewed_from_id,
+        list(stretches or []),
     )
 
 
@@ -268,33 +361,54 @@ async def monthly(
     for b in bookings:
         for m in span:
             key = month_key(m)
-            seat_days = b.seat_days(m, next_month(m) - timedelta(days=1))
-            if b.shift_id is None:
-                # A full-day booking (no shift) holds its seat in every shift of the day.
-                rows[(key, None)].booked_seat_shifts += seat_days * len(names)
-                for every in names:
-                    rows[(key, every)].booked_seat_shifts += seat_days
-                continue
-            for row in targets(key, b.shift_id):
-                row.booked_seat_shifts += seat_days
+            by_shift = b.seat_days_by_shift(m, next_month(m) - timedelta(days=1))
+            for shift_id, seat_days in by_shift.items():
+                if shift_id is None:
+                    # A full-day stretch (no shift) holds its seat in every shift of the day.
+                    rows[(key, None)].booked_seat_shifts += seat_days * len(names)
+                    for every in names:
+                        rows[(key, every)].booked_seat_shifts += seat_days
+                    continue
+                for row in targets(key, shift_id):
+                    row.booked_seat_shifts += seat_days
         if b.billed and span[0] <= b.start <= period_end:
-            for row in targets(month_key(b.start), b.shift_id):
-                row.billed_paise += b.charged
-                row.collected_of_billed_paise += net_by_booking[b.id]
+            key = month_key(b.start)
+            whole = rows[(key, None)]
+            whole.billed_paise += b.charged
+            whole.collected_of_billed_paise += net_by_booking[b.id]
+            if b.student_id is not None:
+                whole.student_ids.add(b.student_id)
+            # A shift's part: the booking's charge and collections shared by its days there.
+            shares = b.split(b.charged)
+            collected = b.split(net_by_booking[b.id])
+            for shift_id in shares:
+                if shift_id is None or (key, shift_id) not in rows:
+                    continue
+                row = rows[(key, shift_id)]
+                row.billed_paise += shares[shift_id]
+                row.collected_of_billed_paise += collected[shift_id]
                 if b.student_id is not None:
                     row.student_ids.add(b.student_id)
         if b.confirmed and b.status != "cancelled" and span[0] <= b.end <= period_end:
+            # A booking ends in the shift it holds on its last day.
             for row in targets(month_key(b.end), b.shift_id):
                 row.bookings_ending += 1
                 row.renewed += int(b.id in renewed_ids)
-    shifts_of = {b.id: b.shift_id for b in bookings}
+    by_id = {b.id: b for b in bookings}
     cash = await _money(session, tenant_id, library, since=span[0], until=period_end)
-    unknown = [m.booking_id for m in cash if m.booking_id not in shifts_of]
+    unknown = list({m.booking_id for m in cash if m.booking_id not in by_id})
     if unknown:
-        shifts_of.update(await _shifts_of(session, tenant_id, unknown))
+        by_id.update({b.id: b for b in await _by_ids(session, tenant_id, library, unknown)})
     for money in cash:
-        for row in targets(month_key(money.day), shifts_of.get(money.booking_id)):
-            row.collected_paise += money.net
+        key = month_key(money.day)
+        rows[(key, None)].collected_paise += money.net
+        paid_for = by_id.get(money.booking_id)
+        if paid_for is None:
+            continue
+        # Shared among the booking's shifts by its days there, as its charge is.
+        for shift_id, part in paid_for.split(money.net).items():
+            if shift_id is not None and (key, shift_id) in rows:
+                rows[(key, shift_id)].collected_paise += part
     for model, target in (
         (AnalyticsCheckIn, "attended_seat_shifts"),
         (AnalyticsNoShow, "no_shows"),
@@ -381,15 +495,15 @@ async def _renewed(
     return {r for r in found if r is not None}
 
 
-async def _shifts_of(
-    session: AsyncSession, tenant_id: uuid.UUID, booking_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, uuid.UUID | None]:
-    rows = await session.execute(
-        select(AnalyticsBooking.booking_id, AnalyticsBooking.shift_id).where(
-            AnalyticsBooking.tenant_id == tenant_id, AnalyticsBooking.booking_id.in_(booking_ids)
-        )
+async def _by_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, library: Library, booking_ids: list[uuid.UUID]
+) -> list[Booking]:
+    return await _with_stretches(
+        session,
+        tenant_id,
+        library,
+        [AnalyticsBooking.tenant_id == tenant_id, AnalyticsBooking.booking_id.in_(booking_ids)],
     )
-    return {r[0]: r[1] for r in rows.all()}
 
 
 def _dues_query(tenant_id: uuid.UUID, library: Library, on: date) -> Select[Any]:

@@ -5,6 +5,9 @@
   record or no-show the event is about.
 - `analytics_bookings`: one row per booking, folded from all its booking events
   (whatever order they came in).
+- `analytics_booking_segments`: a booking's history of places: one row per stretch of
+  days it held one shift and seat (a transfer ends one and starts the next), refolded
+  with the booking.
 - `analytics_money`: one row per captured payment or processed refund.
 - `analytics_checkins`: one row per attendance record (booking and occurrence day).
 - `analytics_no_shows`: one row per released occurrence.
@@ -64,6 +67,23 @@ class AnalyticsBooking(TenantMixin, TenantBase):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class AnalyticsBookingSegment(TenantMixin, TenantBase):
+    __tablename__ = "analytics_booking_segments"
+    __table_args__ = (
+        Index("ix_analytics_booking_segments_tenant_id_booking_id", "tenant_id", "booking_id"),
+    )
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # 0 for the place the booking was made with, then one more per transfer that took effect.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Null: no shift (a full-day plan) or no assigned seat.
+    shift_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    seat_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Local days, both included: the segments of a booking cover its start to its end.
+    from_date: Mapped[date] = mapped_column(Date, nullable=False)
+    to_date: Mapped[date] = mapped_column(Date, nullable=False)
 
 
 class AnalyticsMoney(TenantMixin, TenantBase):
@@ -146,6 +166,7 @@ class AnalyticsCredits(TenantMixin, TenantBase):
 
 PROJECTIONS = (
     AnalyticsBooking,
+    AnalyticsBookingSegment,
     AnalyticsMoney,
     AnalyticsCheckIn,
     AnalyticsNoShow,

@@ -5,7 +5,8 @@ the event id: a second delivery changes nothing). Then:
 
 - a booking event refolds the booking's row from *all* its logged events, sorted
   by when they happened, so a `booking.cancelled` that overtook its
-  `booking.created` gives the same row as the two in order;
+  `booking.created` gives the same row as the two in order; its segments (the shift
+  and seat it held from which day to which, split by transfers) are rewritten with it;
 - a captured payment or processed refund is one row, keyed by its own id;
 - a check-in or check-out replaces the attendance row only when it is newer
   (`occurred_at`, then event id) than the copy already held;
@@ -23,7 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -37,6 +38,7 @@ from studyspot.kit.models import utcnow
 from studyspot.services.analytics.models import (
     PROJECTIONS,
     AnalyticsBooking,
+    AnalyticsBookingSegment,
     AnalyticsCapacity,
     AnalyticsCheckIn,
     AnalyticsCredits,
@@ -82,11 +84,16 @@ class _Booking(BaseModel):
     student_id: uuid.UUID
     library_id: uuid.UUID
     shift_id: uuid.UUID | None = None
+    seat_id: uuid.UUID | None = None
     start_date: date | None = None
     end_date: date | None = None
     total_paise: int | None = None
     renewed_from_id: uuid.UUID | None = None
+    effective_date: date | None = None
+    from_shift_id: uuid.UUID | None = None
+    from_seat_id: uuid.UUID | None = None
     to_shift_id: uuid.UUID | None = None
+    to_seat_id: uuid.UUID | None = None
     price_difference_paise: int = 0
     new_end_date: date | None = None
 
@@ -326,12 +333,33 @@ async def _check(
     await session.flush()
 
 
+@dataclass(frozen=True)
+class _Move:
+    """A transfer: from `effective` (a local day) on, the booking holds `shift` and `seat`."""
+
+    effective: date | None
+    shift: uuid.UUID | None
+    seat: uuid.UUID | None
+    from_shift: uuid.UUID | None
+    from_seat: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Days `first` to `last` (local, both included) the booking held `shift` and `seat`."""
+
+    shift_id: uuid.UUID | None
+    seat_id: uuid.UUID | None
+    first: date
+    last: date
+
+
 @dataclass
 class _Fold:
     library_id: uuid.UUID | None = None
     student_id: uuid.UUID | None = None
     created_shift: uuid.UUID | None = None
-    moved_to_shift: uuid.UUID | None = None
+    created_seat: uuid.UUID | None = None
     start_date: date | None = None
     end_date: date | None = None
     created_total: int | None = None
@@ -343,20 +371,66 @@ class _Fold:
     cancelled_at: datetime | None = None
     renewed_from_id: uuid.UUID | None = None
     pause_ends: list[date] = field(default_factory=list)
+    moves: list[_Move] = field(default_factory=list)
+
+    @property
+    def end(self) -> date | None:
+        """The last day, pauses included (a pause moves the end later)."""
+        return max([d for d in (self.end_date, *self.pause_ends) if d is not None], default=None)
+
+    @property
+    def shift_id(self) -> uuid.UUID | None:
+        """The shift the booking holds now (after its last transfer)."""
+        segments = self.segments()
+        if segments:
+            return segments[-1].shift_id
+        return self.moves[-1].shift if self.moves else self.created_shift
+
+    def segments(self) -> list[Segment]:
+        """The booking's places from its start to its end, one segment per stretch.
+
+        A transfer takes effect on its `effective_date` (the start, if earlier; none of
+        its days if after the end); transfers are taken by effective day, then in the
+        order they happened, so the last one of a day wins that day. The place before the
+        first transfer is the one the booking was made with (or, before `booking.created`
+        arrived, the one the first transfer moved it from). A transfer with no effective
+        day (never published so) moves the whole booking.
+        """
+        start, end = self.start_date, self.end
+        if start is None or end is None or end < start:
+            return []
+        # Stable: equal effective days keep the order the transfers happened in.
+        moves = sorted(self.moves, key=lambda m: max(m.effective or start, start))
+        if self.created_at is not None or not moves:
+            place = (self.created_shift, self.created_seat)
+        else:
+            place = (moves[0].from_shift, moves[0].from_seat)
+        out: list[Segment] = []
+        day = start
+        for move in moves:
+            effective = max(move.effective or start, start)
+            if effective > end:
+                break  # after the last day: no day held the new place
+            if effective > day:
+                out.append(Segment(place[0], place[1], day, effective - timedelta(days=1)))
+                day = effective
+            place = (move.shift, move.seat)
+        out.append(Segment(place[0], place[1], day, end))
+        return out
 
 
 def fold(events: Sequence[tuple[str, dict[str, Any], datetime]]) -> _Fold:
     """The booking's state from its events, given in (occurred_at, id) order.
 
-    Every rule is order-free (sums, flags, earliest, latest) except the shift after
-    transfers, which is the last transfer's by when it happened.
+    Every rule is order-free (sums, flags, earliest, latest) except the places after
+    transfers, which follow the transfers' effective days, then when they happened.
     """
     state = _Fold()
     for topic, payload, at in events:
         data = _Booking.model_validate(payload)
         state.library_id, state.student_id = data.library_id, data.student_id
         if topic == "booking.created":
-            state.created_shift = data.shift_id
+            state.created_shift, state.created_seat = data.shift_id, data.seat_id
             state.start_date, state.end_date = data.start_date, data.end_date
             state.created_total = data.total_paise
             state.renewed_from_id = data.renewed_from_id
@@ -373,8 +447,15 @@ def fold(events: Sequence[tuple[str, dict[str, Any], datetime]]) -> _Fold:
             state.expired = True
         elif topic == "booking.transferred":
             state.differences += data.price_difference_paise
-            if data.to_shift_id is not None:
-                state.moved_to_shift = data.to_shift_id
+            state.moves.append(
+                _Move(
+                    data.effective_date,
+                    data.to_shift_id,
+                    data.to_seat_id,
+                    data.from_shift_id,
+                    data.from_seat_id,
+                )
+            )
         elif topic == "booking.paused" and data.new_end_date is not None:
             state.pause_ends.append(data.new_end_date)
     return state
@@ -400,7 +481,7 @@ async def refold_booking(
         )
     ).all()
     state = fold([(r[0], r[1], r[2]) for r in rows])
-    end = max([d for d in (state.end_date, *state.pause_ends) if d is not None], default=None)
+    segments = state.segments()
     if state.cancelled_at is not None:
         status = "cancelled"
     elif state.expired and not state.confirmed:
@@ -415,9 +496,9 @@ async def refold_booking(
         "tenant_id": tenant_id,
         "library_id": state.library_id,
         "student_id": state.student_id,
-        "shift_id": state.moved_to_shift or state.created_shift,
+        "shift_id": state.shift_id,
         "start_date": state.start_date,
-        "end_date": end,
+        "end_date": state.end,
         "charged_paise": (base or 0) + state.differences,
         "status": status,
         "confirmed": state.confirmed,
@@ -430,7 +511,29 @@ async def refold_booking(
             AnalyticsBooking.tenant_id == tenant_id, AnalyticsBooking.booking_id == booking_id
         )
     )
+    await session.execute(
+        delete(AnalyticsBookingSegment).where(
+            AnalyticsBookingSegment.tenant_id == tenant_id,
+            AnalyticsBookingSegment.booking_id == booking_id,
+        )
+    )
     await session.execute(AnalyticsBooking.__table__.insert().values(**values))  # type: ignore[attr-defined]
+    if segments:
+        await session.execute(
+            AnalyticsBookingSegment.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "booking_id": booking_id,
+                    "seq": seq,
+                    "tenant_id": tenant_id,
+                    "shift_id": part.shift_id,
+                    "seat_id": part.seat_id,
+                    "from_date": part.first,
+                    "to_date": part.last,
+                }
+                for seq, part in enumerate(segments)
+            ],
+        )
 
 
 @dataclass

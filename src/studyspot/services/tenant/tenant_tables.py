@@ -44,6 +44,7 @@ MOVED_TABLES = frozenset(
         "student_search_terms",
         "students",
         # analytics (read models: they move with the tenant's events)
+        "analytics_booking_segments",
         "analytics_bookings",
         "analytics_capacity",
         "analytics_checkins",
