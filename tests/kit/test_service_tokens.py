@@ -19,7 +19,7 @@ from tests.fixtures.users import register_owner
 
 SERVICES = ("auth", "tenant", "student", "library", "booking", "payment", "attendance", "message")
 # Callers only (no /internal route of their own).
-CALLERS = (*SERVICES, "analytics")
+CALLERS = (*SERVICES, "analytics", "community")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -52,6 +52,7 @@ _TENANT_RESOURCES = (
     "attendance",
     "messages",
     "communities",
+    "inbox",
     "analytics",
     "subscriptions",
     "audit",
@@ -80,6 +81,9 @@ _DESK = [
     "messages:read",
     "communities:read",
     "communities:create",
+    "communities:moderate",
+    "inbox:read",
+    "inbox:reply",
 ]
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -134,6 +138,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "messages:read:self",
             "communities:read",
             "communities:post",
+            "inbox:read:self",
+            "inbox:write:self",
         }
     ),
 }

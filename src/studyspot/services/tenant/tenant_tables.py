@@ -59,6 +59,13 @@ MOVED_TABLES = frozenset(
         "attendance_library_settings",
         "attendance_no_shows",
         "attendance_records",
+        # community (library groups and the inbox; exam communities are in the core database)
+        "community_group_members",
+        "community_group_posts",
+        "community_groups",
+        "community_inbox_messages",
+        "community_inbox_threads",
+        "community_invites",
         # booking
         "booking_day_releases",
         "booking_pauses",

@@ -85,7 +85,7 @@ async def occupancy_now(
 @router.get(
     "/attendance",
     responses=problem_responses(403, 422, 503),
-    dependencies=[accept_callers("attendance", "message")],
+    dependencies=[accept_callers("attendance", "community", "message")],
 )
 async def attendance_bookings(
     request: Request,

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=Fals
 @router.get(
     "/libraries/{library_id:uuid}",
     responses=problem_responses(403, 404),
-    dependencies=[accept_callers("attendance", "payment", "student")],
+    dependencies=[accept_callers("attendance", "community", "payment", "student")],
 )
 async def get_library(
     library_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
@@ -55,7 +55,14 @@ async def get_library(
     responses=problem_responses(403, 404),
     dependencies=[
         accept_callers(
-            "analytics", "attendance", "auth", "booking", "message", "payment", "student"
+            "analytics",
+            "attendance",
+            "auth",
+            "booking",
+            "community",
+            "message",
+            "payment",
+            "student",
         )
     ],
 )

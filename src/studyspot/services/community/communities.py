@@ -1,0 +1,231 @@
+"""Exam communities: the platform's list (platform admins keep it) and students of every
+tenant joining, leaving, posting and reading. Rows live in the core database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyspot.kit import audit
+from studyspot.kit.auth import Principal
+from studyspot.kit.pagination import PageParams, paginate
+from studyspot.kit.permissions import UserType
+from studyspot.services.community import spaces
+from studyspot.services.community.errors import (
+    AnonymityNotAllowed,
+    CommunityClosed,
+    CommunityNotFound,
+    SlugTaken,
+    StudentsOnly,
+)
+from studyspot.services.community.models import Community
+from studyspot.services.community.schemas import (
+    CommunityCreate,
+    CommunityPage,
+    CommunityRead,
+    CommunityUpdate,
+    JoinBody,
+    Membership,
+    PostPage,
+    PostRead,
+)
+
+
+def _is_admin(principal: Principal) -> bool:
+    return principal.can("platform_communities:manage")
+
+
+def _student(principal: Principal) -> tuple[uuid.UUID, uuid.UUID]:
+    """(tenant, student) of a student caller: only students are members of communities."""
+    if principal.user_type != UserType.student or principal.tenant_id is None:
+        raise StudentsOnly()
+    return principal.tenant_id, principal.user_id
+
+
+def _seer(principal: Principal) -> spaces.Seer:
+    return spaces.Seer(principal.user_id, moderator=_is_admin(principal))
+
+
+async def _community(
+    session: AsyncSession, community_id: uuid.UUID, *, open_only: bool = False
+) -> Community:
+    found = await session.get(Community, community_id)
+    if found is None:
+        raise CommunityNotFound()
+    if open_only and not found.active:
+        raise CommunityClosed()
+    return found
+
+
+async def listing(session: AsyncSession, principal: Principal, paging: PageParams) -> CommunityPage:
+    query = select(Community)
+    if not _is_admin(principal):
+        query = query.where(Community.active.is_(True))
+    rows, total = await paginate(session, query, paging, [Community.name, Community.id])
+    return CommunityPage(
+        items=[CommunityRead.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+
+
+async def create(
+    session: AsyncSession, principal: Principal, body: CommunityCreate
+) -> CommunityRead:
+    taken = await session.scalar(
+        select(func.count()).select_from(Community).where(Community.slug == body.slug)
+    )
+    if taken:
+        raise SlugTaken()
+    row = Community(slug=body.slug, name=body.name, description=body.description, active=True)
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise SlugTaken() from None  # a concurrent create with the same slug won
+    await audit.record(
+        session,
+        "community.created",
+        "community",
+        row.id,
+        actor_id=principal.user_id,
+        actor_type=principal.user_type,
+        details={"slug": row.slug},
+    )
+    return CommunityRead.model_validate(row)
+
+
+async def update(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID, body: CommunityUpdate
+) -> CommunityRead:
+    row = await _community(session, community_id)
+    changes = body.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is not None or key == "description":
+            setattr(row, key, value)
+    await session.flush()
+    await audit.record(
+        session,
+        "community.updated",
+        "community",
+        row.id,
+        actor_id=principal.user_id,
+        actor_type=principal.user_type,
+        details={"fields": sorted(changes)},
+    )
+    return CommunityRead.model_validate(row)
+
+
+async def get(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID
+) -> CommunityRead:
+    row = await _community(session, community_id)
+    if not row.active and not _is_admin(principal):
+        raise CommunityNotFound()
+    return CommunityRead.model_validate(row)
+
+
+async def join(
+    session: AsyncSession,
+    principal: Principal,
+    community_id: uuid.UUID,
+    body: JoinBody,
+    now: datetime,
+) -> Membership:
+    tenant_id, student_id = _student(principal)
+    if body.anonymous:
+        raise AnonymityNotAllowed()
+    space = spaces.Space.of_community(await _community(session, community_id, open_only=True))
+    member = await spaces.join(session, space, tenant_id, student_id, body, now)
+    return spaces.membership_of(member)
+
+
+async def membership(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID
+) -> Membership:
+    _, student_id = _student(principal)
+    space = spaces.Space.of_community(await _community(session, community_id))
+    return spaces.membership_of(await spaces.current_member(session, space, student_id))
+
+
+async def leave(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID, now: datetime
+) -> None:
+    _, student_id = _student(principal)
+    space = spaces.Space.of_community(await _community(session, community_id))
+    await spaces.leave(session, space, student_id, now)
+
+
+async def post(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID, text: str, now: datetime
+) -> PostRead:
+    tenant_id, student_id = _student(principal)
+    space = spaces.Space.of_community(await _community(session, community_id, open_only=True))
+    member = await spaces.current_member(session, space, student_id)
+    spaces.may_post(member, now)
+    row = await spaces.add_post(
+        session,
+        space,
+        tenant_id=tenant_id,
+        author_type=principal.user_type,
+        author_id=student_id,
+        member=member,
+        body=text,
+        now=now,
+    )
+    read = spaces.post_read(space, row, member, _seer(principal))
+    await spaces.announce_post(session, space, read)
+    return read
+
+
+async def posts(
+    session: AsyncSession,
+    principal: Principal,
+    community_id: uuid.UUID,
+    *,
+    after: str | None,
+    limit: int,
+) -> PostPage:
+    """Open to every student of the platform (members or not) and to platform admins."""
+    row = await _community(session, community_id)
+    if not row.active and not _is_admin(principal):
+        raise CommunityNotFound()
+    space = spaces.Space.of_community(row)
+    return await spaces.list_posts(
+        session, space, _seer(principal), after=after, limit=limit, pinned_only=False
+    )
+
+
+async def remove_post(
+    session: AsyncSession,
+    principal: Principal,
+    community_id: uuid.UUID,
+    post_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """By its author, or by a platform admin (audited)."""
+    space = spaces.Space.of_community(await _community(session, community_id))
+    row, by_moderator = await spaces.remove_post(
+        session,
+        space,
+        post_id,
+        remover_id=principal.user_id,
+        moderator=_is_admin(principal),
+        now=now,
+    )
+    if by_moderator:
+        await audit.record(
+            session,
+            "community.post_removed",
+            "community_post",
+            row.id,
+            actor_id=principal.user_id,
+            actor_type=principal.user_type,
+            details={"community_id": str(space.id), "author_tenant_id": str(row.tenant_id)},
+        )

@@ -1,0 +1,1 @@
+"""HTTP handlers of the community service, one module per noun."""

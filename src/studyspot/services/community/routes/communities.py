@@ -1,0 +1,176 @@
+"""`/api/communities*`: the platform's exam communities (core database)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from studyspot.kit.auth import CoreSession
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.pagination import Paging
+from studyspot.services.community import communities
+from studyspot.services.community.dependencies import (
+    CommunityAdmin,
+    CommunityMemberDep,
+    CommunityReader,
+    RuntimeDep,
+)
+from studyspot.services.community.routes.queries import After, Limit
+from studyspot.services.community.schemas import (
+    CommunityCreate,
+    CommunityPage,
+    CommunityRead,
+    CommunityUpdate,
+    JoinBody,
+    Membership,
+    PostCreate,
+    PostPage,
+    PostRead,
+)
+
+router = APIRouter(prefix="/api/communities", tags=["communities"])
+
+
+@router.get(
+    "",
+    responses=problem_responses(401, 403, 422),
+    summary="Exam communities open to every student of the platform",
+)
+async def list_communities(
+    principal: CommunityReader, session: CoreSession, paging: Paging
+) -> CommunityPage:
+    """Ordered by name. Platform admins also see closed ones."""
+    return await communities.listing(session, principal, paging)
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Add an exam community (platform admins)",
+)
+async def create_community(
+    body: CommunityCreate, principal: CommunityAdmin, session: CoreSession
+) -> CommunityRead:
+    """Problems: `community_slug_taken` (409)."""
+    return await communities.create(session, principal, body)
+
+
+@router.get(
+    "/{community_id}",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="One exam community",
+)
+async def get_community(
+    community_id: uuid.UUID, principal: CommunityReader, session: CoreSession
+) -> CommunityRead:
+    return await communities.get(session, principal, community_id)
+
+
+@router.patch(
+    "/{community_id}",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Rename, describe, close or reopen an exam community (platform admins)",
+)
+async def update_community(
+    community_id: uuid.UUID, body: CommunityUpdate, principal: CommunityAdmin, session: CoreSession
+) -> CommunityRead:
+    return await communities.update(session, principal, community_id, body)
+
+
+@router.post(
+    "/{community_id}/join",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Join (a student; idempotent, a returning member keeps its number)",
+)
+async def join_community(
+    community_id: uuid.UUID,
+    body: JoinBody,
+    principal: CommunityMemberDep,
+    session: CoreSession,
+    runtime: RuntimeDep,
+) -> Membership:
+    """Problems: `students_only` (403), `community_closed` (403), `member_blocked` (403),
+    `anonymity_not_allowed` (403: communities have no anonymous members)."""
+    return await communities.join(session, principal, community_id, body, runtime.now())
+
+
+@router.get(
+    "/{community_id}/membership",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="The caller's own membership",
+)
+async def community_membership(
+    community_id: uuid.UUID, principal: CommunityMemberDep, session: CoreSession
+) -> Membership:
+    """Problems: `not_a_member` (403)."""
+    return await communities.membership(session, principal, community_id)
+
+
+@router.post(
+    "/{community_id}/leave",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Leave (idempotent)",
+)
+async def leave_community(
+    community_id: uuid.UUID,
+    principal: CommunityMemberDep,
+    session: CoreSession,
+    runtime: RuntimeDep,
+) -> Response:
+    await communities.leave(session, principal, community_id, runtime.now())
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{community_id}/posts",
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Posts, newest first, paged by cursor",
+)
+async def community_posts(
+    community_id: uuid.UUID,
+    principal: CommunityReader,
+    session: CoreSession,
+    after: After = None,
+    limit: Limit = 50,
+) -> PostPage:
+    """Authors are shown by display name only: no member's user id reaches another member
+    (it may be of another tenant). Problems: `invalid_cursor` (422)."""
+    return await communities.posts(session, principal, community_id, after=after, limit=limit)
+
+
+@router.post(
+    "/{community_id}/posts",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Post (a member)",
+)
+async def create_community_post(
+    community_id: uuid.UUID,
+    body: PostCreate,
+    principal: CommunityMemberDep,
+    session: CoreSession,
+    runtime: RuntimeDep,
+) -> PostRead:
+    """Problems: `not_a_member`, `member_blocked`, `member_muted`, `community_closed` (403)."""
+    return await communities.post(session, principal, community_id, body.body, runtime.now())
+
+
+@router.delete(
+    "/{community_id}/posts/{post_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Remove a post (its author, or a platform admin)",
+)
+async def remove_community_post(
+    community_id: uuid.UUID,
+    post_id: uuid.UUID,
+    principal: CommunityReader,
+    session: CoreSession,
+    runtime: RuntimeDep,
+) -> Response:
+    """Problems: `not_your_post` (403), `post_not_found` (404)."""
+    await communities.remove_post(session, principal, community_id, post_id, runtime.now())
+    return Response(status_code=204)
