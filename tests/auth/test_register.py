@@ -36,7 +36,7 @@ async def test_owner_signs_up_with_a_trial_tenant_and_a_working_session(apps: Ap
     assert answer["user"]["user_type"] == "library_owner"
     assert answer["user"]["roles"] == ["library_owner"]
     assert answer["user"]["email"] == body["email"]
-    assert answer["tenant"]["status"] == "trial"
+    assert answer["tenant"]["status"] == "active"
     assert answer["tenant"]["name"] == "Lakshya Library"
     assert "password" not in resp.text and "hash" not in resp.text
 
@@ -45,8 +45,15 @@ async def test_owner_signs_up_with_a_trial_tenant_and_a_working_session(apps: Ap
     tenants = TenantClient(apps.app("auth").state.kit.settings, caller="library")
     tenant = await tenants.get_tenant(tenant_id)
     await tenants.close()
-    assert tenant.plan_code and tenant.trial_ends_at is not None
     assert tenant.contact_email == body["email"]
+    # The trial is the subscription's (the subscription service's), from the signup on.
+    sub = await apps.client("subscription").get(
+        "/api/v1/subscriptions/current",
+        headers={"Authorization": f"Bearer {answer['access_token']}"},
+    )
+    assert sub.status_code == 200, sub.text
+    assert (sub.json()["status"], sub.json()["plan_code"]) == ("trial", "trial")
+    assert sub.json()["trial_ends_at"] is not None
 
     me = await apps.client("auth").get(
         "/api/users/me", headers={"Authorization": f"Bearer {answer['access_token']}"}

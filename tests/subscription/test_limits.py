@@ -169,3 +169,28 @@ async def test_a_platform_admin_overrides_one_tenants_limits(apps: Apps) -> None
         LIBRARIES, json=library_body(name="Second branch"), headers=owner.headers
     )
     assert second.status_code == 201, second.text
+
+
+async def test_a_tenant_not_opened_yet_is_held_to_the_trial_plan_it_will_be_opened_on(
+    apps: Apps,
+) -> None:
+    """The tenant row holds no limits (core_tenant_0002): before its subscription is opened,
+    every service enforces the trial plan's current version, which the opening then copies."""
+    admin = await create_platform_user(apps)
+    api = apps.client("subscription")
+    assert (await api.get(PLANS, headers=admin.headers)).status_code == 200  # seeds the catalogue
+    revised = await api.patch(f"{PLANS}/trial", json={"max_libraries": 2}, headers=admin.headers)
+    assert revised.status_code == 200, revised.text
+    owner = await register_owner(apps)
+    let_entitlements_sync(apps, "library")
+    await create_library(apps, owner)
+    second = await apps.client("library").post(
+        LIBRARIES, json=library_body(name="Second branch"), headers=owner.headers
+    )
+    assert second.status_code == 201, second.text  # the revised trial allows two
+    third = await apps.client("library").post(
+        LIBRARIES, json=library_body(name="Third branch"), headers=owner.headers
+    )
+    assert (third.status_code, third.json()["code"]) == (403, "plan_limit_reached")
+    opened = await api.get(CURRENT, headers=owner.headers)
+    assert (opened.json()["plan_code"], opened.json()["max_libraries"]) == ("trial", 2)

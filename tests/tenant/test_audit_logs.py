@@ -120,13 +120,15 @@ async def test_owner_reads_its_own_audit_log_including_what_the_platform_did(
 ) -> None:
     assert owner.tenant_id
     await tenant_api.patch(
-        f"/api/v1/tenants/{owner.tenant_id}", json={"max_seats": 150}, headers=admin.headers
+        f"/api/v1/tenants/{owner.tenant_id}",
+        json={"contact_email": "desk@lakshya.in"},
+        headers=admin.headers,
     )
     page = await _read(tenant_api, owner, owner.tenant_id, action="tenant.updated")
     [entry] = page["items"]
     assert entry["source"] == "platform"
     assert entry["actor_id"] == str(admin.user_id)
-    assert entry["details"] == {"fields": ["max_seats"]}
+    assert entry["details"] == {"fields": ["contact_email"]}
 
 
 async def test_audit_log_refuses_a_time_without_offset(

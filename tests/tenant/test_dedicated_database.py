@@ -168,7 +168,7 @@ async def test_moved_tenants_rows_live_only_in_its_own_database_and_its_owner_st
     key = resp.json()["database_key"]
     _forget_after_test(apps, key)
     assert re.fullmatch(r"tenant_[0-9a-f]{32}", key)
-    assert resp.json()["status"] == "trial"
+    assert resp.json()["status"] == "active"
 
     # The tenant's rows are only in its own database; the other tenant's are untouched.
     dedicated = await state.tenants.get(key)
@@ -234,7 +234,7 @@ async def test_failed_move_leaves_the_tenant_whole_in_the_shared_database(
     tenant = (
         await tenant_api.get(f"/api/v1/tenants/{owner.tenant_id}", headers=admin.headers)
     ).json()
-    assert (tenant["status"], tenant["database_key"]) == ("trial", None)
+    assert (tenant["status"], tenant["database_key"]) == ("active", None)
     assert (await tenant_api.get("/api/v1/tenants/me", headers=owner.headers)).status_code == 200
     async with kit_state(apps.app("tenant")).core.engine.connect() as conn:
         outcomes = list(
@@ -356,7 +356,7 @@ async def test_a_row_written_during_the_copy_aborts_the_move_and_nothing_is_lost
     tenant = (
         await tenant_api.get(f"/api/v1/tenants/{owner.tenant_id}", headers=admin.headers)
     ).json()
-    assert (tenant["status"], tenant["database_key"]) == ("trial", None)
+    assert (tenant["status"], tenant["database_key"]) == ("active", None)
 
 
 @pytest.mark.usefixtures("migrations_know_throwaway")

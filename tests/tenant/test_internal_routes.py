@@ -6,14 +6,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
+from studyspot.kit.entitlements import entitlements_of
 from studyspot.kit.errors import AppError
 from studyspot.kit.models import tenant_audit_logs, utcnow
 from studyspot.kit.service_auth import issue_service_token
+from studyspot.services.subscription.models import Subscription
 from studyspot.services.tenant.client import TenantClient
 from studyspot.services.tenant.models import Tenant
 from tests.conftest import Apps
+from tests.fixtures.users import create_platform_user
 
 
 @pytest.fixture
@@ -33,21 +36,27 @@ async def reader(apps: Apps):
 
 
 async def test_signup_tenant_starts_on_a_fourteen_day_trial(
-    tenants: TenantClient, reader: TenantClient
+    apps: Apps, tenants: TenantClient, reader: TenantClient
 ) -> None:
     before = datetime.now(UTC)
     tenant = await tenants.create_tenant(
         name="Lakshya Library", contact_email="Asha@Example.com", phone="+91 98765-43210"
     )
-    assert tenant.status == "trial"
-    assert tenant.plan_code == "trial"
-    assert (tenant.max_libraries, tenant.max_seats, tenant.max_students) == (1, 100, 200)
-    assert tenant.trial_ends_at is not None
-    assert (
-        before + timedelta(days=14)
-        <= tenant.trial_ends_at
-        <= datetime.now(UTC) + timedelta(days=14)
+    assert tenant.status == "active"
+    assert not {"plan_code", "trial_ends_at", "max_seats"} & tenant.model_dump().keys()
+    # Before its subscription is opened, every service's check answers the trial ...
+    ent = await entitlements_of(apps.app("library").state.kit.core, tenant.id)
+    assert (ent.plan_code, ent.status, ent.opened) == ("trial", "trial", False)
+    assert (ent.limits["libraries"], ent.limits["seats"], ent.limits["students"]) == (1, 100, 200)
+    # ... which the subscription service opens from the tenant's creation.
+    admin = await create_platform_user(apps)
+    opened = await apps.client("subscription").get(
+        f"/api/v1/subscriptions/tenants/{tenant.id}", headers=admin.headers
     )
+    sub = opened.json()
+    assert (sub["plan_code"], sub["status"], sub["max_students"]) == ("trial", "trial", 200)
+    assert datetime.fromisoformat(sub["trial_ends_at"]) == tenant.created_at + timedelta(days=14)
+    assert before <= tenant.created_at <= datetime.now(UTC)
     assert tenant.slug.startswith("lakshya-library-")
     assert len(tenant.slug) == len("lakshya-library-") + 6
     assert tenant.contact_email == "asha@example.com"
@@ -127,6 +136,29 @@ async def test_compensating_delete_refuses_a_tenant_that_already_holds_data(
                 details={},
                 created_at=utcnow(),
             )
+        )
+    with pytest.raises(AppError) as caught:
+        await tenants.delete_tenant(tenant.id)
+    assert (caught.value.status, caught.value.code) == (409, "tenant_in_use")
+    assert (await reader.get_tenant(tenant.id)).id == tenant.id
+
+
+async def test_compensating_delete_refuses_a_tenant_no_longer_on_its_trial(
+    apps: Apps, tenants: TenantClient, reader: TenantClient
+) -> None:
+    """Only a signup is undone: a tenant whose subscription has left its trial (here: paid)
+    is in use even with no data yet."""
+    tenant = await tenants.create_tenant(name="Paid Library", contact_email="p@example.com")
+    admin = await create_platform_user(apps)
+    opened = await apps.client("subscription").get(
+        f"/api/v1/subscriptions/tenants/{tenant.id}", headers=admin.headers
+    )
+    assert opened.status_code == 200, opened.text
+    async with apps.app("subscription").state.kit.core.engine.begin() as conn:
+        await conn.execute(
+            update(Subscription)
+            .where(Subscription.tenant_id == tenant.id)
+            .values(status="active", plan_code="starter")
         )
     with pytest.raises(AppError) as caught:
         await tenants.delete_tenant(tenant.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,9 @@ from sqlalchemy import func, select
 from studyspot.services.tenant.models import Tenant
 from tests.conftest import Apps
 from tests.fixtures.users import LoggedIn
+
+# The subscription service's, never the tenant API's (issue 15).
+PLAN_FIELDS = {"plan_code", "trial_ends_at", "max_libraries", "max_seats", "max_students"}
 
 
 async def _create(api: httpx.AsyncClient, admin: LoggedIn, **body: Any) -> dict[str, Any]:
@@ -27,8 +31,8 @@ async def _tenant_count(apps: Apps) -> int:
         return int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
 
 
-async def test_admin_creates_a_tenant_on_the_trial_plan(
-    tenant_api: httpx.AsyncClient, admin: LoggedIn
+async def test_admin_creates_a_tenant_whose_subscription_starts_on_the_trial_plan(
+    apps: Apps, tenant_api: httpx.AsyncClient, admin: LoggedIn
 ) -> None:
     created = await _create(
         tenant_api,
@@ -37,19 +41,25 @@ async def test_admin_creates_a_tenant_on_the_trial_plan(
         phone="98765 43210",
         gstin="27aapfu0939f1zv",
     )
-    assert created["status"] == "trial"
+    assert created["status"] == "active"
     assert created["slug"].startswith("saraswati-reading-room-")
     assert created["phone"] == "+919876543210"
     assert created["gstin"] == "27AAPFU0939F1ZV"
     assert created["database_key"] is None
-    assert (created["max_libraries"], created["max_seats"], created["max_students"]) == (
-        1,
-        100,
-        200,
-    )
+    assert not PLAN_FIELDS & created.keys()
     resp = await tenant_api.get(f"/api/v1/tenants/{created['id']}", headers=admin.headers)
     assert resp.status_code == 200
     assert resp.json() == created
+    # The trial (plan, limits, end) is the subscription service's, from the creation on.
+    sub = await apps.client("subscription").get(
+        f"/api/v1/subscriptions/tenants/{created['id']}", headers=admin.headers
+    )
+    assert sub.status_code == 200, sub.text
+    body = sub.json()
+    assert (body["status"], body["plan_code"]) == ("trial", "trial")
+    assert (body["max_libraries"], body["max_seats"], body["max_students"]) == (1, 100, 200)
+    began = datetime.fromisoformat(created["created_at"])
+    assert datetime.fromisoformat(body["trial_ends_at"]) == began + timedelta(days=14)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +116,7 @@ async def test_admin_searches_filters_sorts_and_pages_tenants(
     assert found["total"] == 2
     suspended = await listing(status="suspended")
     assert [t["name"] for t in suspended["items"]] == ["Chanakya Library"]
-    both = await listing(status=["suspended", "trial"], sort="-name", page=2, page_size=3)
+    both = await listing(status=["suspended", "active"], sort="-name", page=2, page_size=3)
     assert both["total"] == 4
     assert (both["page"], both["page_size"]) == (2, 3)
     assert [t["name"] for t in both["items"]] == ["Akshar Library"]
@@ -121,48 +131,61 @@ async def test_admin_searches_filters_sorts_and_pages_tenants(
 async def test_listing_refuses_an_unknown_sort_or_status(
     tenant_api: httpx.AsyncClient, admin: LoggedIn
 ) -> None:
-    for params in ({"sort": "contact_email"}, {"status": "deleted"}, {"page_size": 201}):
+    for params in (
+        {"sort": "contact_email"},
+        {"status": "deleted"},
+        {"status": "trial"},
+        {"page_size": 201},
+    ):
         resp = await tenant_api.get("/api/v1/tenants", params=params, headers=admin.headers)
         assert resp.status_code == 422, params
 
 
-async def test_admin_raises_limits_and_a_paid_plan_makes_the_tenant_active(
+async def test_the_plan_and_limits_are_not_the_tenant_apis_to_offer_or_change(
+    apps: Apps, tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
+) -> None:
+    """They are the subscription service's (PATCH .../subscriptions/tenants/{id}/limits):
+    naming one here is refused like any unknown field, and nothing changes."""
+    path = f"/api/v1/tenants/{owner.tenant_id}"
+    for field, value in (
+        ("max_libraries", 5),
+        ("max_seats", 500),
+        ("max_students", 1000),
+        ("plan_code", "professional"),
+        ("trial_ends_at", None),
+    ):
+        resp = await tenant_api.patch(
+            path, json={"name": "Renamed", field: value}, headers=admin.headers
+        )
+        assert resp.status_code == 422, (field, resp.text)
+        assert resp.json()["errors"] == [{"field": f"body.{field}", "message": "Unknown field"}]
+    unchanged = await tenant_api.get(path, headers=admin.headers)
+    assert unchanged.json()["name"] == "Lakshya Library"
+    assert not PLAN_FIELDS & unchanged.json().keys()
+    sub = await apps.client("subscription").get(
+        f"/api/v1/subscriptions/tenants/{owner.tenant_id}", headers=admin.headers
+    )
+    body = sub.json()
+    assert (body["plan_code"], body["max_libraries"], body["max_students"]) == ("trial", 1, 200)
+
+    schemas = tenant_api.get("/openapi.json")
+    document = (await schemas).json()["components"]["schemas"]
+    for name in ("TenantRead", "OwnTenantRead", "TenantOwnerUpdate", "TenantCreate"):
+        assert not PLAN_FIELDS & document[name]["properties"].keys(), name
+    assert "TenantAdminUpdate" not in document
+    assert "trial" not in document["TenantRead"]["properties"]["status"]["enum"]
+
+
+async def test_admin_cannot_null_the_name(
     tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
 ) -> None:
     resp = await tenant_api.patch(
-        f"/api/v1/tenants/{owner.tenant_id}",
-        json={
-            "max_libraries": 5,
-            "max_students": 1000,
-            "plan_code": "growth",
-            "trial_ends_at": None,
-        },
-        headers=admin.headers,
+        f"/api/v1/tenants/{owner.tenant_id}", json={"name": None}, headers=admin.headers
     )
-    assert resp.status_code == 200, resp.text
-    body = resp.json()
-    assert (body["max_libraries"], body["max_seats"], body["max_students"]) == (5, 100, 1000)
-    assert (body["plan_code"], body["status"], body["trial_ends_at"]) == ("growth", "active", None)
-    own = await tenant_api.get("/api/v1/tenants/me", headers=owner.headers)
-    assert own.json()["max_students"] == 1000
-
-    back = await tenant_api.patch(
-        f"/api/v1/tenants/{owner.tenant_id}", json={"plan_code": "trial"}, headers=admin.headers
-    )
-    assert back.json()["status"] == "trial"
-
-
-async def test_admin_cannot_null_the_name_or_set_a_negative_limit(
-    tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
-) -> None:
-    for body, field in (({"name": None}, "body.name"), ({"max_seats": -5}, "body.max_seats")):
-        resp = await tenant_api.patch(
-            f"/api/v1/tenants/{owner.tenant_id}", json=body, headers=admin.headers
-        )
-        assert resp.status_code == 422
-        assert [e["field"] for e in resp.json()["errors"]] == [field]
+    assert resp.status_code == 422
+    assert [e["field"] for e in resp.json()["errors"]] == ["body.name"]
     unchanged = await tenant_api.get(f"/api/v1/tenants/{owner.tenant_id}", headers=admin.headers)
-    assert (unchanged.json()["name"], unchanged.json()["max_seats"]) == ("Lakshya Library", 100)
+    assert unchanged.json()["name"] == "Lakshya Library"
 
 
 async def test_unknown_tenant_is_a_404(tenant_api: httpx.AsyncClient, admin: LoggedIn) -> None:
@@ -189,7 +212,7 @@ async def test_platform_staff_may_look_but_not_change(
     assert (await tenant_api.get(f"{path}/audit-logs", headers=staff.headers)).status_code == 200
     for method, url, body in (
         ("POST", "/api/v1/tenants", {"name": "X", "contact_email": "x@example.com"}),
-        ("PATCH", path, {"max_students": 5000}),
+        ("PATCH", path, {"name": "Taken over"}),
         ("POST", f"{path}/suspend", {"reason": "staff tries"}),
         ("POST", f"{path}/reactivate", None),
         ("POST", f"{path}/dedicated-database", None),
@@ -207,7 +230,7 @@ async def test_owner_cannot_use_platform_routes(
         ("GET", "/api/v1/tenants", None),
         ("POST", "/api/v1/tenants", {"name": "X", "contact_email": "x@example.com"}),
         ("GET", path, None),
-        ("PATCH", path, {"max_students": 5000}),
+        ("PATCH", path, {"name": "Taken over"}),
         ("POST", f"{path}/suspend", {"reason": "self"}),
         ("POST", f"{path}/dedicated-database", None),
     ):

@@ -59,7 +59,7 @@ async def test_suspended_tenants_tokens_stop_working_and_the_suspension_is_audit
     assert entry["details"] == {"reason": "Chargeback on the platform invoice"}
 
 
-async def test_reactivated_tenant_is_back_on_its_plan_and_its_users_get_in_again(
+async def test_reactivated_tenant_is_active_again_and_its_users_get_in_again(
     apps: Apps, tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
 ) -> None:
     path = f"/api/v1/tenants/{owner.tenant_id}"
@@ -68,7 +68,7 @@ async def test_reactivated_tenant_is_back_on_its_plan_and_its_users_get_in_again
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert (body["status"], body["suspended_at"], body["suspension_reason"]) == (
-        "trial",
+        "active",
         None,
         None,
     )
@@ -77,14 +77,18 @@ async def test_reactivated_tenant_is_back_on_its_plan_and_its_users_get_in_again
     assert entry["actor_id"] == admin.user_id
 
 
-async def test_a_paying_tenant_is_reactivated_as_active(
-    tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
+async def test_reactivation_leaves_the_subscription_where_it_was(
+    apps: Apps, tenant_api: httpx.AsyncClient, admin: LoggedIn, owner: LoggedIn
 ) -> None:
+    """The tenant's status no longer follows a plan: a trial stays the subscription's."""
     path = f"/api/v1/tenants/{owner.tenant_id}"
-    await tenant_api.patch(path, json={"plan_code": "growth"}, headers=admin.headers)
     await tenant_api.post(f"{path}/suspend", json={"reason": "abuse report"}, headers=admin.headers)
     resp = await tenant_api.post(f"{path}/reactivate", headers=admin.headers)
     assert resp.json()["status"] == "active"
+    sub = await apps.client("subscription").get(
+        f"/api/v1/subscriptions/tenants/{owner.tenant_id}", headers=admin.headers
+    )
+    assert (sub.json()["status"], sub.json()["plan_code"]) == ("trial", "trial")
 
 
 async def test_suspending_twice_or_reactivating_an_active_tenant_is_a_conflict(

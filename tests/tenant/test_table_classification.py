@@ -76,4 +76,4 @@ async def test_a_move_refuses_a_table_nobody_classified_and_changes_nothing(
     tenant = (
         await tenant_api.get(f"/api/v1/tenants/{owner.tenant_id}", headers=admin.headers)
     ).json()
-    assert (tenant["status"], tenant["database_key"]) == ("trial", None)
+    assert (tenant["status"], tenant["database_key"]) == ("active", None)

@@ -10,9 +10,11 @@ network hop there would double their latency.
   past the last one it saw and drops the cached entitlements of the tenants they name,
   so a plan change reaches every process within a second, for one indexed range read
   of the outbox, not one read of the subscription per request.
-- A tenant whose subscription has not been opened yet (signed up since the migration,
-  before the subscription service's job opened it) is entitled to what its tenant
-  row says, the values the subscription is then opened with (same rule, same numbers).
+- A tenant whose subscription has not been opened yet (signed up moments ago, before the
+  subscription service's job or its first visit opened it) is entitled to the trial
+  plan's current version (`TRIAL_DEFAULTS` while the catalogue has not been seeded), the
+  values its subscription is then opened with (same rule, same numbers). The tenant row
+  holds no plan or limits (migration core_tenant_0002).
 - **Soft limits**: a warning at 80 % and at 100 % of a limit (the `X-Plan-Limit-Warning`
   header of the response, kit/middleware.py), then the plan's overage allowance
   (`overage_percent` more), then 403 `plan_limit_reached` naming the limit, the usage
@@ -45,6 +47,20 @@ LIMIT_NAMES: tuple[LimitName, ...] = ("libraries", "seats", "students", "staff",
 HARD_LIMITS: frozenset[str] = frozenset({"message_credits"})
 WARN_AT_PERCENT: tuple[int, ...] = (80, 100)
 SYNC_SECONDS = 1.0
+
+# Where every new tenant starts: the subscription service seeds its `trial` plan with these
+# (services/subscription/catalog.py) and opens a new tenant's subscription on it for
+# TRIAL_DAYS from the tenant's creation; until then the check answers these numbers.
+TRIAL_PLAN = "trial"
+TRIAL_DAYS = 14
+TRIAL_DEFAULTS: Mapping[str, int] = {
+    "libraries": 1,
+    "seats": 100,
+    "students": 200,
+    "staff": 3,
+    "message_credits": 100,
+}
+TRIAL_FEATURES: tuple[str, ...] = ("email_reminders",)
 
 Access = Literal["full", "read_only", "suspended"]
 _ACCESS_OF_STATUS: dict[str, Access] = {
@@ -109,7 +125,7 @@ class Entitlements:
     limits: Mapping[str, int | None]  # None: not limited
     features: frozenset[str]
     overage_percent: int
-    opened: bool  # False: no subscription row yet, the tenant row's values
+    opened: bool  # False: no subscription row yet, the trial plan's values
     offers: tuple[PlanOffer, ...] = ()
 
     @property
@@ -195,22 +211,17 @@ def check_limit(ent: Entitlements, name: LimitName, used: int, adding: int) -> L
 
 
 _ENTITLEMENT_SQL = text(
-    "SELECT t.plan_code, t.max_libraries, t.max_seats, t.max_students, "
-    "s.plan_code AS s_plan_code, s.status AS s_status, s.max_libraries AS s_max_libraries, "
-    "s.max_seats AS s_max_seats, s.max_students AS s_max_students, s.max_staff, "
-    "s.monthly_message_credits, s.overage_percent, s.features "
+    "SELECT t.id, s.plan_code, s.status, s.max_libraries, s.max_seats, s.max_students, "
+    "s.max_staff, s.monthly_message_credits, s.overage_percent, s.features "
     "FROM tenants t LEFT JOIN subscriptions s ON s.tenant_id = t.id WHERE t.id = :tid"
 ).bindparams(bindparam("tid", type_=Uuid()))
 _ENTITLEMENT_QUERY = _ENTITLEMENT_SQL.columns(
+    column("id", Uuid()),
     column("plan_code", String()),
+    column("status", String()),
     column("max_libraries", Integer()),
     column("max_seats", Integer()),
     column("max_students", Integer()),
-    column("s_plan_code", String()),
-    column("s_status", String()),
-    column("s_max_libraries", Integer()),
-    column("s_max_seats", Integer()),
-    column("s_max_students", Integer()),
     column("max_staff", Integer()),
     column("monthly_message_credits", Integer()),
     column("overage_percent", Integer()),
@@ -232,13 +243,15 @@ _PLANS_QUERY = text(
     column("overage_percent", Integer()),
 )
 _TRIAL_PLAN_QUERY = text(
-    "SELECT max_staff, monthly_message_credits, features, overage_percent FROM plans "
-    "WHERE code = :code AND is_current"
+    "SELECT max_libraries, max_seats, max_students, max_staff, monthly_message_credits, "
+    "features FROM plans WHERE code = :code AND is_current"
 ).columns(
+    column("max_libraries", Integer()),
+    column("max_seats", Integer()),
+    column("max_students", Integer()),
     column("max_staff", Integer()),
     column("monthly_message_credits", Integer()),
     column("features", JSON()),
-    column("overage_percent", Integer()),
 )
 _EVENTS_SQL = text(
     "SELECT seq, tenant_id FROM outbox_events WHERE seq > :after "
@@ -251,11 +264,14 @@ class EntitlementNotFound(Forbidden):
     code = "tenant_not_found"
 
 
-def _limits(row: Any, prefix: str) -> dict[str, int | None]:
+def _limits(row: Any) -> dict[str, int | None]:
+    """The limits of a subscription or plan row, by limit name."""
     return {
-        "libraries": row._mapping[f"{prefix}max_libraries"],
-        "seats": row._mapping[f"{prefix}max_seats"],
-        "students": row._mapping[f"{prefix}max_students"],
+        "libraries": row.max_libraries,
+        "seats": row.max_seats,
+        "students": row.max_students,
+        "staff": row.max_staff,
+        "message_credits": row.monthly_message_credits,
     }
 
 
@@ -307,8 +323,9 @@ class EntitlementCache:
         if found is not None:
             return found
         found = await self._load(tenant_id)
-        # An unopened tenant's values live on its tenant row, which no subscription event
-        # covers: read them each time (until the lifecycle job opens the subscription).
+        # An unopened tenant is read each time: that state lasts only until the subscription
+        # service opens it (its lifecycle job, or the first visit or change, such as a
+        # platform admin's override), and such a change then applies at once here.
         if found.opened:
             self._entries[tenant_id] = found
         return found
@@ -320,47 +337,41 @@ class EntitlementCache:
                 raise EntitlementNotFound("Unknown tenant")
             if self._offers is None:
                 self._offers = tuple(
-                    PlanOffer(
-                        p.code,
-                        p.name,
-                        {
-                            "libraries": p.max_libraries,
-                            "seats": p.max_seats,
-                            "students": p.max_students,
-                            "staff": p.max_staff,
-                            "message_credits": p.monthly_message_credits,
-                        },
-                    )
+                    PlanOffer(p.code, p.name, _limits(p))
                     for p in (await conn.execute(_PLANS_QUERY)).all()
                 )
-            m = row._mapping
-            if m["s_status"] is not None:
-                limits = _limits(row, "s_")
-                limits["staff"] = m["max_staff"]
-                limits["message_credits"] = m["monthly_message_credits"]
+            if row.status is not None:
                 return Entitlements(
                     tenant_id,
-                    m["s_plan_code"],
-                    m["s_status"],
-                    limits,
-                    frozenset(m["features"] or ()),
-                    m["overage_percent"] or 0,
+                    row.plan_code,
+                    row.status,
+                    _limits(row),
+                    frozenset(row.features or ()),
+                    row.overage_percent or 0,
                     True,
                     self._offers,
                 )
-            # Not opened yet: the tenant row's plan and limits; staff, credits and features
-            # from that plan's current version when the catalogue has it.
-            plan = (await conn.execute(_TRIAL_PLAN_QUERY, {"code": m["plan_code"]})).first()
-        limits = _limits(row, "")
-        limits["staff"] = plan.max_staff if plan else None
-        limits["message_credits"] = plan.monthly_message_credits if plan else None
+            # Not opened yet: the trial plan's current version, as the subscription will be
+            # opened with (the built-in trial numbers while the catalogue is not seeded).
+            plan = (await conn.execute(_TRIAL_PLAN_QUERY, {"code": TRIAL_PLAN})).first()
+        if plan is None:
+            return Entitlements(
+                tenant_id,
+                TRIAL_PLAN,
+                "trial",
+                TRIAL_DEFAULTS,
+                frozenset(TRIAL_FEATURES),
+                0,
+                False,
+                self._offers,
+            )
         return Entitlements(
             tenant_id,
-            m["plan_code"],
+            TRIAL_PLAN,
             "trial",
-            limits,
-            frozenset((plan.features or ()) if plan else ()),
-            (plan.overage_percent or 0) if plan else 0,
+            _limits(plan),
+            frozenset(plan.features or ()),
+            0,
             False,
             self._offers,
         )

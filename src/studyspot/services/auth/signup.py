@@ -34,7 +34,8 @@ async def register(
     await end_reads(session)
     password_hash = await new_password_hash(settings, body.password)
 
-    # The tenant service puts the tenant on its trial plan (plan code, limits, end date).
+    # The tenant service makes the tenant; its trial (plan, limits, end date) is the
+    # subscription service's, opened from the tenant's creation (kit/entitlements.py).
     tenant = await tenants.create_tenant(
         name=body.business_name, contact_email=body.email, phone=body.phone
     )

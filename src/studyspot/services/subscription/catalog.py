@@ -1,15 +1,17 @@
 """The plans StudySpot starts with. Platform admins edit them (new versions) afterwards.
 
 `trial` is where every new tenant starts (not offered for sale; its limits are the
-trial limits tenants always had: 1 library, 100 seats, 200 students). Prices in paise;
-longer cycles are cheaper per month.
+trial limits tenants always had: 1 library, 100 seats, 200 students, the kit's
+`TRIAL_DEFAULTS`, which the entitlement check answers for a tenant not opened yet).
+Prices in paise; longer cycles are cheaper per month.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-TRIAL_PLAN = "trial"
+from studyspot.kit.entitlements import TRIAL_DEFAULTS, TRIAL_FEATURES, TRIAL_PLAN
+
 FREE_PLAN = "free"
 
 
@@ -42,13 +44,13 @@ DEFAULT_PLANS: tuple[PlanSeed, ...] = (
         0,
         0,
         0,
-        1,
-        100,
-        200,
-        3,
-        100,
+        TRIAL_DEFAULTS["libraries"],
+        TRIAL_DEFAULTS["seats"],
+        TRIAL_DEFAULTS["students"],
+        TRIAL_DEFAULTS["staff"],
+        TRIAL_DEFAULTS["message_credits"],
         0,
-        ["email_reminders"],
+        list(TRIAL_FEATURES),
     ),
     PlanSeed(
         FREE_PLAN,

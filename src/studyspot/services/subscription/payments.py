@@ -51,7 +51,9 @@ async def checkout(
     now: datetime,
 ) -> Checkout:
     async with unit_of_work(core) as session:
-        sub = await service.get_subscription(session, tenant_id, now)
+        sub = await service.get_subscription(
+            session, tenant_id, now, trial_days=billing.config.trial_days
+        )
         code = sub.pending_plan_code or sub.plan_code
         cycle = sub.pending_billing_cycle or sub.billing_cycle
         plan = await service.current_plan(session, code)
@@ -82,7 +84,9 @@ async def checkout(
                 provider_plan_id = found.provider_plan_id
     made = await billing.create_subscription(provider_plan_id, str(tenant_id), str(sub_id))
     async with unit_of_work(core) as session:
-        sub = await service.get_subscription(session, tenant_id, now, lock=True)
+        sub = await service.get_subscription(
+            session, tenant_id, now, lock=True, trial_days=billing.config.trial_days
+        )
         sub.provider_subscription_id = str(made["id"])
         await service._changed(
             session,
@@ -249,7 +253,9 @@ async def upgrade_checkout(
         {"tenant_id": str(tenant_id), "upgrade_charge_id": str(charge_id), "purpose": "upgrade"},
     )
     async with unit_of_work(core) as session:
-        sub = await service.get_subscription(session, tenant_id, now, lock=True)
+        sub = await service.get_subscription(
+            session, tenant_id, now, lock=True, trial_days=billing.config.trial_days
+        )
         charge = await _due_upgrade(session, tenant_id, now, lock=True)
         if charge.id != charge_id or charge.provider_order_id:
             raise errors.ChangeNotAllowed("This upgrade is being paid already; ask again")

@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.audit import record
 from studyspot.kit.db import Database, unit_of_work
+from studyspot.kit.entitlements import TRIAL_DAYS, TRIAL_PLAN
 from studyspot.kit.models import UTCDateTime
 from studyspot.kit.outbox import publish
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import errors, invoicing
-from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN, TRIAL_PLAN
+from studyspot.services.subscription.catalog import DEFAULT_PLANS, FREE_PLAN
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.events import SubscriptionChanged
 from studyspot.services.subscription.invoicing import INDIA
@@ -174,53 +175,53 @@ async def _plan_changed(session: AsyncSession, plan: Plan, actor: Actor, topic: 
 
 # --- opening subscriptions ------------------------------------------------------------
 
-# Tenants with no subscription yet (signed up since the move): the same rule as the
-# migration core_subscription_0001, from the tenant row's plan, trial end and limits.
+# Tenants with no subscription yet (signed up moments ago). The tenant row holds no plan
+# (migration core_tenant_0002): every new tenant starts on the trial plan, for
+# `SUBSCRIPTION_TRIAL_DAYS` from its creation, which is what the entitlement check answers
+# until then.
 _UNOPENED = text(
-    "SELECT t.id, t.plan_code, t.trial_ends_at, t.max_libraries, t.max_seats, "
-    "t.max_students, t.created_at FROM tenants t "
+    "SELECT t.id, t.created_at FROM tenants t "
     "LEFT JOIN subscriptions s ON s.tenant_id = t.id WHERE s.id IS NULL AND "
     "(:tid IS NULL OR t.id = :tid) ORDER BY t.created_at LIMIT :n"
 ).bindparams(bindparam("tid", type_=Uuid()))
-_UNOPENED_QUERY = _UNOPENED.columns(
-    column("id", Uuid()),
-    column("plan_code"),
-    column("trial_ends_at", UTCDateTime()),
-    column("max_libraries"),
-    column("max_seats"),
-    column("max_students"),
-    column("created_at", UTCDateTime()),
-)
+_UNOPENED_QUERY = _UNOPENED.columns(column("id", Uuid()), column("created_at", UTCDateTime()))
 
 
 async def open_missing(
-    session: AsyncSession, now: datetime, *, tenant_id: uuid.UUID | None = None, limit: int = 500
+    session: AsyncSession,
+    now: datetime,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    limit: int = 500,
+    trial_days: int = TRIAL_DAYS,
 ) -> int:
     await ensure_catalog(session, now)
     rows = (await session.execute(_UNOPENED_QUERY, {"tid": tenant_id, "n": limit})).all()
+    if not rows:
+        return 0
+    plan = await current_plan(session, TRIAL_PLAN)
     opened = 0
     for row in rows:
-        plan = await session.scalar(select(Plan).where(Plan.code == row.plan_code, Plan.is_current))
-        is_trial = row.plan_code == TRIAL_PLAN
+        began = row.created_at or now
         sub = Subscription(
             tenant_id=row.id,
-            plan_code=row.plan_code,
-            plan_version=plan.version if plan else None,
+            plan_code=plan.code,
+            plan_version=plan.version,
             billing_cycle="monthly",
-            price_paise=plan.monthly_price_paise if plan else 0,
-            status="trial" if is_trial else "active",
-            trial_ends_at=row.trial_ends_at,
-            trial_used=is_trial or row.trial_ends_at is not None,
+            price_paise=plan.monthly_price_paise,
+            status="trial",
+            trial_ends_at=began + timedelta(days=trial_days),
+            trial_used=True,
             trial_reminders_sent=0,
-            status_since=row.created_at or now,
+            status_since=began,
             cancel_at_period_end=False,
-            max_libraries=row.max_libraries,
-            max_seats=row.max_seats,
-            max_students=row.max_students,
-            max_staff=plan.max_staff if plan else None,
-            monthly_message_credits=plan.monthly_message_credits if plan else None,
-            overage_percent=plan.overage_percent if plan and not is_trial else 0,
-            features=list(plan.features) if plan else [],
+            max_libraries=plan.max_libraries,
+            max_seats=plan.max_seats,
+            max_students=plan.max_students,
+            max_staff=plan.max_staff,
+            monthly_message_credits=plan.monthly_message_credits,
+            overage_percent=0,
+            features=list(plan.features),
             created_at=now,
             updated_at=now,
         )
@@ -235,15 +236,20 @@ async def open_missing(
 
 
 async def get_subscription(
-    session: AsyncSession, tenant_id: uuid.UUID, now: datetime, *, lock: bool = False
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    now: datetime,
+    *,
+    lock: bool = False,
+    trial_days: int = TRIAL_DAYS,
 ) -> Subscription:
-    """The tenant's subscription, opened first if it has none yet."""
+    """The tenant's subscription, opened first (a trial of `trial_days`) if it has none yet."""
     query = select(Subscription).where(Subscription.tenant_id == tenant_id)
     if lock:
         query = query.with_for_update()
     sub = await session.scalar(query)
     if sub is None:
-        await open_missing(session, now, tenant_id=tenant_id, limit=1)
+        await open_missing(session, now, tenant_id=tenant_id, limit=1, trial_days=trial_days)
         sub = await session.scalar(query)
     if sub is None:
         raise errors.SubscriptionNotFound()

@@ -79,7 +79,9 @@ class Lifecycle:
     async def _round(self, now: datetime) -> Round:
         result = Round(ran=True)
         async with unit_of_work(self.core) as session:
-            result.opened = await open_missing(session, now, limit=10_000)
+            result.opened = await open_missing(
+                session, now, limit=10_000, trial_days=self.config.trial_days
+            )
         async with unit_of_work(self.core, read_only=True) as session:
             tenants = list(
                 (

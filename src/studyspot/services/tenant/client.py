@@ -15,7 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
 from studyspot.kit.service_client import ServiceClient
 
-TenantStatus = Literal["trial", "active", "suspended", "migrating", "closed"]
+# Whether the platform lets the tenant work; its trial and plan are its subscription's.
+TenantStatus = Literal["active", "suspended", "migrating", "closed"]
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _INDIAN_NUMBER = re.compile(r"^(?:\+91|91|0)?([1-9][0-9]{9})$")
@@ -72,11 +73,6 @@ class TenantRecord(BaseModel):
     status: TenantStatus
     contact_email: str = Field(max_length=254)
     phone: str | None = Field(default=None, max_length=16)
-    plan_code: str = Field(max_length=32)
-    trial_ends_at: datetime | None
-    max_libraries: int = Field(ge=0)
-    max_seats: int = Field(ge=0)
-    max_students: int = Field(ge=0)
     created_at: datetime
 
 
@@ -86,7 +82,9 @@ class TenantClient(ServiceClient):
     async def create_tenant(
         self, *, name: str, contact_email: str, phone: str | None = None
     ) -> TenantRecord:
-        """A new tenant on the trial plan (status `trial`, trial limits, 14 days)."""
+        """A new tenant (status `active`). Its subscription, on the trial plan for 14 days,
+        is the subscription service's (opened for it, or answered by the entitlement check
+        until then)."""
         body = NewTenant(name=name, contact_email=contact_email, phone=phone)
         reply = await self.call(
             "POST", "/internal/tenants", json=body.model_dump(mode="json", exclude_none=True)

@@ -58,6 +58,8 @@ async def get_tenant(tenant_id: uuid.UUID, _: InternalCaller, session: CoreSessi
 async def delete_tenant(
     tenant_id: uuid.UUID, caller: InternalCaller, session: CoreSession, request: Request
 ) -> Response:
-    shared = kit_state(request.app).tenants.shared
-    await tenants.delete_new_tenant(session, shared, tenant_id, Actor.of_service(caller.service))
+    state = kit_state(request.app)
+    await tenants.delete_new_tenant(
+        session, state.core, state.tenants.shared, tenant_id, Actor.of_service(caller.service)
+    )
     return Response(status_code=204)

@@ -2,6 +2,11 @@
 
 The kit's identity check reads `id`, `status` and `database_key` of this table
 on every request (kit/auth.py), so those three names are a contract.
+
+A tenant's plan, trial and limits are not here: the subscription service owns them
+(issue 15; migration core_tenant_0002 dropped the columns this table had for them), and
+`status` says only whether the platform lets the tenant work (`active`), has suspended
+it, is moving its data or has closed it; a trial is the subscription's status.
 """
 
 from __future__ import annotations
@@ -9,17 +14,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyspot.kit.models import CoreBase, IdMixin, TimestampMixin, UTCDateTime
 
-ALL_STATUSES = ("trial", "active", "suspended", "migrating", "closed")
-# Statuses in which the tenant's users may act (kit.auth.ACTIVE_TENANT_STATUSES).
-SERVING_STATUSES = ("trial", "active")
-TRIAL_PLAN = "trial"
-TRIAL_DAYS = 14
-TRIAL_LIMITS = {"max_libraries": 1, "max_seats": 100, "max_students": 200}
+ALL_STATUSES = ("active", "suspended", "migrating", "closed")
+# Statuses in which the tenant's users may act (within kit.auth.ACTIVE_TENANT_STATUSES).
+SERVING_STATUSES = ("active",)
 
 
 class Tenant(IdMixin, TimestampMixin, CoreBase):
@@ -28,12 +30,8 @@ class Tenant(IdMixin, TimestampMixin, CoreBase):
         UniqueConstraint("slug", name="uq_tenants_slug"),
         UniqueConstraint("database_key", name="uq_tenants_database_key"),
         CheckConstraint(
-            "status IN ('trial', 'active', 'suspended', 'migrating', 'closed')",
+            "status IN ('active', 'suspended', 'migrating', 'closed')",
             name="ck_tenants_status",
-        ),
-        CheckConstraint(
-            "max_libraries >= 0 AND max_seats >= 0 AND max_students >= 0",
-            name="ck_tenants_limits",
         ),
         Index("ix_tenants_status", "status"),
         Index("ix_tenants_name", "name"),
@@ -42,17 +40,12 @@ class Tenant(IdMixin, TimestampMixin, CoreBase):
 
     slug: Mapped[str] = mapped_column(String(64), nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="trial")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     # NULL: the shared tenant database; otherwise the key of a dedicated one (option A).
     database_key: Mapped[str | None] = mapped_column(String(48), nullable=True)
     contact_email: Mapped[str] = mapped_column(String(254), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
     gstin: Mapped[str | None] = mapped_column(String(15), nullable=True)
-    plan_code: Mapped[str] = mapped_column(String(32), nullable=False, default=TRIAL_PLAN)
-    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    max_libraries: Mapped[int] = mapped_column(Integer, nullable=False)
-    max_seats: Mapped[int] = mapped_column(Integer, nullable=False)
-    max_students: Mapped[int] = mapped_column(Integer, nullable=False)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     suspension_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 

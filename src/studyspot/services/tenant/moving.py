@@ -47,7 +47,7 @@ from studyspot.services.tenant.tenant_tables import (
 
 log = structlog.get_logger("studyspot.tenant.moving")
 
-MOVABLE_STATUSES = ("trial", "active", "suspended")
+MOVABLE_STATUSES = ("active", "suspended")
 # Waiting this long for writers of other tenants is better than failing the move at once,
 # and short enough that those writers are not held up for long.
 _LOCK_TIMEOUT = "10s"

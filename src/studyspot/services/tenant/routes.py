@@ -33,7 +33,6 @@ from studyspot.services.tenant.schemas import (
     IsoDateTime,
     OwnTenantRead,
     SuspendRequest,
-    TenantAdminUpdate,
     TenantCreate,
     TenantOwnerUpdate,
     TenantRead,
@@ -89,7 +88,8 @@ async def list_tenants(
 async def create_tenant(
     body: TenantCreate, principal: TenantsCreator, session: CoreSession, request: Request
 ) -> TenantRead:
-    """A new tenant on the trial plan (the owner signs up through the auth service instead)."""
+    """A new tenant (the owner signs up through the auth service instead); its subscription
+    starts on the trial plan in the subscription service."""
     tenant = await tenants.create_tenant(session, body, actor(principal, request))
     return TenantRead.model_validate(tenant)
 
@@ -102,11 +102,13 @@ async def read_tenant(tenant_id: uuid.UUID, _: TenantsReader, session: CoreSessi
 @router.patch("/{tenant_id}", responses=problem_responses(404))
 async def update_tenant(
     tenant_id: uuid.UUID,
-    body: TenantAdminUpdate,
+    body: TenantOwnerUpdate,
     principal: TenantsUpdater,
     session: CoreSession,
     request: Request,
 ) -> TenantRead:
+    """Change a tenant's name, contact email, phone or GSTIN. Its plan, trial and limits
+    are its subscription's (limits: `PATCH /api/v1/subscriptions/tenants/{tenant_id}/limits`)."""
     tenant = await tenants.update_tenant(
         session, tenant_id, body.changes(), actor(principal, request)
     )
@@ -121,7 +123,7 @@ async def suspend_tenant(
     session: CoreSession,
     request: Request,
 ) -> TenantRead:
-    """Suspend a trial or active tenant: its users' tokens stop working and logins fail."""
+    """Suspend an active tenant: its users' tokens stop working and logins fail."""
     tenant = await tenants.suspend_tenant(
         session, tenant_id, body.reason, actor(principal, request)
     )

@@ -62,12 +62,8 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_only)]
 # Bodies are whitespace-trimmed, so "some non-space character" is what min_length=1 means.
 TenantName = Annotated[str, Field(min_length=1, max_length=120, pattern=r"\S")]
 ContactEmail = Annotated[EmailStr, Field(max_length=254)]
-PlanCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
-Limit = Annotated[int, Field(ge=0, le=1_000_000)]
 
-_NOT_NULL = frozenset(
-    {"name", "contact_email", "plan_code", "max_libraries", "max_seats", "max_students"}
-)
+_NOT_NULL = frozenset({"name", "contact_email"})
 
 
 def _not_nullable_in_schema(schema: dict[str, Any]) -> None:
@@ -84,7 +80,8 @@ def _not_nullable_in_schema(schema: dict[str, Any]) -> None:
 
 
 class TenantCreate(WriteModel):
-    """A tenant made by a platform admin; it starts on the trial plan like a signup."""
+    """A tenant made by a platform admin; like a signup, its subscription starts on the
+    trial plan (the subscription service's)."""
 
     name: TenantName
     contact_email: ContactEmail
@@ -98,8 +95,10 @@ class TenantCreate(WriteModel):
 
 
 class TenantOwnerUpdate(WriteModel):
-    """What an owner may change about its own tenant. Omitted fields stay as they are;
-    `phone` and `gstin` may be set to null to clear them."""
+    """What an owner, or a platform admin, may change about a tenant. Omitted fields stay
+    as they are; `phone` and `gstin` may be set to null to clear them. The plan, trial and
+    limits are the subscription service's (`PATCH /api/v1/subscriptions/tenants/{id}/limits`);
+    naming them here is 422 like any unknown field."""
 
     model_config = ConfigDict(json_schema_extra=_not_nullable_in_schema)
 
@@ -125,17 +124,6 @@ class TenantOwnerUpdate(WriteModel):
         return self.model_dump(include=self.model_fields_set)
 
 
-class TenantAdminUpdate(TenantOwnerUpdate):
-    """A platform admin may also change the plan and its limits (until the subscription
-    service owns them). Moving off the `trial` plan makes a trial tenant `active`."""
-
-    plan_code: PlanCode | None = None
-    trial_ends_at: IsoDateTime | None = None
-    max_libraries: Limit | None = None
-    max_seats: Limit | None = None
-    max_students: Limit | None = None
-
-
 class SuspendRequest(WriteModel):
     reason: str = Field(
         min_length=1,
@@ -146,7 +134,8 @@ class SuspendRequest(WriteModel):
 
 
 class OwnTenantRead(ReadModel):
-    """The tenant as its owner sees it."""
+    """The tenant as its owner sees it. Its plan, trial and limits are its subscription's
+    (`GET /api/v1/subscriptions/current`)."""
 
     id: uuid.UUID
     slug: str = Field(max_length=64, description="Names the tenant in staff and student logins.")
@@ -155,11 +144,6 @@ class OwnTenantRead(ReadModel):
     contact_email: str = Field(max_length=254)
     phone: str | None = Field(max_length=16)
     gstin: str | None = Field(max_length=15)
-    plan_code: str = Field(max_length=32)
-    trial_ends_at: datetime | None
-    max_libraries: int = Field(ge=0)
-    max_seats: int = Field(ge=0)
-    max_students: int = Field(ge=0)
     created_at: datetime
     updated_at: datetime
 

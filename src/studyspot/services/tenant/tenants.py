@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database
+from studyspot.kit.entitlements import entitlements_of
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.kit.scope import Actor
 from studyspot.services.tenant import errors, slugs
 from studyspot.services.tenant.actors import record
 from studyspot.services.tenant.client import NewTenant
-from studyspot.services.tenant.models import (
-    ALL_STATUSES,
-    SERVING_STATUSES,
-    TRIAL_DAYS,
-    TRIAL_LIMITS,
-    TRIAL_PLAN,
-    Tenant,
-)
+from studyspot.services.tenant.models import SERVING_STATUSES, Tenant
 from studyspot.services.tenant.repository import TenantsRepository
 from studyspot.services.tenant.schemas import TenantCreate
 from studyspot.services.tenant.tenant_tables import tenant_row_counts
@@ -37,7 +29,8 @@ _DEFAULT_ORDER = (Tenant.created_at.desc(), Tenant.id.desc())
 async def create_tenant(
     session: AsyncSession, data: NewTenant | TenantCreate, actor: Actor
 ) -> Tenant:
-    """A new tenant on the trial plan: trial limits for 14 days."""
+    """A new tenant, `active`. Its plan is its subscription's, which the subscription
+    service opens on the trial plan for 14 days from `created_at`."""
     repo = TenantsRepository(session)
     now = utcnow()
     for _ in range(_SLUG_ATTEMPTS):
@@ -45,15 +38,12 @@ async def create_tenant(
             id=uuid.uuid4(),
             slug=slugs.new_slug(data.name),
             name=data.name,
-            status="trial",
+            status="active",
             contact_email=str(data.contact_email).lower(),
             phone=data.phone,
             gstin=getattr(data, "gstin", None),
-            plan_code=TRIAL_PLAN,
-            trial_ends_at=now + timedelta(days=TRIAL_DAYS),
             created_at=now,
             updated_at=now,
-            **TRIAL_LIMITS,
         )
         if await repo.insert(tenant):
             await record(session, actor, "tenant.created", tenant.id, details={"slug": tenant.slug})
@@ -91,29 +81,14 @@ async def list_tenants(
 async def update_tenant(
     session: AsyncSession, tenant_id: uuid.UUID, changes: dict[str, Any], actor: Actor
 ) -> Tenant:
-    """Apply the given fields; a plan change off or back to `trial` moves the status with it."""
+    """Apply the given fields (name, contact email, phone, GSTIN)."""
     repo = TenantsRepository(session)
     tenant = await get_tenant(session, tenant_id)
-    plan = changes.pop("plan_code", None)
     for field, value in changes.items():
         setattr(tenant, field, value)
     if changes:
         tenant.updated_at = utcnow()
         await session.flush()
-    if plan is not None and plan != tenant.plan_code:
-        # The status follows the plan only while the tenant is serving, decided inside the
-        # UPDATE so that a suspension or a move racing with this edit keeps its status.
-        await repo.transition(
-            tenant_id,
-            from_statuses=ALL_STATUSES,
-            plan_code=plan,
-            status=case(
-                (Tenant.status.in_(SERVING_STATUSES), "trial" if plan == TRIAL_PLAN else "active"),
-                else_=Tenant.status,
-            ),
-        )
-        changes["plan_code"] = plan
-    if changes:
         await record(
             session, actor, "tenant.updated", tenant_id, details={"fields": sorted(changes)}
         )
@@ -156,12 +131,12 @@ async def suspend_tenant(
 
 
 async def reactivate_tenant(session: AsyncSession, tenant_id: uuid.UUID, actor: Actor) -> Tenant:
-    """Back to `trial` or `active`, as its plan says."""
+    """Back to `active` (whether it is on trial, paid or overdue is its subscription's)."""
     repo = TenantsRepository(session)
     won = await repo.transition(
         tenant_id,
         from_statuses=("suspended",),
-        status=case((Tenant.plan_code == TRIAL_PLAN, "trial"), else_="active"),
+        status="active",
         suspended_at=None,
         suspension_reason=None,
     )
@@ -179,9 +154,14 @@ async def get_fresh_or_404(repo: TenantsRepository, tenant_id: uuid.UUID) -> Ten
 
 
 async def delete_new_tenant(
-    session: AsyncSession, shared: Database, tenant_id: uuid.UUID, actor: Actor
+    session: AsyncSession,
+    core: Database,
+    shared: Database,
+    tenant_id: uuid.UUID,
+    actor: Actor,
 ) -> None:
-    """Undo a signup: only a trial tenant in the shared database that holds no data yet.
+    """Undo a signup: only an active tenant in the shared database, still on its trial (as
+    the subscription service's entitlements say), that holds no data yet.
 
     Deleting a tenant that is already gone succeeds, so a retried compensation is harmless.
     """
@@ -189,11 +169,13 @@ async def delete_new_tenant(
     tenant = await repo.get(tenant_id, for_update=True)
     if tenant is None:
         return
-    if tenant.status != "trial" or tenant.database_key is not None:
+    if tenant.status not in SERVING_STATUSES or tenant.database_key is not None:
+        raise errors.TenantInUse()
+    if (await entitlements_of(core, tenant_id)).status != "trial":
         raise errors.TenantInUse()
     counts = await tenant_row_counts(shared, tenant_id)
     if any(counts.values()):
         raise errors.TenantInUse()
-    if not await repo.delete_if(tenant_id, statuses=("trial",)):
+    if not await repo.delete_if(tenant_id, statuses=SERVING_STATUSES):
         raise errors.TenantInUse()
     await record(session, actor, "tenant.deleted", tenant_id, details={"slug": tenant.slug})

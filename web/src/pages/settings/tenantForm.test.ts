@@ -11,12 +11,7 @@ const TENANT: OwnTenant = {
   contact_email: 'owner@gyan.in',
   phone: '+919876543210',
   gstin: null,
-  status: 'trial',
-  plan_code: 'trial',
-  max_libraries: 1,
-  max_seats: 100,
-  max_students: 200,
-  trial_ends_at: '2026-04-01T00:00:00+00:00',
+  status: 'active',
   created_at: '2026-03-01T00:00:00+00:00',
   updated_at: '2026-03-01T00:00:00+00:00',
 };

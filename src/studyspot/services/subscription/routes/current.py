@@ -55,7 +55,10 @@ async def read_opening(
     if sub is None:
         async with unit_of_work(runtime.kit.core) as writer:
             return await present(
-                writer, await service.get_subscription(writer, tenant_id, runtime.now())
+                writer,
+                await service.get_subscription(
+                    writer, tenant_id, runtime.now(), trial_days=runtime.config.trial_days
+                ),
             )
     return await present(session, sub)
 
@@ -67,7 +70,13 @@ async def current(session: CoreSession, owner: OwnerRead, runtime: RuntimeDep) -
 
 
 async def _mine(session: AsyncSession, owner: Principal, runtime: Runtime) -> Subscription:
-    return await service.get_subscription(session, owner.require_tenant(), runtime.now(), lock=True)
+    return await service.get_subscription(
+        session,
+        owner.require_tenant(),
+        runtime.now(),
+        lock=True,
+        trial_days=runtime.config.trial_days,
+    )
 
 
 @router.post(

@@ -45,7 +45,13 @@ async def set_billing_details(
         raise Unprocessable(
             "The GSTIN is not valid", errors=[{"field": "body.gstin", "message": problem}]
         )
-    sub = await service.get_subscription(session, owner.require_tenant(), runtime.now(), lock=True)
+    sub = await service.get_subscription(
+        session,
+        owner.require_tenant(),
+        runtime.now(),
+        lock=True,
+        trial_days=runtime.config.trial_days,
+    )
     sub.billing_name, sub.billing_gstin = body.name, gstin
     sub.billing_state_code = gstin[:2] if gstin else body.state_code
     await service._changed(session, sub, "subscription.billing_details_changed", Actor.of(owner))

@@ -56,7 +56,9 @@ async def record_payment(
 ) -> SubscriptionRead:
     """A payment received outside Razorpay (bank transfer, an Enterprise invoice): it
     must be exactly the amount due, and starts a paid period at once."""
-    sub = await service.get_subscription(session, tenant_id, runtime.now(), lock=True)
+    sub = await service.get_subscription(
+        session, tenant_id, runtime.now(), lock=True, trial_days=runtime.config.trial_days
+    )
     await service.record_payment(
         session,
         sub,
@@ -125,7 +127,9 @@ async def override_limits(
 ) -> SubscriptionRead:
     """Set this tenant's limits (null: unlimited); every service enforces them within a
     second. They last until the next renewal or plan change."""
-    sub = await service.get_subscription(session, tenant_id, runtime.now(), lock=True)
+    sub = await service.get_subscription(
+        session, tenant_id, runtime.now(), lock=True, trial_days=runtime.config.trial_days
+    )
     await service.override_limits(
         session, sub, body.model_dump(exclude_unset=True), Actor.of(admin)
     )
