@@ -1,0 +1,146 @@
+"""An anonymous member's identity reaches no other student, through any endpoint."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.community.helpers import (
+    COMMUNITIES,
+    GROUPS,
+    INBOX,
+    community,
+    group_setup,
+    join,
+    outbox,
+    post,
+)
+from tests.conftest import Apps
+from tests.fixtures.attendance import booked_student
+from tests.fixtures.bookings import tomorrow
+from tests.fixtures.users import create_platform_user
+
+
+async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymous_member(
+    apps: Apps,
+) -> None:
+    setup = await group_setup(apps, allow_anonymous=True)
+    ready, anonymous = setup.ready, setup.booked
+    other = (await booked_student(apps, ready, start=tomorrow(), index=1)).student
+    record = await apps.client("student").get(
+        f"/api/v1/students/{anonymous.student_id}", headers=ready.owner.headers
+    )
+    secrets = [str(anonymous.student_id), record.json()["email"], record.json()["name"]]
+    secrets += [str(anonymous.student.user_id), anonymous.student.email]
+
+    # The anonymous member joins, posts; is in a community; writes to the library.
+    member = await join(apps, anonymous.student, setup.group_id, anonymous=True)
+    assert member.status_code == 200, member.text
+    assert member.json()["label"] == f"Student {member.json()['number']}"
+    anon_post = (await post(apps, anonymous.student, setup.group_id, "Who else is stuck?")).json()
+    assert anon_post["author"]["user_id"] == str(anonymous.student_id)  # its own view
+    assert anon_post["mine"] is True
+    events = await outbox(apps, "community.post_created")
+    assert events[-1]["author_user_id"] is None and events[-1]["anonymous"] is True
+
+    admin = await create_platform_user(apps)
+    made = await community(apps).post(
+        COMMUNITIES, json={"slug": "upsc-anon", "name": "UPSC"}, headers=admin.headers
+    )
+    community_id = made.json()["id"]
+    await community(apps).post(
+        f"{COMMUNITIES}/{community_id}/join",
+        json={"display_name": "Owl"},
+        headers=anonymous.student.headers,
+    )
+    community_post = await community(apps).post(
+        f"{COMMUNITIES}/{community_id}/posts",
+        json={"body": "Prelims notes?"},
+        headers=anonymous.student.headers,
+    )
+    thread = await community(apps).post(
+        INBOX,
+        json={"library_id": str(ready.library_id), "subject": "Locker", "body": "Key lost"},
+        headers=anonymous.student.headers,
+    )
+    invite = await community(apps).post(
+        f"{GROUPS}/{setup.group_id}/invites", json={}, headers=ready.owner.headers
+    )
+
+    # Moderators see the real identity.
+    seen = await community(apps).get(
+        f"{GROUPS}/{setup.group_id}/posts", headers=ready.owner.headers
+    )
+    assert seen.json()["items"][0]["author"]["user_id"] == str(anonymous.student_id)
+
+    ids = {
+        "community_id": community_id,
+        "group_id": setup.group_id,
+        "post_id": anon_post["id"],
+        "member_id": member.json()["member_id"],
+        "thread_id": thread.json()["id"],
+    }
+    post_ids = {
+        f"{COMMUNITIES}/{{community_id}}/posts/{{post_id}}": community_post.json()["id"],
+    }
+    bodies: dict[tuple[str, str], Any] = {
+        ("post", COMMUNITIES): {"slug": "mine", "name": "Mine"},
+        ("patch", f"{COMMUNITIES}/{{community_id}}"): {"name": "Renamed"},
+        ("post", f"{COMMUNITIES}/{{community_id}}/join"): {"display_name": "Bee"},
+        ("post", f"{COMMUNITIES}/{{community_id}}/posts"): {"body": "Hi all"},
+        ("post", GROUPS): {"library_id": str(ready.library_id), "name": "Mine"},
+        ("patch", f"{GROUPS}/{{group_id}}"): {"name": "Renamed"},
+        ("post", f"{GROUPS}/join-by-invite"): {"token": invite.json()["token"]},
+        ("post", f"{GROUPS}/{{group_id}}/join"): {"display_name": "Bee"},
+        ("post", f"{GROUPS}/{{group_id}}/posts"): {"body": "Hello"},
+        ("post", f"{GROUPS}/{{group_id}}/invites"): {},
+        ("post", f"{GROUPS}/{{group_id}}/members/{{member_id}}/mute"): {"minutes": 5},
+        ("post", f"{GROUPS}/{{group_id}}/members/{{member_id}}/block"): {},
+        ("post", INBOX): {
+            "library_id": str(ready.library_id),
+            "subject": "Wifi",
+            "body": "Down again",
+        },
+        ("post", f"{INBOX}/{{thread_id}}/messages"): {"body": "Any news?"},
+    }
+
+    doc = community(apps)
+    operations = [
+        (method, path)
+        for path, item in (await doc.get("/openapi.json")).json()["paths"].items()
+        if path.startswith("/api/")
+        for method in item
+    ]
+    reads = [op for op in operations if op[0] == "get"]
+    leaving = [op for op in operations if op[1].endswith("/leave")]
+    writes = [op for op in operations if op not in reads and op not in leaving]
+    walked: list[tuple[str, str, int]] = []
+    answers: dict[tuple[str, str], Any] = {}
+    for method, path in [*reads, *writes, *reads, *leaving]:
+        url = re.sub(
+            r"\{(\w+)\}",
+            lambda m, p=path: (
+                post_ids.get(p, ids[m.group(1)]) if m.group(1) == "post_id" else ids[m.group(1)]
+            ),
+            path,
+        )
+        resp = await doc.request(
+            method, url, json=bodies.get((method, path)), headers=other.headers
+        )
+        assert resp.status_code < 500, (method, path, resp.text)
+        text = resp.text
+        for secret in secrets:
+            assert secret not in text, (method, path, secret, text)
+        walked.append((method, path, resp.status_code))
+        answers[(method, path)] = resp.json() if resp.content else None
+    assert {(m, p) for m, p, _ in walked} == set(operations)
+    # The walk did real work as a member: it read the anonymous post, and joined.
+    statuses = {(m, p): s for m, p, s in walked}
+    assert statuses[("post", f"{GROUPS}/{{group_id}}/join")] == 200
+    assert statuses[("get", f"{GROUPS}/{{group_id}}/posts")] == 200
+    assert statuses[("get", f"{GROUPS}/{{group_id}}/members")] == 200
+    # The second pass read the group's posts as a member, the anonymous one among them.
+    listed = answers[("get", f"{GROUPS}/{{group_id}}/posts")]
+    shown = [p for p in listed["items"] if p["id"] == anon_post["id"]]
+    assert shown and shown[0]["author"]["label"] == member.json()["label"]
+    assert shown[0]["author"]["user_id"] is None
