@@ -59,7 +59,15 @@ from studyspot.kit import migrate  # noqa: E402
 from studyspot.runner import ManagedProcess, Plan  # noqa: E402
 
 PG_ADMIN = os.environ.get("STUDYSPOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-SERVICES = {"auth": 14001, "tenant": 14003, "student": 14004, "library": 14005, "booking": 14006}
+SERVICES = {
+    "auth": 14001,
+    "tenant": 14003,
+    "student": 14004,
+    "library": 14005,
+    "booking": 14006,
+    # Owns the limits the bench lifts (a new tenant's subscription opens on its first visit).
+    "subscription": 14009,
+}
 GATEWAY_PORT = 14000
 PASSWORD = "bench-password-1"
 INDIA = ZoneInfo("Asia/Kolkata")
@@ -183,8 +191,8 @@ class Library:
 async def library_with_seats(
     http: aiohttp.ClientSession, base: str, core_db: str, seats: int
 ) -> tuple[dict[str, Any], str, list[str]]:
-    """A new owner (its sign-up answer) with a branch of seats S001.. (the trial's seat and
-    student limits lifted in the core database first: a platform admin's job), the branch's
+    """A new owner (its sign-up answer) with a branch of seats S001.. (the subscription's
+    limits lifted in the core database first: a platform admin's job), the branch's
     id and the seats' ids."""
     owner = await call(
         http,
@@ -198,12 +206,13 @@ async def library_with_seats(
         },
     )
     token, tenant_id = owner["access_token"], owner["user"]["tenant_id"]
+    await call(http, "GET", f"{base}/api/v1/subscriptions/current", token)
     conn = await asyncpg.connect(pg_url(core_db))
     try:
         await conn.execute(
-            "UPDATE tenants SET max_seats = $1, max_students = GREATEST(max_students, $1) "
-            "WHERE id = $2",
-            seats + 100,
+            # Limits are the subscription's (kit/entitlements.py): none for the bench.
+            "UPDATE subscriptions SET max_libraries = NULL, max_seats = NULL, "
+            "max_students = NULL WHERE tenant_id = $1",
             uuid.UUID(tenant_id),
         )
     finally:

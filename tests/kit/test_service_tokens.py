@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from studyspot.kit import keys
 from studyspot.kit.app import create_service_app
 from studyspot.kit.service_auth import InternalCaller, internal_callers, issue_service_token
+from studyspot.kit.service_tokens import ServiceTokens
 from tests.conftest import Apps
 from tests.fixtures.users import register_owner
 
@@ -152,3 +153,26 @@ async def test_an_internal_route_that_names_no_callers_stops_the_service(apps: A
 def test_development_service_keys_differ_per_service() -> None:
     publics = {keys.public_text(keys.development_key(f"service:{s}")) for s in SERVICES}
     assert len(publics) == len(SERVICES)
+
+
+async def test_a_reused_token_still_carries_its_tenant_and_a_tampered_copy_is_refused(
+    apps: Apps,
+) -> None:
+    """Callers send one signed token per tenant for a while and callees remember it
+    verified: the memo is by the exact token, so a byte changed is checked anew."""
+    owner = await register_owner(apps)
+    assert owner.tenant_id is not None
+    settings = apps.app("tenant").state.kit.settings
+    tokens = ServiceTokens(settings, "payment")
+    first, again = tokens.token(owner.tenant_id), tokens.token(owner.tenant_id)
+    other = tokens.token(uuid.uuid4())
+    assert first == again and other != first
+
+    tenant = apps.client("tenant")
+    path = f"/internal/tenants/{owner.tenant_id}"
+    for _ in range(2):
+        assert (await tenant.get(path, headers=bearer(first))).status_code == 200
+    head, payload, signature = first.split(".")
+    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
+    tampered = await tenant.get(path, headers=bearer(f"{head}.{payload}.{flipped}"))
+    assert tampered.status_code == 401 and tampered.json()["code"] == "invalid_token"

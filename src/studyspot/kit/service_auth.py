@@ -19,12 +19,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -33,70 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import SAFE_METHODS, unit_of_work
 from studyspot.kit.errors import Forbidden, Unauthorized
-from studyspot.kit.settings import Settings
+
+# Signing and verifying live in kit/service_tokens.py; callers keep importing them here.
+from studyspot.kit.service_tokens import INTERNAL_AUDIENCE as INTERNAL_AUDIENCE
+from studyspot.kit.service_tokens import ServiceCaller as ServiceCaller
+from studyspot.kit.service_tokens import issue_service_token as issue_service_token
+from studyspot.kit.service_tokens import verify_service_token as verify_service_token
 from studyspot.kit.state import kit_state
-from studyspot.kit.tokens import ALGORITHM
-
-INTERNAL_AUDIENCE = "studyspot-internal"
-
-
-@dataclass(frozen=True)
-class ServiceCaller:
-    service: str
-    tenant_id: uuid.UUID | None
-
-
-def issue_service_token(
-    settings: Settings,
-    service: str,
-    tenant_id: uuid.UUID | None,
-    key: Ed25519PrivateKey | None = None,
-) -> str:
-    """A 60-second token saying "`service` calls, about `tenant_id`", signed with its key."""
-    now = datetime.now(UTC)
-    claims = {
-        "sub": f"service:{service}",
-        "type": "service",
-        "tenantId": str(tenant_id) if tenant_id else None,
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=60)).timestamp()),
-        "iss": settings.jwt_issuer,
-        "aud": INTERNAL_AUDIENCE,
-        "jti": uuid.uuid4().hex,
-    }
-    return jwt.encode(
-        claims,
-        key or settings.service_signing_key(service),
-        algorithm=ALGORITHM,
-        headers={"kid": service},
-    )
-
-
-def verify_service_token(settings: Settings, token: str) -> ServiceCaller:
-    """The caller a service token names, once its own service's key verified it."""
-    try:
-        header = jwt.get_unverified_header(token)
-        service = str(header.get("kid", ""))
-        key = settings.service_verification_key(service)
-        if key is None or header.get("alg") != ALGORITHM:
-            raise jwt.InvalidTokenError("unknown caller or algorithm")
-        data = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            audience=INTERNAL_AUDIENCE,
-            issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-        )
-        # The key proves who signed; the claim must say the same, or a signer could
-        # name another service in `sub`.
-        if data.get("type") != "service" or data.get("sub") != f"service:{service}":
-            raise jwt.InvalidTokenError("not a service token of its signer")
-        tenant = data.get("tenantId")
-        return ServiceCaller(service, uuid.UUID(tenant) if tenant else None)
-    except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
-        raise Unauthorized("The service token is invalid", code="invalid_token") from exc
-
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="ServiceToken")
 
@@ -107,7 +46,7 @@ async def service_caller(
 ) -> ServiceCaller:
     if credentials is None:
         raise Unauthorized("A service token is required", code="missing_token")
-    return verify_service_token(kit_state(request.app).settings, credentials.credentials)
+    return kit_state(request.app).service_tokens.caller(credentials.credentials)
 
 
 InternalCaller = Annotated[ServiceCaller, Depends(service_caller)]

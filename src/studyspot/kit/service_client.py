@@ -29,7 +29,7 @@ from studyspot.kit import deadline
 from studyspot.kit.context import request_id_var
 from studyspot.kit.db import transaction_open
 from studyspot.kit.errors import AppError
-from studyspot.kit.service_auth import issue_service_token
+from studyspot.kit.service_tokens import ServiceTokens
 from studyspot.kit.serving import CALLER_KEEP_ALIVE_SECONDS
 from studyspot.kit.settings import Settings
 
@@ -106,7 +106,7 @@ class ServiceClient:
         self.caller = caller
         # Loaded once, here: in production a service without its SERVICE_PRIVATE_KEY
         # stops at start-up rather than on its first call.
-        self._key = settings.service_signing_key(caller)
+        self._tokens = ServiceTokens(settings, caller)
         self._urls = itertools.cycle(settings.service_urls(self.service) or ["http://127.0.0.1:1"])
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
@@ -206,7 +206,7 @@ class ServiceClient:
         bearer: str | None,
         tenant_id: uuid.UUID | None,
     ) -> Reply:
-        token = bearer or issue_service_token(self.settings, self.caller, tenant_id, self._key)
+        token = bearer or self._tokens.token(tenant_id)
         headers = {
             "authorization": f"Bearer {token}",
             "x-request-id": request_id_var.get() or uuid.uuid4().hex,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from studyspot.kit.db import Database, TenantDatabases
 from studyspot.kit.identity_changes import IdentityChanges
 from studyspot.kit.metrics import ServiceMetrics
+from studyspot.kit.service_tokens import VerifiedServiceTokens
 from studyspot.kit.settings import Settings
 from studyspot.kit.tokens import VerifiedTokens
 
@@ -30,9 +31,11 @@ class KitState:
         default_factory=lambda: IdentityChanges(lambda _user: None, lambda: None)
     )
     tokens: VerifiedTokens = field(init=False)
+    service_tokens: VerifiedServiceTokens = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = VerifiedTokens(self.settings)
+        self.service_tokens = VerifiedServiceTokens(self.settings)
 
 
 def kit_state(app: FastAPI) -> KitState:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -135,6 +135,21 @@ _OCCUPANT_COLUMNS = (
     _bookings.start_date,
     _bookings.end_date,
     _bookings.releases_seat_on_pause,
+)
+_ATTENDANCE_COLUMNS = (
+    _bookings.id,
+    _bookings.student_id,
+    _bookings.library_id,
+    _bookings.seat_id,
+    _bookings.seat_label,
+    _bookings.shift_id,
+    _bookings.seat_assignment,
+    _bookings.status,
+    _bookings.window_start,
+    _bookings.window_end,
+    _bookings.start_date,
+    _bookings.end_date,
+    _bookings.timezone,
 )
 
 
@@ -265,9 +280,10 @@ class BookingRepository(TenantRepository[Booking]):
         student_id: uuid.UUID | None,
         after: uuid.UUID | None,
         limit: int,
-    ) -> list[Booking]:
-        """Confirmed and active bookings whose date range touches [first, last], by id."""
-        query = self.select().where(
+    ) -> Sequence[Row[Any]]:
+        """Confirmed and active bookings whose date range touches [first, last], by id:
+        the columns attendance reads, not entities (every check-in asks this)."""
+        query = self.scoped(select(*_ATTENDANCE_COLUMNS)).where(
             Booking.status.in_([s.value for s in HOLDING]),
             Booking.start_date <= last,
             Booking.end_date >= first,
@@ -278,7 +294,10 @@ class BookingRepository(TenantRepository[Booking]):
             query = query.where(Booking.student_id == student_id)
         if after is not None:
             query = query.where(Booking.id > after)
-        return await self.all(query.order_by(Booking.id).limit(limit))
+        rows: Sequence[Row[Any]] = (
+            await self.session.execute(query.order_by(Booking.id).limit(limit))
+        ).all()
+        return rows
 
     async def pause_ranges(
         self, booking_ids: Sequence[uuid.UUID], *, releasing_only: bool = False
