@@ -151,16 +151,24 @@ async def test_bad_input_is_a_problem_never_a_500(apps: Apps) -> None:
     setup = await group_setup(apps)
     await join(apps, setup.booked.student, setup.group_id)
     headers = setup.booked.student.headers
-    cases = [
+    cases: list[tuple[str, str, object]] = [
         ("post", f"{GROUPS}/{setup.group_id}/posts", {"body": ""}),
         ("post", f"{GROUPS}/{setup.group_id}/posts", {"body": "x" * 4001}),
         ("post", f"{GROUPS}/{setup.group_id}/posts", {"body": "hi", "author_id": "x"}),
+        ("post", f"{GROUPS}/{setup.group_id}/posts", {"body": "nul \u0000 byte"}),
+        # A JSON escape of a lone surrogate, as a client may send it.
+        ("post", f"{GROUPS}/{setup.group_id}/posts", b'{"body": "lone \\ud800 surrogate"}'),
+        ("post", f"{GROUPS}/{setup.group_id}/join", {"display_name": "two\nlines"}),
         ("post", f"{GROUPS}/{setup.group_id}/join", {"display_name": "y" * 61}),
         ("get", f"{GROUPS}/{setup.group_id}/posts?after=not-a-cursor", None),
         ("get", f"{GROUPS}/{setup.group_id}/posts?limit=101", None),
         ("get", f"{GROUPS}/not-a-uuid", None),
     ]
     for method, path, body in cases:
-        resp = await community(apps).request(method, path, json=body, headers=headers)
+        if isinstance(body, bytes):
+            raw = {**headers, "Content-Type": "application/json"}
+            resp = await community(apps).request(method, path, content=body, headers=raw)
+        else:
+            resp = await community(apps).request(method, path, json=body, headers=headers)
         assert resp.status_code in (404, 422), (path, resp.status_code, resp.text)
         assert resp.headers["content-type"] == "application/problem+json"

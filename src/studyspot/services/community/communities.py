@@ -32,6 +32,8 @@ from studyspot.services.community.schemas import (
     Membership,
     PostPage,
     PostRead,
+    apply_changes,
+    page_of,
 )
 
 
@@ -66,12 +68,7 @@ async def listing(session: AsyncSession, principal: Principal, paging: PageParam
     if not _is_admin(principal):
         query = query.where(Community.active.is_(True))
     rows, total = await paginate(session, query, paging, [Community.name, Community.id])
-    return CommunityPage(
-        items=[CommunityRead.model_validate(r) for r in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return page_of(CommunityPage, [CommunityRead.model_validate(r) for r in rows], total, paging)
 
 
 async def create(
@@ -105,10 +102,7 @@ async def update(
     session: AsyncSession, principal: Principal, community_id: uuid.UUID, body: CommunityUpdate
 ) -> CommunityRead:
     row = await _community(session, community_id)
-    changes = body.model_dump(exclude_unset=True)
-    for key, value in changes.items():
-        if value is not None or key == "description":
-            setattr(row, key, value)
+    fields = apply_changes(row, body)
     await session.flush()
     await audit.record(
         session,
@@ -117,7 +111,7 @@ async def update(
         row.id,
         actor_id=principal.user_id,
         actor_type=principal.user_type,
-        details={"fields": sorted(changes)},
+        details={"fields": fields},
     )
     return CommunityRead.model_validate(row)
 

@@ -49,6 +49,8 @@ from studyspot.services.community.schemas import (
     PostPage,
     PostRead,
     ReasonBody,
+    apply_changes,
+    page_of,
 )
 
 
@@ -124,12 +126,7 @@ async def listing(
         elif viewer.library_ids is not None:
             query = query.where(Group.library_id.in_(sorted(viewer.library_ids)))
     rows, total = await paginate(session, query, paging, [Group.created_at, Group.id])
-    return GroupPage(
-        items=[GroupRead.model_validate(r) for r in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return page_of(GroupPage, [GroupRead.model_validate(r) for r in rows], total, paging)
 
 
 async def update_group(
@@ -137,10 +134,7 @@ async def update_group(
 ) -> GroupRead:
     viewer.require_library_side()
     group = await visible(session, viewer, group_id, for_update=True)
-    changes = body.model_dump(exclude_unset=True)
-    for key, value in changes.items():
-        if value is not None or key == "description":
-            setattr(group, key, value)
+    fields = apply_changes(group, body)
     await session.flush()
     await audit.record(
         session,
@@ -148,7 +142,7 @@ async def update_group(
         "community_group",
         group.id,
         **viewer.audit_actor(),
-        details={"fields": sorted(changes)},
+        details={"fields": fields},
     )
     return GroupRead.model_validate(group)
 
@@ -219,12 +213,7 @@ async def members(
     query = space.members().where(model.left_at.is_(None))
     rows, total = await paginate(session, query, paging, [model.number])
     seer = _seer(viewer, group)
-    return MemberPage(
-        items=[spaces.member_read(space, m, seer) for m in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return page_of(MemberPage, [spaces.member_read(space, m, seer) for m in rows], total, paging)
 
 
 async def posts(

@@ -26,6 +26,7 @@ from studyspot.services.community.schemas import (
     ThreadCreate,
     ThreadPage,
     ThreadRead,
+    page_of,
 )
 
 
@@ -187,11 +188,8 @@ async def listing(
     rows, total = await paginate(
         session, query, paging, [InboxThread.last_message_at.desc(), InboxThread.id]
     )
-    return ThreadPage(
-        items=[_thread_read(t, await _unread(session, t, side)) for t in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
+    return page_of(
+        ThreadPage, [_thread_read(t, await _unread(session, t, side)) for t in rows], total, paging
     )
 
 
@@ -209,12 +207,7 @@ async def messages(
         InboxMessage.tenant_id == viewer.tenant_id, InboxMessage.thread_id == found.id
     )
     rows, total = await paginate(session, query, paging, [InboxMessage.created_at, InboxMessage.id])
-    return MessagePage(
-        items=[_message_read(m, found) for m in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return page_of(MessagePage, [_message_read(m, found) for m in rows], total, paging)
 
 
 async def mark_read(

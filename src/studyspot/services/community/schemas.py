@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from studyspot.kit.pagination import Page
+from studyspot.kit.pagination import Page, PageParams
 from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.services.community.models import (
     DESCRIPTION_MAX,
@@ -25,6 +25,10 @@ INVITE_MAX_HOURS = 30 * 24
 INVITE_MAX_USES = 1_000
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32,64}$"
+# Names and subjects are one line; texts may hold line breaks and tabs; neither holds other
+# control characters (PostgreSQL refuses NUL in text).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 SpaceKind = Literal["community", "group"]
 
@@ -34,13 +38,13 @@ SpaceKind = Literal["community", "group"]
 
 class CommunityCreate(WriteModel):
     slug: str = Field(pattern=SLUG_PATTERN, description="Stable short name, e.g. `upsc`")
-    name: str = Field(min_length=1, max_length=NAME_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    name: str = Field(pattern=ONE_LINE, min_length=1, max_length=NAME_MAX)
+    description: str | None = Field(pattern=PRINTABLE, default=None, max_length=DESCRIPTION_MAX)
 
 
 class CommunityUpdate(WriteModel):
-    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    name: str | None = Field(pattern=ONE_LINE, default=None, min_length=1, max_length=NAME_MAX)
+    description: str | None = Field(pattern=PRINTABLE, default=None, max_length=DESCRIPTION_MAX)
     active: bool | None = Field(
         default=None, description="A closed community takes no new members nor posts"
     )
@@ -60,16 +64,16 @@ class CommunityRead(ReadModel):
 
 class GroupCreate(WriteModel):
     library_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=NAME_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    name: str = Field(pattern=ONE_LINE, min_length=1, max_length=NAME_MAX)
+    description: str | None = Field(pattern=PRINTABLE, default=None, max_length=DESCRIPTION_MAX)
     allow_anonymous: bool = Field(
         default=False, description="Members may join anonymously and appear as `Student <n>`"
     )
 
 
 class GroupUpdate(WriteModel):
-    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    name: str | None = Field(pattern=ONE_LINE, default=None, min_length=1, max_length=NAME_MAX)
+    description: str | None = Field(pattern=PRINTABLE, default=None, max_length=DESCRIPTION_MAX)
     allow_anonymous: bool | None = Field(
         default=None,
         description="Turning it off keeps existing anonymous members anonymous",
@@ -90,6 +94,7 @@ class GroupRead(ReadModel):
 
 class JoinBody(WriteModel):
     display_name: str | None = Field(
+        pattern=ONE_LINE,
         default=None,
         min_length=1,
         max_length=DISPLAY_NAME_MAX,
@@ -139,18 +144,18 @@ class MemberPage(Page[MemberRead]):
 
 class MuteBody(WriteModel):
     minutes: int = Field(ge=1, le=MUTE_MAX_MINUTES, description="Muted from now for this long")
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(pattern=PRINTABLE, default=None, max_length=500)
 
 
 class ReasonBody(WriteModel):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(pattern=PRINTABLE, default=None, max_length=500)
 
 
 # --- posts -----------------------------------------------------------------------------
 
 
 class PostCreate(WriteModel):
-    body: str = Field(min_length=1, max_length=POST_MAX)
+    body: str = Field(pattern=PRINTABLE, min_length=1, max_length=POST_MAX)
 
 
 class Author(BaseModel):
@@ -212,12 +217,12 @@ InboxSide = Literal["student", "library"]
 
 class ThreadCreate(WriteModel):
     library_id: uuid.UUID
-    subject: str = Field(min_length=1, max_length=SUBJECT_MAX)
-    body: str = Field(min_length=1, max_length=MESSAGE_MAX)
+    subject: str = Field(pattern=ONE_LINE, min_length=1, max_length=SUBJECT_MAX)
+    body: str = Field(pattern=PRINTABLE, min_length=1, max_length=MESSAGE_MAX)
 
 
 class MessageCreate(WriteModel):
-    body: str = Field(min_length=1, max_length=MESSAGE_MAX)
+    body: str = Field(pattern=PRINTABLE, min_length=1, max_length=MESSAGE_MAX)
 
 
 class ThreadRead(BaseModel):
@@ -259,3 +264,19 @@ class CommunityPage(Page[CommunityRead]):
 
 class GroupPage(Page[GroupRead]):
     pass
+
+
+P = TypeVar("P", bound=Page[Any])
+
+
+def page_of(cls: type[P], items: list[Any], total: int, paging: PageParams) -> P:
+    return cls(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+def apply_changes(row: Any, body: BaseModel) -> list[str]:
+    """Set the fields a PATCH body names (null clears only the description); their names."""
+    changes = body.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is not None or key == "description":
+            setattr(row, key, value)
+    return sorted(changes)
