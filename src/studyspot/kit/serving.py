@@ -16,9 +16,13 @@ will ever stop it. So:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import os
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -37,6 +41,25 @@ SERVICE_KEEP_ALIVE_SECONDS = 5
 CALLER_KEEP_ALIVE_SECONDS = 4.0
 
 
+# Called in their loop as soon as the process is asked to stop, before uvicorn waits for
+# in-flight requests: what never ends by itself (an event stream) ends here at once.
+_EXIT_CALLBACKS: dict[int, tuple[asyncio.AbstractEventLoop, Callable[[], None]]] = {}
+_EXIT_KEYS = itertools.count()
+
+
+def on_exit_requested(callback: Callable[[], None]) -> Callable[[], None]:
+    """Register `callback` (from inside the running loop); returns the unregistering."""
+    key = next(_EXIT_KEYS)
+    _EXIT_CALLBACKS[key] = (asyncio.get_running_loop(), callback)
+    return lambda: _EXIT_CALLBACKS.pop(key, None) and None
+
+
+def _announce_exit() -> None:
+    for loop, callback in list(_EXIT_CALLBACKS.values()):
+        with contextlib.suppress(RuntimeError):  # a closed loop
+            loop.call_soon_threadsafe(callback)
+
+
 class BoundedServer(uvicorn.Server):
     """A uvicorn server whose exit, once asked for, happens within a known time."""
 
@@ -47,6 +70,7 @@ class BoundedServer(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
+        _announce_exit()
         if self._deadline is None:
             self._deadline = threading.Timer(self.grace + HARD_EXIT_MARGIN, _hard_exit)
             self._deadline.daemon = True

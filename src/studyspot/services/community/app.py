@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
+from studyspot.services.community import stream
 from studyspot.services.community.routes import communities, groups, inbox
 from studyspot.services.community.runtime import Runtime
 from studyspot.services.community.upstream import Upstream
@@ -21,14 +22,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         "community",
         # The inbox before the groups: `/api/groups/inbox/...` is not a group.
-        [communities.router, inbox.router, groups.router],
+        [communities.router, inbox.router, groups.router, stream.router],
         settings=settings,
         description=(
             "Exam communities open to every student of the platform, library groups for "
             "students holding a place (moderated by the library, anonymous members where "
             "allowed, invite links), and the student-library inbox."
         ),
-        on_shutdown=[stop],
+        on_shutdown=[stop, stream.shutdown],
     )
     app.state.community = Runtime(app.state.kit, upstream)
+    app.state.realtime = stream.create_hub(app.state.kit)
     return app

@@ -24,6 +24,7 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     ("/api/messages*", "message"),
     ("/api/communities*", "community"),
     ("/api/groups*", "community"),
+    ("/api/v1/events*", "community"),
     ("/api/v1/analytics*", "analytics"),
 )
 
