@@ -251,6 +251,7 @@ class Gateway:
             idempotency_key=bool(raw.get(b"idempotency-key")),
             send=exchange.send,
             response_headers=exchange.response_headers,
+            receive=exchange.receive,
         )
         exchange.attempts = outcome.attempts
         if outcome.attempts > 1:

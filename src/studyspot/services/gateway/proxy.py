@@ -13,6 +13,11 @@ Retries (exponential backoff, full jitter, another instance when there is one):
   requests with an `Idempotency-Key`;
 - a timeout never: the instance is slow, not gone, and a retry would add load
   to it while the client waits twice as long. It is answered with 504.
+
+Event streams (`text/event-stream`, docs/realtime.md): the paths of `EVENT_STREAM_PATHS`
+are asked without the upstream read timeout (a stream is quiet between heartbeats), and
+their answer is relayed as each piece arrives, never buffered or compressed; the client
+going away (or the gateway being asked to stop) closes the upstream stream at once.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from typing import Literal
 
 import aiohttp
 import structlog
-from starlette.types import Receive, Send
+from starlette.types import Message, Receive, Send
 from yarl import URL
 
+from studyspot.kit.serving import on_exit_requested
 from studyspot.services.gateway.config import GatewaySettings
+from studyspot.services.gateway.routes import EVENT_STREAM_PATHS
 from studyspot.services.gateway.upstreams import Instance, ServicePool
 
 log = structlog.get_logger("studyspot.gateway.proxy")
@@ -197,9 +204,20 @@ class Forwarder:
         idempotency_key: bool,
         send: Send,
         response_headers: list[tuple[bytes, bytes]],
+        receive: Receive | None = None,
     ) -> Outcome:
-        """Send the request upstream and the answer back; an error Outcome if none was sent."""
+        """Send the request upstream and the answer back; an error Outcome if none was sent.
+
+        `receive` (the client's) lets an event stream notice the client going away."""
         may_retry = method in IDEMPOTENT or idempotency_key
+        streaming = target.split("?", 1)[0] in EVENT_STREAM_PATHS
+        unbounded = (
+            aiohttp.ClientTimeout(
+                total=None, connect=self.settings.connect_timeout_seconds, sock_read=None
+            )
+            if streaming
+            else None
+        )
         payload: bytes | None = None
         if body is not None and declared_length is not None and declared_length <= BUFFER_LIMIT:
             payload = await body.read_all()
@@ -231,6 +249,7 @@ class Forwarder:
                     headers=headers,
                     data=data,
                     allow_redirects=False,
+                    timeout=unbounded or inst.session.timeout,
                 )
             except asyncio.CancelledError:
                 inst.breaker.release()
@@ -262,7 +281,7 @@ class Forwarder:
                     break
                 continue
             inst.breaker.record_success()
-            relay = _Relay(send)
+            relay = _Relay(send, receive if streaming and body is None else None)
             try:
                 outcome.status = await relay.run(resp, response_headers)
                 outcome.failure = None
@@ -293,8 +312,9 @@ class Forwarder:
 class _Relay:
     """Sends the upstream's answer to the client; knows whether the headers went out."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, receive: Receive | None = None) -> None:
         self._send = send
+        self._receive = receive
         self.started = False
 
     async def run(self, resp: aiohttp.ClientResponse, extra: list[tuple[bytes, bytes]]) -> int:
@@ -310,7 +330,45 @@ class _Relay:
             return resp.status
         self.started = True
         await self._send(start)
+        if self._receive is not None and resp.content_type == "text/event-stream":
+            await self._events(resp, self._receive)
+            return resp.status
         async for chunk in resp.content.iter_chunked(BUFFER_LIMIT):
             await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
         await self._send({"type": "http.response.body", "body": b""})
         return resp.status
+
+    async def _events(self, resp: aiohttp.ClientResponse, receive: Receive) -> None:
+        """Relay an event stream piece by piece until it ends, the client goes away or the
+        gateway is asked to stop; in the last two cases the upstream connection is closed."""
+
+        async def pump() -> None:
+            while chunk := await resp.content.readany():
+                await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await self._send({"type": "http.response.body", "body": b""})
+
+        async def gone() -> None:
+            message: Message = {"type": ""}
+            while message["type"] != "http.disconnect":
+                message = await receive()
+
+        stopping = asyncio.Event()
+        unregister = on_exit_requested(stopping.set)
+        tasks = [
+            asyncio.create_task(pump()),
+            asyncio.create_task(gone()),
+            asyncio.create_task(stopping.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if tasks[0] in done:
+                tasks[0].result()  # an upstream failure is raised as for any body
+            else:
+                resp.close()
+                if tasks[2] in done:  # stopping: end the client's response properly
+                    await self._send({"type": "http.response.body", "body": b""})
+        finally:
+            unregister()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -28,6 +28,9 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     ("/api/v1/analytics*", "analytics"),
 )
 
+# Answered as Server-Sent Events: relayed unbuffered, without the upstream read timeout.
+EVENT_STREAM_PATHS = frozenset({"/api/v1/events/stream"})
+
 AUTH_PATTERNS = frozenset(p for p, s in ROUTE_TABLE if s == "auth")
 
 
