@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -338,7 +339,7 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 class TicketBody(WriteModel):
-    topics: str | None = None
+    topics: str | None = Field(default=None, max_length=2000)
 
 
 class TicketRead(ReadModel):
@@ -405,6 +406,9 @@ Server-Sent Events for the caller's topics (docs/realtime.md).
     description=_STREAM_DESCRIPTION,
     response_class=EventStreamResponse,
     response_model=None,
+    # Said here: FastAPI reads a default status from the response class's signature,
+    # which this one does not have, and the document could not be built without it.
+    status_code=200,
     responses={
         200: {
             "description": "An event stream (never ends by itself before the max lifetime)",
