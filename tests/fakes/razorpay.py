@@ -25,6 +25,11 @@ monthly/yearly, interval, item amount ≥ 100 paise INR) → plan entity; `POST
 `charge_subscription()` (a captured payment of the plan's amount) and
 `subscription_webhook()` (a signed `subscription.*` event).
 
+Checkout in a browser: `GET /v1/checkout.js` defines `Razorpay` as the documented web
+integration uses it (`new Razorpay({key, order_id, handler, modal}).open()`); the payment
+form is this server's page in a frame, whose Pay button captures the payment and hands
+the signed answer back to `handler` by `postMessage`.
+
 Checkout and webhooks are test controls: `checkout()` plays the student paying
 (and returns what Razorpay Checkout hands the browser, signed with
 HMAC-SHA256(`order_id|payment_id`, key secret)); `webhook()` builds an event
@@ -100,6 +105,9 @@ class FakeRazorpay:
         app.router.add_post("/v1/payment_links/{id}/cancel", self._cancel_link)
         app.router.add_get("/i/{id}", self._link_page)
         app.router.add_post("/i/{id}/pay", self._link_pay)
+        app.router.add_get("/v1/checkout.js", self._checkout_script)
+        app.router.add_get("/checkout/embedded", self._checkout_page)
+        app.router.add_post("/checkout/embedded/pay", self._checkout_pay)
         app.router.add_post("/v1/orders", self._create_order)
         app.router.add_get("/v1/orders/{id}", self._get_order)
         app.router.add_get("/v1/orders/{id}/payments", self._order_payments)
@@ -372,6 +380,45 @@ class FakeRazorpay:
                 )
             )
         return web.Response(text="<h1>Payment successful</h1>", content_type="text/html")
+
+    # --- Checkout in the browser --------------------------------------------------------
+    # As Razorpay's web integration documents it: the page loads checkout.js, calls
+    # `new Razorpay({key, order_id, amount, handler, modal: {ondismiss}}).open()`, and
+    # Checkout takes the payment in its own frame; paid, `handler` receives the signed
+    # answer. Here the frame is this server's page with one Pay button.
+
+    async def _checkout_script(self, request: web.Request) -> web.Response:
+        origin = json.dumps(f"{request.scheme}://{request.host}")
+        script = _CHECKOUT_JS.replace("__ORIGIN__", origin)
+        return web.Response(text=script, content_type="text/javascript")
+
+    async def _checkout_page(self, request: web.Request) -> web.Response:
+        key_id = request.query.get("key_id", "")
+        order_id = request.query.get("order_id", "")
+        order = self.orders.get(order_id)
+        if order is None or self.order_owner.get(order_id) != key_id:
+            return web.Response(status=400, text="No such order for this key")
+        rupees = f"{order['amount'] / 100:.2f}"
+        body = (
+            "<!doctype html><html lang=en><head><title>Razorpay Checkout</title></head><body>"
+            f"<h1>Pay ₹{rupees}</h1><p>Order {order_id}</p>"
+            "<form method=post action='/checkout/embedded/pay'>"
+            f"<input type=hidden name=order_id value='{order_id}'>"
+            f"<button>Pay ₹{rupees}</button></form>"
+            "<button onclick=\"parent.postMessage({dismissed: true}, '*')\">Cancel</button>"
+            "</body></html>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def _checkout_pay(self, request: web.Request) -> web.Response:
+        order_id = str((await request.post()).get("order_id", ""))
+        if self.orders.get(order_id, {}).get("status") not in ("created", "attempted"):
+            return web.Response(status=409, text="This order cannot be paid")
+        answer = json.dumps(self.checkout(order_id))
+        return web.Response(
+            text=f"<!doctype html><p>Paid</p><script>parent.postMessage({answer}, '*')</script>",
+            content_type="text/html",
+        )
 
     # --- test controls: the student, the bank and Razorpay's webhook sender ----------------
 
@@ -677,3 +724,29 @@ class FakeRazorpay:
             "X-Razorpay-Signature": signature,
             "X-Razorpay-Event-Id": event_id or rzp_id("evt"),
         }
+
+
+_CHECKOUT_JS = """(function () {
+  var origin = __ORIGIN__;
+  function Razorpay(options) { this.options = options; }
+  Razorpay.prototype.open = function () {
+    var o = this.options;
+    var frame = document.createElement('iframe');
+    frame.title = 'Razorpay Checkout';
+    frame.setAttribute('data-testid', 'razorpay-checkout');
+    frame.style.cssText = 'position:fixed;inset:10%;width:80%;height:80%;z-index:9999;background:#fff';
+    frame.src = origin + '/checkout/embedded?key_id=' + encodeURIComponent(o.key) +
+      '&order_id=' + encodeURIComponent(o.order_id);
+    function answer(event) {
+      if (event.origin !== origin || event.source !== frame.contentWindow) return;
+      window.removeEventListener('message', answer);
+      frame.remove();
+      if (event.data && event.data.razorpay_payment_id) o.handler(event.data);
+      else if (o.modal && o.modal.ondismiss) o.modal.ondismiss();
+    }
+    window.addEventListener('message', answer);
+    document.body.appendChild(frame);
+  };
+  window.Razorpay = Razorpay;
+})();
+"""

@@ -10,6 +10,7 @@ Needs a built console (`scripts/web build`) and /usr/bin/chromium, both of which
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -32,20 +33,30 @@ def _require_tools() -> None:
     assert CHROMIUM.exists(), "no /usr/bin/chromium: run scripts/web chromium"
 
 
-@pytest.fixture
-async def console_system(dbs: DbSet, tmp_path: Path) -> AsyncIterator[System]:
+@contextlib.asynccontextmanager
+async def started_console_system(
+    dbs: DbSet, tmp_path: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[System]:
+    """The whole system serving a snapshot of the console build, `env` added to every
+    process; on the embedded default (SQLite) only."""
     if dbs.backend != "sqlite":
         pytest.skip("the browser flow runs on the embedded default (SQLite) only")
     _require_tools()
     # A snapshot of the build: a rebuild during the test must not swap the chunks under the page.
     dist = tmp_path / "dist"
     shutil.copytree(WEB / "dist", dist)
-    system = System(dbs, env={"GATEWAY_CONSOLE_DIR": str(dist)})
+    system = System(dbs, env={"GATEWAY_CONSOLE_DIR": str(dist), **(env or {})})
     await system.start_all()
     try:
         yield system
     finally:
         await system.close()
+
+
+@pytest.fixture
+async def console_system(dbs: DbSet, tmp_path: Path) -> AsyncIterator[System]:
+    async with started_console_system(dbs, tmp_path) as system:
+        yield system
 
 
 def _clear(out: Path, scenario: str) -> None:

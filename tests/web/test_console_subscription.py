@@ -16,12 +16,23 @@ var/artefacts/web/sub-*.png.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import Apps
+from tests.fakes.razorpay import FakeRazorpay, key_pair
+from tests.fixtures.databases import DbSet
 from tests.fixtures.subscriptions import CURRENT, SUBSCRIPTIONS, pay_manually
 from tests.fixtures.system import System
 from tests.fixtures.users import DEFAULT_PASSWORD, create_platform_user, register_owner
-from tests.web.test_console_flow import ARTEFACTS, _browser, console_system
+from tests.web.test_console_flow import (
+    ARTEFACTS,
+    _browser,
+    console_system,
+    started_console_system,
+)
 
 __all__ = ["console_system"]
 
@@ -105,3 +116,64 @@ async def test_owner_on_trial_chooses_pays_upgrades_and_downloads_the_invoice_an
     assert [v["monthly_price_paise"] for v in versions.json()["items"] if v["is_current"]] == [
         109_900
     ]
+
+
+@pytest.fixture
+async def billed_system(dbs: DbSet, tmp_path: Path) -> AsyncIterator[tuple[System, FakeRazorpay]]:
+    """The system with StudySpot's own Razorpay account on a local fake, whose checkout.js
+    the console loads (`RAZORPAY_CHECKOUT_URL`, allowed by the console's CSP)."""
+    fake = FakeRazorpay()
+    await fake.start()
+    key_id, secret = key_pair()
+    fake.add_account(key_id, secret, "whsec-platform")
+    env = {
+        "SUBSCRIPTION_RAZORPAY_KEY_ID": key_id,
+        "SUBSCRIPTION_RAZORPAY_KEY_SECRET": secret,
+        "SUBSCRIPTION_RAZORPAY_WEBHOOK_SECRET": "whsec-platform",
+        "SUBSCRIPTION_RAZORPAY_BASE_URL": fake.url,
+        "RAZORPAY_CHECKOUT_URL": f"{fake.url}/v1/checkout.js",
+    }
+    try:
+        async with started_console_system(dbs, tmp_path, env) as system:
+            yield system, fake
+    finally:
+        await fake.stop()
+
+
+async def test_owner_on_autopay_pays_an_upgrade_in_razorpay_checkout_and_has_the_plan_at_once(
+    billed_system: tuple[System, FakeRazorpay], apps: Apps
+) -> None:
+    system, razorpay = billed_system
+    owner = await register_owner(apps)
+    async with system.client() as http:
+        chosen = await http.post(
+            f"{CURRENT}/plan",
+            json={"plan_code": "starter", "billing_cycle": "monthly"},
+            headers=owner.headers,
+        )
+        assert chosen.status_code == 200, chosen.text
+        made = await http.post(f"{CURRENT}/checkout", headers=owner.headers)
+        assert made.status_code == 200, made.text
+        sub_id = made.json()["provider_subscription_id"]
+        # The mandate's first charge, as Razorpay reports it.
+        payment = razorpay.charge_subscription(sub_id)
+        raw, headers = razorpay.subscription_webhook(
+            "subscription.charged", sub_id, payment_id=payment
+        )
+        told = await http.post(f"{SUBSCRIPTIONS}/razorpay/webhook", content=raw, headers=headers)
+        assert told.json()["outcome"] == "charged", told.text
+
+        out = await _browser(
+            system, "sub-online", owner.email, DEFAULT_PASSWORD, script="e2e/subscription.mjs"
+        )
+        assert "sub-online: passed" in out
+        assert _results("sub-online")["outcome"] == "upgrade_paid"
+        now = (await http.get(CURRENT, headers=owner.headers)).json()
+        assert (now["plan_code"], now["pending_upgrade"]) == ("professional", None)
+        quoted = _results("sub-online")["quote"]
+        assert isinstance(quoted, dict)
+        # Razorpay captured exactly the quoted amount on the upgrade's order.
+        paid = [p for p in razorpay.payments.values() if p.get("order_id")]
+        assert [p["amount"] for p in paid] == [quoted["amount_due_paise"]]
+        invoices = (await http.get(f"{CURRENT}/invoices", headers=owner.headers)).json()["items"]
+        assert sorted(i["status"] for i in invoices) == ["paid", "paid"]

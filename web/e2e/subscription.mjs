@@ -2,7 +2,7 @@
 // tests/web/test_console_subscription.py, which makes the owner and the admin, and
 // records the owner's payment through the API between the runs).
 //
-//   BASE_URL=… ARTEFACTS=… EMAIL=<owner> PASSWORD=… ADMIN_EMAIL=… node e2e/subscription.mjs sub-trial|sub-upgrade|sub-admin
+//   BASE_URL=… ARTEFACTS=… EMAIL=<owner> PASSWORD=… ADMIN_EMAIL=… node e2e/subscription.mjs sub-trial|sub-upgrade|sub-online|sub-admin
 //
 // sub-trial: the owner sees the trial (14 days left), usage against every limit,
 //   chooses Starter: ₹999.00 due; checkout shows the API's problem (no Razorpay account
@@ -12,6 +12,9 @@
 //   the plan stays Starter and the upgrade waits for its payment (this tenant pays by
 //   invoice: an Unpaid invoice for the quoted amount, payable until the period ends);
 //   the first invoice's PDF names its number, GSTIN and amounts.
+// sub-online: an owner on Starter by Razorpay autopay upgrades to Professional and pays the
+//   prorated amount in Razorpay Checkout (the local fake's checkout.js and payment frame):
+//   the plan is Professional at once.
 // sub-admin: a platform admin logs in, sees MRR and the months, and revises Starter's
 //   price: the API's note about older versions is shown, the table says version 2.
 import { readFileSync } from 'node:fs';
@@ -188,6 +191,42 @@ async function admin(page, run) {
   await run.shot(page, 'plan-revised');
 }
 
-const scenarios = { 'sub-trial': trial, 'sub-upgrade': upgrade, 'sub-admin': admin };
+async function upgradeOnline(page, run) {
+  await openSubscription(page);
+  check((await page.getByRole('heading', { level: 2 }).first().innerText()) === 'Starter', 'on Starter, paid by autopay');
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/current/upgrade/quote') && r.request().method() === 'POST'),
+    page.getByTestId('plan-professional').getByTestId('plan-quote').click(),
+  ]);
+  check(resp.status() === 200, `the quote answered ${resp.status()}`);
+  const quote = await resp.json();
+  run.results.quote = quote;
+  await page.getByTestId('upgrade-confirm').click();
+  const pending = page.getByTestId('sub-pending-upgrade');
+  await pending.waitFor();
+  const waiting = await pending.innerText();
+  check(waiting.includes(rupees(quote.amount_due_paise)) && waiting.includes('Razorpay'), `the upgrade waits for its online payment: ${waiting}`);
+  await run.axe(page, 'upgrade-online-pending');
+
+  // Razorpay Checkout (the local fake's checkout.js, allowed by the console's CSP) opens
+  // its payment frame on the upgrade's order; paying there hands the signed answer back.
+  await page.getByTestId('upgrade-pay').click();
+  const frame = page.frameLocator('[data-testid="razorpay-checkout"]');
+  const payButton = frame.getByRole('button', { name: `Pay ₹${(quote.amount_due_paise / 100).toFixed(2)}` });
+  await payButton.waitFor();
+  await run.shot(page, 'razorpay-checkout');
+  const [verified] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/current/upgrade/verify') && r.request().method() === 'POST'),
+    payButton.click(),
+  ]);
+  check(verified.status() === 200, `the verification answered ${verified.status()}`);
+  run.results.outcome = (await verified.json()).outcome;
+  await page.getByTestId('sub-pending-upgrade').waitFor({ state: 'detached' });
+  await page.getByRole('heading', { level: 2, name: 'Professional' }).waitFor();
+  await page.getByTestId('plan-professional').getByText('Your plan').waitFor();
+  await run.shot(page, 'upgraded-online');
+}
+
+const scenarios = { 'sub-trial': trial, 'sub-upgrade': upgrade, 'sub-admin': admin, 'sub-online': upgradeOnline };
 check(scenario in scenarios, `unknown scenario ${scenario}`);
 await runScenario(scenario, scenarios[scenario]);

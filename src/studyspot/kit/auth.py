@@ -42,7 +42,8 @@ from studyspot.kit.permissions import allows
 from studyspot.kit.state import KitState, kit_state
 from studyspot.kit.tokens import InvalidToken
 
-ACTIVE_TENANT_STATUSES = frozenset({"trial", "active"})
+# A tenant that serves its users (its trial, past due and so on are its subscription's status).
+ACTIVE_TENANT_STATUSES = frozenset({"active"})
 
 _IDENTITY_SQL = {
     "library_owners": (

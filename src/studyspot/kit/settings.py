@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     # cached per process at most this long, and only on PostgreSQL while the process hears
     # the core database's change notifications (kit/identity_changes.py); 0: never.
     identity_cache_seconds: float = Field(default=30.0, ge=0, le=60)
+    # Razorpay Checkout's documented script, which the console loads to take a platform
+    # upgrade's payment: the subscription service hands it out, the gateway's console CSP
+    # allows its origin (and Checkout's frames).
+    razorpay_checkout_url: str = Field(
+        default="https://checkout.razorpay.com/v1/checkout.js",
+        pattern=r"^https?://[A-Za-z0-9.:\[\]-]+/[!-~]*$",
+        max_length=500,
+    )
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     # kid:<base64 of 32 bytes>; new ciphertexts name the kid. Older keys decrypt only:
     # ENCRYPTION_PREVIOUS_KEYS ("kid:key,..."), and ENCRYPTION_LEGACY_KEY, the unversioned

@@ -679,6 +679,7 @@ export const en = {
   upgrade_pending_invoice: 'Pay the invoice of {amount} by bank transfer, quoting its number, by {time} (India time). {plan} applies as soon as StudySpot records the payment; unpaid by then, the invoice is void and nothing changes.',
   upgrade_pay: 'Pay {amount} with Razorpay',
   upgrade_order: 'Razorpay order {id} for {amount} is ready: complete it in Razorpay Checkout before {time}.',
+  upgrade_refund_due: 'The upgrade had lapsed before the payment arrived: your plan is unchanged and the payment will be refunded.',
   invoice_status: 'Status',
   invoice_paid: 'Paid',
   invoice_unpaid: 'Unpaid',

@@ -681,6 +681,7 @@ export const hi: Record<MessageKey, string> = {
   upgrade_pending_invoice: '{amount} का इनवॉइस बैंक ट्रांसफ़र से, उसका नंबर लिखकर, {time} (भारतीय समय) तक चुकाएँ। StudySpot के भुगतान दर्ज करते ही {plan} लागू होगा; तब तक भुगतान न होने पर इनवॉइस शून्य हो जाएगा और कुछ नहीं बदलेगा।',
   upgrade_pay: 'Razorpay से {amount} चुकाएँ',
   upgrade_order: 'Razorpay ऑर्डर {id} ({amount}) तैयार है: इसे {time} से पहले Razorpay Checkout में पूरा करें।',
+  upgrade_refund_due: 'भुगतान पहुँचने से पहले अपग्रेड की अवधि समाप्त हो गई थी: आपका प्लान नहीं बदला और भुगतान वापस किया जाएगा।',
   invoice_status: 'स्थिति',
   invoice_paid: 'भुगतान हुआ',
   invoice_unpaid: 'बकाया',

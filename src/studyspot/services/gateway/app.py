@@ -95,7 +95,10 @@ class Gateway:
             gateway_settings.hsts_max_age_seconds, gateway_settings.trusted_proxy_hops
         )
         console_dir = gateway_settings.console_dir
-        self.console = Console(Path(console_dir) if console_dir else None)
+        self.console = Console(
+            Path(console_dir) if console_dir else None,
+            checkout_script_url=settings.razorpay_checkout_url,
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
     async def startup(self) -> None:

@@ -22,6 +22,7 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 from cachetools import LRUCache
@@ -32,12 +33,28 @@ from studyspot.kit.errors import PROBLEM_JSON, problem_body
 IMMUTABLE = b"public, max-age=31536000, immutable"
 NO_CACHE = b"no-cache"
 SHORT = b"public, max-age=3600"
-# The console calls only its own origin; Mantine sets inline style attributes.
-CSP = (
-    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    b"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
-    b"base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
-)
+# Razorpay Checkout's payment frames (its documented web integration).
+RAZORPAY_FRAMES = "https://api.razorpay.com"
+
+
+def content_security_policy(checkout_script_url: str) -> bytes:
+    """The console calls only its own origin; Mantine sets inline style attributes. The one
+    foreign script is Razorpay Checkout's (a platform upgrade's payment), and the one
+    foreign frame its payment form."""
+    checkout = _origin(checkout_script_url)
+    frames = " ".join(dict.fromkeys((checkout, RAZORPAY_FRAMES)))
+    return (
+        f"default-src 'self'; script-src 'self' {checkout}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:; connect-src 'self'; frame-src {frames}; "
+        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    ).encode()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 _NEVER = ("/api", "/internal", "/health", "/metrics", "/openapi.json", "/docs")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _COMPRESSIBLE = (".js", ".css", ".html", ".svg", ".json", ".txt", ".map", ".webmanifest")
@@ -66,8 +83,9 @@ class _File:
 
 
 class Console:
-    def __init__(self, dist: Path | None = None) -> None:
+    def __init__(self, dist: Path | None, *, checkout_script_url: str) -> None:
         self.dist = (dist or default_dist()).resolve()
+        self.csp = content_security_policy(checkout_script_url)
         self._files: LRUCache[Path, _File] = LRUCache(maxsize=_MAX_CACHED)
 
     def claims(self, method: str, path: str, accept: str) -> bool:
@@ -135,7 +153,7 @@ class Console:
                 "(./scripts/start does it) and reload",
                 extra,
             )
-        headers = [*extra, (b"content-security-policy", CSP)]
+        headers = [*extra, (b"content-security-policy", self.csp)]
         return await _file(send, method, index, NO_CACHE, accept_encoding, headers)
 
 

@@ -12,6 +12,7 @@ import { formatPaise } from '../../lib/money';
 import { Pager } from '../../components/Pager';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
+import { payInCheckout } from '../../lib/razorpayCheckout';
 import { useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import {
@@ -183,8 +184,22 @@ type Pending = NonNullable<Subscription['pending_upgrade']>;
  *  invoice a tenant paying by invoice settles by bank transfer. */
 function PendingUpgrade({ pending, plans }: { pending: Pending; plans: Plan[] }) {
   const { t } = useI18n();
-  const pay = useMutation({ mutationFn: () => unwrap(api.POST('/api/v1/subscriptions/current/upgrade/checkout')) });
+  const refresh = useRefresh();
   const vars = { plan: planName(plans, pending.to_plan), amount: formatPaise(pending.amount_paise), time: indiaDateTime(pending.expires_at) };
+  // The order (made once; asked again, the same), then Razorpay Checkout, then its signed
+  // answer to the API, which fetches the payment from Razorpay before the plan changes.
+  const pay = useMutation({
+    mutationFn: async () => {
+      const order = await unwrap(api.POST('/api/v1/subscriptions/current/upgrade/checkout'));
+      const answer = await payInCheckout(order, t('upgrade_pending_title', vars));
+      if (!answer) return { order, outcome: null };
+      const verified = await unwrap(api.POST('/api/v1/subscriptions/current/upgrade/verify', { body: answer }));
+      return { order, outcome: verified.outcome };
+    },
+    onSuccess: (done) => {
+      if (done.outcome) void refresh();
+    },
+  });
   return (
     <Alert color="yellow" data-testid="sub-pending-upgrade">
       <Text fw={700} size="sm">{t('upgrade_pending_title', vars)}</Text>
@@ -196,11 +211,12 @@ function PendingUpgrade({ pending, plans }: { pending: Pending; plans: Plan[] })
           <Group>
             <Button size="xs" onClick={() => pay.mutate()} loading={pay.isPending} data-testid="upgrade-pay">{t('upgrade_pay', vars)}</Button>
           </Group>
-          {pay.data && (
+          {pay.data && !pay.data.outcome && (
             <Text size="sm" data-testid="upgrade-order">
-              {t('upgrade_order', { id: pay.data.provider_order_id, amount: formatPaise(pay.data.amount_paise), time: indiaDateTime(pay.data.expires_at) })}
+              {t('upgrade_order', { id: pay.data.order.provider_order_id, amount: formatPaise(pay.data.order.amount_paise), time: indiaDateTime(pay.data.order.expires_at) })}
             </Text>
           )}
+          {pay.data?.outcome === 'refund_due' && <Text size="sm" c="red" role="alert">{t('upgrade_refund_due')}</Text>}
           {pay.isError && <ProblemAlert error={pay.error} />}
         </Stack>
       )}

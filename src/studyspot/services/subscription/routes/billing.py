@@ -38,6 +38,11 @@ class UpgradeOrderRead(ReadModel):
     expires_at: datetime | None = Field(
         description="paid later, the upgrade has lapsed and the payment is refunded"
     )
+    checkout_script_url: str = Field(
+        max_length=500,
+        description="Razorpay Checkout's script: opened with `key_id` and the order id, it "
+        "hands back the signed answer for `POST /current/upgrade/verify`",
+    )
 
 
 class CheckoutAnswer(WriteModel):
@@ -73,6 +78,7 @@ async def upgrade_checkout(owner: OwnerWrite, runtime: RuntimeDep) -> UpgradeOrd
         amount_paise=made.amount_paise,
         to_plan=made.to_plan,
         expires_at=made.expires_at,
+        checkout_script_url=runtime.kit.settings.razorpay_checkout_url,
     )
 
 
