@@ -49,6 +49,9 @@ class GatewaySettings(BaseSettings):
     breaker_open_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     pool_connections_per_instance: int = Field(default=256, ge=1, le=10_000)
+    # Event streams (docs/realtime.md) hold a connection each for minutes: their own pool
+    # per instance, so that open streams never take the connections requests need.
+    stream_connections_per_instance: int = Field(default=10_000, ge=1, le=100_000)
     # Idle keep-alive connections of clients stay open this long: longer than clients and
     # load balancers in front keep them (AWS ALB: 60 s), so that the client, never the
     # gateway, ends an idle connection (kit/serving.py).

@@ -15,7 +15,8 @@ Retries (exponential backoff, full jitter, another instance when there is one):
   to it while the client waits twice as long. It is answered with 504.
 
 Event streams (`text/event-stream`, docs/realtime.md): the paths of `EVENT_STREAM_PATHS`
-are asked without the upstream read timeout (a stream is quiet between heartbeats), and
+are asked through the instance's stream pool, without the upstream read timeout (a stream
+is quiet between heartbeats) and apart from the connections requests use, and
 their answer is relayed as each piece arrives, never buffered or compressed; the client
 going away (or the gateway being asked to stop) closes the upstream stream at once.
 """
@@ -211,13 +212,6 @@ class Forwarder:
         `receive` (the client's) lets an event stream notice the client going away."""
         may_retry = method in IDEMPOTENT or idempotency_key
         streaming = target.split("?", 1)[0] in EVENT_STREAM_PATHS
-        unbounded = (
-            aiohttp.ClientTimeout(
-                total=None, connect=self.settings.connect_timeout_seconds, sock_read=None
-            )
-            if streaming
-            else None
-        )
         payload: bytes | None = None
         if body is not None and declared_length is not None and declared_length <= BUFFER_LIMIT:
             payload = await body.read_all()
@@ -243,13 +237,13 @@ class Forwarder:
             if payload is None and body is not None:
                 data = body.stream()
             try:
-                resp = await inst.session.request(
+                session = inst.stream_session if streaming else inst.session
+                resp = await session.request(
                     method,
                     URL(inst.url + target, encoded=True),
                     headers=headers,
                     data=data,
                     allow_redirects=False,
-                    timeout=unbounded or inst.session.timeout,
                 )
             except asyncio.CancelledError:
                 inst.breaker.release()

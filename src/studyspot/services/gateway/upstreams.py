@@ -32,6 +32,7 @@ class Instance:
         )
         self._settings = settings
         self._session: aiohttp.ClientSession | None = None
+        self._stream_session: aiohttp.ClientSession | None = None
 
     def open(self) -> None:
         """Make the pooled session (at start-up, inside the running loop)."""
@@ -62,9 +63,29 @@ class Instance:
             raise RuntimeError("upstream session used before start-up")
         return self._session
 
+    @property
+    def stream_session(self) -> aiohttp.ClientSession:
+        """Event streams' own pool: no read timeout, no keep-alive reuse, its own limit."""
+        if self._stream_session is None:
+            self._stream_session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._settings.stream_connections_per_instance, force_close=True
+                ),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=self._settings.connect_timeout_seconds, sock_read=None
+                ),
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+            without_hidden_retry(self._stream_session)
+        return self._stream_session
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+        if self._stream_session is not None:
+            await self._stream_session.close()
 
     async def probe(self, limit_seconds: float) -> float:
         """GET /health; the latency in ms, or raises."""
