@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,13 @@ from tests.fixtures.events import NATS_URL, fast_config, running
 from tests.fixtures.users import LoggedIn
 
 PATH = stream.STREAM_PATH
+
+
+@pytest.fixture(autouse=True)
+async def _hub_closed(apps: Apps) -> AsyncIterator[None]:
+    """In process nothing runs the app's shutdown: close its hub (the outbox tail) here."""
+    yield
+    await apps.app("community").state.realtime.close()
 
 
 def fast(**overrides: Any) -> RealtimeSettings:
