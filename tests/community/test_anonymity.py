@@ -117,13 +117,12 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
     walked: list[tuple[str, str, int]] = []
     answers: dict[tuple[str, str], Any] = {}
     for method, path in [*reads, *writes, *reads, *leaving]:
-        url = re.sub(
-            r"\{(\w+)\}",
-            lambda m, p=path: (
-                post_ids.get(p, ids[m.group(1)]) if m.group(1) == "post_id" else ids[m.group(1)]
-            ),
-            path,
-        )
+
+        def fill(m: re.Match[str], p: str = path) -> str:
+            name = m.group(1)
+            return str(post_ids.get(p, ids[name]) if name == "post_id" else ids[name])
+
+        url = re.sub(r"\{(\w+)\}", fill, path)
         resp = await doc.request(
             method, url, json=bodies.get((method, path)), headers=other.headers
         )
