@@ -10,13 +10,22 @@ from __future__ import annotations
 import uuid
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.models import TenantMixin
 
 M = TypeVar("M")
 TM = TypeVar("TM", bound=TenantMixin)
+
+
+async def insert_ignored(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT unless a row with the same unique key exists; True when this call inserted.
+    A second delivery or a racing twin loses quietly instead of failing its transaction."""
+    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(maker(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class Repository(Generic[M]):

@@ -29,12 +29,12 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.events import Event
 from studyspot.kit.models import utcnow
+from studyspot.kit.repository import insert_ignored
 from studyspot.services.analytics.models import (
     PROJECTIONS,
     AnalyticsBooking,
@@ -169,13 +169,6 @@ def subject_of(topic: str, payload: dict[str, Any], event_id: uuid.UUID) -> uuid
     except ValidationError:
         return None
     return None
-
-
-async def insert_ignored(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
-    """INSERT unless a row with the same key exists; True when this call inserted."""
-    maker = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = await session.execute(maker(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def apply(session: AsyncSession, event: Event) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit import audit
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.outbox import publish
+from studyspot.kit.repository import insert_ignored
 from studyspot.services.attendance.access import Viewer
 from studyspot.services.attendance.codes import BadCode, Code, Kind, freshness
 from studyspot.services.attendance.errors import (
@@ -31,7 +32,7 @@ from studyspot.services.attendance.errors import (
 )
 from studyspot.services.attendance.models import AttendanceRecord
 from studyspot.services.attendance.presence import Occurrence, fetch_range, open_for
-from studyspot.services.attendance.repository import Repo, insert_ignored
+from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 from studyspot.services.attendance.schemas import AttendanceRead, SettingsUpdate
 from studyspot.services.attendance.upstream import AttendanceBooking

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.repository import insert_ignored
 from studyspot.services.attendance.models import (
     AttendanceCodeUse,
     AttendanceNoShow,
@@ -26,14 +25,6 @@ from studyspot.services.attendance.models import (
 from studyspot.services.attendance.schemas import SettingsUpdate
 
 DEFAULTS = SettingsUpdate()
-
-
-async def insert_ignored(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
-    """INSERT unless a row with the same unique key exists; True when this call inserted."""
-    dialect = session.get_bind().dialect.name
-    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(maker(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class Repo:

@@ -20,12 +20,13 @@ import structlog
 from studyspot.kit import periodic
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.outbox import publish
+from studyspot.kit.repository import insert_ignored
 from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.attendance.check_ins import event_payload
 from studyspot.services.attendance.events import NO_SHOW, NoShow
 from studyspot.services.attendance.models import AttendanceNoShow
 from studyspot.services.attendance.presence import local, occurrence_of, paused_on, window_of
-from studyspot.services.attendance.repository import Repo, insert_ignored
+from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 
 log = structlog.get_logger("studyspot.attendance")
