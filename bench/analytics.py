@@ -71,7 +71,14 @@ from studyspot.kit.settings import Settings  # noqa: E402
 from studyspot.services.analytics.consumers import CONSUMERS  # noqa: E402
 from studyspot.services.analytics.projection import apply  # noqa: E402
 
-SERVICES = {"auth": 14001, "tenant": 14003, "library": 14005, "analytics": 14012}
+SERVICES = {
+    "auth": 14001,
+    "tenant": 14003,
+    "library": 14005,
+    "analytics": 14012,
+    # Owns the limits the bench lifts (bench/bookings.py library_with_seats).
+    "subscription": 14009,
+}
 SEATS = 40
 SHIFTS = [
     ("Morning", "06:00", "12:00"),
