@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from studyspot.services.community.stream import STREAM_PATH
 from tests.community.helpers import (
     COMMUNITIES,
     GROUPS,
@@ -15,6 +16,7 @@ from tests.community.helpers import (
     outbox,
     post,
 )
+from tests.community.sse import AppStream
 from tests.conftest import Apps
 from tests.fixtures.attendance import booked_student
 from tests.fixtures.bookings import tomorrow
@@ -108,7 +110,8 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
     operations = [
         (method, path)
         for path, item in (await doc.get("/openapi.json")).json()["paths"].items()
-        if path.startswith("/api/")
+        # The event stream never ends by itself: read below, as a stream.
+        if path.startswith("/api/") and path != STREAM_PATH
         for method in item
     ]
     reads = [op for op in operations if op[0] == "get"]
@@ -143,3 +146,18 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
     shown = [p for p in listed["items"] if p["id"] == anon_post["id"]]
     assert shown and shown[0]["author"]["label"] == member.json()["label"]
     assert shown[0]["author"]["user_id"] is None
+
+    # The realtime channel: the other student, a member again, hears the anonymous member's
+    # next post on the group's stream as `Student <n>`, and nothing that names it.
+    assert (await join(apps, other, setup.group_id)).status_code == 200
+    heard = await AppStream(
+        apps.app("community"), STREAM_PATH, other.headers, topics=f"group:{setup.group_id},user"
+    ).open()
+    assert heard.status == 200
+    await post(apps, anonymous.student, setup.group_id, "Still stuck")
+    (event,) = await heard.take(1, wait=10)
+    assert event.name == "post_created" and event.data["author_label"] == member.json()["label"]
+    await heard.close()
+    for secret in secrets:
+        assert secret.encode() not in heard.body, secret
+    await apps.app("community").state.realtime.close()  # its outbox tail (no app shutdown here)
