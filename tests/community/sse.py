@@ -116,9 +116,10 @@ class AppStream:
                 self._events.put_nowait(None)
 
         self._task = asyncio.create_task(run())
-        await asyncio.wait_for(self._started.wait(), 10)
+        # Generous: the suite shares two cores with other work.
+        await asyncio.wait_for(self._started.wait(), 30)
         if self.status != 200:
-            await asyncio.wait_for(self._task, 10)
+            await asyncio.wait_for(self._task, 30)
         return self
 
     def problem(self) -> dict[str, Any]:

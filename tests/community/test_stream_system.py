@@ -176,3 +176,16 @@ async def test_fan_out_across_processes_replay_once_tickets_and_the_seat_map(
     assert moved.data["seat_id"] == branch.seat_id and moved.id is None
     assert elapsed < 1.0, f"the seat moved after {elapsed:.2f} s"
     await seats.close()
+
+    # Stopping a community process with a stream open ends the stream at once (`end` with
+    # `shutdown`, not after uvicorn's graceful wait) and the process is gone in seconds.
+    async with httpx.AsyncClient(base_url=one, timeout=30) as direct:
+        held = await HttpStream(direct, STREAM, branch.student).open()
+        assert held.status == 200
+        started = time.monotonic()
+        code = await system.processes[COMMUNITIES[0]].stop(grace=10)
+        took = time.monotonic() - started
+        ended = await _take(held, 1, "end", wait=5)
+        await held.close()
+    assert ended[0].data == {"reason": "shutdown"}
+    assert took < 3.0, f"stopping took {took:.1f} s (exit {code})"
