@@ -383,6 +383,8 @@ async def main() -> None:
             f"loaded the other tenants at {loaded:.0f} events/s in {time.perf_counter() - t0:.0f} s",
             flush=True,
         )
+        async with aiohttp.ClientSession() as http:
+            await fresh_tokens(http, base, tenants)
         runs = {
             c: await dashboards(base, tenants, c, args.duration, today)
             for c in sorted({1, args.connections})
