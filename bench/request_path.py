@@ -18,8 +18,9 @@ On PostgreSQL (STUDYSPOT_BENCH_PG, default postgresql://postgres@127.0.0.1:5432/
    (from /proc), and the ratio of gateway and direct throughput to the anchor's
    (issue 16's targets: students and users/me through the gateway >= 60 % of the anchor).
 
-`--profile DIR` also records a py-spy profile (if py-spy is on PATH) of the student and
-auth services during one extra gateway run each, as speedscope JSON in DIR.
+`--profile DIR` also records py-spy profiles (if py-spy is on PATH) of the student and
+auth services and of the gateway, each during an extra run through the gateway, as
+speedscope JSON in DIR.
 Not a test: CI does not run it. Results belong in docs/performance.md.
 """
 
@@ -243,14 +244,15 @@ async def main() -> None:
         if args.profile is not None:
             args.profile.mkdir(parents=True, exist_ok=True)
             for path, label in ((STUDENTS, "students"), (ME, "me")):
-                profile(
-                    service_pid[path],
-                    args.profile / f"{label}.speedscope.json",
-                    gateway + path,
-                    tenant.token,
-                    args.connections,
-                    args.duration,
-                )
+                for pid, who in ((service_pid[path], "service"), (gateway_pid, "gateway")):
+                    profile(
+                        pid,
+                        args.profile / f"{label}-{who}.speedscope.json",
+                        gateway + path,
+                        tenant.token,
+                        args.connections,
+                        args.duration,
+                    )
     finally:
         if anchor is not None:
             procs.append(anchor)

@@ -23,6 +23,7 @@ from studyspot.services.message.routes import (
     senders,
     templates,
     unsubscribe,
+    usage,
     webhooks,
 )
 from studyspot.services.message.runtime import Runtime
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             templates.router,
             consent.router,
             credits.router,
+            usage.router,
             senders.router,
             senders.settings_router,
             unsubscribe.router,

@@ -20,6 +20,8 @@ RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 DeliveriesRead = Annotated[Principal, Depends(require_permission("messages:manage"))]
 # The tenant's templates and suppressions: owners.
 MessagesManage = Annotated[Principal, Depends(require_permission("messages:manage"))]
+# What the tenant uses of its plan, beside its subscription: the owner's.
+SubscriptionReader = Annotated[Principal, Depends(require_permission("subscriptions:read"))]
 
 
 async def tenant_user(principal: CurrentPrincipal) -> Principal:

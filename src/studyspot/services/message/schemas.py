@@ -141,6 +141,14 @@ class CreditBalance(BaseModel):
     currency: Literal["INR"] = "INR"
 
 
+class MonthlyCreditUsage(BaseModel):
+    """The plan's monthly message credits used in the current month (a hard limit)."""
+
+    month: str = Field(description="YYYY-MM, India time", examples=["2026-12"])
+    used: int = Field(ge=0, description="paid messages counted this month")
+    limit: int | None = Field(description="the plan's monthly message credits; null: unlimited")
+
+
 class CreditEntryRead(ReadModel):
     id: uuid.UUID
     entry: str = Field(description="grant (+), reserve (-), capture (0), release (+)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -270,3 +270,34 @@ class LimitsOverride(WriteModel):
     max_staff: Limit = None
     monthly_message_credits: Limit = None
     overage_percent: int | None = Field(default=None, ge=0, le=100)
+
+
+class TenantSubscriptionRow(ReadModel):
+    """One tenant in the platform's list, with its subscription (null fields: none opened
+    yet, the tenant signed up moments ago and starts on the trial plan)."""
+
+    tenant_id: uuid.UUID
+    tenant_name: str
+    tenant_slug: str
+    tenant_status: str = Field(description="the platform's hold: active, suspended, ...")
+    plan_code: str | None
+    billing_cycle: BillingCycle | None
+    price_paise: int | None
+    status: Status | None = Field(description="the subscription's status; null: not opened")
+    trial_ends_at: datetime | None
+    current_period_end: datetime | None
+    past_due: bool = Field(description="past due or in grace: a renewal is unpaid")
+    unpaid_invoices: int = Field(description="invoices waiting for a bank transfer")
+
+
+class SubscriptionChange(ReadModel):
+    """One change of a tenant's subscription, as its audit row recorded it."""
+
+    id: uuid.UUID
+    action: str = Field(description="the event's topic, e.g. subscription.invoice_paid")
+    actor_type: str | None
+    actor_id: uuid.UUID | None
+    created_at: datetime
+    details: dict[str, Any] = Field(
+        description="the subscription after the change and the change's own details"
+    )

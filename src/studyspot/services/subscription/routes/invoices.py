@@ -88,6 +88,13 @@ async def invoices_of(
     return await _documents(session, Invoice, InvoiceRead, tenant_id, paging)
 
 
+async def credit_notes_of(
+    session: AsyncSession, tenant_id: uuid.UUID, paging: PageParams
+) -> Page[CreditNoteRead]:
+    """A tenant's credit notes, newest first."""
+    return await _documents(session, CreditNote, CreditNoteRead, tenant_id, paging)
+
+
 async def _document(
     session: AsyncSession,
     model: type[Invoice] | type[CreditNote],
@@ -146,7 +153,7 @@ async def list_credit_notes(
     session: CoreSession, owner: OwnerRead, paging: Paging
 ) -> Page[CreditNoteRead]:
     """Newest first; each names the invoice it reverses."""
-    return await _documents(session, CreditNote, CreditNoteRead, owner.require_tenant(), paging)
+    return await credit_notes_of(session, owner.require_tenant(), paging)
 
 
 @router.get(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 
 from studyspot.kit.auth import CoreSession
 from studyspot.kit.errors import problem_responses
-from studyspot.kit.pagination import Page, Paging
+from studyspot.kit.pagination import Page, PageParams, Paging
 from studyspot.kit.scope import Actor
-from studyspot.services.subscription import reporting, service
+from studyspot.services.subscription import reporting, service, tenants
 from studyspot.services.subscription.dependencies import (
     PaymentAdmin,
     PlanAdmin,
@@ -19,16 +19,61 @@ from studyspot.services.subscription.dependencies import (
     RuntimeDep,
 )
 from studyspot.services.subscription.routes.current import present, read_opening
-from studyspot.services.subscription.routes.invoices import invoices_of
+from studyspot.services.subscription.routes.invoices import credit_notes_of, invoices_of
 from studyspot.services.subscription.schemas import (
+    CreditNoteRead,
     InvoiceRead,
     LimitsOverride,
     ManualPayment,
     RevenueRead,
+    Status,
+    SubscriptionChange,
     SubscriptionRead,
+    TenantSubscriptionRow,
 )
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["platform"])
+
+
+@router.get(
+    "/tenants",
+    response_model=Page[TenantSubscriptionRow],
+    responses=problem_responses(401, 403, 422),
+)
+async def list_tenants(
+    session: CoreSession,
+    _: PlatformRead,
+    paging: Paging,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="part of the name, slug or contact email"),
+    ] = None,
+    status: Annotated[
+        list[Status] | None, Query(description="one or more subscription statuses")
+    ] = None,
+    past_due: Annotated[
+        bool | None, Query(description="true: past due or in grace; false: neither")
+    ] = None,
+) -> Page[TenantSubscriptionRow]:
+    """Every tenant, newest first, with its plan, status, period end, whether a renewal is
+    unpaid (`past_due`) and how many invoices wait for a bank transfer. A tenant whose
+    subscription is not opened yet has null subscription fields (and matches no status)."""
+    rows, total = await tenants.list_tenants(
+        session, paging, text=q, statuses=status or (), past_due=past_due
+    )
+    return _page(TenantSubscriptionRow, rows, total, paging)
+
+
+Row = TypeVar("Row", TenantSubscriptionRow, SubscriptionChange)
+
+
+def _page(read: type[Row], rows: list[dict[str, Any]], total: int, paging: PageParams) -> Page[Row]:
+    return Page[read](  # type: ignore[valid-type]
+        items=[read.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get(
@@ -81,6 +126,32 @@ async def tenant_invoices(
 ) -> Page[InvoiceRead]:
     """The invoices StudySpot issued to the tenant, newest first (find an unpaid one)."""
     return await invoices_of(session, tenant_id, paging)
+
+
+@router.get(
+    "/tenants/{tenant_id}/credit-notes",
+    response_model=Page[CreditNoteRead],
+    responses=problem_responses(401, 403, 422),
+)
+async def tenant_credit_notes(
+    tenant_id: uuid.UUID, session: CoreSession, _: PlatformRead, paging: Paging
+) -> Page[CreditNoteRead]:
+    """The credit notes StudySpot issued to the tenant (each reverses a void invoice)."""
+    return await credit_notes_of(session, tenant_id, paging)
+
+
+@router.get(
+    "/tenants/{tenant_id}/history",
+    response_model=Page[SubscriptionChange],
+    responses=problem_responses(401, 403, 422),
+)
+async def tenant_history(
+    tenant_id: uuid.UUID, session: CoreSession, _: PlatformRead, paging: Paging
+) -> Page[SubscriptionChange]:
+    """Every change of the tenant's subscription, newest first, with who made it (a
+    platform admin, the owner or the lifecycle job) and its details: the audit rows."""
+    rows, total = await tenants.history(session, tenant_id, paging)
+    return _page(SubscriptionChange, rows, total, paging)
 
 
 @router.post(
