@@ -44,6 +44,7 @@ from studyspot.services.payment.events import (
     RefundProcessed,
 )
 from studyspot.services.student.client import CONSENT_TOPIC, StudentConsentRecorded
+from studyspot.services.subscription.client import CREDITS_PURCHASED, CreditsPurchased
 from studyspot.services.subscription.events import SubscriptionChanged
 
 
@@ -71,6 +72,8 @@ PRODUCED: dict[str, type[BaseModel]] = {
     # Every subscription.<change> of a tenant's subscription (the plan catalog's
     # subscription.plan_* carry no tenant, and analytics passes over those).
     "subscription.*": SubscriptionChanged,
+    # ... and besides the subscription's state, the credits sold (the message wallet's).
+    CREDITS_PURCHASED: CreditsPurchased,
 }
 # Consumed topics still published as plain dictionaries, not checked here: the auth
 # service's one-time links and the subscription service's notices to owners.
@@ -123,6 +126,7 @@ READERS: list[tuple[str, str, type[BaseModel]]] = [
     ("message_payment_outcomes", "payment.failed", message_consumers.PaymentFailedNotice),
     ("message_payment_outcomes", "refund.processed", message_consumers.RefundNotice),
     ("message_student_consents", CONSENT_TOPIC, StudentConsentRecorded),
+    ("message_credit_purchases", CREDITS_PURCHASED, CreditsPurchased),
     *(
         ("analytics_projection", topic, _analytics_model(topic))
         for topic in (*sorted(projection.TOPICS), *projection.PLATFORM_TOPICS)

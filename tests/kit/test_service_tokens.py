@@ -18,7 +18,17 @@ from studyspot.kit.service_tokens import ServiceTokens
 from tests.conftest import Apps
 from tests.fixtures.users import register_owner
 
-SERVICES = ("auth", "tenant", "student", "library", "booking", "payment", "attendance", "message")
+SERVICES = (
+    "auth",
+    "tenant",
+    "student",
+    "library",
+    "booking",
+    "payment",
+    "attendance",
+    "message",
+    "subscription",
+)
 # Callers only (no /internal route of their own).
 CALLERS = (*SERVICES, "analytics", "community")
 

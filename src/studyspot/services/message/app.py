@@ -36,6 +36,7 @@ from studyspot.services.message.upstream import (
     LinkBox,
     PaymentClient,
     StudentClient,
+    SubscriptionClient,
 )
 
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     owners = AuthClient(settings, caller="message")
     library = LibraryClient(settings, caller="message")
     bookings = BookingClient(settings, caller="message")
+    subscriptions = SubscriptionClient(settings, caller="message")
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await owners.close()
         await library.close()
         await bookings.close()
+        await subscriptions.close()
 
     app = create_service_app(
         "message",
@@ -115,6 +118,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         owners=owners,
     )
     app.state.message = Runtime(
-        settings, config, dispatcher, settings.data_dir / MAILBOX_DIR, library, bookings
+        settings,
+        config,
+        dispatcher,
+        settings.data_dir / MAILBOX_DIR,
+        library,
+        bookings,
+        subscriptions,
     )
     return app

@@ -104,6 +104,12 @@ class MessageSettings(BaseSettings):
         default="", max_length=32, description="The registered sender id or number"
     )
 
+    # Credits bought from StudySpot (paid on its Razorpay account, GST included): the packs
+    # the console offers, and the range (whole rupees) of an amount of the owner's choosing.
+    credit_packs_paise: tuple[int, ...] = (50_000, 100_000, 250_000, 500_000)
+    credit_purchase_min_paise: int = Field(default=10_000, ge=100, le=10_000_000)
+    credit_purchase_max_paise: int = Field(default=2_000_000, ge=100, le=10_000_000)
+
     def channel_order(self) -> list[str]:
         return [c for c in (part.strip() for part in self.fallback_order.split(",")) if c]
 

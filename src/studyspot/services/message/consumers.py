@@ -16,6 +16,10 @@ The subscription service's notices (trial ending, pre-debit, dunning, grace,
 read-only, suspended) become one notification for the tenant's owners, which the
 dispatcher turns into each owner's feed entry and e-mail (`owner_notices.py`).
 
+Credits bought from StudySpot and paid (`subscription.credits_purchased`, announced by the
+platform's merchant with its GST invoice) go into the tenant's wallet, once per purchase
+(`credit_purchases.py`).
+
 The consent an admission form or an import gave (`student.consent_recorded`) becomes
 each student's `reminders` consent per channel (`consent.py`).
 """
@@ -31,13 +35,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
 from studyspot.services.message.consent import record_from_student_record
+from studyspot.services.message.credit_purchases import settle
 from studyspot.services.message.links import queue_link
 from studyspot.services.message.models import PlatformDelivery
 from studyspot.services.message.notifications import notify
 from studyspot.services.message.owner_notices import OWNER_NOTICES, note_for_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import variables_for
-from studyspot.services.message.upstream import CONSENT_TOPIC, LINK_TOPICS, StudentConsentRecorded
+from studyspot.services.message.upstream import (
+    CONSENT_TOPIC,
+    CREDITS_PURCHASED,
+    LINK_TOPICS,
+    CreditsPurchased,
+    StudentConsentRecorded,
+)
 
 
 async def on_tenant_link(event: Event, session: AsyncSession) -> None:
@@ -173,6 +184,14 @@ async def on_student_consent(event: Event, session: AsyncSession) -> None:
     )
 
 
+async def on_credits_purchased(event: Event, session: AsyncSession) -> None:
+    """A purchase paid to StudySpot: its credits into the wallet (nothing if Checkout's
+    answer settled it first, or the event comes again)."""
+    if event.tenant_id is None:
+        return
+    await settle(session, event.tenant_id, CreditsPurchased.model_validate(event.payload), utcnow())
+
+
 CONSUMERS = [
     Consumer("message_links", LINK_TOPICS, on_tenant_link),
     Consumer("message_platform_links", LINK_TOPICS, on_platform_link, database="core"),
@@ -183,4 +202,5 @@ CONSUMERS = [
     # receipts' consumer keeps its topics.
     Consumer("message_payment_outcomes", ("payment.failed", "refund.processed"), on_payment_event),
     Consumer("message_student_consents", (CONSENT_TOPIC,), on_student_consent),
+    Consumer("message_credit_purchases", (CREDITS_PURCHASED,), on_credits_purchased),
 ]

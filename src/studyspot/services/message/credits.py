@@ -1,6 +1,8 @@
 """Credits for the paid channels: an account per tenant and an append-only ledger.
 
-    grant   +N   credits bought (today: granted by a platform admin)
+    grant   +N   credits granted by a platform admin
+    purchase +N  credits bought from StudySpot and paid (`credit_purchases.py`), once
+                 per purchase (its id in `delivery_id`, the ledger's unique key)
     reserve -N   a paid message taken for sending (N = its price, SMS by segments)
     capture  0   the provider accepted it: the reservation is spent
     release +N   it failed for good (or was skipped after reserving): N comes back
@@ -128,6 +130,25 @@ async def grant(
     session.add(CreditEntry(**_entry(tenant_id, "grant", amount, now, note=note, by=by)))
     await session.flush()
     return await balance(session, tenant_id)
+
+
+async def purchased(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+    amount: int,
+    *,
+    by: uuid.UUID,
+    note: str,
+    now: datetime,
+) -> bool:
+    """A paid purchase's credits, once: the entry is unique per (tenant, purchase, entry),
+    and the balance moves only when this call wrote it. True if it did."""
+    entry = _entry(tenant_id, "purchase", amount, now, delivery_id=purchase_id, note=note, by=by)
+    if not await insert_once(session, CreditEntry, entry, ("tenant_id", "delivery_id", "entry")):
+        return False
+    await _add(session, tenant_id, amount, now)
+    return True
 
 
 async def reserve(

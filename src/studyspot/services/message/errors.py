@@ -17,3 +17,7 @@ class MailboxNotFound(NotFound):
 
 class NotificationNotFound(NotFound):
     code = "notification_not_found"
+
+
+class PurchaseNotFound(NotFound):
+    code = "credit_purchase_not_found"

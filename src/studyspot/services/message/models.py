@@ -338,3 +338,27 @@ class TenantMessageSettings(IdMixin, TenantMixin, TenantBase):
     fallback_order: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+
+
+class CreditPurchase(IdMixin, TenantMixin, TenantBase):
+    """Credits a tenant buys from StudySpot: a Razorpay order on the platform's account
+    (the subscription service is the platform's merchant), `ordered` until the payment is
+    known captured, then `paid` with the platform GST invoice's number. The wallet's
+    `purchase` entry names the purchase (`delivery_id`), so it is written once.
+    A payment that failed or was abandoned leaves it `ordered`: nothing was added."""
+
+    __tablename__ = "message_credit_purchases"
+    __table_args__ = (
+        UniqueConstraint("provider_order_id"),
+        Index(None, "tenant_id", "created_at"),
+    )
+
+    amount_paise: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider_order_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    provider_payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    invoice_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -10,7 +10,7 @@ from fastapi import Request
 from studyspot.kit.settings import Settings
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.dispatch import Dispatcher
-from studyspot.services.message.upstream import BookingClient, LibraryClient
+from studyspot.services.message.upstream import BookingClient, LibraryClient, SubscriptionClient
 
 
 @dataclass
@@ -23,6 +23,8 @@ class Runtime:
     library: LibraryClient
     # Who holds a place or whose plan runs out, for a broadcast's audience.
     bookings: BookingClient
+    # The platform's merchant, through which credits are bought.
+    subscriptions: SubscriptionClient
 
 
 def request_runtime(request: Request) -> Runtime:

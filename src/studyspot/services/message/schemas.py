@@ -379,3 +379,51 @@ class MessageSettingsRead(BaseModel):
         description="Channels that can be sent on now (the business's own account or the "
         "platform's); one left out of the order, or not configured, is passed over"
     )
+
+
+class CreditPacks(BaseModel):
+    """What may be bought: a pack, or whole rupees within the limits (GST included)."""
+
+    packs_paise: list[int] = Field(description="The packs offered, in paise")
+    min_paise: int = Field(ge=100, description="The least amount of the buyer's choosing")
+    max_paise: int = Field(ge=100, description="The most amount of the buyer's choosing")
+    currency: Literal["INR"] = "INR"
+
+
+class CreditPurchaseCreate(WriteModel):
+    amount_paise: int = Field(
+        ge=100,
+        le=10_000_000,
+        description="A pack of `GET /credits/packs`, or whole rupees within its limits; "
+        "the wallet gets this much, and the platform's GST invoice shows the tax within it",
+    )
+
+
+class CreditPurchaseRead(ReadModel):
+    id: uuid.UUID
+    amount_paise: int = Field(ge=1)
+    status: Literal["ordered", "paid"] = Field(
+        description="ordered: waiting for the payment (a failed or abandoned one stays so, "
+        "adding nothing); paid: the credits are in the wallet"
+    )
+    provider: Literal["razorpay"]
+    provider_order_id: str
+    provider_payment_id: str | None
+    invoice_number: str | None = Field(description="StudySpot's GST invoice, once paid")
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class CreditCheckout(CreditPurchaseRead):
+    """The purchase and what Razorpay Checkout opens with (StudySpot's key, the order)."""
+
+    key_id: str = Field(max_length=64)
+    checkout_script_url: str = Field(max_length=500)
+
+
+class CreditCheckoutAnswer(WriteModel):
+    """What Razorpay Checkout hands the browser once the payment went through."""
+
+    razorpay_order_id: str = Field(pattern=r"^order_[A-Za-z0-9]{1,40}$")
+    razorpay_payment_id: str = Field(pattern=r"^pay_[A-Za-z0-9]{1,40}$")
+    razorpay_signature: str = Field(pattern=r"^[0-9a-f]{64}$")

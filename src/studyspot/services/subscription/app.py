@@ -10,7 +10,14 @@ from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.subscription.billing import RazorpayBilling
 from studyspot.services.subscription.config import SubscriptionSettings
-from studyspot.services.subscription.routes import billing, current, invoices, plans, platform
+from studyspot.services.subscription.routes import (
+    billing,
+    current,
+    internal,
+    invoices,
+    plans,
+    platform,
+)
 from studyspot.services.subscription.runtime import Runtime, runtime_of
 from studyspot.services.subscription.tasks import Lifecycle
 
@@ -34,7 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = create_service_app(
         "subscription",
-        [plans.router, current.router, invoices.router, platform.router, billing.router],
+        [
+            plans.router,
+            current.router,
+            invoices.router,
+            platform.router,
+            billing.router,
+            internal.router,
+        ],
         settings=settings,
         description=(
             "How StudySpot earns: versioned platform plans, each tenant's subscription and "

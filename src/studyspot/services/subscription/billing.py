@@ -68,6 +68,9 @@ class Notice:
     payment_id: str | None
     amount_paise: int | None
     order_id: str | None = None
+    # The order's notes as signed (`purpose` tells a credit pack's order from an upgrade's).
+    order_notes: Mapping[str, str] | None = None
+    order_amount_paise: int | None = None
 
 
 def _entity(body: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -151,6 +154,11 @@ class RazorpayBilling:
             return False
         return True
 
+    async def fetch_order(self, order_id: str) -> dict[str, Any]:
+        timeout = self.config.razorpay_timeout_seconds
+        found: dict[str, Any] = await self._call(lambda c: c.order.fetch(order_id, timeout=timeout))
+        return found
+
     async def fetch_payment(self, payment_id: str) -> dict[str, Any]:
         timeout = self.config.razorpay_timeout_seconds
         found: dict[str, Any] = await self._call(
@@ -188,6 +196,9 @@ class RazorpayBilling:
         notes = sub.get("notes") if isinstance(sub.get("notes"), dict) else {}
         amount = payment.get("amount")
         order_id = str(payment.get("order_id") or "") or None
+        order = _entity(body, "order")
+        order_notes = order.get("notes") if isinstance(order.get("notes"), dict) else None
+        order_amount = order.get("amount")
         # What the signature covers identifies the event: a charge by its payment, any
         # other subscription event by the subscription and the state it reports.
         if payment_id:
@@ -204,6 +215,8 @@ class RazorpayBilling:
             payment_id=payment_id,
             amount_paise=amount if isinstance(amount, int) else None,
             order_id=order_id,
+            order_notes={str(k): str(v) for k, v in order_notes.items()} if order_notes else None,
+            order_amount_paise=order_amount if isinstance(order_amount, int) else None,
         )
 
     def close(self) -> None:

@@ -70,10 +70,13 @@ async def issue(
     *,
     plan_code: str | None = None,
     paid: bool = True,
+    period: tuple[datetime, datetime] | None = None,
 ) -> Invoice:
     """The invoice for `amount` received now (`paid`), or asked for (an upgrade invoiced to
-    a tenant paying by invoice: `plan_code` is the plan bought, not yet applied)."""
-    assert sub.current_period_start is not None and sub.current_period_end is not None
+    a tenant paying by invoice: `plan_code` is the plan bought, not yet applied). A sale
+    that is no plan (message credits, `plan_code` naming it) gives its own `period`."""
+    start, end = period or (sub.current_period_start, sub.current_period_end)
+    assert start is not None and end is not None
     year = financial_year(now.astimezone(INDIA).date())
     number = await next_number(session, year, InvoiceCounter)
     supplier = config.supplier_gstin
@@ -89,8 +92,8 @@ async def issue(
         invoice_number=f"{config.invoice_prefix}/{year}/{number:06d}",
         plan_code=plan_code or sub.plan_code,
         billing_cycle=sub.billing_cycle,
-        period_start=sub.current_period_start,
-        period_end=sub.current_period_end,
+        period_start=start,
+        period_end=end,
         reference=reference[:100],
         supplier_gstin=supplier,
         recipient_name=sub.billing_name,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.scope import Actor
-from studyspot.services.subscription import errors, invoicing, service
+from studyspot.services.subscription import credit_sales, errors, invoicing, service
 from studyspot.services.subscription.billing import Notice, RazorpayBilling, SignatureInvalid
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.models import (
@@ -126,6 +126,8 @@ async def handle(
 async def _apply(
     session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
 ) -> str:
+    if notice.event == "order.paid" and credit_sales.is_credit_order(notice):
+        return await credit_sales.paid_by_webhook(session, notice, now, config)
     if notice.event == "order.paid" and notice.order_id and not notice.provider_subscription_id:
         return await _upgrade_paid(session, notice, now, config)
     if not notice.provider_subscription_id:

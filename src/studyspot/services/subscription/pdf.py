@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from studyspot.kit.invoice_pdf import Document, gst_rows
+from studyspot.services.subscription.client import CREDITS_SOLD
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.schemas import CreditNoteRead, InvoiceRead
 
@@ -52,6 +53,8 @@ def document(invoice: InvoiceRead, config: SubscriptionSettings) -> Document:
     ]
     cycle = CYCLES.get(invoice.billing_cycle, invoice.billing_cycle)
     description = f"StudySpot {invoice.plan_code.capitalize()} plan, {cycle}, {start} until {end}"
+    if invoice.plan_code == CREDITS_SOLD:
+        description = f"StudySpot message credits (prepaid SMS and WhatsApp), bought {start}"
     return Document(
         title="TAX INVOICE",
         number=invoice.invoice_number,

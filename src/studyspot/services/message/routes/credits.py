@@ -1,21 +1,40 @@
-"""Credits for the paid channels: the tenant's balance and ledger; grants by platform admins."""
+"""Credits for the paid channels: the tenant's balance and ledger, purchases (paid to
+StudySpot through its Razorpay account, `credit_purchases.py`); grants by platform admins."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from studyspot.kit.auth import TenantSession
+from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import Page, Paging
+from studyspot.kit.scope import Actor
 from studyspot.kit.state import kit_state
-from studyspot.services.message import credits
-from studyspot.services.message.dependencies import MessagesManage, PlatformAdmin
-from studyspot.services.message.schemas import CreditBalance, CreditEntryRead, CreditGrant
+from studyspot.services.message import credit_purchases, credits
+from studyspot.services.message.dependencies import (
+    MessagesManage,
+    PlatformAdmin,
+    RuntimeDep,
+    TenantDatabase,
+)
+from studyspot.services.message.schemas import (
+    CreditBalance,
+    CreditCheckout,
+    CreditCheckoutAnswer,
+    CreditEntryRead,
+    CreditGrant,
+    CreditPacks,
+    CreditPurchaseCreate,
+    CreditPurchaseRead,
+)
 
 router = APIRouter(prefix="/api/messages/credits", tags=["credits"])
+# Buying credits is for those who send to students in bulk: managers and owners.
+Buyer = Annotated[Principal, Depends(require_permission("messages:send"))]
 
 
 @router.get(
@@ -66,3 +85,96 @@ async def grant_credits(
         now=utcnow(),
     )
     return CreditBalance(balance_paise=balance)
+
+
+@router.get(
+    "/packs",
+    response_model=CreditPacks,
+    responses=problem_responses(401, 403),
+    summary="What credits may be bought: the packs and the range of an amount (managers, owners)",
+)
+async def get_packs(who: Buyer, runtime: RuntimeDep) -> CreditPacks:
+    config = runtime.config
+    return CreditPacks(
+        packs_paise=list(config.credit_packs_paise),
+        min_paise=config.credit_purchase_min_paise,
+        max_paise=config.credit_purchase_max_paise,
+    )
+
+
+@router.post(
+    "/purchases",
+    status_code=201,
+    response_model=CreditCheckout,
+    responses=problem_responses(401, 403, 422, 502, 503),
+    summary="Buy credits from StudySpot: a Razorpay order for Checkout (managers, owners)",
+)
+async def buy_credits(
+    body: CreditPurchaseCreate, who: Buyer, runtime: RuntimeDep, db: TenantDatabase
+) -> CreditCheckout:
+    """The purchase `ordered`, with the order Razorpay Checkout opens (`key_id`,
+    `provider_order_id`, `checkout_script_url`): StudySpot's own account, not the
+    library's. Paid, the wallet gets `amount_paise` once, with StudySpot's GST invoice,
+    whether Checkout's answer (`POST /purchases/{id}/verify`) or Razorpay's webhook tells
+    first. 422 `invalid_credit_amount` for an amount that is neither a pack nor whole
+    rupees within the limits; 503 `billing_not_configured` when the platform has no
+    Razorpay account set up."""
+    purchase, key_id, script = await credit_purchases.start(
+        db,
+        runtime.subscriptions,
+        runtime.config,
+        who.require_tenant(),
+        body.amount_paise,
+        Actor.of(who),
+        utcnow(),
+    )
+    read = CreditPurchaseRead.model_validate(purchase)
+    return CreditCheckout(**read.model_dump(), key_id=key_id, checkout_script_url=script)
+
+
+@router.post(
+    "/purchases/{purchase_id}/verify",
+    response_model=CreditPurchaseRead,
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
+    summary="Checkout's signed answer: the credits in the wallet once paid (managers, owners)",
+)
+async def verify_purchase(
+    purchase_id: uuid.UUID,
+    body: CreditCheckoutAnswer,
+    who: Buyer,
+    runtime: RuntimeDep,
+    db: TenantDatabase,
+) -> CreditPurchaseRead:
+    """400 `signature_invalid` when the signature does not verify (nothing added), 409
+    `payment_not_captured` when Razorpay has not captured the payment for this order, 404
+    `credit_purchase_not_found` for another tenant's purchase. Again, or after the webhook,
+    the purchase answers `paid` and nothing more is added."""
+    purchase = await credit_purchases.verify(
+        db,
+        runtime.subscriptions,
+        who.require_tenant(),
+        purchase_id,
+        body.razorpay_order_id,
+        body.razorpay_payment_id,
+        body.razorpay_signature,
+        utcnow(),
+    )
+    return CreditPurchaseRead.model_validate(purchase)
+
+
+@router.get(
+    "/purchases",
+    response_model=Page[CreditPurchaseRead],
+    responses=problem_responses(401, 403),
+    summary="The tenant's credit purchases, newest first (managers, owners)",
+)
+async def list_purchases(
+    who: Buyer, session: TenantSession, paging: Paging
+) -> Page[CreditPurchaseRead]:
+    rows, total = await credit_purchases.listed(session, who.require_tenant(), paging)
+    return Page(
+        items=[CreditPurchaseRead.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )

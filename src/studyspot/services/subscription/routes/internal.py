@@ -1,0 +1,59 @@
+"""Internal API of the subscription service (docs/internal-api.md): service tokens only.
+
+The message service sells its credits through StudySpot's merchant code here
+(`credit_sales.py`): the Razorpay order, and Checkout's answer checked and invoiced.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from studyspot.kit.errors import problem_responses
+from studyspot.kit.service_auth import InternalCaller, TenantMismatch, accept_callers
+from studyspot.services.subscription import credit_sales
+from studyspot.services.subscription.client import (
+    CreditOrder,
+    CreditOrderRequest,
+    CreditPaymentCheck,
+    CreditsPurchased,
+)
+from studyspot.services.subscription.dependencies import RuntimeDep
+
+router = APIRouter(prefix="/internal/subscriptions", include_in_schema=False)
+
+
+def _same_tenant(caller: InternalCaller, tenant_id: object) -> None:
+    if caller.tenant_id is not None and caller.tenant_id != tenant_id:
+        raise TenantMismatch()
+
+
+@router.post(
+    "/credit-orders",
+    responses=problem_responses(403, 422, 502, 503),
+    dependencies=[accept_callers("message")],
+)
+async def credit_order(
+    body: CreditOrderRequest, caller: InternalCaller, runtime: RuntimeDep
+) -> CreditOrder:
+    """A Razorpay order on StudySpot's account for a credit pack (503
+    `billing_not_configured` without the platform's Razorpay keys)."""
+    _same_tenant(caller, body.tenant_id)
+    return await credit_sales.order(
+        runtime.billing, body, runtime.kit.settings.razorpay_checkout_url
+    )
+
+
+@router.post(
+    "/credit-orders/verify",
+    responses=problem_responses(400, 403, 409, 422, 502, 503),
+    dependencies=[accept_callers("message")],
+)
+async def credit_paid(
+    body: CreditPaymentCheck, caller: InternalCaller, runtime: RuntimeDep
+) -> CreditsPurchased:
+    """Checkout's answer: 400 `signature_invalid`, 409 when the order is not this purchase
+    or the payment is not captured for it; else the sale, invoiced once."""
+    _same_tenant(caller, body.tenant_id)
+    return await credit_sales.paid_by_checkout(
+        runtime.kit.core, runtime.billing, body, runtime.now()
+    )
