@@ -16,6 +16,7 @@ import type { MessageKey } from '../../i18n/en';
 import { usePermissions } from '../../lib/usePermissions';
 import { AUDIENCE_MAX_DAYS, EXPIRING_MAX_DAYS, NO_CHOICE, audienceBody, dated, withLibrary, type AudienceChoice, type BookingChoice } from './audience';
 import { ALL_CHANNELS, moveUp, type Channel } from './order';
+import { BuyCredits } from './BuyCredits';
 import { SenderAccounts } from './SenderAccounts';
 
 type Template = components['schemas']['TemplateRead'];
@@ -35,6 +36,7 @@ const LEDGER_ENTRIES: Partial<Record<string, MessageKey>> = {
   reserve: 'msg_entry_reserve',
   capture: 'msg_entry_capture',
   release: 'msg_entry_release',
+  purchase: 'msg_entry_purchase',
 };
 
 export default function MessagesPage() {
@@ -46,6 +48,7 @@ export default function MessagesPage() {
         {t('msg_title')}
       </Title>
       {may('messages:manage') && <Credits />}
+      {may('messages:send') && <BuyCredits />}
       {may('messages:manage') && <FallbackOrder />}
       {may('messages:manage') && <SenderAccounts />}
       {may('messages:send') && <Composer />}
