@@ -35,6 +35,7 @@ from tests.fixtures.messages import (
 from tests.fixtures.payments import created
 from tests.fixtures.smtp import smtp_server
 from tests.fixtures.students import minor_birth_date
+from tests.subscription.test_invoices import pdf_text
 
 NOTIFICATIONS = "/api/messages/notifications"
 # The `shifts` plan of ready_library: ₹1,500 incl. GST + ₹500 registration + ₹1,000 deposit.
@@ -72,7 +73,13 @@ async def test_a_captured_payment_sends_one_receipt_in_the_feed_and_by_email(app
         await deliver_messages(apps)
         [mail] = [m for m in inbox.to(email) if m["Subject"].startswith("Payment received")]
     assert mail["Subject"] == f"Payment received: {TOTAL}"
-    assert TOTAL in mail.get_content() and number in mail.get_content()
+    text = mail.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert TOTAL in text.get_content() and number in text.get_content()
+    # The invoice itself, as the payment service renders it, rides along as a PDF.
+    [pdf] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == number.replace("/", "-") + ".pdf"
+    assert number in pdf_text(pdf.get_content()) and "3,000.00" in pdf_text(pdf.get_content())
 
     feed = await apps.client("message").get(NOTIFICATIONS, headers=student.headers)
     [receipt] = [n for n in feed.json()["items"] if n["kind"] == "payment_receipt"]

@@ -18,7 +18,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,12 @@ from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.message import credits
-from studyspot.services.message.channels.base import ChannelProvider, Outgoing, SendFailed
+from studyspot.services.message.channels.base import (
+    Attachment,
+    ChannelProvider,
+    Outgoing,
+    SendFailed,
+)
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.consent import (
     SuppressionReason,
@@ -192,6 +197,7 @@ class Dispatcher:
                 await self._settled(repo, delivery_id, now)
                 return True
             provider, outgoing = prepared
+            document = _document_of(row, provider.channel)
             if tenant_id is not None and provider.channel in PAID_CHANNELS:
                 cost = provider.cost_paise(outgoing)
                 try:
@@ -213,9 +219,11 @@ class Dispatcher:
                     await self._settled(repo, delivery_id, now)
                     return True
                 await repo.settle(delivery_id, attempt, now, cost_paise=cost)
-        # No transaction is open while the provider is asked.
+        # No transaction is open while the provider (and the payment service) is asked.
         values: dict[str, Any]
         try:
+            if document is not None and tenant_id is not None:
+                outgoing = await self._attach(tenant_id, outgoing, document)
             accepted = await provider.send(outgoing)
         except SendFailed as failure:
             values = self._failed(attempt, failure, outgoing.category)
@@ -258,6 +266,22 @@ class Dispatcher:
             recorded=settled,
         )
         return True
+
+    async def _attach(self, tenant_id: uuid.UUID, outgoing: Outgoing, number: str) -> Outgoing:
+        """The invoice (or receipt) the message names, as the payment service renders it.
+        Not reachable now: the e-mail waits for a retry rather than going without it."""
+        if self.payments is None:
+            return outgoing
+        try:
+            data = await self.payments.invoice_pdf(tenant_id, number)
+        except AppError as exc:
+            raise SendFailed("invoice_unavailable") from exc
+        if data is None:
+            log.warning("message.invoice_missing", delivery_id=str(outgoing.delivery_id))
+            return outgoing
+        filename = number.replace("/", "-") + ".pdf"
+        attached = Attachment(filename=filename, content_type="application/pdf", data=data)
+        return replace(outgoing, attachments=(*outgoing.attachments, attached))
 
     async def _settled(
         self, repo: DeliveryRepository, delivery_id: uuid.UUID, now: datetime
@@ -370,6 +394,19 @@ class Dispatcher:
             parameters=parameters(row.kind, variables),
             reference=f"{tenant_id}:{row.id}" if tenant_id is not None else f"platform:{row.id}",
         )
+
+
+# Kinds whose e-mail carries the document they name (its number in `invoice_number`).
+_DOCUMENT_KINDS = frozenset({"payment_receipt"})
+
+
+def _document_of(row: Delivery | PlatformDelivery, channel: str) -> str | None:
+    """The number of the invoice or receipt a receipt's e-mail attaches, read while the
+    row is loaded (the PDF is fetched after the transaction closes)."""
+    if channel != "email" or row.kind not in _DOCUMENT_KINDS:
+        return None
+    number = row.variables.get("invoice_number")
+    return number if isinstance(number, str) and number else None
 
 
 async def run_forever(dispatcher: Dispatcher, period: float, stop: asyncio.Event) -> None:

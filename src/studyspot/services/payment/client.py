@@ -108,6 +108,20 @@ class PaymentClient(ServiceClient):
         self.raise_for_problem(reply, self.service)
         return DuesToCollect.model_validate(reply.json())
 
+    async def invoice_pdf(self, tenant_id: uuid.UUID, number: str) -> bytes | None:
+        """The PDF of the invoice, receipt or credit note numbered `number`; None if the
+        tenant has none so numbered."""
+        reply = await self.call(
+            "GET",
+            "/internal/invoices/pdf",
+            params={"tenant_id": str(tenant_id), "number": number},
+            tenant_id=tenant_id,
+        )
+        if reply.status == 404:
+            return None
+        self.raise_for_problem(reply, self.service)
+        return reply.body
+
     async def student_payments(
         self,
         tenant_id: uuid.UUID,

@@ -271,6 +271,10 @@ class Invoices(TenantRepository[Invoice]):
             self.select().where(Invoice.payment_id == payment_id).order_by(Invoice.issued_at)
         )
 
+    async def by_number(self, number: str) -> Invoice | None:
+        """Numbers carry their series (`INV/…`, `RCT/…`), so one names one document."""
+        return await self.first(self.select().where(Invoice.number == number))
+
 
 class Refunds(TenantRepository[Refund]):
     model = Refund

@@ -18,6 +18,15 @@ Category = Literal["transactional", "reminders", "promotional"]
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file an e-mail carries (the receipt's invoice PDF); other channels send none."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """One rendered message for one recipient."""
 
@@ -36,6 +45,7 @@ class Outgoing:
     # Echoed back by status callbacks ("<tenant id>:<delivery id>"), so a signed callback
     # finds its delivery without a lookup table.
     reference: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ def build_email(message: Outgoing, sender: str) -> EmailMessage:
     for name, value in message.headers.items():
         mail[name] = value
     mail.set_content(message.text)
+    for attached in message.attachments:
+        main, _, sub = attached.content_type.partition("/")
+        mail.add_attachment(attached.data, maintype=main, subtype=sub, filename=attached.filename)
     return mail
 
 

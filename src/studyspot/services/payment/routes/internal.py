@@ -1,5 +1,6 @@
 """`/internal/*` of the payment service: a student's payments and balance, students with dues,
-dues falling due on given days (the message service's fee reminders).
+dues falling due on given days (the message service's fee reminders), an invoice's PDF (the
+receipt's e-mail attaches it).
 
 Service token only (`InternalCaller`), never routed by the gateway. A token
 that names a tenant must name the tenant the call is about.
@@ -12,11 +13,13 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from studyspot.kit.errors import Unprocessable, problem_responses
+from studyspot.kit.invoice_pdf import render
 from studyspot.kit.pagination import Paging
 from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
-from studyspot.services.payment import internal
+from studyspot.services.payment import internal, pdf
 from studyspot.services.payment.client import (
     MAX_DUE_DATES,
     DuesToCollect,
@@ -24,6 +27,9 @@ from studyspot.services.payment.client import (
     StudentBalance,
     StudentsWithDues,
 )
+from studyspot.services.payment.errors import InvoiceNotFound
+from studyspot.services.payment.repository import Invoices
+from studyspot.services.payment.schemas import InvoiceRead
 
 router = APIRouter(prefix="/internal", include_in_schema=False)
 
@@ -88,3 +94,28 @@ async def dues_to_collect(
     if len(dates) > MAX_DUE_DATES:
         raise Unprocessable(f"At most {MAX_DUE_DATES} due dates", code="validation_error")
     return await internal.dues_to_collect(session, tenant_id, dates)
+
+
+@router.get(
+    "/invoices/pdf",
+    response_class=Response,
+    responses=problem_responses(401, 403, 404, 422),
+    dependencies=[accept_callers("message")],
+)
+async def invoice_pdf(
+    tenant_id: InternalTenant,
+    session: InternalSession,
+    number: Annotated[str, Query(min_length=1, max_length=16)],
+) -> Response:
+    """The PDF of the tax invoice, receipt or credit note numbered `number` (numbers carry
+    their series, so one names one document in the tenant), as the console serves it: the
+    message service attaches it to the receipt's e-mail rather than rendering its own."""
+    invoices = Invoices(session, tenant_id)
+    found = await invoices.by_number(number)
+    if found is None:
+        raise InvoiceNotFound("No such invoice")
+    documents = await invoices.for_payment(found.payment_id)
+    notes = [d.number for d in documents if d.kind == "credit_note" and found.kind != "credit_note"]
+    return Response(
+        render(pdf.document(InvoiceRead.of(found, notes))), media_type="application/pdf"
+    )
