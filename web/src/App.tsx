@@ -31,6 +31,8 @@ const AdminPlans = lazy(() => import('./pages/admin/PlansPage'));
 const AdminRevenue = lazy(() => import('./pages/admin/RevenuePage'));
 const AttendanceRegister = lazy(() => import('./pages/attendance/RegisterPage'));
 const Analytics = lazy(() => import('./pages/analytics/AnalyticsPage'));
+const Inbox = lazy(() => import('./pages/community/InboxPage'));
+const Groups = lazy(() => import('./pages/community/GroupsPage'));
 // Pages of their own, outside the signed-in shell: the door tablet and the student's phone.
 const DoorDisplay = lazy(() => import('./pages/attendance/DoorDisplay'));
 const CheckIn = lazy(() => import('./pages/attendance/CheckIn'));
@@ -59,6 +61,8 @@ const NAV: NavItem[] = [
   { to: '/attendance', label: 'nav_attendance', permission: 'attendance:read' },
   { to: '/analytics', label: 'nav_analytics', permission: 'analytics:read' },
   { to: '/messages', label: 'nav_messages', permission: 'messages:send' },
+  { to: '/inbox', label: 'nav_inbox', permission: 'inbox:read' },
+  { to: '/groups', label: 'nav_groups', permission: 'communities:create' },
   { to: '/staff', label: 'nav_staff', permission: 'staff:read' },
   { to: '/settings', label: 'nav_settings', permission: 'tenant:read' },
   { to: '/subscription', label: 'nav_subscription', permission: 'subscriptions:update' },
@@ -191,6 +195,8 @@ function Shell({ session }: { session: Session }) {
             <Route path="/staff" element={<Staff />} />
             <Route path="/settings" element={<Settings />} />
             <Route path="/messages" element={<Messages />} />
+            <Route path="/inbox" element={<Inbox />} />
+            <Route path="/groups" element={<Groups />} />
             <Route path="/setup" element={<Onboarding />} />
             <Route path="/subscription" element={<Subscription />} />
             {/* Where a fresh session lands: sign-up goes on to set up the first library. */}

@@ -1,12 +1,16 @@
 // The seat map of a library and shift on a date, as the booking service's
-// availability says, refreshed every 15 seconds. A click shows the seat and
-// who holds it. When the API fails, the failure is shown, not an empty map.
+// availability says. It is read again as soon as the realtime stream says a seat of
+// the library changed (`seat_changed` on `library:<id>`), and after any gap in the
+// stream; polling remains as the fallback: every 15 s while the stream is down, every
+// minute while it is up. A click shows the seat and who holds it. When the API fails,
+// the failure is shown, not an empty map.
 import { Drawer, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useLibraryToday } from '../api/queries';
+import { LiveBadge } from '../components/LiveBadge';
 import { LibraryShiftPicker } from '../components/LibraryShiftPicker';
 import { BookingActions } from '../components/BookingActions';
 import { ProblemAlert } from '../components/ProblemAlert';
@@ -14,12 +18,17 @@ import { Waitlist } from '../components/Waitlist';
 import { QueryState } from '../components/QueryState';
 import { Legend, SeatGrid, type SeatAvailability } from '../components/SeatGrid';
 import { useI18n } from '../i18n';
+import type { LiveStatus } from '../lib/realtime';
+import { useLiveEvents } from '../lib/useLiveEvents';
 
-export function useAvailability(library: string | null, shift: string | null, date: string | null) {
+const POLL_OFFLINE_MS = 15_000;
+const POLL_LIVE_MS = 60_000;
+
+export function useAvailability(library: string | null, shift: string | null, date: string | null, live: LiveStatus = 'offline') {
   return useQuery({
     queryKey: ['availability', library, shift, date],
     enabled: !!library && !!shift && !!date,
-    refetchInterval: 15_000,
+    refetchInterval: live === 'open' ? POLL_LIVE_MS : POLL_OFFLINE_MS,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/bookings/availability', {
@@ -50,7 +59,14 @@ export function SeatMapPage() {
     },
     [setParams],
   );
-  const availability = useAvailability(library, shift, date);
+  const qc = useQueryClient();
+  const live = useLiveEvents(library ? [`library:${library}`] : [], (e) => {
+    if (e.event !== 'seat_changed' && e.event !== 'resync') return;
+    void qc.invalidateQueries({ queryKey: ['availability', library] });
+    void qc.invalidateQueries({ queryKey: ['seat-bookings'] });
+    void qc.invalidateQueries({ queryKey: ['waitlist', library] });
+  });
+  const availability = useAvailability(library, shift, date, live);
   // The drawer follows the map's refreshes: the seat as last read, not as it was clicked.
   const seat = picked && (availability.data?.seats.find((s) => s.seat_id === picked.seat_id) ?? picked);
 
@@ -64,9 +80,10 @@ export function SeatMapPage() {
             <Stack>
               <Group justify="space-between">
                 <Legend counts={a.counts} />
-                <Text size="xs" c="dimmed">
-                  {t('refreshes')} {availability.isFetching && <Loader size={10} aria-hidden />}
-                </Text>
+                <Group gap="xs">
+                  <LiveBadge status={live} offline="refreshes" />
+                  {availability.isFetching && <Loader size={10} aria-hidden />}
+                </Group>
               </Group>
               {a.floating.map((f) => (
                 <Text key={f.seat_type} size="sm">
