@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from studyspot.services.community.stream import STREAM_PATH
+from tests.community.attachments import PDF, PNG, multipart
 from tests.community.helpers import (
     COMMUNITIES,
     GROUPS,
@@ -40,6 +41,13 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
     assert member.status_code == 200, member.text
     assert member.json()["label"] == f"Student {member.json()['number']}"
     anon_post = (await post(apps, anonymous.student, setup.group_id, "Who else is stuck?")).json()
+    # And with a file: its attachment names no one either.
+    anon_file = await community(apps).post(
+        f"{GROUPS}/{setup.group_id}/posts/upload",
+        **multipart("My notes", ("notes.pdf", PDF, "application/pdf")),
+        headers=anonymous.student.headers,
+    )
+    assert anon_file.status_code == 201, anon_file.text
     assert anon_post["author"]["user_id"] == str(anonymous.student_id)  # its own view
     assert anon_post["mine"] is True
     events = await outbox(apps, "community.post_created")
@@ -60,9 +68,19 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
         json={"body": "Prelims notes?"},
         headers=anonymous.student.headers,
     )
+    community_file = await community(apps).post(
+        f"{COMMUNITIES}/{community_id}/posts/upload",
+        **multipart("Prelims map", ("map.png", PNG, "image/png")),
+        headers=anonymous.student.headers,
+    )
     thread = await community(apps).post(
         INBOX,
         json={"library_id": str(ready.library_id), "subject": "Locker", "body": "Key lost"},
+        headers=anonymous.student.headers,
+    )
+    inbox_file = await community(apps).post(
+        f"{INBOX}/{thread.json()['id']}/messages/upload",
+        **multipart("Photo", ("locker.png", PNG, "image/png")),
         headers=anonymous.student.headers,
     )
     invite = await community(apps).post(
@@ -84,6 +102,13 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
     }
     post_ids = {
         f"{COMMUNITIES}/{{community_id}}/posts/{{post_id}}": community_post.json()["id"],
+    }
+    attachment_ids = {
+        f"{GROUPS}/{{group_id}}/attachments/{{attachment_id}}": anon_file.json()["attachments"],
+        f"{COMMUNITIES}/{{community_id}}/attachments/{{attachment_id}}": community_file.json()[
+            "attachments"
+        ],
+        f"{INBOX}/{{thread_id}}/attachments/{{attachment_id}}": inbox_file.json()["attachments"],
     }
     bodies: dict[tuple[str, str], Any] = {
         ("post", COMMUNITIES): {"slug": "mine", "name": "Mine"},
@@ -123,24 +148,33 @@ async def test_walking_every_endpoint_as_another_student_never_shows_the_anonymo
 
         def fill(m: re.Match[str], p: str = path) -> str:
             name = m.group(1)
+            if name == "attachment_id":
+                return str(attachment_ids[p][0]["id"])
             return str(post_ids.get(p, ids[name]) if name == "post_id" else ids[name])
 
         url = re.sub(r"\{(\w+)\}", fill, path)
-        resp = await doc.request(
-            method, url, json=bodies.get((method, path)), headers=other.headers
+        sent: dict[str, Any] = (
+            multipart("Mine", ("mine.pdf", PDF, "application/pdf"))
+            if path.endswith("/upload")
+            else {"json": bodies.get((method, path))}
         )
+        resp = await doc.request(method, url, **sent, headers=other.headers)
         assert resp.status_code < 500, (method, path, resp.text)
-        text = resp.text
+        text = resp.text + str(resp.headers)
         for secret in secrets:
             assert secret not in text, (method, path, secret, text)
         walked.append((method, path, resp.status_code))
-        answers[(method, path)] = resp.json() if resp.content else None
+        json_answer = "json" in resp.headers.get("content-type", "")
+        answers[(method, path)] = resp.json() if resp.content and json_answer else None
     assert {(m, p) for m, p, _ in walked} == set(operations)
     # The walk did real work as a member: it read the anonymous post, and joined.
     statuses = {(m, p): s for m, p, s in walked}
     assert statuses[("post", f"{GROUPS}/{{group_id}}/join")] == 200
     assert statuses[("get", f"{GROUPS}/{{group_id}}/posts")] == 200
     assert statuses[("get", f"{GROUPS}/{{group_id}}/members")] == 200
+    # As a member it downloaded the anonymous member's file, and posted one of its own.
+    assert statuses[("get", f"{GROUPS}/{{group_id}}/attachments/{{attachment_id}}")] == 200
+    assert statuses[("post", f"{GROUPS}/{{group_id}}/posts/upload")] == 201
     # The second pass read the group's posts as a member, the anonymous one among them.
     listed = answers[("get", f"{GROUPS}/{{group_id}}/posts")]
     shown = [p for p in listed["items"] if p["id"] == anon_post["id"]]

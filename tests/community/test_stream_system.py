@@ -22,6 +22,7 @@ import httpx
 import nats
 import pytest
 
+from tests.community.attachments import HTML, MIB, assert_served_safely, multipart, pdf_of
 from tests.community.sse import HttpStream, SseEvent
 from tests.fixtures.databases import DbSet
 from tests.fixtures.events import NATS_URL
@@ -189,3 +190,54 @@ async def test_fan_out_across_processes_replay_once_tickets_and_the_seat_map(
         await held.close()
     assert ended[0].data == {"reason": "shutdown"}
     assert took < 3.0, f"stopping took {took:.1f} s (exit {code})"
+
+
+async def test_attachments_through_the_gateway_on_either_process(
+    realtime_system: System, clean_dbs: DbSet
+) -> None:
+    """The upload routes take a post's files through the gateway (its upload body limit, not
+    the 1 MiB of other requests); the service refuses past its own limits; a file written
+    by one community process is served by the other (one storage)."""
+    system = realtime_system
+    async with system.client() as http:
+        branch: Branch = await open_branch(http, clean_dbs)
+        made = await http.post(
+            INBOX,
+            json={"library_id": branch.library_id, "subject": "Fees", "body": "Receipt"},
+            headers=branch.student,
+        )
+        assert made.status_code == 201, made.text
+        upload = f"{INBOX}/{made.json()['id']}/messages/upload"
+        sent = await http.post(
+            upload,
+            **multipart("Receipt", ("receipt.pdf", pdf_of(2 * MIB), "application/pdf")),
+            headers=branch.student,
+        )
+        assert sent.status_code == 201, sent.text
+        (file,) = sent.json()["attachments"]
+        # Over 1 MiB as JSON on a route that is not an upload: the gateway's 413.
+        plain = await http.post(
+            upload.removesuffix("/upload"),
+            json={"body": "x" * (MIB + 1000)},
+            headers=branch.student,
+        )
+        assert plain.status_code == 413 and plain.json()["code"] == "payload_too_large"
+        too_large = await http.post(
+            upload,
+            **multipart("Big", ("big.pdf", pdf_of(10 * MIB + 1), "application/pdf")),
+            headers=branch.student,
+        )
+        assert too_large.status_code == 413, too_large.text
+        assert too_large.json()["code"] == "attachment_too_large"
+        page = await http.post(
+            upload, **multipart("Page", ("a.pdf", HTML, "application/pdf")), headers=branch.student
+        )
+        assert page.status_code == 415 and page.json()["code"] == "unsupported_attachment_type"
+        through_gateway = await http.get(file["download_path"], headers=branch.owner)
+        assert_served_safely(through_gateway, "application/pdf")
+        assert through_gateway.content == pdf_of(2 * MIB)
+    for name in COMMUNITIES:
+        async with httpx.AsyncClient(base_url=system.service_url(name), timeout=30) as direct:
+            got = await direct.get(file["download_path"], headers=branch.owner)
+        assert_served_safely(got, "application/pdf")
+        assert got.content == pdf_of(2 * MIB)

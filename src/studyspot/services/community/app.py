@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
+from studyspot.kit.storage import create_storage
 from studyspot.services.community import stream
 from studyspot.services.community.routes import communities, groups, inbox
 from studyspot.services.community.runtime import Runtime
@@ -31,6 +32,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         on_shutdown=[stop, stream.shutdown],
     )
-    app.state.community = Runtime(app.state.kit, upstream)
+    app.state.community = Runtime(app.state.kit, upstream, create_storage(settings))
     app.state.realtime = stream.create_hub(app.state.kit)
     return app

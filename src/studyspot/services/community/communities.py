@@ -4,7 +4,9 @@ tenant joining, leaving, posting and reading. Rows live in the core database."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
 from studyspot.kit.auth import Principal
+from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.kit.permissions import UserType
-from studyspot.services.community import spaces
+from studyspot.services.community import attachments, spaces
 from studyspot.services.community.errors import (
     AnonymityNotAllowed,
     CommunityClosed,
@@ -156,14 +159,37 @@ async def leave(
     await spaces.leave(session, space, student_id, now)
 
 
-async def post(
-    session: AsyncSession, principal: Principal, community_id: uuid.UUID, text: str, now: datetime
-) -> PostRead:
-    tenant_id, student_id = _student(principal)
+async def _posting(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID, now: datetime
+) -> tuple[spaces.Space, Any]:
+    """The open community and the caller's membership, if it may post there now."""
+    _student(principal)
     space = spaces.Space.of_community(await _community(session, community_id, open_only=True))
-    member = await spaces.current_member(session, space, student_id)
+    member = await spaces.current_member(session, space, principal.user_id)
     spaces.may_post(member, now)
-    row = await spaces.add_post(
+    return space, member
+
+
+async def may_post(
+    db: Database, principal: Principal, community_id: uuid.UUID, now: datetime
+) -> None:
+    """Checked before anything is read of an upload."""
+    async with unit_of_work(db, read_only=True) as session:
+        await _posting(session, principal, community_id, now)
+
+
+async def post(
+    session: AsyncSession,
+    principal: Principal,
+    community_id: uuid.UUID,
+    text: str,
+    now: datetime,
+    stored: Sequence[attachments.Stored] = (),
+) -> PostRead:
+    """The post and its attachments (already in the storage), in the caller's unit."""
+    tenant_id, student_id = _student(principal)
+    space, member = await _posting(session, principal, community_id, now)
+    row, files = await spaces.add_post(
         session,
         space,
         tenant_id=tenant_id,
@@ -172,10 +198,21 @@ async def post(
         member=member,
         body=text,
         now=now,
+        stored=stored,
     )
-    read = spaces.post_read(space, row, member, _seer(principal))
+    read = spaces.post_read(space, row, member, _seer(principal), files)
     await spaces.announce_post(session, space, read)
     return read
+
+
+async def attachment(
+    session: AsyncSession, principal: Principal, community_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Any:
+    """An attachment of a post the caller may read (as the posts: open communities)."""
+    row = await _community(session, community_id)
+    if not row.active and not _is_admin(principal):
+        raise CommunityNotFound()
+    return await spaces.attachment_of_post(session, spaces.Space.of_community(row), attachment_id)
 
 
 async def posts(

@@ -54,6 +54,13 @@ class InviteNotFound(NotFound):
         super().__init__("No such invite link")
 
 
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("No such attachment")
+
+
 class SlugTaken(Conflict):
     code = "community_slug_taken"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit import audit
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.pagination import PageParams, paginate
-from studyspot.services.community import spaces
+from studyspot.services.community import attachments, spaces
 from studyspot.services.community.access import Viewer
 from studyspot.services.community.errors import (
     AnonymityNotAllowed,
@@ -236,9 +237,9 @@ async def posts(
     )
 
 
-async def post(runtime: Runtime, viewer: Viewer, group_id: uuid.UUID, text: str) -> PostRead:
+async def may_post(runtime: Runtime, viewer: Viewer, group_id: uuid.UUID) -> None:
     """A member student (not blocked, not muted, still holding a place), or the owner or
-    staff of the group's library."""
+    staff of the group's library; checked before anything is read of an upload."""
     group = await _read_group(runtime, viewer, group_id)
     if viewer.is_student:
         db = await runtime.database(viewer)
@@ -248,6 +249,22 @@ async def post(runtime: Runtime, viewer: Viewer, group_id: uuid.UUID, text: str)
         await _require_place(runtime, viewer, group)
     elif not viewer.reaches(group.library_id):
         raise GroupNotFound()
+
+
+async def post(runtime: Runtime, viewer: Viewer, group_id: uuid.UUID, text: str) -> PostRead:
+    await may_post(runtime, viewer, group_id)
+    return await write_post(runtime, viewer, group_id, text)
+
+
+async def write_post(
+    runtime: Runtime,
+    viewer: Viewer,
+    group_id: uuid.UUID,
+    text: str,
+    stored: Sequence[attachments.Stored] = (),
+) -> PostRead:
+    """The post (and its attachments, already in the storage) in one transaction, after
+    `may_post`; a mute or block that came in meanwhile is still refused."""
     db = await runtime.database(viewer)
     now = runtime.now()
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
@@ -256,8 +273,8 @@ async def post(runtime: Runtime, viewer: Viewer, group_id: uuid.UUID, text: str)
         member = None
         if viewer.is_student:
             member = await spaces.current_member(session, space, viewer.user_id)
-            spaces.may_post(member, now)  # a mute or block that came in meanwhile
-        row = await spaces.add_post(
+            spaces.may_post(member, now)
+        row, files = await spaces.add_post(
             session,
             space,
             tenant_id=viewer.tenant_id,
@@ -266,10 +283,19 @@ async def post(runtime: Runtime, viewer: Viewer, group_id: uuid.UUID, text: str)
             member=member,
             body=text,
             now=now,
+            stored=stored,
         )
-        read = spaces.post_read(space, row, member, _seer(viewer, group))
+        read = spaces.post_read(space, row, member, _seer(viewer, group), files)
         await spaces.announce_post(session, space, read)
         return read
+
+
+async def attachment(
+    session: AsyncSession, viewer: Viewer, group_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Any:
+    """An attachment of a post the caller may read (members, the library's staff)."""
+    group = await _reader(session, viewer, group_id)
+    return await spaces.attachment_of_post(session, _space(group), attachment_id)
 
 
 async def remove_post(
@@ -324,7 +350,8 @@ async def pin(
     action = "community.post_pinned" if pinned else "community.post_unpinned"
     await _audit(session, viewer, action, "community_post", row.id, group)
     member = await spaces.member_by_id(session, space, row.member_id) if row.member_id else None
-    return spaces.post_read(space, row, member, _seer(viewer, group))
+    files = await spaces.post_files(session, space, row)
+    return spaces.post_read(space, row, member, _seer(viewer, group), files)
 
 
 async def restrict(

@@ -7,17 +7,23 @@ threads of their branches only; another branch's thread is a 404, as if it did n
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.pagination import PageParams, paginate
-from studyspot.services.community import events
+from studyspot.services.community import attachments, events
 from studyspot.services.community.access import Viewer
-from studyspot.services.community.errors import LibraryNotFound, ThreadNotFound
-from studyspot.services.community.models import InboxMessage, InboxThread
+from studyspot.services.community.errors import (
+    AttachmentNotFound,
+    LibraryNotFound,
+    ThreadNotFound,
+)
+from studyspot.services.community.models import InboxAttachment, InboxMessage, InboxThread
 from studyspot.services.community.runtime import Runtime
 from studyspot.services.community.schemas import (
     InboxSide,
@@ -59,7 +65,13 @@ def _thread_read(thread: InboxThread, unread: int) -> ThreadRead:
     )
 
 
-def _message_read(message: InboxMessage, thread: InboxThread) -> MessageRead:
+def thread_path(thread_id: uuid.UUID) -> str:
+    return f"/api/groups/inbox/threads/{thread_id}"
+
+
+def _message_read(
+    message: InboxMessage, thread: InboxThread, files: Sequence[Any] = ()
+) -> MessageRead:
     other = _read_at(thread, _other("student" if message.side == "student" else "library"))
     return MessageRead(
         id=message.id,
@@ -70,6 +82,7 @@ def _message_read(message: InboxMessage, thread: InboxThread) -> MessageRead:
         body=message.body,
         created_at=message.created_at,
         read_by_other_side=other is not None and other >= message.created_at,
+        attachments=[attachments.read(f, thread_path(thread.id)) for f in files],
     )
 
 
@@ -106,7 +119,12 @@ async def visible(
 
 
 async def _add(
-    session: AsyncSession, viewer: Viewer, thread: InboxThread, body: str, now: datetime
+    session: AsyncSession,
+    viewer: Viewer,
+    thread: InboxThread,
+    body: str,
+    now: datetime,
+    stored: Sequence[attachments.Stored] = (),
 ) -> MessageRead:
     side = side_of(viewer)
     message = InboxMessage(
@@ -120,6 +138,8 @@ async def _add(
         created_at=now,
     )
     session.add(message)
+    files = attachments.rows(InboxAttachment, viewer.tenant_id, message.id, stored, now)
+    session.add_all(files)
     thread.last_message_at = now
     # Writing is reading everything before one's own message.
     if side == "student":
@@ -141,7 +161,7 @@ async def _add(
         ),
         tenant_id=viewer.tenant_id,
     )
-    return _message_read(message, thread)
+    return _message_read(message, thread, files)
 
 
 async def start(runtime: Runtime, viewer: Viewer, body: ThreadCreate) -> ThreadRead:
@@ -168,10 +188,54 @@ async def start(runtime: Runtime, viewer: Viewer, body: ThreadCreate) -> ThreadR
 
 
 async def reply(
-    session: AsyncSession, viewer: Viewer, thread_id: uuid.UUID, body: str, now: datetime
+    session: AsyncSession,
+    viewer: Viewer,
+    thread_id: uuid.UUID,
+    body: str,
+    now: datetime,
+    stored: Sequence[attachments.Stored] = (),
 ) -> MessageRead:
     thread = await visible(session, viewer, thread_id, for_update=True)
-    return await _add(session, viewer, thread, body, now)
+    return await _add(session, viewer, thread, body, now, stored)
+
+
+async def may_write(runtime: Runtime, viewer: Viewer, thread_id: uuid.UUID) -> None:
+    """Checked before anything is read of an upload: the caller's own thread (a student) or
+    one of its branches (the library side)."""
+    side_of(viewer)
+    db = await runtime.database(viewer)
+    async with unit_of_work(db, tenant_id=viewer.tenant_id, read_only=True) as session:
+        await visible(session, viewer, thread_id)
+
+
+async def reply_with_files(
+    runtime: Runtime,
+    viewer: Viewer,
+    thread_id: uuid.UUID,
+    body: str,
+    stored: Sequence[attachments.Stored],
+) -> MessageRead:
+    db = await runtime.database(viewer)
+    async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
+        return await reply(session, viewer, thread_id, body, runtime.now(), stored)
+
+
+async def attachment(
+    session: AsyncSession, viewer: Viewer, thread_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Any:
+    """An attachment of a message of a thread the caller may read."""
+    found = await visible(session, viewer, thread_id)
+    row = await attachments.find(session, InboxAttachment, viewer.tenant_id, attachment_id)
+    message = await session.scalar(
+        select(InboxMessage.id).where(
+            InboxMessage.tenant_id == viewer.tenant_id,
+            InboxMessage.id == row.parent_id,
+            InboxMessage.thread_id == found.id,
+        )
+    )
+    if message is None:
+        raise AttachmentNotFound()
+    return row
 
 
 async def listing(
@@ -207,7 +271,11 @@ async def messages(
         InboxMessage.tenant_id == viewer.tenant_id, InboxMessage.thread_id == found.id
     )
     rows, total = await paginate(session, query, paging, [InboxMessage.created_at, InboxMessage.id])
-    return page_of(MessagePage, [_message_read(m, found) for m in rows], total, paging)
+    files = await attachments.of_parents(
+        session, InboxAttachment, viewer.tenant_id, [m.id for m in rows]
+    )
+    items = [_message_read(m, found, files.get(m.id, [])) for m in rows]
+    return page_of(MessagePage, items, total, paging)
 
 
 async def mark_read(

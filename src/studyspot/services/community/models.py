@@ -15,6 +15,11 @@ Tenant databases (row-level security, `tenant_id` on every row):
 - `community_invites`: invite links (only the SHA-256 of the token is kept).
 - `community_inbox_threads`, `community_inbox_messages`: a student's conversations with
   its library, with each side's last read time.
+
+Attachments (PDF and images) are one table per kind of parent, keyed by the parent's id
+(`parent_id`): `community_post_attachments` (core), `community_group_post_attachments` and
+`community_inbox_attachments` (tenant). A row names the blob in the storage
+(`kit/storage.py`) and what was found when it was received: the sniffed type, size, SHA-256.
 """
 
 from __future__ import annotations
@@ -41,6 +46,32 @@ DISPLAY_NAME_MAX = 60
 POST_MAX = 4_000
 MESSAGE_MAX = 4_000
 SUBJECT_MAX = 200
+ATTACHMENT_NAME_MAX = 120
+
+
+class AttachmentColumns:
+    """A file attached to a post or message: the blob is in the storage under `storage_key`."""
+
+    # The post (or inbox message) it belongs to; written in the same transaction.
+    parent_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # Order among its parent's attachments (0-based, as uploaded).
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    storage_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Sniffed from the bytes (never the client's word): application/pdf, image/png, ...
+    content_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The client's file name, sanitised, with the extension of the sniffed type.
+    file_name: Mapped[str] = mapped_column(String(ATTACHMENT_NAME_MAX), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[object, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            Index(f"ix_{name}_parent_id", "parent_id"),
+            UniqueConstraint("storage_key", name=f"uq_{name}_storage_key"),
+        )
 
 
 class SpaceColumns:
@@ -121,6 +152,13 @@ class CommunityPost(IdMixin, PostColumns, CoreBase):
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
 
 
+class CommunityPostAttachment(IdMixin, AttachmentColumns, CoreBase):
+    __tablename__ = "community_post_attachments"
+
+    # The author's tenant, as on the post: not a wall here.
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+
+
 # --- tenant databases: library groups and the inbox ------------------------------------
 
 
@@ -195,3 +233,11 @@ class InboxMessage(IdMixin, TenantMixin, TenantBase):
     sender_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class GroupPostAttachment(IdMixin, TenantMixin, AttachmentColumns, TenantBase):
+    __tablename__ = "community_group_post_attachments"
+
+
+class InboxAttachment(IdMixin, TenantMixin, AttachmentColumns, TenantBase):
+    __tablename__ = "community_inbox_attachments"

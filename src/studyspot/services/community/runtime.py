@@ -12,6 +12,7 @@ from studyspot.kit.db import Database
 from studyspot.kit.models import utcnow
 from studyspot.kit.scope import Scope
 from studyspot.kit.state import KitState
+from studyspot.kit.storage import BlobStorage
 from studyspot.services.community.upstream import Upstream
 
 
@@ -19,6 +20,8 @@ from studyspot.services.community.upstream import Upstream
 class Runtime:
     kit: KitState
     upstream: Upstream
+    # Attachments' blobs: local disk by default, an S3-compatible store (`STORAGE_*`).
+    storage: BlobStorage
     # Replaceable so that tests move time (mutes, invite expiry) instead of sleeping.
     clock: Callable[[], datetime] = field(default=utcnow)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from studyspot.kit.pagination import Page, PageParams
 from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.services.community.models import (
+    ATTACHMENT_NAME_MAX,
     DESCRIPTION_MAX,
     DISPLAY_NAME_MAX,
     MESSAGE_MAX,
@@ -20,6 +21,8 @@ from studyspot.services.community.models import (
 )
 
 POSTS_PAGE_MAX = 100
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_MAX = 4
 MUTE_MAX_MINUTES = 30 * 24 * 60
 INVITE_MAX_HOURS = 30 * 24
 INVITE_MAX_USES = 1_000
@@ -170,6 +173,22 @@ class Author(BaseModel):
     )
 
 
+class AttachmentRead(BaseModel):
+    """A file attached to a post or message; its bytes at `download_path`."""
+
+    id: uuid.UUID
+    file_name: str = Field(
+        max_length=ATTACHMENT_NAME_MAX,
+        description="The uploaded name, sanitised, with the extension of `content_type`",
+    )
+    content_type: Literal["application/pdf", "image/png", "image/jpeg", "image/webp"] = Field(
+        description="Decided from the file's content when it was uploaded"
+    )
+    size_bytes: int = Field(ge=1, le=ATTACHMENT_MAX_BYTES)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    download_path: str = Field(max_length=200, description="GET it with the same token")
+
+
 class PostRead(BaseModel):
     id: uuid.UUID
     space_id: uuid.UUID
@@ -178,6 +197,7 @@ class PostRead(BaseModel):
     created_at: datetime
     pinned_at: datetime | None
     mine: bool
+    attachments: list[AttachmentRead] = Field(default_factory=list, max_length=ATTACHMENTS_MAX)
 
 
 class PostPage(BaseModel):
@@ -252,6 +272,7 @@ class MessageRead(BaseModel):
     body: str = Field(max_length=MESSAGE_MAX)
     created_at: datetime
     read_by_other_side: bool = Field(description="Read receipt: the other side has read it")
+    attachments: list[AttachmentRead] = Field(default_factory=list, max_length=ATTACHMENTS_MAX)
 
 
 class MessagePage(Page[MessageRead]):

@@ -10,6 +10,7 @@ unique key and reads the row the first one wrote.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,8 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.pagination import Position
-from studyspot.services.community import events
+from studyspot.services.community import attachments, events
 from studyspot.services.community.errors import (
+    AttachmentNotFound,
     MemberBlocked,
     MemberMuted,
     MemberNotFound,
@@ -32,9 +34,11 @@ from studyspot.services.community.models import (
     Community,
     CommunityMember,
     CommunityPost,
+    CommunityPostAttachment,
     Group,
     GroupMember,
     GroupPost,
+    GroupPostAttachment,
 )
 from studyspot.services.community.schemas import (
     Author,
@@ -54,16 +58,23 @@ class Space:
     row: Community | Group
     member: type[Any]  # CommunityMember | GroupMember
     post: type[Any]  # CommunityPost | GroupPost
+    attachment: type[Any]  # CommunityPostAttachment | GroupPostAttachment
     # A group's tenant: every query of its tables is filtered by it. None: the community.
     tenant_id: uuid.UUID | None
 
     @classmethod
     def of_community(cls, row: Community) -> Space:
-        return cls("community", row, CommunityMember, CommunityPost, None)
+        return cls("community", row, CommunityMember, CommunityPost, CommunityPostAttachment, None)
 
     @classmethod
     def of_group(cls, row: Group) -> Space:
-        return cls("group", row, GroupMember, GroupPost, row.tenant_id)
+        return cls("group", row, GroupMember, GroupPost, GroupPostAttachment, row.tenant_id)
+
+    @property
+    def path(self) -> str:
+        """Where the space's API is (attachments are downloaded under it)."""
+        base = "/api/communities" if self.kind == "community" else "/api/groups"
+        return f"{base}/{self.id}"
 
     @property
     def id(self) -> uuid.UUID:
@@ -243,7 +254,9 @@ async def add_post(
     member: Any | None,
     body: str,
     now: datetime,
-) -> Any:
+    stored: Sequence[attachments.Stored] = (),
+) -> tuple[Any, list[Any]]:
+    """The post and its attachment rows (their blobs are already in the storage)."""
     post = space.post(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -256,8 +269,10 @@ async def add_post(
         created_at=now,
     )
     session.add(post)
+    files = attachments.rows(space.attachment, tenant_id, post.id, stored, now)
+    session.add_all(files)
     await session.flush()
-    return post
+    return post, files
 
 
 async def get_post(
@@ -309,7 +324,9 @@ def _as_posted(member: Any, post: Any) -> _AsPosted:
     )
 
 
-def post_read(space: Space, post: Any, member: Any | None, seer: Seer) -> PostRead:
+def post_read(
+    space: Space, post: Any, member: Any | None, seer: Seer, files: Sequence[Any] = ()
+) -> PostRead:
     return PostRead(
         id=post.id,
         space_id=post.space_id,
@@ -318,6 +335,7 @@ def post_read(space: Space, post: Any, member: Any | None, seer: Seer) -> PostRe
         created_at=post.created_at,
         pinned_at=post.pinned_at,
         mine=post.author_id == seer.user_id,
+        attachments=[attachments.read(f, space.path) for f in files],
     )
 
 
@@ -349,7 +367,10 @@ async def list_posts(
     if member_ids:
         found = await session.scalars(space.members().where(space.member.id.in_(member_ids)))
         members = {m.id: m for m in found}
-    items = [post_read(space, p, members.get(p.member_id), seer) for p in rows]
+    files = await attachments.of_parents(
+        session, space.attachment, space.tenant_id, [p.id for p in rows]
+    )
+    items = [post_read(space, p, members.get(p.member_id), seer, files.get(p.id, [])) for p in rows]
     cursor = Position(rows[-1].created_at, rows[-1].id).encode() if more and rows else None
     return PostPage(items=items, next_after=cursor, limit=limit)
 
@@ -410,3 +431,19 @@ async def announce_post(session: AsyncSession, space: Space, read: PostRead) -> 
         ),
         tenant_id=space.tenant_id,
     )
+
+
+async def post_files(session: AsyncSession, space: Space, post: Any) -> list[Any]:
+    found = await attachments.of_parents(session, space.attachment, space.tenant_id, [post.id])
+    return found.get(post.id, [])
+
+
+async def attachment_of_post(session: AsyncSession, space: Space, attachment_id: uuid.UUID) -> Any:
+    """An attachment of a post of this space that is not removed (404 otherwise: a removed
+    post's files are gone with it)."""
+    row = await attachments.find(session, space.attachment, space.tenant_id, attachment_id)
+    try:
+        await get_post(session, space, row.parent_id)
+    except PostNotFound:
+        raise AttachmentNotFound() from None
+    return row

@@ -34,8 +34,11 @@ class GatewaySettings(BaseSettings):
     redis_timeout_seconds: float = Field(default=0.25, ge=0.01, le=10)
 
     max_body_bytes: int = Field(default=1 * MIB, ge=1)
-    upload_max_body_bytes: int = Field(default=20 * MIB, ge=1)
-    # Path suffixes (after the route prefix) that accept large bodies, e.g. CSV import.
+    # A post with its files (community: 4 files of 10 MiB and the text, in one multipart
+    # body) is the largest upload; each service still refuses past its own limits.
+    upload_max_body_bytes: int = Field(default=41 * MIB, ge=1)
+    # Path suffixes (after the route prefix) that accept large bodies, e.g. CSV import and
+    # `.../posts/upload`, `.../messages/upload` (community attachments).
     upload_path_suffixes: str = "/import,/imports,/upload"
 
     connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)

@@ -61,8 +61,10 @@ MOVED_TABLES = frozenset(
         "attendance_records",
         # community (library groups and the inbox; exam communities are in the core database)
         "community_group_members",
+        "community_group_post_attachments",
         "community_group_posts",
         "community_groups",
+        "community_inbox_attachments",
         "community_inbox_messages",
         "community_inbox_threads",
         "community_invites",

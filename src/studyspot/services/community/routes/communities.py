@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
 
 from studyspot.kit.auth import CoreSession
+from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Paging
-from studyspot.services.community import communities
+from studyspot.services.community import attachments, communities
 from studyspot.services.community.dependencies import (
     CommunityAdmin,
     CommunityMemberDep,
     CommunityReader,
     RuntimeDep,
 )
+from studyspot.services.community.models import POST_MAX
 from studyspot.services.community.routes.queries import After, Limit
 from studyspot.services.community.schemas import (
     CommunityCreate,
@@ -156,6 +159,55 @@ async def create_community_post(
 ) -> PostRead:
     """Problems: `not_a_member`, `member_blocked`, `member_muted`, `community_closed` (403)."""
     return await communities.post(session, principal, community_id, body.body, runtime.now())
+
+
+@router.post(
+    "/{community_id}/posts/upload",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 413, 415, 422),
+    openapi_extra=attachments.multipart_body("body", POST_MAX),
+    summary="Post with files: multipart, `body` and up to 4 PDF, PNG, JPEG or WebP `files`",
+)
+async def create_community_post_with_files(
+    community_id: uuid.UUID, request: Request, principal: CommunityMemberDep, runtime: RuntimeDep
+) -> PostRead:
+    """Who may post is checked before the body is read. Each file at most 10 MiB
+    (413 `attachment_too_large`); its type is decided from its content (415
+    `unsupported_attachment_type`); at most 4 files (422 `too_many_attachments`). The post
+    and its files are kept together or not at all. Other problems as `POST .../posts`."""
+    core = runtime.kit.core
+    await communities.may_post(core, principal, community_id, runtime.now())
+    upload = await attachments.receive(request, ["body"])
+    body = attachments.fields_as(upload, PostCreate)
+
+    async def write(stored: list[attachments.Stored]) -> PostRead:
+        async with unit_of_work(core) as session:
+            return await communities.post(
+                session, principal, community_id, body.body, runtime.now(), stored
+            )
+
+    return await attachments.keep(
+        runtime.storage, attachments.key_prefix("community-posts", None), upload, write
+    )
+
+
+@router.get(
+    "/{community_id}/attachments/{attachment_id}",
+    response_class=StreamingResponse,
+    responses={**attachments.DOWNLOAD_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    summary="Download a post's file (whoever reads the posts)",
+)
+async def community_attachment(
+    community_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    principal: CommunityReader,
+    session: CoreSession,
+    runtime: RuntimeDep,
+) -> StreamingResponse:
+    """Served as its sniffed type, never as a page. Problems: `attachment_not_found` (404:
+    also a removed post's)."""
+    row = await communities.attachment(session, principal, community_id, attachment_id)
+    return await attachments.download(runtime.storage, row)
 
 
 @router.delete(

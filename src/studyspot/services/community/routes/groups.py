@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Paging
-from studyspot.services.community import groups
+from studyspot.services.community import attachments, groups
 from studyspot.services.community.dependencies import (
     GroupCreate,
     GroupJoin,
@@ -20,6 +21,7 @@ from studyspot.services.community.dependencies import (
     GroupUpdate,
     RuntimeDep,
 )
+from studyspot.services.community.models import POST_MAX
 from studyspot.services.community.routes.queries import After, Limit
 from studyspot.services.community.schemas import GroupCreate as GroupCreateBody
 from studyspot.services.community.schemas import (
@@ -187,6 +189,51 @@ async def create_group_post(
     """Problems: `not_a_member`, `member_blocked`, `member_muted` (until its end),
     `no_current_booking` (403)."""
     return await groups.post(runtime, viewer, group_id, body.body)
+
+
+@router.post(
+    "/{group_id:uuid}/posts/upload",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 413, 415, 422, 503),
+    openapi_extra=attachments.multipart_body("body", POST_MAX),
+    summary="Post with files: multipart, `body` and up to 4 PDF, PNG, JPEG or WebP `files`",
+)
+async def create_group_post_with_files(
+    group_id: uuid.UUID, request: Request, viewer: GroupPost, runtime: RuntimeDep
+) -> PostRead:
+    """Who may post is checked before the body is read. Each file at most 10 MiB
+    (413 `attachment_too_large`, refused as it arrives); its type is decided from its
+    content, never its name or declared type (415 `unsupported_attachment_type`: HTML, SVG,
+    scripts, archives...); at most 4 files (422 `too_many_attachments`). The post and its
+    files are kept together or not at all. Other problems as `POST .../posts`."""
+    await groups.may_post(runtime, viewer, group_id)
+    upload = await attachments.receive(request, ["body"])
+    body = attachments.fields_as(upload, PostCreate)
+    return await attachments.keep(
+        runtime.storage,
+        attachments.key_prefix("group-posts", viewer.tenant_id),
+        upload,
+        lambda stored: groups.write_post(runtime, viewer, group_id, body.body, stored),
+    )
+
+
+@router.get(
+    "/{group_id:uuid}/attachments/{attachment_id}",
+    response_class=StreamingResponse,
+    responses={**attachments.DOWNLOAD_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    summary="Download a post's file (members and the library's staff)",
+)
+async def group_attachment(
+    group_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    viewer: GroupsRead,
+    session: TenantSession,
+    runtime: RuntimeDep,
+) -> StreamingResponse:
+    """Served as its sniffed type, never as a page. Problems: `attachment_not_found` (404:
+    also a removed post's), `not_a_member` (403)."""
+    row = await groups.attachment(session, viewer, group_id, attachment_id)
+    return await attachments.download(runtime.storage, row)
 
 
 @router.delete(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from studyspot.kit.auth import TenantSession
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Paging
-from studyspot.services.community import inbox
+from studyspot.services.community import attachments, inbox
 from studyspot.services.community.dependencies import InboxRead, InboxWrite, RuntimeDep
+from studyspot.services.community.models import MESSAGE_MAX
 from studyspot.services.community.schemas import (
     MessageCreate,
     MessagePage,
@@ -85,6 +87,50 @@ async def reply(
     runtime: RuntimeDep,
 ) -> MessageRead:
     return await inbox.reply(session, viewer, thread_id, body.body, runtime.now())
+
+
+@router.post(
+    "/threads/{thread_id}/messages/upload",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 413, 415, 422),
+    openapi_extra=attachments.multipart_body("body", MESSAGE_MAX),
+    summary="Write with files: multipart, `body` and up to 4 PDF, PNG, JPEG or WebP `files`",
+)
+async def reply_with_files(
+    thread_id: uuid.UUID, request: Request, viewer: InboxWrite, runtime: RuntimeDep
+) -> MessageRead:
+    """Who may write is checked before the body is read. Each file at most 10 MiB (413
+    `attachment_too_large`); its type is decided from its content (415
+    `unsupported_attachment_type`); at most 4 files (422 `too_many_attachments`). The
+    message and its files are kept together or not at all."""
+    await inbox.may_write(runtime, viewer, thread_id)
+    upload = await attachments.receive(request, ["body"])
+    body = attachments.fields_as(upload, MessageCreate)
+    return await attachments.keep(
+        runtime.storage,
+        attachments.key_prefix("inbox", viewer.tenant_id),
+        upload,
+        lambda stored: inbox.reply_with_files(runtime, viewer, thread_id, body.body, stored),
+    )
+
+
+@router.get(
+    "/threads/{thread_id}/attachments/{attachment_id}",
+    response_class=StreamingResponse,
+    responses={**attachments.DOWNLOAD_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    summary="Download a message's file (the student, the library's owner and staff)",
+)
+async def thread_attachment(
+    thread_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    viewer: InboxRead,
+    session: TenantSession,
+    runtime: RuntimeDep,
+) -> StreamingResponse:
+    """Served as its sniffed type, never as a page. Problems: `attachment_not_found`,
+    `thread_not_found` (404)."""
+    row = await inbox.attachment(session, viewer, thread_id, attachment_id)
+    return await attachments.download(runtime.storage, row)
 
 
 @router.post(
