@@ -60,6 +60,16 @@ def private_env(name: str) -> list[str]:
             "MESSAGE_MSG91_AUTH_KEY",
             "MESSAGE_MSG91_WEBHOOK_TOKEN",
         ]
+    if name == "community":
+        # Attachments go to an S3-compatible store (several replicas, read-only root
+        # filesystem: no local disk); where it is and its key (docs/community.md).
+        env += [
+            "STORAGE_S3_ENDPOINT_URL",
+            "STORAGE_S3_BUCKET",
+            "STORAGE_S3_REGION",
+            "STORAGE_S3_ACCESS_KEY_ID",
+            "STORAGE_S3_SECRET_ACCESS_KEY",
+        ]
     return env
 
 
@@ -94,6 +104,8 @@ PROXY_ENV = {
     "gateway": {"GATEWAY_TRUSTED_PROXY_HOPS": "1"},
     "auth": {"AUTH_BEHIND_GATEWAY": "true"},
 }
+# Plain settings of one service (no secret).
+SERVICE_ENV = {**PROXY_ENV, "community": {"STORAGE_BACKEND": "s3"}}
 
 
 def render_yaml() -> dict[str, object]:
@@ -104,7 +116,7 @@ def render_yaml() -> dict[str, object]:
             {"key": "SERVICE", "value": name},
         ]
         env += [{"key": k, "value": v} for k, v in service_urls().items()]
-        env += [{"key": k, "value": v} for k, v in PROXY_ENV.get(name, {}).items()]
+        env += [{"key": k, "value": v} for k, v in SERVICE_ENV.get(name, {}).items()]
         svc: dict[str, object] = {
             "type": "web" if name == "gateway" else "pserv",
             "name": f"studyspot-{name}",
@@ -164,7 +176,7 @@ def k8s(name: str) -> list[dict[str, object]]:
             {"name": "ENVIRONMENT", "value": "production"},
             {"name": "SERVICE", "value": name},
             *({"name": k, "value": v} for k, v in service_urls().items()),
-            *({"name": k, "value": v} for k, v in PROXY_ENV.get(name, {}).items()),
+            *({"name": k, "value": v} for k, v in SERVICE_ENV.get(name, {}).items()),
             *(
                 {
                     "name": k,

@@ -135,7 +135,7 @@ class S3Storage:
         self._client: Any = boto3.session.Session().client(
             "s3",
             endpoint_url=endpoint_url or None,
-            region_name=region,
+            region_name=region or None,
             aws_access_key_id=access_key_id or None,
             aws_secret_access_key=secret_access_key.get_secret_value() or None,
             config=Config(

@@ -375,6 +375,20 @@ async def keep(
         upload.close()
 
 
+async def accept(
+    request: Request,
+    storage: BlobStorage,
+    prefix: str,
+    model: type[M],
+    write: Callable[[M, list[Stored]], Awaitable[T]],
+) -> T:
+    """A multipart post or message: its files received and checked, its text fields as
+    `model`, then the files stored and `write` called with both (see `keep`)."""
+    upload = await receive(request, list(model.model_fields))
+    body = fields_as(upload, model)
+    return await keep(storage, prefix, upload, lambda stored: write(body, stored))
+
+
 def fields_as(upload: Upload, model: type[M]) -> M:
     """The upload's text fields as a request body model (422 problems as for JSON)."""
     try:
@@ -509,7 +523,23 @@ async def download(storage: BlobStorage, row: Any) -> StreamingResponse:
 
 
 # The OpenAPI of the multipart bodies and binary answers (read by the routes).
-def multipart_body(text_field: str, text_max: int, *, files_min: int = 0) -> dict[str, Any]:
+def multipart_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The multipart request body: `model`'s text fields (as in its JSON form) and `files`."""
+    schema = model.model_json_schema()
+    properties = {
+        **schema["properties"],
+        FILES_FIELD: {
+            "type": "array",
+            "minItems": 0,
+            "maxItems": MAX_FILES,
+            "items": {"type": "string", "format": "binary"},
+            "description": (
+                f"0 to {MAX_FILES} files of at most {MAX_FILE_BYTES} bytes each: PDF, PNG, "
+                "JPEG or WebP, decided from the content (the part's Content-Type and file "
+                "name are not trusted)"
+            ),
+        },
+    }
     return {
         "requestBody": {
             "required": True,
@@ -517,20 +547,8 @@ def multipart_body(text_field: str, text_max: int, *, files_min: int = 0) -> dic
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "required": [text_field],
-                        "properties": {
-                            text_field: {"type": "string", "minLength": 1, "maxLength": text_max},
-                            FILES_FIELD: {
-                                "type": "array",
-                                "minItems": files_min,
-                                "maxItems": MAX_FILES,
-                                "items": {"type": "string", "format": "binary"},
-                                "description": (
-                                    f"0 to {MAX_FILES} files of at most {MAX_FILE_BYTES} bytes "
-                                    "each: PDF, PNG, JPEG or WebP, decided from the content"
-                                ),
-                            },
-                        },
+                        "required": schema.get("required", []),
+                        "properties": properties,
                         "additionalProperties": False,
                     },
                     "encoding": {FILES_FIELD: {"contentType": ", ".join(ALLOWED)}},

@@ -18,7 +18,6 @@ from studyspot.services.community.dependencies import (
     CommunityReader,
     RuntimeDep,
 )
-from studyspot.services.community.models import POST_MAX
 from studyspot.services.community.routes.queries import After, Limit
 from studyspot.services.community.schemas import (
     CommunityCreate,
@@ -165,7 +164,7 @@ async def create_community_post(
     "/{community_id}/posts/upload",
     status_code=201,
     responses=problem_responses(401, 403, 404, 413, 415, 422),
-    openapi_extra=attachments.multipart_body("body", POST_MAX),
+    openapi_extra=attachments.multipart_body(PostCreate),
     summary="Post with files: multipart, `body` and up to 4 PDF, PNG, JPEG or WebP `files`",
 )
 async def create_community_post_with_files(
@@ -177,17 +176,19 @@ async def create_community_post_with_files(
     and its files are kept together or not at all. Other problems as `POST .../posts`."""
     core = runtime.kit.core
     await communities.may_post(core, principal, community_id, runtime.now())
-    upload = await attachments.receive(request, ["body"])
-    body = attachments.fields_as(upload, PostCreate)
 
-    async def write(stored: list[attachments.Stored]) -> PostRead:
+    async def write(body: PostCreate, stored: list[attachments.Stored]) -> PostRead:
         async with unit_of_work(core) as session:
             return await communities.post(
                 session, principal, community_id, body.body, runtime.now(), stored
             )
 
-    return await attachments.keep(
-        runtime.storage, attachments.key_prefix("community-posts", None), upload, write
+    return await attachments.accept(
+        request,
+        runtime.storage,
+        attachments.key_prefix("community-posts", None),
+        PostCreate,
+        write,
     )
 
 

@@ -21,7 +21,6 @@ from studyspot.services.community.dependencies import (
     GroupUpdate,
     RuntimeDep,
 )
-from studyspot.services.community.models import POST_MAX
 from studyspot.services.community.routes.queries import After, Limit
 from studyspot.services.community.schemas import GroupCreate as GroupCreateBody
 from studyspot.services.community.schemas import (
@@ -195,7 +194,7 @@ async def create_group_post(
     "/{group_id:uuid}/posts/upload",
     status_code=201,
     responses=problem_responses(401, 403, 404, 413, 415, 422, 503),
-    openapi_extra=attachments.multipart_body("body", POST_MAX),
+    openapi_extra=attachments.multipart_body(PostCreate),
     summary="Post with files: multipart, `body` and up to 4 PDF, PNG, JPEG or WebP `files`",
 )
 async def create_group_post_with_files(
@@ -207,13 +206,12 @@ async def create_group_post_with_files(
     scripts, archives...); at most 4 files (422 `too_many_attachments`). The post and its
     files are kept together or not at all. Other problems as `POST .../posts`."""
     await groups.may_post(runtime, viewer, group_id)
-    upload = await attachments.receive(request, ["body"])
-    body = attachments.fields_as(upload, PostCreate)
-    return await attachments.keep(
+    return await attachments.accept(
+        request,
         runtime.storage,
         attachments.key_prefix("group-posts", viewer.tenant_id),
-        upload,
-        lambda stored: groups.write_post(runtime, viewer, group_id, body.body, stored),
+        PostCreate,
+        lambda body, stored: groups.write_post(runtime, viewer, group_id, body.body, stored),
     )
 
 

@@ -13,7 +13,6 @@ from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Paging
 from studyspot.services.community import attachments, inbox
 from studyspot.services.community.dependencies import InboxRead, InboxWrite, RuntimeDep
-from studyspot.services.community.models import MESSAGE_MAX
 from studyspot.services.community.schemas import (
     MessageCreate,
     MessagePage,
@@ -93,7 +92,7 @@ async def reply(
     "/threads/{thread_id}/messages/upload",
     status_code=201,
     responses=problem_responses(401, 403, 404, 413, 415, 422),
-    openapi_extra=attachments.multipart_body("body", MESSAGE_MAX),
+    openapi_extra=attachments.multipart_body(MessageCreate),
     summary="Write with files: multipart, `body` and up to 4 PDF, PNG, JPEG or WebP `files`",
 )
 async def reply_with_files(
@@ -104,13 +103,12 @@ async def reply_with_files(
     `unsupported_attachment_type`); at most 4 files (422 `too_many_attachments`). The
     message and its files are kept together or not at all."""
     await inbox.may_write(runtime, viewer, thread_id)
-    upload = await attachments.receive(request, ["body"])
-    body = attachments.fields_as(upload, MessageCreate)
-    return await attachments.keep(
+    return await attachments.accept(
+        request,
         runtime.storage,
         attachments.key_prefix("inbox", viewer.tenant_id),
-        upload,
-        lambda stored: inbox.reply_with_files(runtime, viewer, thread_id, body.body, stored),
+        MessageCreate,
+        lambda body, stored: inbox.reply_with_files(runtime, viewer, thread_id, body.body, stored),
     )
 
 
