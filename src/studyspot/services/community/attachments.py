@@ -526,8 +526,13 @@ async def download(storage: BlobStorage, row: Any) -> StreamingResponse:
 def multipart_body(model: type[BaseModel]) -> dict[str, Any]:
     """The multipart request body: `model`'s text fields (as in its JSON form) and `files`."""
     schema = model.model_json_schema()
+    # The text fields' constraints as in the JSON body (without pydantic's titles).
+    text = {
+        name: {k: v for k, v in field.items() if k != "title"}
+        for name, field in schema["properties"].items()
+    }
     properties = {
-        **schema["properties"],
+        **text,
         FILES_FIELD: {
             "type": "array",
             "minItems": 0,
@@ -535,8 +540,7 @@ def multipart_body(model: type[BaseModel]) -> dict[str, Any]:
             "items": {"type": "string", "format": "binary"},
             "description": (
                 f"0 to {MAX_FILES} files of at most {MAX_FILE_BYTES} bytes each: PDF, PNG, "
-                "JPEG or WebP, decided from the content (the part's Content-Type and file "
-                "name are not trusted)"
+                "JPEG or WebP, decided from the content"
             ),
         },
     }

@@ -11,9 +11,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
+from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field
 
 from studyspot.kit.service_client import ServiceClient
+from studyspot.kit.settings import Settings
 
 LibraryStatus = Literal["active", "closed"]
 StaffRole = Literal["manager", "staff"]
@@ -43,6 +45,12 @@ class StaffRecord(BaseModel):
     role: StaffRole
     library_ids: list[uuid.UUID]
     is_active: bool
+
+
+class BranchStaff(BaseModel):
+    """`GET /internal/libraries/{id}/staff`: the branch's active staff, by name."""
+
+    items: list[StaffRecord]
 
 
 class StaffProfileUpdate(BaseModel):
@@ -86,6 +94,8 @@ CatalogSeatType = Literal["standard", "ac", "cabin", "laptop_friendly"]
 
 
 class CatalogSeat(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: uuid.UUID
     label: str = Field(max_length=16)
     seat_type: CatalogSeatType
@@ -97,6 +107,8 @@ class CatalogSeat(BaseModel):
 
 
 class CatalogShift(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: uuid.UUID
     name: str = Field(max_length=60)
     start_time: str = Field(pattern=HHMM)
@@ -105,12 +117,17 @@ class CatalogShift(BaseModel):
 
 
 class SeatTypeCount(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     seat_type: CatalogSeatType
     active: int = Field(ge=0, description="Seats of this kind not under maintenance")
     maintenance: int = Field(ge=0)
 
 
 class LibraryCatalog(BaseModel):
+    # Kept and handed out again by `LibraryClient.get_catalog`: nobody may change one.
+    model_config = ConfigDict(frozen=True)
+
     id: uuid.UUID
     tenant_id: uuid.UUID
     name: str = Field(max_length=120)
@@ -134,8 +151,18 @@ class LibraryCatalog(BaseModel):
         return sum(c.active for c in self.seat_counts if seat_type in (None, c.seat_type))
 
 
+# Whole catalogs kept per process (a 500-seat one is a few hundred KB of models).
+CATALOGS_KEPT = 64
+
+
 class LibraryClient(ServiceClient):
     service = "library"
+
+    def __init__(self, settings: Settings, caller: str) -> None:
+        super().__init__(settings, caller)
+        self._catalogs: LRUCache[tuple[uuid.UUID, uuid.UUID], tuple[str, LibraryCatalog]] = (
+            LRUCache(CATALOGS_KEPT)
+        )
 
     async def get_library(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, shared: bool = False
@@ -176,6 +203,17 @@ class LibraryClient(ServiceClient):
         if staff is None or not staff.is_active:
             return frozenset()
         return frozenset(staff.library_ids)
+
+    async def branch_staff(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> list[StaffRecord]:
+        """The active staff assigned to the branch (managers and desk), by name."""
+        reply = await self.call(
+            "GET",
+            f"/internal/libraries/{library_id}/staff",
+            params={"tenant_id": str(tenant_id)},
+            tenant_id=tenant_id,
+        )
+        self.raise_for_problem(reply, self.service)
+        return BranchStaff.model_validate(reply.json()).items
 
     async def update_staff(
         self,
@@ -231,14 +269,33 @@ class LibraryClient(ServiceClient):
     async def get_catalog(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, seat_id: uuid.UUID | None = None
     ) -> LibraryCatalog | None:
-        """The library with its seats and shifts, or None when the tenant has no such library."""
+        """The library with its seats and shifts, or None when the tenant has no such library.
+
+        A whole catalog is kept with its ETag and asked for again with `If-None-Match`:
+        while nothing of the library changed the library service answers 304 without
+        reading the seats, and the same (immutable) object is returned, which callers
+        may use as a key (the booking service's seat-map cache does).
+        """
         params = {"tenant_id": str(tenant_id)}
         if seat_id is not None:
             params["seat_id"] = str(seat_id)
+        key = (tenant_id, library_id)
+        kept = self._catalogs.get(key) if seat_id is None else None
         reply = await self.call(
-            "GET", f"/internal/libraries/{library_id}/catalog", params=params, tenant_id=tenant_id
+            "GET",
+            f"/internal/libraries/{library_id}/catalog",
+            params=params,
+            tenant_id=tenant_id,
+            headers={"if-none-match": kept[0]} if kept else None,
         )
+        if reply.status == 304 and kept:
+            return kept[1]
         if reply.status == 404:
+            self._catalogs.pop(key, None)
             return None
         self.raise_for_problem(reply, self.service)
-        return LibraryCatalog.model_validate(reply.json())
+        catalog = LibraryCatalog.model_validate(reply.json())
+        etag = reply.header("etag")
+        if seat_id is None and etag:
+            self._catalogs[key] = (etag, catalog)
+        return catalog

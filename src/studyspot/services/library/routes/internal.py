@@ -6,12 +6,14 @@ import uuid
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
+from studyspot.kit.change_counters import database_name, version_of
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.library import fee_plans, staff
 from studyspot.services.library.client import (
+    BranchStaff,
     FeePlanRecord,
     LibraryCatalog,
     LibraryRecord,
@@ -19,6 +21,7 @@ from studyspot.services.library.client import (
 )
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.india import gst_state_code
+from studyspot.services.library.models import catalog_versions
 from studyspot.services.library.repository import LibraryRepository
 from studyspot.services.library.schemas.staff import StaffSelfUpdate
 
@@ -70,6 +73,18 @@ async def get_staff(
     staff_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
 ) -> StaffRecord:
     return await staff.staff_record(session, tenant_id, staff_id)
+
+
+@router.get(
+    "/libraries/{library_id:uuid}/staff",
+    responses=problem_responses(403),
+    dependencies=[accept_callers("message")],
+)
+async def library_staff(
+    library_id: uuid.UUID, tenant_id: InternalTenant, session: InternalSession
+) -> BranchStaff:
+    """The branch's active staff (none for a library the tenant does not have)."""
+    return BranchStaff(items=await staff.staff_of_library(session, tenant_id, library_id))
 
 
 @router.patch(
@@ -127,14 +142,27 @@ async def get_catalog(
     library_id: uuid.UUID,
     tenant_id: InternalTenant,
     session: InternalSession,
+    if_none_match: Annotated[str | None, Header()] = None,
     seat_id: Annotated[uuid.UUID | None, Query(description="Only this seat in `seats`")] = None,
 ) -> Response:
     """A library with its seats and shifts: what a booking or an availability map needs
-    from the library service, in one round trip (the booking service and analytics)."""
+    from the library service, in one round trip (the booking service and analytics).
+
+    With an `ETag`: the library's change counter (kit/change_counters.py) in its
+    database. A caller that kept the catalog sends it back in `If-None-Match` and is
+    answered 304 without the seats being read, as long as nothing of the library, its
+    seats or its shifts changed; a library deleted since moved the counter too (404).
+    """
+    version = await version_of(session, catalog_versions, tenant_id, library_id)
+    etag = f'"{database_name(session)}.{version}"'
+    if if_none_match == etag:
+        return Response(status_code=304, headers={"ETag": etag})
     repo = LibraryRepository(session, tenant_id)
     library = await repo.get(library_id)
     if library is None:
         raise LibraryNotFound()
     body = await repo.catalog(library, seat_id)
     # asyncpg hands back its own UUID type, which orjson does not know: written as text.
-    return Response(orjson.dumps(body, default=str), media_type="application/json")
+    return Response(
+        orjson.dumps(body, default=str), media_type="application/json", headers={"ETag": etag}
+    )
