@@ -31,6 +31,7 @@ from studyspot.services.booking.events import BookingEvent
 from studyspot.services.library.capacity import TOPIC as CAPACITY_TOPIC
 from studyspot.services.library.capacity import CapacityChanged
 from studyspot.services.message import consumers as message_consumers
+from studyspot.services.message import library_notices
 from studyspot.services.message.consumers import CONSUMERS as MESSAGE_CONSUMERS
 from studyspot.services.message.consumers import STUDENT_NOTICES
 from studyspot.services.message.credits import CREDITS_COUNTED, CreditsCounted
@@ -43,7 +44,12 @@ from studyspot.services.payment.events import (
     PaymentFailed,
     RefundProcessed,
 )
-from studyspot.services.student.client import CONSENT_TOPIC, StudentConsentRecorded
+from studyspot.services.student.client import (
+    ADMITTED_TOPIC,
+    CONSENT_TOPIC,
+    StudentAdmitted,
+    StudentConsentRecorded,
+)
 from studyspot.services.subscription.client import CREDITS_PURCHASED, CreditsPurchased
 from studyspot.services.subscription.events import SubscriptionChanged
 
@@ -67,6 +73,7 @@ PRODUCED: dict[str, type[BaseModel]] = {
     "refund.processed": RefundProcessed,
     **ATTENDANCE_PAYLOADS,
     CONSENT_TOPIC: StudentConsentRecorded,
+    ADMITTED_TOPIC: StudentAdmitted,
     CAPACITY_TOPIC: CapacityChanged,
     CREDITS_COUNTED: CreditsCounted,
     # Every subscription.<change> of a tenant's subscription (the plan catalog's
@@ -127,6 +134,9 @@ READERS: list[tuple[str, str, type[BaseModel]]] = [
     ("message_payment_outcomes", "refund.processed", message_consumers.RefundNotice),
     ("message_student_consents", CONSENT_TOPIC, StudentConsentRecorded),
     ("message_credit_purchases", CREDITS_PURCHASED, CreditsPurchased),
+    ("message_library_notices", ADMITTED_TOPIC, library_notices._Admitted),
+    ("message_library_notices", "payment.captured", library_notices._Paid),
+    ("message_library_notices", "booking.cancelled", library_notices._Cancelled),
     *(
         ("analytics_projection", topic, _analytics_model(topic))
         for topic in (*sorted(projection.TOPICS), *projection.PLATFORM_TOPICS)

@@ -34,7 +34,7 @@ from studyspot.services.library.errors import (
     StaffNotFound,
 )
 from studyspot.services.library.limits import check_quota, lock_quota
-from studyspot.services.library.models import LibraryStaff
+from studyspot.services.library.models import LibraryStaff, StaffAssignment
 from studyspot.services.library.repository import LibraryRepository, StaffRepository, violates
 from studyspot.services.library.schemas.staff import StaffCreate, StaffRead, StaffUpdate
 from studyspot.services.library.upstream import STAFF_TABLE, Upstream
@@ -327,6 +327,12 @@ async def staff_record(
     if staff is None:
         raise StaffNotFound()
     library_ids = (await repo.library_ids([staff.id]))[staff.id]
+    return _record(staff, tenant_id, library_ids)
+
+
+def _record(
+    staff: LibraryStaff, tenant_id: uuid.UUID, library_ids: Sequence[uuid.UUID]
+) -> StaffRecord:
     return StaffRecord(
         id=staff.id,
         tenant_id=tenant_id,
@@ -337,6 +343,26 @@ async def staff_record(
         library_ids=sorted(library_ids),
         is_active=staff.is_active,
     )
+
+
+async def staff_of_library(
+    session: AsyncSession, tenant_id: uuid.UUID, library_id: uuid.UUID
+) -> list[StaffRecord]:
+    """The active staff assigned to a branch (managers and desk), by name: whom the message
+    service tells about the branch's admissions and payments."""
+    repo = StaffRepository(session, tenant_id)
+    rows = await repo.all(
+        repo.select()
+        .join(StaffAssignment, StaffAssignment.staff_id == LibraryStaff.id)
+        .where(
+            StaffAssignment.tenant_id == tenant_id,
+            StaffAssignment.library_id == library_id,
+            LibraryStaff.is_active.is_(True),
+        )
+        .order_by(LibraryStaff.name, LibraryStaff.id)
+    )
+    branches = await repo.library_ids([row.id for row in rows])
+    return [_record(row, tenant_id, branches[row.id]) for row in rows]
 
 
 async def update_own_profile(

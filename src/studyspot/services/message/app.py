@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         payments,
         tenant_channels=TenantChannels(SecretBox.from_settings(settings)),
         owners=owners,
+        library=library,
     )
     app.state.message = Runtime(
         settings,

@@ -16,6 +16,9 @@ The subscription service's notices (trial ending, pre-debit, dunning, grace,
 read-only, suspended) become one notification for the tenant's owners, which the
 dispatcher turns into each owner's feed entry and e-mail (`owner_notices.py`).
 
+An admission, a captured payment and a cancelled booking at a branch become a notice in the
+feed of its owners and of the staff assigned to it (`library_notices.py`).
+
 Credits bought from StudySpot and paid (`subscription.credits_purchased`, announced by the
 platform's merchant with its GST invoice) go into the tenant's wallet, once per purchase
 (`credit_purchases.py`).
@@ -36,6 +39,8 @@ from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
 from studyspot.services.message.consent import record_from_student_record
 from studyspot.services.message.credit_purchases import settle
+from studyspot.services.message.library_notices import TOPICS as LIBRARY_TOPICS
+from studyspot.services.message.library_notices import note_for_team
 from studyspot.services.message.links import queue_link
 from studyspot.services.message.models import PlatformDelivery
 from studyspot.services.message.notifications import notify
@@ -184,6 +189,21 @@ async def on_student_consent(event: Event, session: AsyncSession) -> None:
     )
 
 
+async def on_library_event(event: Event, session: AsyncSession) -> None:
+    """An admission, a payment or a cancellation at a branch: one notice for its team, told
+    to its owners and staff by the dispatcher (`library_notices.py`)."""
+    if event.tenant_id is None:
+        return
+    await note_for_team(
+        session,
+        event.tenant_id,
+        event_id=event.id,
+        topic=event.topic,
+        payload=event.payload,
+        now=utcnow(),
+    )
+
+
 async def on_credits_purchased(event: Event, session: AsyncSession) -> None:
     """A purchase paid to StudySpot: its credits into the wallet (nothing if Checkout's
     answer settled it first, or the event comes again)."""
@@ -203,4 +223,5 @@ CONSUMERS = [
     Consumer("message_payment_outcomes", ("payment.failed", "refund.processed"), on_payment_event),
     Consumer("message_student_consents", (CONSENT_TOPIC,), on_student_consent),
     Consumer("message_credit_purchases", (CREDITS_PURCHASED,), on_credits_purchased),
+    Consumer("message_library_notices", LIBRARY_TOPICS, on_library_event),
 ]

@@ -62,7 +62,13 @@ from studyspot.services.message.repository import DeliveryModel, DeliveryReposit
 from studyspot.services.message.senders import TenantChannels, fallback_order
 from studyspot.services.message.templates import kind_of, parameters, render, text_channel
 from studyspot.services.message.unsubscribe import Unsubscribe, link_for
-from studyspot.services.message.upstream import AuthClient, LinkBox, PaymentClient, StudentClient
+from studyspot.services.message.upstream import (
+    AuthClient,
+    LibraryClient,
+    LinkBox,
+    PaymentClient,
+    StudentClient,
+)
 
 log = structlog.get_logger("studyspot.message")
 
@@ -101,6 +107,8 @@ class Dispatcher:
     payments: PaymentClient | None = None
     # The tenant's owners, for notices about the business's own account (None: not told).
     owners: AuthClient | None = None
+    # Who works at a branch, for the news of a branch (with `owners`; None: not told).
+    library: LibraryClient | None = None
     # Replaceable so that tests move time instead of sleeping.
     clock: Callable[[], datetime] = field(default=utcnow)
     # Providers of tenants' own sender accounts (no SecretBox: the platform's only).
@@ -149,7 +157,14 @@ class Dispatcher:
         order = [c for c in chosen if c in channels]
         for notification_id in waiting:
             await fan_out(
-                db, tenant_id, notification_id, self.students, self.clock(), order, self.owners
+                db,
+                tenant_id,
+                notification_id,
+                self.students,
+                self.clock(),
+                order,
+                self.owners,
+                self.library,
             )
 
     async def _run_database(

@@ -20,12 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from studyspot.kit.db import Database, unit_of_work
 from studyspot.services.message.consent import refusal
 from studyspot.services.message.fallback import REGISTERED_TEMPLATE_CHANNELS, queued
+from studyspot.services.message.library_notices import TEAM, fan_out_to_team
 from studyspot.services.message.models import Delivery, Notification
 from studyspot.services.message.notifications import claim
 from studyspot.services.message.owner_notices import OWNERS, fan_out_to_owners
 from studyspot.services.message.repository import DeliveryRepository
 from studyspot.services.message.templates import default_template, kind_of
-from studyspot.services.message.upstream import AuthClient, InternalStudent, StudentClient
+from studyspot.services.message.upstream import (
+    AuthClient,
+    InternalStudent,
+    LibraryClient,
+    StudentClient,
+)
 
 
 async def pending(session: AsyncSession, tenant_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
@@ -71,10 +77,12 @@ async def fan_out(
     now: datetime,
     order: list[str],
     owners: AuthClient | None = None,
+    library: LibraryClient | None = None,
 ) -> list[Delivery]:
     """The delivery one notification made on the first channel of `order` that may carry
     it (the others kept as its fallbacks); none if another dispatcher had it. A notice for
-    the tenant's owners goes to each owner's feed and e-mail (`owner_notices.py`)."""
+    the tenant's owners goes to each owner's feed and e-mail (`owner_notices.py`); news of
+    a branch to its owners' and staff's feeds only (`library_notices.py`)."""
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         note = await session.scalar(
             select(Notification).where(
@@ -88,6 +96,10 @@ async def fan_out(
         if owners is None:
             return []
         return await fan_out_to_owners(db, tenant_id, notification_id, owners, now)
+    if user_type == TEAM:
+        if owners is not None and library is not None:
+            await fan_out_to_team(db, tenant_id, notification_id, user_id, owners, library, now)
+        return []
     if students is None:
         return []
     # Outside any transaction. A failure raises: the notification waits for the next round.

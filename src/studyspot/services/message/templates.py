@@ -640,6 +640,74 @@ KINDS: dict[str, Kind] = {
                 },
             },
         ),
+        # News of a branch for its owners and the staff assigned to it (`library_notices.py`):
+        # in the feed only.
+        Kind(
+            "library_admission",
+            "transactional",
+            {"name": "text", "student_name": "text", "enrollment_number": "text"},
+            {
+                "en": {
+                    "in_app": Template(
+                        "New admission: {{ student_name }}",
+                        "{{ student_name }} was admitted (enrollment {{ enrollment_number }}).",
+                    ),
+                },
+                "hi": {
+                    "in_app": Template(
+                        "नया प्रवेश: {{ student_name }}",
+                        "{{ student_name }} का प्रवेश हुआ (नामांकन {{ enrollment_number }})।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "library_payment",
+            "transactional",
+            {
+                "name": "text",
+                "amount_paise": "paise",
+                "invoice_number": "text",
+                "paid_at": "datetime",
+            },
+            {
+                "en": {
+                    "in_app": Template(
+                        "Payment received: {{ amount_paise | inr }}",
+                        "{{ amount_paise | inr }} received on {{ paid_at | datetime }} "
+                        "({{ invoice_number }}).",
+                    ),
+                },
+                "hi": {
+                    "in_app": Template(
+                        "भुगतान प्राप्त: {{ amount_paise | inr }}",
+                        "{{ paid_at | datetime }} को {{ amount_paise | inr }} प्राप्त हुए "
+                        "({{ invoice_number }})।",
+                    ),
+                },
+            },
+        ),
+        Kind(
+            "library_booking_cancelled",
+            "transactional",
+            {"name": "text", "start_date": "date", "end_date": "date"},
+            {
+                "en": {
+                    "in_app": Template(
+                        "Booking cancelled",
+                        "A booking from {{ start_date | date }} to {{ end_date | date }} was "
+                        "cancelled; its seat is free again.",
+                    ),
+                },
+                "hi": {
+                    "in_app": Template(
+                        "बुकिंग रद्द",
+                        "{{ start_date | date }} से {{ end_date | date }} तक की एक बुकिंग रद्द "
+                        "हुई; उसकी सीट फिर से खाली है।",
+                    ),
+                },
+            },
+        ),
     )
 }
 

@@ -14,6 +14,7 @@ from studyspot.services.auth.client import OwnerContact as OwnerContact
 from studyspot.services.booking.client import BookingClient as BookingClient
 from studyspot.services.library.client import LibraryClient as LibraryClient
 from studyspot.services.payment.client import PaymentClient as PaymentClient
+from studyspot.services.student.client import ADMITTED_TOPIC as ADMITTED_TOPIC
 from studyspot.services.student.client import CONSENT_TOPIC as CONSENT_TOPIC
 from studyspot.services.student.client import InternalStudent as InternalStudent
 from studyspot.services.student.client import StudentClient as StudentClient

@@ -38,6 +38,22 @@ class StudentConsentRecorded(BaseModel):
     recorded_by_type: str = Field(max_length=32)
 
 
+# Event: a student admitted at the desk (the admission form), for the message service to
+# tell the branch's owners and staff. An import announces nothing per student.
+ADMITTED_TOPIC = "student.admitted"
+
+
+class StudentAdmitted(BaseModel):
+    """The payload of `student.admitted`, written in the admitting transaction."""
+
+    student_id: uuid.UUID
+    home_library_id: uuid.UUID
+    name: str = Field(max_length=120)
+    enrollment_number: str = Field(max_length=16)
+    admitted_at: datetime
+    admitted_by: uuid.UUID | None
+
+
 class InternalStudent(BaseModel):
     """A student as other services see it. Erased students keep their id and number only."""
 

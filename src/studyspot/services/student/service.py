@@ -17,8 +17,10 @@ from studyspot.kit import audit
 from studyspot.kit.entitlements import Entitlements, check_limit
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.models import utcnow
+from studyspot.kit.outbox import publish
 from studyspot.kit.pagination import Page, PageParams, sort_clause
 from studyspot.services.student.access import Viewer
+from studyspot.services.student.client import ADMITTED_TOPIC, StudentAdmitted
 from studyspot.services.student.consent import forward_consent
 from studyspot.services.student.errors import (
     PhoneTaken,
@@ -160,6 +162,17 @@ async def create_student(
         "student.created",
         student,
         {"enrollment_number": student.enrollment_number},
+    )
+    admitted = StudentAdmitted(
+        student_id=student.id,
+        home_library_id=student.home_library_id,
+        name=student.name,
+        enrollment_number=student.enrollment_number,
+        admitted_at=now,
+        admitted_by=viewer.user_id,
+    )
+    await publish(
+        session, ADMITTED_TOPIC, admitted.model_dump(mode="json"), tenant_id=viewer.tenant_id
     )
     return student
 
