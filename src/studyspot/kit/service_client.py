@@ -43,6 +43,11 @@ class Reply:
     def json(self) -> Any:
         return orjson.loads(self.body) if self.body else None
 
+    def header(self, name: str) -> str | None:
+        """A response header by its name in any case (transports differ in how they keep it)."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
 
 # (method, url, headers, body) -> Reply
 Transport = Callable[[str, str, dict[str, str], bytes | None], Awaitable[Reply]]
@@ -143,6 +148,7 @@ class ServiceClient:
         bearer: str | None = None,
         tenant_id: uuid.UUID | None = None,
         shared: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send one request. `bearer` forwards a user's token; otherwise a service token.
 
@@ -167,7 +173,7 @@ class ServiceClient:
             if method != "GET" or bearer is not None:
                 raise ValueError("only a GET with a service token may be shared")
             return await self._shared(path, params, tenant_id)
-        return await self._call(method, path, json, params, bearer, tenant_id)
+        return await self._call(method, path, json, params, bearer, tenant_id, headers)
 
     def _inside_transaction(self, method: str, path: str) -> None:
         log.error("service_call_in_transaction", service=self.service, method=method, path=path)
@@ -205,9 +211,11 @@ class ServiceClient:
         params: Mapping[str, str] | None,
         bearer: str | None,
         tenant_id: uuid.UUID | None,
+        extra: Mapping[str, str] | None = None,
     ) -> Reply:
         token = bearer or self._tokens.token(tenant_id)
         headers = {
+            **(extra or {}),
             "authorization": f"Bearer {token}",
             "x-request-id": request_id_var.get() or uuid.uuid4().hex,
             "accept": "application/json",

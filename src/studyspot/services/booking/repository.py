@@ -116,6 +116,8 @@ class Occupant:
     seat_assignment: str
     status: str
     occupancy: Occupancy = field(compare=False)
+    # A pending hold's end: from then on it holds nothing (`holds_place`).
+    hold_expires_at: datetime | None = None
 
     @property
     def floating(self) -> bool:
@@ -135,6 +137,7 @@ _OCCUPANT_COLUMNS = (
     _bookings.start_date,
     _bookings.end_date,
     _bookings.releases_seat_on_pause,
+    _bookings.hold_expires_at,
 )
 _ATTENDANCE_COLUMNS = (
     _bookings.id,
@@ -234,7 +237,7 @@ class BookingRepository(TenantRepository[Booking]):
                 occupancy = Occupancy(window, ranges)
                 if not holes:
                     alike[key] = occupancy
-            found.append(Occupant(r[0], r[1], r[2], r[3], r[4], r[5], occupancy))
+            found.append(Occupant(r[0], r[1], r[2], r[3], r[4], r[5], occupancy, r[11]))
         return found
 
     async def released_pauses(

@@ -13,6 +13,7 @@ from studyspot.kit.db import Database
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.services.booking.config import BookingSettings
+from studyspot.services.booking.service.map_cache import MapCache
 from studyspot.services.booking.upstream import Upstream
 
 
@@ -23,6 +24,8 @@ class Runtime:
     upstream: Upstream
     # Replaceable so that tests can let a hold run out without waiting for it.
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Seat maps kept while still true (service/map_cache.py).
+    maps: MapCache = field(default_factory=MapCache)
 
     def now(self) -> datetime:
         return self.clock()

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from studyspot.kit.change_counters import counter_table
 from studyspot.kit.models import IdMixin, TenantBase, TenantMixin, TimestampMixin, UTCDateTime
 
 NAME_MAX = 120
@@ -177,3 +178,8 @@ class StaffAssignment(TenantMixin, TenantBase):
     library_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+# Bumped by triggers at every change of a library, its seats or its shifts (migration
+# tenant_library_0002): the catalog's ETag (routes/internal.py).
+catalog_versions = counter_table("library_catalog_versions")

@@ -105,6 +105,11 @@ SHARED_TABLES = frozenset(
     {
         # Provider order id → tenant, for unauthenticated webhooks (services/payment/models.py).
         "payment_order_routes",
+        # Per-library change counters (kit/change_counters.py): each database keeps its own,
+        # bumped by its triggers as the moved rows arrive or leave. Never copied nor deleted,
+        # so a counter never goes back to a value a cache may hold from before a move.
+        "booking_map_versions",
+        "library_catalog_versions",
     }
 )
 # Bookkeeping of the database itself, no tenant's rows.

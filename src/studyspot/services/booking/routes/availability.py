@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Response
 
 from studyspot.kit.auth import TenantSession
@@ -35,7 +34,7 @@ async def availability(
         uuid.UUID | None, Query(description="The shift's window; default the full day")
     ] = None,
 ) -> Response:
-    found = await queries.availability(
+    body = await queries.availability(
         session,
         viewer,
         runtime,
@@ -45,4 +44,4 @@ async def availability(
         shift_id=shift_id,
     )
     # Serialised once with orjson (FastAPI would build and validate 500 seat models).
-    return Response(orjson.dumps(found), media_type="application/json")
+    return Response(body, media_type="application/json")

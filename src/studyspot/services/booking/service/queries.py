@@ -6,13 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.change_counters import database_name, version_of
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.booking.access import Viewer
 from studyspot.services.booking.errors import LibraryNotFound, ShiftNotFound
-from studyspot.services.booking.models import HOLDING, Booking, WaitlistEntry
+from studyspot.services.booking.models import HOLDING, Booking, WaitlistEntry, map_versions
 from studyspot.services.booking.repository import (
     SORTABLE,
     BookingFilter,
@@ -34,7 +36,9 @@ from studyspot.services.booking.schemas.availability import (
 )
 from studyspot.services.booking.schemas.common import SeatKind
 from studyspot.services.booking.service.common import visible_or_404
+from studyspot.services.booking.service.map_cache import KeptMap
 from studyspot.services.booking.service.placement import capacities
+from studyspot.services.booking.upstream import LibraryCatalog
 
 MAX_AVAILABILITY_DAYS = 366
 
@@ -91,7 +95,9 @@ async def availability(
     start_date: date,
     end_date: date | None,
     shift_id: uuid.UUID | None,
-) -> dict[str, Any]:
+) -> bytes:
+    """The map as JSON, shaped exactly like schemas.Availability (the route's documented
+    answer; tests validate it), from the process's kept maps when still true (map_cache)."""
     last = end_date or start_date
     if last < start_date or (last - start_date).days >= MAX_AVAILABILITY_DAYS:
         raise Unprocessable(
@@ -115,11 +121,37 @@ async def availability(
         if shift is None:
             raise ShiftNotFound()
         window = DailyWindow.of(shift.start_time, shift.end_time, full_day=shift.is_full_day)
-    occupancy = Occupancy.of(window, start_date, last)
-    occupants = await BookingRepository(session, viewer.tenant_id).occupants(
-        library_id, occupancy, runtime.now()
+    # Read first, in the transaction that reads the bookings: a change committed after
+    # this read moves the counter past what the map below is kept under.
+    version = await version_of(session, map_versions, viewer.tenant_id, library_id)
+    key = (database_name(session), viewer.tenant_id, library_id, start_date, last, shift_id)
+    now = runtime.now()
+    kept = runtime.maps.get(key, version, catalog, now)
+    if kept is not None:
+        return kept
+    found, valid_until = await _seat_map(
+        session, viewer.tenant_id, catalog, window, start_date, last, now
     )
+    found["shift_id"] = shift_id
+    body = orjson.dumps(found)
+    runtime.maps.put(key, KeptMap(version, catalog, valid_until, body))
+    return body
+
+
+async def _seat_map(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    catalog: LibraryCatalog,
+    window: DailyWindow,
+    start_date: date,
+    last: date,
+    now: datetime,
+) -> tuple[dict[str, Any], datetime | None]:
+    """The map, and when the first pending hold in it runs out (None: no hold in it)."""
+    occupancy = Occupancy.of(window, start_date, last)
+    occupants = await BookingRepository(session, tenant_id).occupants(catalog.id, occupancy, now)
     relevant = sharing_time(occupancy, occupants)
+    holds = [o.hold_expires_at for o in relevant if o.status not in HOLDING and o.hold_expires_at]
     states: dict[uuid.UUID, SeatState] = {}
     for occupant in relevant:
         if occupant.seat_id is not None and states.get(occupant.seat_id) != "booked":
@@ -159,13 +191,11 @@ async def availability(
         floating.append(
             {"seat_type": kind, "capacity": capacity, "left": max(capacity - peaks[pool], 0)}
         )
-    # JSON-ready and shaped exactly like schemas.Availability (the route's documented
-    # answer; tests validate it): 500 seats as models would cost more than the rule itself.
-    return {
-        "library_id": library_id,
+    found = {
+        "library_id": catalog.id,
         "start_date": start_date,
         "end_date": last,
-        "shift_id": shift_id,
+        "shift_id": None,
         "window_start": hhmm(window.start),
         "window_end": "24:00" if window.end == MINUTES_PER_DAY else hhmm(window.end),
         "crosses_midnight": window.crosses_midnight,
@@ -173,6 +203,7 @@ async def availability(
         "counts": counts,
         "floating": floating,
     }
+    return found, min(holds, default=None)
 
 
 async def list_waitlist(
