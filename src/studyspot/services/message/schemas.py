@@ -151,7 +151,7 @@ class MonthlyCreditUsage(BaseModel):
 
 class CreditEntryRead(ReadModel):
     id: uuid.UUID
-    entry: str = Field(description="grant (+), reserve (-), capture (0), release (+)")
+    entry: str = Field(description="grant (+), purchase (+), reserve (-), capture (0), release (+)")
     amount_paise: int = Field(description="Its effect on the balance; the ledger sums to it")
     delivery_id: uuid.UUID | None
     note: str | None

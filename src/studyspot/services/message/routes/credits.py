@@ -70,7 +70,7 @@ async def get_ledger(
     status_code=201,
     response_model=CreditBalance,
     responses=problem_responses(403, 404),
-    summary="Add credits to a tenant (platform admins, until purchases go through payment)",
+    summary="Add credits to a tenant (platform admins: a gift or a correction)",
 )
 async def grant_credits(
     tenant_id: uuid.UUID, body: CreditGrant, who: PlatformAdmin, request: Request
