@@ -87,6 +87,10 @@ async def test_a_tenants_credit_notes_and_history_for_the_platform_only(apps: Ap
     theirs = await api.get(f"{TENANTS}/{other.tenant_id}/credit-notes", headers=admin.headers)
     assert theirs.json()["total"] == 0
 
+    listed = await api.get(f"{TENANTS}/{owner.tenant_id}/invoices", headers=admin.headers)
+    by_status = {i["status"]: i["payment_reference"] for i in listed.json()["items"]}
+    assert by_status == {"paid": "UTR123456", "void": None, "unpaid": None}
+
     history = await api.get(f"{TENANTS}/{owner.tenant_id}/history", headers=admin.headers)
     assert history.status_code == 200, history.text
     actions = [h["action"] for h in history.json()["items"]]

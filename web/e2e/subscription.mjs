@@ -65,11 +65,14 @@ async function trial(page, run) {
   const banner = await page.getByTestId('sub-trial').innerText();
   check(/Trial: 14 days left/.test(banner), `the trial banner says 14 days left: ${banner}`);
   const rows = page.getByTestId('usage-row');
-  await page.getByText('0 of 100', { exact: true }).waitFor();
-  await page.getByText('0 of 200', { exact: true }).waitFor();
+  await rows.filter({ hasText: 'Seats' }).getByText('0 of 100', { exact: true }).waitFor();
+  await rows.filter({ hasText: 'Students' }).getByText('0 of 200', { exact: true }).waitFor();
+  // The message service's count of this month's paid messages, against the trial's 100.
+  await rows.filter({ hasText: 'Message credits' }).getByText('0 of 100', { exact: true }).waitFor();
   check((await rows.count()) === 5, 'usage is shown for every limit');
   const usage = await page.locator('body').innerText();
   check(/Libraries\s+0 of 1/.test(usage) && /Seats\s+0 of 100/.test(usage) && /Students\s+0 of 200/.test(usage), `usage against the trial's limits: ${usage.slice(0, 800)}`);
+  check(/Message credits per month\s+0 of 100/.test(usage), `message credits used this month: ${usage.slice(0, 800)}`);
   await run.shot(page, 'trial');
   await run.axe(page, 'subscription-trial');
 

@@ -29,6 +29,8 @@ const Messages = lazy(() => import('./pages/messages/MessagesPage'));
 const Subscription = lazy(() => import('./pages/subscription/SubscriptionPage'));
 const AdminPlans = lazy(() => import('./pages/admin/PlansPage'));
 const AdminRevenue = lazy(() => import('./pages/admin/RevenuePage'));
+const AdminTenants = lazy(() => import('./pages/admin/TenantsPage'));
+const AdminTenant = lazy(() => import('./pages/admin/TenantPage'));
 const AttendanceRegister = lazy(() => import('./pages/attendance/RegisterPage'));
 const Analytics = lazy(() => import('./pages/analytics/AnalyticsPage'));
 const Inbox = lazy(() => import('./pages/community/InboxPage'));
@@ -73,6 +75,7 @@ const NAV: NavItem[] = [
 const ADMIN_NAV: NavItem[] = [
   { to: '/admin/revenue', label: 'nav_admin_revenue', permission: 'subscriptions:read' },
   { to: '/admin/plans', label: 'nav_admin_plans', permission: 'platform_plans:write' },
+  { to: '/admin/tenants', label: 'nav_admin_tenants', permission: 'subscriptions:read' },
 ];
 
 const PUBLIC_PATHS = new Set(['/forgot-password', '/reset-password', '/set-password']);
@@ -179,6 +182,8 @@ function Shell({ session }: { session: Session }) {
             <Routes>
               <Route path="/admin/revenue" element={<AdminRevenue />} />
               <Route path="/admin/plans" element={<AdminPlans />} />
+              <Route path="/admin/tenants" element={<AdminTenants />} />
+              <Route path="/admin/tenants/:tenantId" element={<AdminTenant />} />
               <Route path="*" element={<Navigate to={home} replace />} />
             </Routes>
           ) : (

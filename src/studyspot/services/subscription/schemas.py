@@ -236,6 +236,9 @@ class InvoiceRead(ReadModel):
         description="unpaid: an upgrade invoiced to a tenant paying by invoice; void: it lapsed"
     )
     paid_at: datetime | None
+    payment_reference: str | None = Field(
+        description="the bank, UPI or Razorpay reference of the payment; null while unpaid"
+    )
 
 
 class CreditNoteRead(ReadModel):

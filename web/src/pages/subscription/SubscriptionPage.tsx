@@ -7,6 +7,7 @@ import { Alert, Anchor, Badge, Button, Group, Paper, Progress, SegmentedControl,
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, fetchBlob, saveBlob, unwrap } from '../../api/client';
+import { CreditNotes } from '../../components/CreditNotes';
 import { Money } from '../../components/Money';
 import { formatPaise } from '../../lib/money';
 import { Pager } from '../../components/Pager';
@@ -51,6 +52,11 @@ export default function SubscriptionPage() {
             <Usage sub={sub} />
             <QueryState query={plans}>{(p) => <Plans sub={sub} plans={p.items} />}</QueryState>
             <Invoices plans={plans.data?.items ?? []} />
+            <CreditNotes
+              queryKey={['subscription', 'credit-notes']}
+              load={(page, size) => unwrap(api.GET('/api/v1/subscriptions/current/credit-notes', { params: { query: { page, page_size: size } } }))}
+              pdf
+            />
           </>
         )}
       </QueryState>
@@ -238,13 +244,14 @@ function Usage({ sub }: { sub: Subscription }) {
   // Counted by the services that enforce each limit, the way their checks count.
   const library = useQuery({ queryKey: ['subscription', 'usage', 'library'], queryFn: () => unwrap(api.GET('/api/v1/libraries/usage')) });
   const students = useQuery({ queryKey: ['subscription', 'usage', 'students'], queryFn: () => unwrap(api.GET('/api/v1/students/analytics', { params: { query: { months: 1 } } })) });
+  // The message service's own counter, the one its limit check moves (a hard limit).
+  const credits = useQuery({ queryKey: ['subscription', 'usage', 'credits'], queryFn: () => unwrap(api.GET('/api/messages/credits/month')) });
   const rows: LimitRow[] = [
     { key: 'usage_libraries', used: library.data?.libraries, limit: sub.max_libraries, hard: false },
     { key: 'usage_seats', used: library.data?.seats, limit: sub.max_seats, hard: false },
     { key: 'usage_students', used: students.data?.total, limit: sub.max_students, hard: false },
     { key: 'usage_staff', used: library.data?.staff, limit: sub.max_staff, hard: false },
-    // The message service does not report this month's use here yet.
-    { key: 'usage_message_credits', used: null, limit: sub.monthly_message_credits, hard: true },
+    { key: 'usage_message_credits', used: credits.data?.used, limit: sub.monthly_message_credits, hard: true },
   ];
   return (
     <Paper withBorder p="md">
@@ -272,12 +279,13 @@ function Usage({ sub }: { sub: Subscription }) {
                     : t('usage_full_overage', { percent: sub.overage_percent, most: allowance(r.limit, sub.overage_percent, r.hard) })}
                 </Text>
               )}
-              {r.used === null && <Text size="xs" c="dimmed">{t('usage_not_reported')}</Text>}
+              {r.hard && credits.data && <Text size="xs" c="dimmed">{t('usage_credits_month', { month: credits.data.month })}</Text>}
             </div>
           );
         })}
         {library.isError && <ProblemAlert error={library.error} />}
         {students.isError && <ProblemAlert error={students.error} />}
+        {credits.isError && <ProblemAlert error={credits.error} />}
       </Stack>
     </Paper>
   );
