@@ -199,6 +199,7 @@ async def test_attachments_through_the_gateway_on_either_process(
     the 1 MiB of other requests); the service refuses past its own limits; a file written
     by one community process is served by the other (one storage)."""
     system = realtime_system
+    await system.restore()  # the test before stops a community process
     async with system.client() as http:
         branch: Branch = await open_branch(http, clean_dbs)
         made = await http.post(
