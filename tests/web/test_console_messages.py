@@ -31,6 +31,7 @@ from studyspot.services.message import notifications
 from studyspot.services.message.mailbox import MailboxEntry, read_mailbox
 from tests.conftest import Apps
 from tests.fakes.msg91 import FakeMsg91
+from tests.fakes.razorpay import FakeRazorpay
 from tests.fixtures.databases import DbSet
 from tests.fixtures.library import (
     STAFF,
@@ -42,8 +43,11 @@ from tests.fixtures.library import (
 from tests.fixtures.messages import grant_credits, link_in, register_through_gateway
 from tests.fixtures.students import admit
 from tests.fixtures.system import System
-from tests.fixtures.users import DEFAULT_PASSWORD, LoggedIn
-from tests.web.test_console_flow import WEB, _browser, _require_tools
+from tests.fixtures.users import DEFAULT_PASSWORD, LoggedIn, register_owner
+from tests.web.test_console_flow import ARTEFACTS, WEB, _browser, _require_tools
+from tests.web.test_console_subscription import billed_system
+
+__all__ = ["billed_system"]
 
 PASSWORD = "correct-horse-1"
 NEW_PASSWORD = "a-new-horse-42"
@@ -280,3 +284,23 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
         "/api/messages/sender-accounts", headers=owner.headers
     )
     assert accounts.json() == []
+
+
+async def test_the_owner_buys_credits_in_razorpay_checkout_and_sees_them_at_once(
+    billed_system: tuple[System, FakeRazorpay], apps: Apps
+) -> None:
+    """Messages → Buy credits: the ₹1,000 pack paid in Razorpay Checkout on StudySpot's
+    account (the local fake); the page shows StudySpot's invoice, the balance and the
+    ledger's purchase; the order was the platform's, and one invoice was issued."""
+    system, razorpay = billed_system
+    owner = await register_owner(apps)
+    out = await _browser(system, "buy", owner.email, DEFAULT_PASSWORD, script="e2e/messages.mjs")
+    assert "buy: passed" in out
+    results = json.loads((ARTEFACTS / "buy-results.json").read_text())
+    [order] = razorpay.orders.values()
+    assert (order["amount"], order["notes"]["purpose"]) == (100_000, "message_credits")
+    async with system.client() as http:
+        balance = await http.get("/api/messages/credits", headers=owner.headers)
+        assert balance.json()["balance_paise"] == 100_000
+        invoices = await http.get("/api/v1/subscriptions/current/invoices", headers=owner.headers)
+    assert [i["invoice_number"] for i in invoices.json()["items"]] == [results["invoice"]]

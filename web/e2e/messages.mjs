@@ -20,6 +20,10 @@
 //           SMTP account saved with a password (SMTP_SECRET) that is never shown again,
 //           then removed → the profile of the student without consent (STUDENT_ID):
 //           SMS promotions switched on and read back.
+//   buy:    Messages → Buy credits: the ₹1,000 pack → Razorpay Checkout (the local fake's
+//           checkout.js and payment frame, StudySpot's account) → paid → the API checks the
+//           payment and the page says so with StudySpot's invoice number → the balance is
+//           ₹1,000.00 and the ledger has "Credits bought".
 import { check, env, runScenario } from './harness.mjs';
 
 const { base, email, password } = env;
@@ -249,6 +253,31 @@ async function owner(page, run) {
   await run.shot(page, 'student-consent');
 }
 
-const SCENARIOS = { forgot, reset, invite, owner };
+async function buy(page, run) {
+  await logIn(page, password);
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.goto(base + '/messages');
+  await page.getByTestId('credit-balance').getByText('₹0.00').waitFor();
+  await page.getByTestId('credit-pack-100000').click();
+  await page.getByTestId('buy-credits').click();
+  const frame = page.frameLocator('[data-testid="razorpay-checkout"]');
+  const payButton = frame.getByRole('button', { name: 'Pay ₹1000.00' });
+  await payButton.waitFor();
+  await run.shot(page, 'buy-checkout');
+  const [verified] = await Promise.all([
+    page.waitForResponse((r) => /\/api\/messages\/credits\/purchases\/[^/]+\/verify$/.test(r.url()) && r.request().method() === 'POST'),
+    payButton.click(),
+  ]);
+  check(verified.status() === 200, `the verification answered ${verified.status()}`);
+  const purchase = await verified.json();
+  run.results.invoice = purchase.invoice_number;
+  await page.getByTestId('buy-done').getByText(`invoice ${purchase.invoice_number}`).waitFor();
+  await page.getByTestId('credit-balance').getByText('₹1,000.00').waitFor();
+  await page.getByTestId('ledger').getByText('Credits bought').waitFor();
+  await run.axe(page, 'buy-credits');
+  await run.shot(page, 'buy-done');
+}
+
+const SCENARIOS = { forgot, reset, invite, owner, buy };
 check(scenario in SCENARIOS, `scenario is one of ${Object.keys(SCENARIOS)}`);
 await runScenario(scenario, SCENARIOS[scenario]);

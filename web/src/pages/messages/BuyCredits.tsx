@@ -2,7 +2,7 @@
 // a Razorpay order on StudySpot's account, Razorpay Checkout, then Checkout's signed answer
 // to the API, which checks the payment with Razorpay before the credits are added (once,
 // with StudySpot's GST invoice). Closing Checkout, or a failed payment, adds nothing.
-import { Button, Group, NumberInput, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, NumberInput, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
@@ -77,9 +77,9 @@ export function BuyCredits() {
                 </Text>
               )}
               {buy.data && (
-                <Text size="sm" c="green" role="status" data-testid="buy-done">
-                  {t('msg_buy_done', { amount: formatPaise(buy.data.amount_paise), invoice: buy.data.invoice_number ?? '' })}
-                </Text>
+                <Alert color="teal" role="status" data-testid="buy-done">
+                  <Text size="sm">{t('msg_buy_done', { amount: formatPaise(buy.data.amount_paise), invoice: buy.data.invoice_number ?? '' })}</Text>
+                </Alert>
               )}
               {buy.isError && <ProblemAlert error={buy.error} />}
             </Stack>
