@@ -15,7 +15,12 @@
 //     the reply through the API, its own message read by the library.
 //   groups: a new group (anonymous members allowed) → a post as the library → pinned →
 //     an invite code shown once.
+//   bell: the script says it is ready (a file `community-bell-ready` in ARTEFACTS); the test
+//     then puts a notification in the owner's feed as the message service does, and the
+//     bell's count goes up within seconds (its polling is 5 min while the stream is live).
 // axe-core on the seat map, the inbox and the groups page. Results: community-results.json.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { check, env, runScenario } from './harness.mjs';
 
 const { base } = env;
@@ -136,4 +141,14 @@ await runScenario('community', async (page, run) => {
   await notReloaded();
   await run.shot(page, 'group-pinned');
   await run.axe(page, 'groups');
+
+  // (d) the bell hears the owner's new notification on the stream's user topic.
+  const bell = page.getByTestId('bell');
+  const before = Number(await bell.getAttribute('data-unread'));
+  writeFileSync(join(env.out, 'community-bell-ready'), String(before));
+  t0 = Date.now();
+  await page.locator(`[data-testid="bell"][data-unread="${before + 1}"]`).waitFor({ timeout: 20_000 });
+  run.results.bell_ms = Date.now() - t0;
+  await notReloaded();
+  await run.shot(page, 'bell-live');
 });

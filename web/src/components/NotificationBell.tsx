@@ -1,25 +1,34 @@
 // The signed-in user's in-app notifications (the message service's feed): a bell in
 // the header with the unread count, a list of the newest, mark one or all read.
-// The count is polled once a minute; opening the list fetches it fresh.
+// A new notification is told on the realtime stream's `user` topic (`notification`,
+// docs/realtime.md) and the count is read again at once; polling is the fallback: once
+// a minute while the stream is down, every 5 minutes while it is up (a notification
+// read in another tab is not told on the stream). Opening the list fetches it fresh.
 import { ActionIcon, Badge, Button, Group, Indicator, Popover, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { useI18n } from '../i18n';
+import { useLiveEvents } from '../lib/useLiveEvents';
 import { ProblemAlert } from './ProblemAlert';
 import { QueryState } from './QueryState';
 
 const FEED_SIZE = 20;
 const POLL_MS = 60_000;
+const POLL_LIVE_MS = 300_000;
+const USER_TOPIC = ['user'];
 
 export function NotificationBell() {
   const { t } = useI18n();
   const qc = useQueryClient();
   const [opened, setOpened] = useState(false);
+  const live = useLiveEvents(USER_TOPIC, (e) => {
+    if (e.event === 'notification' || e.event === 'resync') void qc.invalidateQueries({ queryKey: ['notifications'] });
+  });
   const count = useQuery({
     queryKey: ['notifications', 'unread'],
     queryFn: () => unwrap(api.GET('/api/messages/notifications/unread-count')),
-    refetchInterval: POLL_MS,
+    refetchInterval: live === 'open' ? POLL_LIVE_MS : POLL_MS,
   });
   const feed = useQuery({
     queryKey: ['notifications', 'feed'],

@@ -4,8 +4,10 @@
   that branch: seat-map changes, the library side of the inbox), `group:<id>` (members of
   a library group and its library's owner and staff: posts).
 - What reaches them: `community.post_created`/`post_removed` of groups and
-  `community.inbox_message` (durable: numbered, replayed after `Last-Event-ID`), and
-  `booking.*` as `seat_changed` on the library topic (ephemeral: never replayed).
+  `community.inbox_message` (durable: numbered, replayed after `Last-Event-ID`),
+  `booking.*` as `seat_changed` on the library topic, and the message service's
+  `message.notification_created` as `notification` on its user's topic (both ephemeral:
+  never replayed; a console reads its state again when it reconnects).
 - Auth: the bearer header, or for browsers (EventSource sets no header) `?ticket=` from
   `POST /api/v1/events/tickets`: signed by this service, 30 s, single use, bound to the
   topics authorised when it was issued. The access token itself never goes in a URL.
@@ -58,7 +60,10 @@ log = structlog.get_logger("studyspot.community.stream")
 
 STREAM_PATH = "/api/v1/events/stream"
 DURABLE = "community.>"
-EPHEMERAL = ("booking.>",)
+# The message service's in-app notification (its `notifications.NOTIFICATION_CREATED`;
+# named here, as a service never imports another's modules).
+NOTIFICATION_CREATED = "message.notification_created"
+EPHEMERAL = ("booking.>", NOTIFICATION_CREATED)
 MAX_TOPICS = 20
 # The seat-map topics: a booking that takes, moves or frees a seat.
 SEAT_TOPICS = frozenset(
@@ -112,6 +117,14 @@ def route(event: Event) -> Iterable[Message]:
         }
         topics = frozenset({f"user:{p['student_id']}", f"library:{p['library_id']}"})
         return [Message(topics, "inbox_message", data)]
+    if event.topic == NOTIFICATION_CREATED:
+        # Ids only (the title and body stay in the user's feed): the bell reads its count.
+        data = {
+            "notification_id": p["notification_id"],
+            "kind": p["kind"],
+            "created_at": p["created_at"],
+        }
+        return [Message(frozenset({f"user:{p['user_id']}"}), "notification", data)]
     if event.topic in SEAT_TOPICS and p.get("library_id"):
         data = {
             "change": event.topic.removeprefix("booking."),
@@ -390,7 +403,8 @@ Server-Sent Events for the caller's topics (docs/realtime.md).
 - Auth: `Authorization: Bearer <token>`, or `ticket` from `POST /api/v1/events/tickets`
   (browsers); with a ticket the ticket's topics are used.
 - Events: `inbox_message`, `post_created`, `post_removed` (with `id:`, replayed after
-  `Last-Event-ID` or `last_event_id`), `seat_changed` (no id: never replayed), `reset`
+  `Last-Event-ID` or `last_event_id`), `seat_changed` and `notification` (a new in-app
+  notification on your `user` topic; no id: never replayed), `reset`
   (events after your id are no longer kept: reload), `end` (the stream ends: `reason`
   `max_lifetime`, `shutdown` or `slow`; reconnect with your last id). A comment line
   `: heartbeat` every 15 s.
@@ -402,7 +416,7 @@ Server-Sent Events for the caller's topics (docs/realtime.md).
 
 @router.get(
     STREAM_PATH,
-    summary="Server-Sent Events: inbox, group posts, seat-map changes",
+    summary="Server-Sent Events: inbox, group posts, seat-map changes, notifications",
     description=_STREAM_DESCRIPTION,
     response_class=EventStreamResponse,
     response_model=None,

@@ -3,7 +3,10 @@
 A notification is made once per (tenant, event, user, kind): the consumer's
 processed-event ledger already runs it once, and the unique constraint is the
 second wall. Its title and body are rendered when it is made, in the user's
-language, from the tenant's own wording if the owner wrote one.
+language, from the tenant's own wording if the owner wrote one. Each new notification
+publishes `message.notification_created` (ids only) in the same transaction: the realtime
+stream tells that user's open consoles at once (docs/realtime.md), and their bell counts
+it without waiting for its next poll.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.outbox import publish
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.message.errors import NotificationNotFound
@@ -24,6 +29,17 @@ from studyspot.services.message.preferences import language_of
 from studyspot.services.message.templates import kind_of, render
 
 IN_APP = "in_app"
+NOTIFICATION_CREATED = "message.notification_created"
+
+
+class NotificationCreated(BaseModel):
+    """`message.notification_created`: a notification is in `user_id`'s feed. No title nor
+    body: the stream says only that there is something new; its user reads the feed."""
+
+    notification_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    created_at: datetime
 
 
 class NotificationRepository(TenantRepository[Notification]):
@@ -89,7 +105,7 @@ async def notify(
     language = await language_of(session, tenant_id, user_id)
     override = await override_for(session, tenant_id, kind, IN_APP, language)
     rendered = render(kind, IN_APP, language, variables, override=override)
-    return await repo.add(
+    made = await repo.add(
         Notification(
             event_id=event_id,
             kind=kind,
@@ -103,6 +119,13 @@ async def notify(
             created_at=now,
         )
     )
+    created = NotificationCreated(
+        notification_id=made.id, user_id=user_id, kind=kind, created_at=now
+    )
+    await publish(
+        session, NOTIFICATION_CREATED, created.model_dump(mode="json"), tenant_id=tenant_id
+    )
+    return made
 
 
 async def claim(
