@@ -80,6 +80,7 @@ MOVED_TABLES = frozenset(
         "message_credit_accounts",
         "message_credit_entries",
         "message_credit_months",
+        "message_credit_purchases",
         "message_deliveries",
         "message_delivery_events",
         "message_notifications",
