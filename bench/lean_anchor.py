@@ -23,12 +23,15 @@ Answers are encoded with orjson. Not a product service and not run by CI.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -263,3 +266,43 @@ def anchor_policies() -> str:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO studyspot_rls;"
         )
     return "\n".join(statements)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(env: dict[str, str], logs: Path, port: int) -> subprocess.Popen[bytes]:
+    """The anchor as its own process (uvicorn) on `port`, logging to `logs`/anchor.log."""
+    out = (logs / "anchor.log").open("wb")
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "uvicorn"),
+            "--factory",
+            "bench.lean_anchor:create_app",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env={**env, "PYTHONPATH": str(ROOT), "ANCHOR_SELF_URL": f"http://127.0.0.1:{port}"},
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+async def wait_up(url: str, token: str) -> None:
+    """Until `url` answers 200 to the token (a minute at most)."""
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
+                    if resp.status == 200:
+                        return
+                    raise SystemExit(f"{url} answered {resp.status}: {await resp.text()}")
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.3)
+    raise SystemExit(f"{url} did not come up")

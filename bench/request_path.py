@@ -44,6 +44,7 @@ import asyncpg  # type: ignore[import-untyped]
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import lean_anchor  # noqa: E402
 import students as sb  # noqa: E402
 
 from studyspot.kit import migrate  # noqa: E402
@@ -52,45 +53,6 @@ ROOT = BENCH.parent
 ANCHOR_PORT = sb.free_port()
 STUDENTS = "/api/v1/students?page=1&page_size=20"
 ME = "/api/users/me"
-
-
-def start_anchor(env: dict[str, str], logs: Path) -> subprocess.Popen[bytes]:
-    out = (logs / "anchor.log").open("wb")
-    return subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "uvicorn"),
-            "--factory",
-            "bench.lean_anchor:create_app",
-            "--port",
-            str(ANCHOR_PORT),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env={
-            **env,
-            "PYTHONPATH": str(ROOT),
-            "ANCHOR_SELF_URL": f"http://127.0.0.1:{ANCHOR_PORT}",
-        },
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-async def wait_up(url: str, token: str) -> None:
-    deadline = time.monotonic() + 60
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
-                    if resp.status == 200:
-                        return
-                    raise SystemExit(f"{url} answered {resp.status}: {await resp.text()}")
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.3)
-    raise SystemExit(f"{url} did not come up")
 
 
 def measure(
@@ -185,7 +147,7 @@ async def main() -> None:
             await conn.execute(anchor_policies())
         finally:
             await conn.close()
-        anchor = start_anchor(env, logs)
+        anchor = lean_anchor.start(env, logs, ANCHOR_PORT)
         anchor_url = f"http://127.0.0.1:{ANCHOR_PORT}"
         direct = {
             STUDENTS: f"http://127.0.0.1:{sb.SERVICES['student']}",
@@ -198,7 +160,7 @@ async def main() -> None:
         gateway_pid = procs[-1].pid
         for path in (STUDENTS, ME):
             for base in (anchor_url, gateway, direct[path]):
-                await wait_up(base + path, tenant.token)
+                await lean_anchor.wait_up(base + path, tenant.token)
 
         print(
             f"\n{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} cores, wrk -t1 "
