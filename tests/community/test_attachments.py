@@ -55,13 +55,15 @@ async def test_each_allowed_type_is_kept_and_downloaded_byte_identical(apps: App
     hidden = await http.get(shown[0]["download_path"], headers=setup.unbooked.headers)
     assert hidden.status_code == 403 and hidden.json()["code"] == "not_a_member"
 
-    # Removing the post removes its files from view.
+    # Removing the post removes its files: from view, and from the storage.
+    kept = blobs(apps)
     removed = await http.delete(
         f"{GROUPS}/{setup.group_id}/posts/{made.json()['id']}", headers=setup.owner.headers
     )
     assert removed.status_code == 204
     gone = await http.get(shown[0]["download_path"], headers=setup.booked.student.headers)
     assert gone.status_code == 404 and gone.json()["code"] == "attachment_not_found"
+    assert len(kept - blobs(apps)) == 4
 
 
 async def test_html_and_oversize_files_are_refused_and_nothing_is_kept(apps: Apps) -> None:
@@ -260,6 +262,8 @@ async def test_community_posts_carry_files_for_every_reader(apps: Apps) -> None:
         assert got.content == data
         assert str(student.user_id) not in got.headers.values()
     # Removed by its author: its files go with it.
+    kept = blobs(apps)
     await http.delete(f"{base}/posts/{posted.json()['id']}", headers=student.headers)
     gone = await http.get(item["attachments"][0]["download_path"], headers=reader.headers)
     assert gone.status_code == 404
+    assert len(kept - blobs(apps)) == 2

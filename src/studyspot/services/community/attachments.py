@@ -369,7 +369,7 @@ async def keep(
         try:
             return await write(stored)
         except BaseException:
-            await discard(storage, stored)
+            await discard(storage, [s.key for s in stored])
             raise
     finally:
         upload.close()
@@ -411,18 +411,19 @@ async def store(storage: BlobStorage, prefix: str, files: list[Received]) -> lis
             await storage.put(key, received.spool, content_type=received.content_type)
             stored.append(Stored(attachment_id, key, position, received))
     except BaseException:
-        await discard(storage, stored)
+        await discard(storage, [s.key for s in stored])
         raise
     return stored
 
 
-async def discard(storage: BlobStorage, stored: Sequence[Stored]) -> None:
-    """Delete blobs whose rows were not written (best effort: logged, never raised)."""
-    for item in stored:
+async def discard(storage: BlobStorage, keys: Sequence[str]) -> None:
+    """Delete blobs no row shows any more: those of a post that was not written, or that was
+    removed (best effort: a failure is logged, never raised, the answer stands)."""
+    for key in keys:
         try:
-            await storage.delete(item.key)
-        except Exception as exc:  # the answer is already an error; keep its cause
-            log.warning("attachment_discard_failed", key=item.key, error=type(exc).__name__)
+            await storage.delete(key)
+        except Exception as exc:
+            log.warning("attachment_discard_failed", key=key, error=type(exc).__name__)
 
 
 def rows(

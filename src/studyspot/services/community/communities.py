@@ -239,8 +239,9 @@ async def remove_post(
     community_id: uuid.UUID,
     post_id: uuid.UUID,
     now: datetime,
-) -> None:
-    """By its author, or by a platform admin (audited)."""
+) -> list[str]:
+    """By its author, or by a platform admin (audited); answers the storage keys of its
+    files, to delete once committed."""
     space = spaces.Space.of_community(await _community(session, community_id))
     row, by_moderator = await spaces.remove_post(
         session,
@@ -260,3 +261,4 @@ async def remove_post(
             actor_type=principal.user_type,
             details={"community_id": str(space.id), "author_tenant_id": str(row.tenant_id)},
         )
+    return [f.storage_key for f in await spaces.post_files(session, space, row)]

@@ -300,11 +300,13 @@ async def attachment(
 
 async def remove_post(
     session: AsyncSession, viewer: Viewer, group_id: uuid.UUID, post_id: uuid.UUID, now: datetime
-) -> None:
+) -> list[str]:
+    """Remove the post; answers the storage keys of its files, to delete once committed."""
     group = await visible(session, viewer, group_id)
+    space = _space(group)
     row, by_moderator = await spaces.remove_post(
         session,
-        _space(group),
+        space,
         post_id,
         remover_id=viewer.user_id,
         moderator=viewer.moderates(group.library_id),
@@ -312,6 +314,7 @@ async def remove_post(
     )
     if by_moderator:
         await _audit(session, viewer, "community.post_removed", "community_post", row.id, group)
+    return [f.storage_key for f in await spaces.post_files(session, space, row)]
 
 
 async def _audit(

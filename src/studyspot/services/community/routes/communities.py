@@ -221,9 +221,14 @@ async def remove_community_post(
     community_id: uuid.UUID,
     post_id: uuid.UUID,
     principal: CommunityReader,
-    session: CoreSession,
     runtime: RuntimeDep,
 ) -> Response:
     """Problems: `not_your_post` (403), `post_not_found` (404)."""
-    await communities.remove_post(session, principal, community_id, post_id, runtime.now())
+    # Its files are deleted from the storage once the removal is committed (the rows stay,
+    # for the audit: name, type, size, SHA-256).
+    async with unit_of_work(runtime.kit.core) as session:
+        keys = await communities.remove_post(
+            session, principal, community_id, post_id, runtime.now()
+        )
+    await attachments.discard(runtime.storage, keys)
     return Response(status_code=204)

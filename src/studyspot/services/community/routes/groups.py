@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from studyspot.kit.auth import TenantSession
+from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.pagination import Paging
 from studyspot.services.community import attachments, groups
@@ -244,11 +245,15 @@ async def remove_group_post(
     group_id: uuid.UUID,
     post_id: uuid.UUID,
     viewer: GroupsRead,
-    session: TenantSession,
     runtime: RuntimeDep,
 ) -> Response:
     """Problems: `not_your_post` (403), `post_not_found` (404)."""
-    await groups.remove_post(session, viewer, group_id, post_id, runtime.now())
+    # Its files are deleted from the storage once the removal is committed (the rows stay,
+    # for the audit: name, type, size, SHA-256).
+    db = await runtime.database(viewer)
+    async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
+        keys = await groups.remove_post(session, viewer, group_id, post_id, runtime.now())
+    await attachments.discard(runtime.storage, keys)
     return Response(status_code=204)
 
 
