@@ -11,8 +11,9 @@
 //     seconds → confirmed through the gateway → A2 shows booked; each far below the map's
 //     polling interval while live (60 s), so only the stream can have moved it.
 //   inbox: the student writes to the library through the gateway → the open inbox lists
-//     the conversation with 1 unread → the owner opens it and replies → the student reads
-//     the reply through the API, its own message read by the library.
+//     the conversation with 1 unread → the owner opens it and replies with a PDF attached
+//     (downloaded again from the page) → the student reads the reply through the API, its
+//     own message read by the library, and downloads the PDF byte for byte.
 //   groups: a new group (anonymous members allowed) → a post as the library → pinned →
 //     an invite code shown once.
 //   bell: the script says it is ready (a file `community-bell-ready` in ARTEFACTS); the test
@@ -105,13 +106,25 @@ await runScenario('community', async (page, run) => {
   await page.locator('[data-testid="inbox-thread"][data-unread="0"]').filter({ hasText: subject }).waitFor();
   const reply = 'Thank you: the router is being replaced today.';
   await page.getByLabel('Reply').fill(reply);
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  await page.getByTestId('inbox-conversation').locator('input[type=file]').setInputFiles({ name: 'router-receipt.pdf', mimeType: 'application/pdf', buffer: pdf });
   await page.getByRole('button', { name: 'Send' }).click();
-  await page.locator('[data-testid="inbox-message"][data-side="library"]').getByText(reply).waitFor();
-  await page.locator('[data-testid="inbox-message"][data-side="library"]').getByText('Not read yet').waitFor();
+  const sent = page.locator('[data-testid="inbox-message"][data-side="library"]');
+  await sent.getByText(reply).waitFor();
+  await sent.getByText('Not read yet').waitFor();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    sent.getByRole('button', { name: 'Download router-receipt.pdf' }).click(),
+  ]);
+  check(download.suggestedFilename() === 'router-receipt.pdf', `the download's name: ${download.suggestedFilename()}`);
   await notReloaded();
   const seen = await apiCall('GET', `/api/groups/inbox/threads/${thread.id}/messages`, studentToken);
   check(seen.items.length === 2 && seen.items[1].body === reply, `the student reads the reply: ${JSON.stringify(seen.items)}`);
   check(seen.items[0].read_by_other_side === true, 'the student sees its message read by the library');
+  const [file] = seen.items[1].attachments;
+  check(file && file.file_name === 'router-receipt.pdf' && file.content_type === 'application/pdf', `the reply's attachment: ${JSON.stringify(file)}`);
+  const got = await fetch(base + file.download_path, { headers: { authorization: `Bearer ${studentToken}` } });
+  check(got.ok && Buffer.from(await got.arrayBuffer()).equals(pdf), `the student downloads the PDF as sent (${got.status})`);
   run.results.thread_id = thread.id;
   await run.shot(page, 'inbox-replied');
 

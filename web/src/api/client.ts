@@ -104,20 +104,25 @@ export async function problemOf(res: Response, body?: unknown): Promise<Problem>
 
 type Result<T> = { data?: T; error?: unknown; response: Response };
 
+/** The problem of a call that got no answer at all (offline, refused, aborted). */
+export function networkError(e: unknown): ApiError {
+  return new ApiError({
+    status: 0,
+    code: 'network_error',
+    title: 'Network error',
+    detail: e instanceof Error ? e.message : 'The server could not be reached',
+    request_id: '',
+    errors: [],
+  });
+}
+
 /** The data of a successful call, or throws ApiError with the API's problem. */
 export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   let result: Result<T>;
   try {
     result = await call;
   } catch (e) {
-    throw new ApiError({
-      status: 0,
-      code: 'network_error',
-      title: 'Network error',
-      detail: e instanceof Error ? e.message : 'The server could not be reached',
-      request_id: '',
-      errors: [],
-    });
+    throw networkError(e);
   }
   if (result.response.ok) return result.data as T;
   throw new ApiError(await problemOf(result.response, result.error));
@@ -129,10 +134,7 @@ export async function fetchBlob(path: string): Promise<Blob> {
   try {
     res = await authFetch(new Request(new URL(path, window.location.origin)));
   } catch (e) {
-    throw new ApiError({
-      status: 0, code: 'network_error', title: 'Network error',
-      detail: e instanceof Error ? e.message : 'The server could not be reached', request_id: '', errors: [],
-    });
+    throw networkError(e);
   }
   if (!res.ok) throw new ApiError(await problemOf(res));
   return res.blob();

@@ -16,12 +16,14 @@ import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { usePermissions } from '../../lib/usePermissions';
 import { useLiveEvents } from '../../lib/useLiveEvents';
+import { AttachmentList, FilePicker, filesProblem, postWithFiles } from './attachments';
 import { LiveBadge } from './shared';
 
 type Group = components['schemas']['GroupRead'];
 type Member = components['schemas']['MemberRead'];
 type Invite = components['schemas']['InviteCreated'];
 type PostPage = components['schemas']['PostPage'];
+type Post = components['schemas']['PostRead'];
 
 const POSTS_PAGE = 30;
 const MEMBERS_PAGE = 50;
@@ -140,6 +142,7 @@ function GroupView({ group }: { group: Group }) {
   const may = usePermissions();
   const qc = useQueryClient();
   const [body, setBody] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
   const posts = useInfiniteQuery({
     queryKey: ['group-posts', group.id],
     initialPageParam: null as string | null,
@@ -152,9 +155,13 @@ function GroupView({ group }: { group: Group }) {
     if (e.event === 'post_created' || e.event === 'post_removed' || e.event === 'resync') refresh();
   });
   const post = useMutation({
-    mutationFn: (text: string) => unwrap(api.POST('/api/groups/{group_id}/posts', { params: { path: { group_id: group.id } }, body: { body: text } })),
+    mutationFn: (text: string) =>
+      files.length > 0
+        ? postWithFiles<Post>(`/api/groups/${group.id}/posts/upload`, text, files)
+        : unwrap(api.POST('/api/groups/{group_id}/posts', { params: { path: { group_id: group.id } }, body: { body: text } })),
     onSuccess: () => {
       setBody('');
+      setFiles([]);
       refresh();
     },
   });
@@ -186,11 +193,12 @@ function GroupView({ group }: { group: Group }) {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            if (body.trim()) post.mutate(body);
+            if (body.trim() && !filesProblem(files, t)) post.mutate(body);
           }}
         >
           <Stack gap="xs">
             <Textarea label={t('groups_post_as_library')} value={body} onChange={(e) => setBody(e.currentTarget.value)} maxLength={4000} autosize minRows={2} />
+            <FilePicker files={files} onChange={setFiles} />
             {post.isError && <ProblemAlert error={post.error} />}
             <Group justify="end">
               <Button type="submit" loading={post.isPending} disabled={!body.trim()}>{t('groups_post')}</Button>
@@ -211,6 +219,7 @@ function GroupView({ group }: { group: Group }) {
                   {p.author.label} · {new Date(p.created_at).toLocaleString()}
                 </Text>
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{p.body}</Text>
+                <AttachmentList items={p.attachments} />
               </div>
               {p.pinned_at && <Badge color="blue.9" variant="filled">{t('groups_pinned')}</Badge>}
             </Group>

@@ -15,9 +15,11 @@ import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { usePermissions } from '../../lib/usePermissions';
 import { useLiveEvents } from '../../lib/useLiveEvents';
+import { AttachmentList, FilePicker, filesProblem, postWithFiles } from './attachments';
 import { LiveBadge, useStudentName } from './shared';
 
 type Thread = components['schemas']['ThreadRead'];
+type Message = components['schemas']['MessageRead'];
 
 const THREADS_PAGE = 50;
 const MESSAGES_PAGE = 100;
@@ -129,9 +131,11 @@ function Conversation({ threadId }: { threadId: string }) {
   const may = usePermissions();
   const [page, setPage] = useState<number | null>(null);
   const [body, setBody] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
   useEffect(() => {
     setPage(null);
     setBody('');
+    setFiles([]);
   }, [threadId]);
   const thread = useQuery({
     queryKey: ['inbox-thread', threadId],
@@ -154,9 +158,12 @@ function Conversation({ threadId }: { threadId: string }) {
   const student = useStudentName(thread.data?.student_id);
   const reply = useMutation({
     mutationFn: (text: string) =>
-      unwrap(api.POST('/api/groups/inbox/threads/{thread_id}/messages', { params: { path: { thread_id: threadId } }, body: { body: text } })),
+      files.length > 0
+        ? postWithFiles<Message>(`/api/groups/inbox/threads/${threadId}/messages/upload`, text, files)
+        : unwrap(api.POST('/api/groups/inbox/threads/{thread_id}/messages', { params: { path: { thread_id: threadId } }, body: { body: text } })),
     onSuccess: () => {
       setBody('');
+      setFiles([]);
       void qc.invalidateQueries({ queryKey: ['inbox-messages', threadId] });
       void qc.invalidateQueries({ queryKey: ['inbox-threads'] });
     },
@@ -185,6 +192,7 @@ function Conversation({ threadId }: { threadId: string }) {
                 mr={m.side === 'student' ? 'xl' : 0}
               >
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{m.body}</Text>
+                <AttachmentList items={m.attachments} />
                 <Text size="xs" c="dimmed">
                   {m.side === 'library' ? t('inbox_from_library') : student} · {new Date(m.created_at).toLocaleString()}
                   {m.side === 'library' && ` · ${m.read_by_other_side ? t('inbox_read_by_student') : t('inbox_not_read_yet')}`}
@@ -199,11 +207,12 @@ function Conversation({ threadId }: { threadId: string }) {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            if (body.trim()) reply.mutate(body);
+            if (body.trim() && !filesProblem(files, t)) reply.mutate(body);
           }}
         >
           <Stack gap="xs">
             <Textarea label={t('inbox_reply')} value={body} onChange={(e) => setBody(e.currentTarget.value)} maxLength={4000} autosize minRows={2} />
+            <FilePicker files={files} onChange={setFiles} />
             {reply.isError && <ProblemAlert error={reply.error} />}
             <Group justify="end">
               <Button type="submit" loading={reply.isPending} disabled={!body.trim()}>{t('inbox_send')}</Button>
