@@ -43,7 +43,17 @@ async def test_a_pack_paid_through_the_platform_is_credited_once_however_often_r
     owner = await register_owner(apps)
     packs = (await apps.client("message").get(f"{CREDITS}/packs", headers=owner.headers)).json()
     assert 100_000 in packs["packs_paise"]
-    order = await bought(apps, owner, 100_000)
+    # Asked twice under one Idempotency-Key (a double click, a retry): one purchase, one order.
+    keyed = {**owner.headers, "Idempotency-Key": "buy-1000-once"}
+    first, again = [
+        await apps.client("message").post(
+            f"{CREDITS}/purchases", json={"amount_paise": 100_000}, headers=keyed
+        )
+        for _ in range(2)
+    ]
+    assert first.status_code == again.status_code == 201, first.text
+    order = first.json()
+    assert again.json()["id"] == order["id"] and len(razorpay.orders) == 1
     made = razorpay.orders[order["provider_order_id"]]
     # StudySpot's account (the key Checkout opens with), for this tenant's purchase.
     assert order["key_id"] == razorpay_key(apps)

@@ -61,7 +61,7 @@ def check_amount(config: MessageSettings, amount: int) -> None:
 
 
 async def start(
-    db: Database,
+    session: AsyncSession,
     subscriptions: SubscriptionClient,
     config: MessageSettings,
     tenant_id: uuid.UUID,
@@ -69,34 +69,38 @@ async def start(
     actor: Actor,
     now: datetime,
 ) -> tuple[CreditPurchase, str, str]:
-    """The purchase and its Razorpay order: (purchase, key id, Checkout's script URL)."""
+    """The purchase and its Razorpay order: (purchase, key id, Checkout's script URL).
+
+    The order is asked for before `session` runs a statement (no transaction is open while
+    the subscription service works); the purchase is written in `session`, the request's
+    unit of work, with the stored answer of its `Idempotency-Key`."""
     check_amount(config, amount)
     purchase_id = uuid.uuid4()
     made = await subscriptions.credit_order(
         CreditOrderRequest(tenant_id=tenant_id, purchase_id=purchase_id, amount_paise=amount)
     )
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        purchase = CreditPurchase(
-            id=purchase_id,
-            tenant_id=tenant_id,
-            amount_paise=amount,
-            status="ordered",
-            provider=PROVIDER,
-            provider_order_id=made.provider_order_id,
-            created_by=actor.id,
-            created_at=now,
-        )
-        session.add(purchase)
-        await record(
-            session,
-            "message.credits_ordered",
-            "message_credit_purchase",
-            purchase_id,
-            tenant_id=tenant_id,
-            actor_id=actor.id,
-            actor_type=actor.type,
-            details={"amount_paise": amount, "provider_order_id": made.provider_order_id},
-        )
+    purchase = CreditPurchase(
+        id=purchase_id,
+        tenant_id=tenant_id,
+        amount_paise=amount,
+        status="ordered",
+        provider=PROVIDER,
+        provider_order_id=made.provider_order_id,
+        created_by=actor.id,
+        created_at=now,
+    )
+    session.add(purchase)
+    await record(
+        session,
+        "message.credits_ordered",
+        "message_credit_purchase",
+        purchase_id,
+        tenant_id=tenant_id,
+        actor_id=actor.id,
+        actor_type=actor.type,
+        details={"amount_paise": amount, "provider_order_id": made.provider_order_id},
+    )
+    await session.flush()
     return purchase, made.key_id, made.checkout_script_url
 
 

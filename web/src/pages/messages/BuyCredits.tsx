@@ -5,7 +5,7 @@
 import { Alert, Button, Group, NumberInput, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, unwrap } from '../../api/client';
+import { api, idempotencyKey, unwrap } from '../../api/client';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
@@ -20,7 +20,8 @@ export function BuyCredits() {
   const [rupees, setRupees] = useState<number | string>('');
   const buy = useMutation({
     mutationFn: async (paise: number) => {
-      const order = await unwrap(api.POST('/api/messages/credits/purchases', { body: { amount_paise: paise } }));
+      // One key per click: the API answers a retried request with the same order.
+      const order = await unwrap(api.POST('/api/messages/credits/purchases', { params: { header: { 'Idempotency-Key': idempotencyKey() } }, body: { amount_paise: paise } }));
       const answer = await payInCheckout(order, t('msg_buy_description', { amount: formatPaise(paise) }));
       if (!answer) return null;
       return unwrap(

@@ -7,9 +7,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
 from studyspot.kit.auth import Principal, TenantSession, require_permission
 from studyspot.kit.errors import problem_responses
+from studyspot.kit.idempotency import IdempotencyKeyHeader, run_idempotent
 from studyspot.kit.models import utcnow
 from studyspot.kit.pagination import Page, Paging
 from studyspot.kit.scope import Actor
@@ -106,12 +108,17 @@ async def get_packs(who: Buyer, runtime: RuntimeDep) -> CreditPacks:
     "/purchases",
     status_code=201,
     response_model=CreditCheckout,
-    responses=problem_responses(401, 403, 422, 502, 503),
+    responses=problem_responses(401, 403, 409, 422, 502, 503),
     summary="Buy credits from StudySpot: a Razorpay order for Checkout (managers, owners)",
 )
 async def buy_credits(
-    body: CreditPurchaseCreate, who: Buyer, runtime: RuntimeDep, db: TenantDatabase
-) -> CreditCheckout:
+    body: CreditPurchaseCreate,
+    request: Request,
+    who: Buyer,
+    runtime: RuntimeDep,
+    session: TenantSession,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """The purchase `ordered`, with the order Razorpay Checkout opens (`key_id`,
     `provider_order_id`, `checkout_script_url`): StudySpot's own account, not the
     library's. Paid, the wallet gets `amount_paise` once, with StudySpot's GST invoice,
@@ -119,17 +126,29 @@ async def buy_credits(
     first. 422 `invalid_credit_amount` for an amount that is neither a pack nor whole
     rupees within the limits; 503 `billing_not_configured` when the platform has no
     Razorpay account set up."""
-    purchase, key_id, script = await credit_purchases.start(
-        db,
-        runtime.subscriptions,
-        runtime.config,
-        who.require_tenant(),
-        body.amount_paise,
-        Actor.of(who),
-        utcnow(),
+
+    async def order() -> CreditCheckout:
+        purchase, key_id, script = await credit_purchases.start(
+            session,
+            runtime.subscriptions,
+            runtime.config,
+            who.require_tenant(),
+            body.amount_paise,
+            Actor.of(who),
+            utcnow(),
+        )
+        read = CreditPurchaseRead.model_validate(purchase)
+        return CreditCheckout(**read.model_dump(), key_id=key_id, checkout_script_url=script)
+
+    return await run_idempotent(
+        request,
+        idempotency_key,
+        principal=who,
+        session=session,
+        payload=body,
+        status_code=201,
+        action=order,
     )
-    read = CreditPurchaseRead.model_validate(purchase)
-    return CreditCheckout(**read.model_dump(), key_id=key_id, checkout_script_url=script)
 
 
 @router.post(
