@@ -106,3 +106,42 @@ async def test_a_tenants_credit_notes_and_history_for_the_platform_only(apps: Ap
     for path in ("credit-notes", "history"):
         denied = await api.get(f"{TENANTS}/{owner.tenant_id}/{path}", headers=owner.headers)
         assert denied.status_code == 403, path
+
+
+async def test_a_bank_transfer_is_recorded_with_the_day_it_arrived(apps: Apps) -> None:
+    admin = await create_platform_user(apps)
+    api = apps.client("subscription")
+    clock = Clock(apps, datetime(2026, 4, 1, 6, tzinfo=UTC)).install()  # 11:30 in India
+    owner = await register_owner(apps)
+    await api.post(f"{CURRENT}/plan", json={"plan_code": "starter"}, headers=owner.headers)
+    payments = f"{TENANTS}/{owner.tenant_id}/payments"
+    body = {"amount_paise": 99_900, "reference": "UTR9"}
+    for day, why in (("2026-04-02", "after today"), ("2025-12-31", "before 2026-01-01")):
+        refused = await api.post(payments, json={**body, "received_on": day}, headers=admin.headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "body.received_on"
+        assert why in refused.json()["detail"]
+    paid = await api.post(
+        payments, json={**body, "received_on": "2026-03-30"}, headers=admin.headers
+    )
+    assert paid.status_code == 200, paid.text
+    (first,) = (await api.get(f"{CURRENT}/invoices", headers=owner.headers)).json()["items"]
+    assert (first["payment_received_on"], first["payment_reference"]) == ("2026-03-30", "UTR9")
+
+    clock.now = datetime(2026, 4, 10, 6, tzinfo=UTC)
+    await upgraded(apps, owner, "professional")
+    unpaid = next(
+        i
+        for i in (await api.get(f"{CURRENT}/invoices", headers=owner.headers)).json()["items"]
+        if i["status"] == "unpaid"
+    )
+    url = f"{TENANTS}/{owner.tenant_id}/invoices/{unpaid['id']}/payment"
+    pay = {"amount_paise": unpaid["total_paise"], "reference": "UTR10"}
+    early = await api.post(url, json={**pay, "received_on": "2026-04-09"}, headers=admin.headers)
+    assert early.status_code == 422 and "before 2026-04-10" in early.json()["detail"]
+    settled = await api.post(url, json=pay, headers=admin.headers)  # today, India
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["payment_received_on"] == "2026-04-10"
+    history = await api.get(f"{TENANTS}/{owner.tenant_id}/history", headers=admin.headers)
+    paid_rows = [h for h in history.json()["items"] if h["action"] == "subscription.invoice_paid"]
+    assert [h["details"]["received_on"] for h in paid_rows] == ["2026-04-10"]

@@ -55,6 +55,8 @@ async def test_admin_records_an_invoices_bank_transfer_and_overrides_a_limit_the
     invoices = (await api.get(f"{CURRENT}/invoices", headers=owner.headers)).json()["items"]
     paid = next(i for i in invoices if i["total_paise"] == quote["amount_due_paise"])
     assert (paid["status"], paid["payment_reference"]) == ("paid", "UTR55501")
+    admin_run = json.loads((ARTEFACTS / "admin-tenant-results.json").read_text())
+    assert paid["payment_received_on"] == admin_run["received_on"]
     history = await api.get(
         f"{SUBSCRIPTIONS}/tenants/{owner.tenant_id}/history", headers=admin.headers
     )

@@ -76,14 +76,20 @@ async function adminTenant(page, run) {
   check(/total is/.test(problem), `the API's amount problem is shown: ${problem}`);
   await run.shot(page, 'payment-refused');
 
-  // Exactly the invoice's total, confirmed: Paid, and the upgrade applies.
+  // Exactly the invoice's total, confirmed: Paid, and the upgrade applies. The day the
+  // money arrived is today (India) unless changed: the invoice was issued today.
   await form.getByTestId('payment-amount').fill(asked);
+  const day = await form.getByTestId('payment-received-on').inputValue();
+  check(/^\d{4}-\d{2}-\d{2}$/.test(day), `the day the money arrived is filled in: ${day}`);
   await form.getByTestId('payment-record').click();
   const box = await form.getByTestId('payment-confirm-box').innerText();
-  check(box.includes(`₹${asked}`) && box.includes('UTR55501') && box.includes(number), `the confirmation names amount, reference and invoice: ${box}`);
+  check(box.includes(`₹${asked}`) && box.includes('UTR55501') && box.includes(number) && box.includes(day), `the confirmation names amount, reference, day and invoice: ${box}`);
+  run.results.received_on = day;
   await run.axe(page, 'admin-payment-confirm');
   await form.getByTestId('payment-confirm').click();
-  await page.getByTestId('tenant-invoice').filter({ hasText: number }).getByText('Paid', { exact: true }).waitFor();
+  const paidRow = page.getByTestId('tenant-invoice').filter({ hasText: number });
+  await paidRow.getByText('Paid', { exact: true }).waitFor();
+  check((await paidRow.innerText()).includes(`received ${day}`), 'the invoice says the day the money arrived');
   await page.getByTestId('tenant-subscription_plan').getByText('professional', { exact: true }).waitFor();
   check((await page.getByTestId('tenant-pending-upgrade').count()) === 0, 'nothing waits any more');
   run.results.paid_amount = asked;

@@ -43,6 +43,16 @@ class WrongAmount(AppError):
     status, code = 422, "amount_mismatch"
 
 
+class ReceivedOnInvalid(AppError):
+    status, code = 422, "validation_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"The payment's date {message}",
+            errors=[{"field": "body.received_on", "message": message}],
+        )
+
+
 class InvoiceNotFound(NotFound):
     code = "invoice_not_found"
 

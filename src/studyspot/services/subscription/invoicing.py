@@ -14,7 +14,7 @@ it, and the unique (financial year, number) is the backstop.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,7 @@ async def issue(
     plan_code: str | None = None,
     paid: bool = True,
     period: tuple[datetime, datetime] | None = None,
+    received_on: date | None = None,
 ) -> Invoice:
     """The invoice for `amount` received now (`paid`), or asked for (an upgrade invoiced to
     a tenant paying by invoice: `plan_code` is the plan bought, not yet applied). A sale
@@ -109,6 +110,8 @@ async def issue(
         status="paid" if paid else "unpaid",
         paid_at=now if paid else None,
         payment_reference=reference[:100] if paid else None,
+        # A payment recorded by hand may name the day it arrived; else it arrived now.
+        payment_received_on=(received_on or now.astimezone(INDIA).date()) if paid else None,
     )
     session.add(invoice)
     await session.flush()

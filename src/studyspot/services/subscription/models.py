@@ -8,13 +8,14 @@ started or last renewed on, so a change never alters it before its renewal.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Index,
     Integer,
     String,
@@ -274,6 +275,8 @@ class Invoice(GstDocument, IdMixin, CoreBase):
     status: Mapped[str] = mapped_column(String(8), nullable=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     payment_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The day the money arrived (India): a bank transfer is often recorded days later.
+    payment_received_on: Mapped[date | None] = mapped_column(Date(), nullable=True)
 
 
 class MrrMovement(IdMixin, CoreBase):

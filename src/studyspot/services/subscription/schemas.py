@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
@@ -176,9 +176,19 @@ class PlanChoice(WriteModel):
     billing_cycle: BillingCycle = "monthly"
 
 
+RECEIVED_DAYS_BACK = 90
+
+
 class ManualPayment(WriteModel):
     amount_paise: int = Field(ge=1, le=1_000_000_000)
     reference: str = Field(min_length=1, max_length=100, description="bank or UPI reference")
+    received_on: date | None = Field(
+        default=None,
+        description=(
+            "the day the money arrived (India), default today; not in the future, at most "
+            f"{RECEIVED_DAYS_BACK} days back, and for an invoice not before its issue date"
+        ),
+    )
 
 
 class MonthRevenue(ReadModel):
@@ -238,6 +248,10 @@ class InvoiceRead(ReadModel):
     paid_at: datetime | None
     payment_reference: str | None = Field(
         description="the bank, UPI or Razorpay reference of the payment; null while unpaid"
+    )
+    payment_received_on: date | None = Field(
+        description="the day the money arrived (India); null while unpaid, and for invoices "
+        "paid before it was recorded"
     )
 
 

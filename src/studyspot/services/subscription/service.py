@@ -9,7 +9,7 @@ The event is what tells every process's entitlement cache to forget the tenant
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Uuid, bindparam, column, func, select, text, update
@@ -41,7 +41,7 @@ from studyspot.services.subscription.periods import (
     prorate,
     prorated_as_of,
 )
-from studyspot.services.subscription.schemas import PlanCreate, PlanUpdate
+from studyspot.services.subscription.schemas import RECEIVED_DAYS_BACK, PlanCreate, PlanUpdate
 
 _LIMIT_FIELDS = (
     "max_libraries",
@@ -655,6 +655,23 @@ async def settle_upgrade(
     return "upgrade_paid"
 
 
+def received_date(received_on: date | None, now: datetime, not_before: date | None = None) -> date:
+    """The day a payment recorded by hand arrived (India): today unless given; never in
+    the future, at most RECEIVED_DAYS_BACK days back, never before `not_before`."""
+    today = now.astimezone(INDIA).date()
+    if received_on is None:
+        return today
+    if received_on > today:
+        raise errors.ReceivedOnInvalid(f"may not be after today ({today.isoformat()}, India)")
+    earliest = max(today - timedelta(days=RECEIVED_DAYS_BACK), not_before or date.min)
+    if received_on < earliest:
+        raise errors.ReceivedOnInvalid(
+            f"may not be before {earliest.isoformat()} (the invoice's date, or "
+            f"{RECEIVED_DAYS_BACK} days back)"
+        )
+    return received_on
+
+
 async def pay_invoice(
     session: AsyncSession,
     invoice_id: uuid.UUID,
@@ -663,6 +680,7 @@ async def pay_invoice(
     reference: str,
     actor: Actor,
     now: datetime,
+    received_on: date | None = None,
 ) -> Invoice:
     """Platform admins: the payment of an unpaid invoice (an upgrade of a tenant paying by
     invoice), exactly its total; what it bought applies at once. Recording the same payment
@@ -705,7 +723,9 @@ async def pay_invoice(
         raise errors.InvoiceNotPayable(
             "This invoice is void: its upgrade lapsed", code="invoice_void"
         )
+    arrived = received_date(received_on, now, invoice.issued_at.astimezone(INDIA).date())
     invoice.status, invoice.paid_at, invoice.payment_reference = "paid", now, reference[:100]
+    invoice.payment_received_on = arrived
     await _changed(
         session,
         sub,
@@ -715,6 +735,7 @@ async def pay_invoice(
             "invoice_number": invoice.invoice_number,
             "amount_paise": amount,
             "reference": reference[:100],
+            "received_on": arrived.isoformat(),
         },
     )
     if charge is not None:
@@ -771,16 +792,21 @@ async def record_payment(
     actor: Actor,
     now: datetime,
     config: SubscriptionSettings,
+    received_on: date | None = None,
 ) -> Subscription:
-    """A payment of exactly what is due starts a paid period at once (from now)."""
+    """A payment of exactly what is due starts a paid period at once (from now, whatever
+    day the money arrived: the tenant has what it paid for from the moment it is known)."""
     due = await amount_due(session, sub)
     if due == 0 or amount != due:
         raise errors.WrongAmount(
             f"The amount due is {due} paise",
             errors=[{"field": "body.amount_paise", "message": f"must be {due}"}],
         )
+    arrived = received_date(received_on, now)
     await start_period(session, sub, now, now)
-    invoice = await invoicing.issue(session, sub, amount, reference, config, now)
+    invoice = await invoicing.issue(
+        session, sub, amount, reference, config, now, received_on=arrived
+    )
     await _changed(
         session,
         sub,
@@ -789,6 +815,7 @@ async def record_payment(
         {
             "amount_paise": amount,
             "reference": reference,
+            "received_on": arrived.isoformat(),
             "until": _iso(sub.current_period_end),
             "invoice_number": invoice.invoice_number,
         },

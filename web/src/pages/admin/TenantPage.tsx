@@ -114,10 +114,12 @@ function PaymentForm({ tenantId, amount, invoice }: { tenantId: string; amount: 
   const refresh = useRefresh(tenantId);
   const [rupees, setRupees] = useState(formatPaise(amount).replace('₹', ''));
   const [reference, setReference] = useState('');
-  const [asked, setAsked] = useState<{ amount_paise: number; reference: string } | null>(null);
+  // The day the money arrived (India); the API takes today when none is given.
+  const [receivedOn, setReceivedOn] = useState(indiaDate(new Date().toISOString()));
+  const [asked, setAsked] = useState<{ amount_paise: number; reference: string; received_on: string } | null>(null);
   const [errors, setErrors] = useState<{ amount?: MessageKey; reference?: MessageKey }>({});
   const record = useMutation({
-    mutationFn: async (body: { amount_paise: number; reference: string }) => {
+    mutationFn: async (body: { amount_paise: number; reference: string; received_on: string }) => {
       const tenant = { tenant_id: tenantId };
       if (invoice) {
         await unwrap(api.POST('/api/v1/subscriptions/tenants/{tenant_id}/invoices/{invoice_id}/payment', { params: { path: { ...tenant, invoice_id: invoice.id } }, body }));
@@ -135,7 +137,7 @@ function PaymentForm({ tenantId, amount, invoice }: { tenantId: string; amount: 
     const paise = parseRupees(rupees);
     const found = { amount: paise === null || paise <= 0 ? ('v_amount' as const) : undefined, reference: reference.trim() ? undefined : ('v_required' as const) };
     setErrors(found);
-    if (!found.amount && !found.reference && paise !== null) setAsked({ amount_paise: paise, reference: reference.trim() });
+    if (!found.amount && !found.reference && paise !== null) setAsked({ amount_paise: paise, reference: reference.trim(), received_on: receivedOn });
   };
   const target = invoice ? invoice.invoice_number : t('sub_amount_due');
   return (
@@ -144,12 +146,13 @@ function PaymentForm({ tenantId, amount, invoice }: { tenantId: string; amount: 
         <Group align="end">
           <TextInput label={t('amount')} leftSection="₹" value={rupees} onChange={(e) => setRupees(e.currentTarget.value)} error={errors.amount && t(errors.amount)} inputMode="decimal" w={160} data-testid="payment-amount" />
           <TextInput label={t('admin_payment_reference')} value={reference} onChange={(e) => setReference(e.currentTarget.value)} error={errors.reference && t(errors.reference)} maxLength={100} w={240} data-testid="payment-reference" />
+          <TextInput label={t('admin_payment_received_on')} type="date" value={receivedOn} onChange={(e) => setReceivedOn(e.currentTarget.value)} required w={170} data-testid="payment-received-on" />
           <Button type="submit" data-testid="payment-record">{t('admin_record_payment')}</Button>
         </Group>
         <Text size="xs" c="dimmed">{t('admin_payment_hint')}</Text>
         {asked && (
           <Alert color="yellow" data-testid="payment-confirm-box">
-            <Text size="sm" mb="xs">{t('admin_payment_confirm', { amount: formatPaise(asked.amount_paise), reference: asked.reference, target })}</Text>
+            <Text size="sm" mb="xs">{t('admin_payment_confirm', { amount: formatPaise(asked.amount_paise), reference: asked.reference, date: asked.received_on, target })}</Text>
             <Group>
               <Button size="xs" onClick={() => record.mutate(asked)} loading={record.isPending} data-testid="payment-confirm">{t('admin_record_payment')}</Button>
               <Button size="xs" variant="default" onClick={() => setAsked(null)}>{t('cancel')}</Button>
@@ -265,7 +268,7 @@ function Invoices({ tenantId }: { tenantId: string }) {
                         <Badge variant="filled" color={inv.status === 'paid' ? 'teal.9' : inv.status === 'unpaid' ? 'red.9' : 'gray.9'} data-testid="tenant-invoice-status">
                           {t(INVOICE_STATUS[inv.status])}
                         </Badge>
-                        {inv.paid_at && <Text size="xs" c="dimmed">{indiaDateTime(inv.paid_at)}</Text>}
+                        {inv.payment_received_on && <Text size="xs" c="dimmed">{t('admin_received_on', { date: inv.payment_received_on })}</Text>}
                       </Table.Td>
                       <Table.Td>
                         {inv.status === 'unpaid' && may('platform_payments:write') ? (

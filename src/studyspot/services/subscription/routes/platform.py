@@ -100,7 +100,9 @@ async def record_payment(
     runtime: RuntimeDep,
 ) -> SubscriptionRead:
     """A payment received outside Razorpay (bank transfer, an Enterprise invoice): it
-    must be exactly the amount due, and starts a paid period at once."""
+    must be exactly the amount due, and starts a paid period at once. `received_on` (the day
+    the money arrived, India; default today) is kept on the invoice: 422 for a day in the
+    future or more than 90 days back."""
     sub = await service.get_subscription(
         session, tenant_id, runtime.now(), lock=True, trial_days=runtime.config.trial_days
     )
@@ -112,6 +114,7 @@ async def record_payment(
         Actor.of(admin),
         runtime.now(),
         runtime.config,
+        body.received_on,
     )
     return await present(session, sub)
 
@@ -171,7 +174,9 @@ async def pay_invoice(
     exactly its total (else 422 `amount_mismatch`); what it bought (an upgrade) applies at
     once. The same payment recorded again (same reference and amount) answers the paid
     invoice and changes nothing; otherwise 409 `invoice_already_paid`, and 409
-    `invoice_void` for an invoice whose upgrade lapsed."""
+    `invoice_void` for an invoice whose upgrade lapsed. `received_on` (the day the money
+    arrived, India; default today) is kept on the invoice: 422 for a day in the future, more
+    than 90 days back or before the invoice's date."""
     invoice = await service.pay_invoice(
         session,
         invoice_id,
@@ -180,6 +185,7 @@ async def pay_invoice(
         body.reference,
         Actor.of(admin),
         runtime.now(),
+        body.received_on,
     )
     return InvoiceRead.model_validate(invoice)
 
