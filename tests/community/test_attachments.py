@@ -4,8 +4,16 @@ never served as a page; the same visibility as the post or message."""
 
 from __future__ import annotations
 
+import io
 import uuid
+from pathlib import Path
+from typing import IO
 
+import pytest
+
+from studyspot.kit.storage import LocalDiskStorage
+from studyspot.services.community import attachments
+from studyspot.services.community.attachments import Received, Upload
 from tests.community.attachments import (
     ALLOWED,
     HTML,
@@ -267,3 +275,52 @@ async def test_community_posts_carry_files_for_every_reader(apps: Apps) -> None:
     gone = await http.get(item["attachments"][0]["download_path"], headers=reader.headers)
     assert gone.status_code == 404
     assert len(kept - blobs(apps)) == 2
+
+
+async def test_blobs_of_a_post_that_was_not_written_are_deleted_again(tmp_path: Path) -> None:
+    """`keep`: a write that fails after the files were stored leaves no blob behind; a
+    storage that fails part-way deletes what it had put."""
+    storage = LocalDiskStorage(tmp_path)
+    upload = Upload({"body": "x"}, [_received("a.pdf", PDF), _received("b.png", PNG)])
+
+    async def fails(stored: list[attachments.Stored]) -> None:
+        assert len(stored) == 2 and all((tmp_path / s.key).exists() for s in stored)
+        raise RuntimeError("the transaction failed")
+
+    with pytest.raises(RuntimeError):
+        await attachments.keep(storage, "community/t/x/group-posts", upload, fails)
+    assert _files(tmp_path) == []
+
+    class Breaks(LocalDiskStorage):
+        """Takes one file, then the disk is full."""
+
+        async def put(self, key: str, source: IO[bytes], *, content_type: str) -> None:
+            if _files(tmp_path):
+                raise OSError("disk full")
+            await super().put(key, source, content_type=content_type)
+
+    upload = Upload({"body": "x"}, [_received("a.pdf", PDF), _received("b.png", PNG)])
+    with pytest.raises(OSError):
+        await attachments.store(Breaks(tmp_path), "p", upload.files)
+    assert _files(tmp_path) == []
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def _received(name: str, data: bytes) -> Received:
+    spool = io.BytesIO(data)
+    return Received(name, spool, size=len(data), content_type=attachments.sniff(data))
+
+
+def test_names_lose_paths_and_quotes_and_take_the_sniffed_extension() -> None:
+    assert attachments.safe_name("../../etc/passwd", "application/pdf") == "passwd.pdf"
+    assert attachments.safe_name('C:\\Users\\me\\"notes".html', "application/pdf") == "notes.pdf"
+    assert attachments.safe_name("photo.JPEG", "image/jpeg") == "photo.jpeg"
+    assert attachments.safe_name("scan.v2", "image/png") == "scan.v2.png"
+    assert attachments.safe_name("", "image/webp") == "attachment.webp"
+    assert attachments.safe_name("a\x00b\nc.pdf", "application/pdf") == "a_b_c.pdf"
+    assert len(attachments.safe_name("x" * 500 + ".pdf", "application/pdf")) == 120
+    for head in (HTML, b"<svg", b"PK\x03\x04", b"GIF89a", b"#!/bin/sh", b""):
+        assert attachments.sniff(head) is None

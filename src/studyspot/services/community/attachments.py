@@ -45,6 +45,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import ClientDisconnect
 
 from studyspot.kit.errors import AppError, FieldProblem
 from studyspot.kit.storage import BlobNotFound, BlobStorage
@@ -327,6 +328,10 @@ async def receive(request: Request, text_fields: Sequence[str]) -> Upload:
     except FormParserError:
         reader.upload.close()
         raise InvalidMultipart("The multipart body is malformed") from None
+    except ClientDisconnect:
+        # Nobody reads the answer; a problem instead of an unhandled error in the logs.
+        reader.upload.close()
+        raise InvalidMultipart("The upload was cut off before its end") from None
     except BaseException:
         reader.upload.close()
         raise
