@@ -73,6 +73,7 @@ export interface LiveEvent {
   data: Record<string, unknown>;
 }
 
+/** `connecting` while a stream is being opened (first, after a drop, or for other topics). */
 export type LiveStatus = 'connecting' | 'open' | 'offline';
 
 /** The topics a stream event concerns, from its data: library and group events name
@@ -216,7 +217,7 @@ export class LiveChannel {
     this.controller = controller;
     this.topicsKey = key;
     this.token = this.deps.token();
-    this.setStatus(this.everOpened ? 'offline' : 'connecting');
+    this.setStatus('connecting');
     const url = new URL('/api/v1/events/stream', this.deps.origin);
     url.searchParams.set('topics', key);
     const headers: Record<string, string> = { accept: 'text/event-stream' };
