@@ -222,11 +222,35 @@ async def test_files_stay_within_their_group_branch_and_tenant(apps: Apps) -> No
             headers=who.headers,
         )
         assert write.status_code in (403, 404), write.text
+    # A conversation may start with a file; the library side cannot start one.
     own_thread = await http.post(
-        INBOX,
-        json={"library_id": str(ready.library_id), "subject": "Mine", "body": "Hello"},
+        f"{INBOX}/upload",
+        data={"library_id": str(ready.library_id), "subject": "Mine", "body": "Hello"},
+        files=[("files", ("id.png", PNG, "image/png"))],
         headers=setup.unbooked.headers,
     )
+    assert own_thread.status_code == 201, own_thread.text
+    first = await http.get(
+        f"{INBOX}/{own_thread.json()['id']}/messages", headers=setup.unbooked.headers
+    )
+    (opening,) = first.json()["items"]
+    assert [a["file_name"] for a in opening["attachments"]] == ["id.png"]
+    by_staff = await http.post(
+        f"{INBOX}/upload",
+        data={"library_id": str(ready.library_id), "subject": "x", "body": "y"},
+        files=[("files", ("id.png", PNG, "image/png"))],
+        headers=staff.headers,
+    )
+    assert by_staff.status_code == 403 and by_staff.json()["code"] == "students_only"
+    before = blobs(apps)
+    elsewhere_library = await http.post(
+        f"{INBOX}/upload",
+        data={"library_id": str(other.library_id), "subject": "x", "body": "y"},
+        files=[("files", ("id.png", PNG, "image/png"))],
+        headers=setup.unbooked.headers,
+    )
+    assert elsewhere_library.status_code == 404, elsewhere_library.text
+    assert blobs(apps) == before  # stored, then deleted again with the refused write
     crossed = file["download_path"].replace(thread.json()["id"], own_thread.json()["id"])
     assert (await http.get(crossed, headers=setup.unbooked.headers)).status_code == 404
 

@@ -164,8 +164,14 @@ async def _add(
     return _message_read(message, thread, files)
 
 
-async def start(runtime: Runtime, viewer: Viewer, body: ThreadCreate) -> ThreadRead:
-    """A student's new conversation with a library of its tenant."""
+async def start(
+    runtime: Runtime,
+    viewer: Viewer,
+    body: ThreadCreate,
+    stored: Sequence[attachments.Stored] = (),
+) -> ThreadRead:
+    """A student's new conversation with a library of its tenant (its first message with the
+    files already in the storage, if any)."""
     student_id = viewer.require_student()
     if await runtime.upstream.find_library(viewer.tenant_id, body.library_id) is None:
         raise LibraryNotFound()
@@ -183,7 +189,7 @@ async def start(runtime: Runtime, viewer: Viewer, body: ThreadCreate) -> ThreadR
         )
         session.add(thread)
         await session.flush()
-        await _add(session, viewer, thread, body.body, now)
+        await _add(session, viewer, thread, body.body, now, stored)
         return _thread_read(thread, 0)
 
 

@@ -36,6 +36,32 @@ async def start_thread(body: ThreadCreate, viewer: InboxWrite, runtime: RuntimeD
     return await inbox.start(runtime, viewer, body)
 
 
+@router.post(
+    "/threads/upload",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 413, 415, 422, 503),
+    openapi_extra=attachments.multipart_body(ThreadCreate),
+    summary="Write to a library with files: multipart, the fields of `POST /threads` and "
+    "up to 4 PDF, PNG, JPEG or WebP `files`",
+)
+async def start_thread_with_files(
+    request: Request, viewer: InboxWrite, runtime: RuntimeDep
+) -> ThreadRead:
+    """A student only (checked before the body is read). Each file at most 10 MiB (413
+    `attachment_too_large`); its type is decided from its content (415
+    `unsupported_attachment_type`); at most 4 files (422 `too_many_attachments`). The
+    conversation, its first message and the files are kept together or not at all. Other
+    problems as `POST /threads`."""
+    viewer.require_student()
+    return await attachments.accept(
+        request,
+        runtime.storage,
+        attachments.key_prefix("inbox", viewer.tenant_id),
+        ThreadCreate,
+        lambda body, stored: inbox.start(runtime, viewer, body, stored),
+    )
+
+
 @router.get(
     "/threads",
     responses=problem_responses(401, 403, 422),
