@@ -57,6 +57,7 @@ async def test_admin_records_an_invoices_bank_transfer_and_overrides_a_limit_the
     assert (paid["status"], paid["payment_reference"]) == ("paid", "UTR55501")
     admin_run = json.loads((ARTEFACTS / "admin-tenant-results.json").read_text())
     assert paid["payment_received_on"] == admin_run["received_on"]
+    assert str(admin_run["credits_admin"]).startswith("0 of 500 (")  # nothing sent yet
     history = await api.get(
         f"{SUBSCRIPTIONS}/tenants/{owner.tenant_id}/history", headers=admin.headers
     )

@@ -54,6 +54,10 @@ async function adminTenant(page, run) {
   check((await page.getByTestId('tenant-sub-status').textContent()) === 'Active', 'the subscription is Active');
   check((await page.getByTestId('tenant-subscription_plan').innerText()) === 'starter', 'on Starter');
   check(/professional/.test(await page.getByTestId('tenant-pending-upgrade').innerText()), 'the upgrade to Professional waits');
+  // This month's paid messages, as the message service counts them, against Starter's 500.
+  const credits = page.getByTestId('tenant-usage_message_credits');
+  await credits.getByText(/^\d+ of 500 \(\d{4}-\d{2}\)$/).waitFor();
+  run.results.credits_admin = await credits.innerText();
   const unpaid = page.getByTestId('tenant-invoice').filter({ has: page.getByTestId('invoice-pay') });
   await unpaid.waitFor();
   const unpaidText = await unpaid.innerText();

@@ -72,6 +72,15 @@ function Overview({ sub }: { sub: Subscription }) {
     ['sub_period', sub.current_period_start ? `${indiaDate(sub.current_period_start)} – ${indiaDate(sub.current_period_end)}` : '—'],
   ];
   if (sub.status === 'trial') rows.push(['admin_trial_ends', indiaDate(sub.trial_ends_at)]);
+  // The message service's own count of this month's paid messages (its limit check's).
+  const credits = useQuery({
+    queryKey: ['admin', 'tenant', sub.tenant_id, 'credits'],
+    queryFn: () => unwrap(api.GET('/api/messages/credits/{tenant_id}/month', { params: { path: { tenant_id: sub.tenant_id } } })),
+  });
+  if (credits.data) {
+    const { used, limit, month } = credits.data;
+    rows.push(['usage_message_credits', `${limit === null ? t('usage_unlimited', { used }) : t('usage_of', { used, limit })} (${month})`]);
+  }
   return (
     <Paper withBorder p="md">
       <Stack>
@@ -89,6 +98,7 @@ function Overview({ sub }: { sub: Subscription }) {
             </div>
           ))}
         </SimpleGrid>
+        {credits.isError && <ProblemAlert error={credits.error} />}
         {sub.pending_upgrade && (
           <Text size="sm" data-testid="tenant-pending-upgrade">
             {t('admin_pending_upgrade', { plan: sub.pending_upgrade.to_plan, amount: formatPaise(sub.pending_upgrade.amount_paise), time: indiaDateTime(sub.pending_upgrade.expires_at) })}
