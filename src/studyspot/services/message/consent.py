@@ -232,6 +232,22 @@ async def lift_suppression(
         raise NotFound("No such suppression", code="suppression_not_found")
 
 
+async def lift_stop(
+    session: AsyncSession, tenant_id: uuid.UUID, *, channel: str, address: str
+) -> bool:
+    """Take back a suppression a STOP reply made (the person replied START); one made for
+    any other reason stays. Whether there was one."""
+    done = await session.execute(
+        delete(Suppression).where(
+            Suppression.tenant_id == tenant_id,
+            Suppression.channel == channel,
+            Suppression.address == address.lower(),
+            Suppression.reason == "stop",
+        )
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
 STUDENT_RECORD_NOTICE = "student-record"
 STUDENT_RECORD_CHANNELS = ("whatsapp", "sms", "email")
 

@@ -12,7 +12,6 @@ to the next channel.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,8 +24,8 @@ from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.kit.tenancy import tenant_homes
-from studyspot.services.message.channels.base import ChannelProvider, StatusUpdate
-from studyspot.services.message.consent import suppress
+from studyspot.services.message.channels.base import Callback, ChannelProvider, StatusUpdate
+from studyspot.services.message.consent import lift_stop, suppress
 from studyspot.services.message.fallback import fall_back
 from studyspot.services.message.models import Delivery, DeliveryEvent, DeliveryStatus
 from studyspot.services.message.repository import DeliveryRepository
@@ -48,6 +47,7 @@ class Applied:
     duplicates: int = 0
     unknown: int = 0
     stopped: int = 0
+    started: int = 0
 
 
 def _reference(update_: StatusUpdate) -> tuple[uuid.UUID, uuid.UUID] | None:
@@ -61,12 +61,11 @@ def _reference(update_: StatusUpdate) -> tuple[uuid.UUID, uuid.UUID] | None:
 async def apply_updates(
     kit: KitState,
     provider: ChannelProvider,
-    headers: Mapping[str, str],
-    body: bytes,
+    callback: Callback,
     now: datetime | None = None,
 ) -> Applied:
     """Verify a callback and apply what it reports (SignatureInvalid propagates)."""
-    updates = provider.status_updates(headers, body)
+    updates = provider.status_updates(callback)
     now = now or utcnow()
     applied = Applied()
     for item in updates:
@@ -106,7 +105,12 @@ async def apply_updates(
                 continue
             applied.recorded += 1
             await _move(session, row, item, now)
-    applied.stopped = await apply_stops(kit, provider, provider.stop_requests(headers, body), now)
+    applied.stopped = await apply_replies(
+        kit, provider.channel, provider.stop_requests(callback), now, stop=True
+    )
+    applied.started = await apply_replies(
+        kit, provider.channel, provider.start_requests(callback), now, stop=False
+    )
     log.info(
         "message.status_callback",
         provider=provider.provider,
@@ -114,19 +118,22 @@ async def apply_updates(
         duplicates=applied.duplicates,
         unknown=applied.unknown,
         stopped=applied.stopped,
+        started=applied.started,
     )
     return applied
 
 
-async def apply_stops(
-    kit: KitState, provider: ChannelProvider, numbers: list[str], now: datetime
+async def apply_replies(
+    kit: KitState, channel: str, numbers: list[str], now: datetime, *, stop: bool
 ) -> int:
-    """A STOP reply suppresses the number on that channel in every business that has
-    messaged it there: the reply reached the number they wrote from, and a person who
-    says stop is not asked which business they meant. How many suppressions it made."""
+    """A STOP reply suppresses the number on that channel (reason `stop`) in every business
+    that has messaged it there: the reply reached the number they wrote from, and a person
+    who says stop is not asked which business they meant. A START reply (`stop=False`)
+    lifts those `stop` suppressions again, and no other (a bounce, the owner's own).
+    How many businesses it changed."""
     if not numbers:
         return 0
-    made = 0
+    changed = 0
     for home in await tenant_homes(kit.core):
         db = await kit.tenants.get(home.database_key)
         async with unit_of_work(db, tenant_id=home.tenant_id) as session:
@@ -134,23 +141,26 @@ async def apply_stops(
                 select(Delivery.recipient)
                 .where(
                     Delivery.tenant_id == home.tenant_id,
-                    Delivery.channel == provider.channel,
+                    Delivery.channel == channel,
                     Delivery.recipient.in_(numbers),
                 )
                 .distinct()
             )
             for number in list(known):
-                await suppress(
-                    session,
-                    home.tenant_id,
-                    channel=provider.channel,
-                    address=number,
-                    reason="stop",
-                    by=None,
-                    now=now,
-                )
-                made += 1
-    return made
+                if stop:
+                    await suppress(
+                        session,
+                        home.tenant_id,
+                        channel=channel,
+                        address=number,
+                        reason="stop",
+                        by=None,
+                        now=now,
+                    )
+                    changed += 1
+                elif await lift_stop(session, home.tenant_id, channel=channel, address=number):
+                    changed += 1
+    return changed
 
 
 async def _move(session: AsyncSession, row: Delivery, item: StatusUpdate, now: datetime) -> None:

@@ -82,6 +82,23 @@ DeliveryState = Literal["delivered", "read", "failed", "bounced", "complained"]
 
 
 @dataclass(frozen=True)
+class Callback:
+    """A provider's HTTP callback as it arrived: everything a signature may cover."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    # The public address the provider called (scheme, host, path and query, exactly as we
+    # gave it to the provider): Twilio signs it; providers that sign the body ignore it.
+    url: str = ""
+
+
+def reply_word(text: str) -> str:
+    """A reply as keywords are compared: spaces trimmed and collapsed, any case, without a
+    closing full stop or exclamation mark ("Stop." is STOP)."""
+    return " ".join(text.split()).casefold().rstrip(".!")
+
+
+@dataclass(frozen=True)
 class StatusUpdate:
     provider_message_id: str
     state: DeliveryState
@@ -104,12 +121,17 @@ class ChannelProvider:
         """What sending `message` costs the tenant, in paise (0: free to the tenant)."""
         raise NotImplementedError
 
-    def status_updates(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+    def status_updates(self, callback: Callback) -> list[StatusUpdate]:
         """Verify and read a delivery-status callback (SignatureInvalid if it is forged)."""
         raise StatusCallbacksNotSupported(self.provider)
 
-    def stop_requests(self, headers: Mapping[str, str], body: bytes) -> list[str]:
+    def stop_requests(self, callback: Callback) -> list[str]:
         """Addresses that replied STOP in a verified inbound callback (none by default)."""
+        return []
+
+    def start_requests(self, callback: Callback) -> list[str]:
+        """Addresses that replied START after a STOP (none by default: only a provider
+        that lifts its own block on such a reply says so)."""
         return []
 
     async def close(self) -> None:

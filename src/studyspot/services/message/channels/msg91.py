@@ -35,6 +35,7 @@ import aiohttp
 
 from studyspot.services.message.channels.base import (
     Accepted,
+    Callback,
     DeliveryState,
     Outgoing,
     SendFailed,
@@ -167,11 +168,11 @@ class Msg91Sms(HttpProvider):
         expected = self.config.msg91_webhook_token
         return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
 
-    def status_updates(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+    def status_updates(self, callback: Callback) -> list[StatusUpdate]:
         """The reports of a callback whose token the route has checked (accepts_token)."""
         updates: list[StatusUpdate] = []
         try:
-            for request_id, report in _reports(headers, body):
+            for request_id, report in _reports(callback.headers, callback.body):
                 meaning = _REPORTED.get(str(report.get("status")))
                 if meaning is None:
                     continue

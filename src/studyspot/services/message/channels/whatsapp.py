@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,11 +26,13 @@ import aiohttp
 
 from studyspot.services.message.channels.base import (
     Accepted,
+    Callback,
     DeliveryState,
     Outgoing,
     SendFailed,
     SignatureInvalid,
     StatusUpdate,
+    reply_word,
 )
 from studyspot.services.message.channels.http import HttpProvider, failure_of
 
@@ -49,7 +50,7 @@ STOP_WORDS = frozenset({"stop", "stop all", "unsubscribe", "cancel", "रोक�
 
 
 def is_stop(text: str) -> bool:
-    return " ".join(text.split()).casefold().rstrip(".!") in STOP_WORDS
+    return reply_word(text) in STOP_WORDS
 
 
 def signature(app_secret: str, body: bytes) -> str:
@@ -114,8 +115,9 @@ class WhatsAppCloud(HttpProvider):
         }
         return prices[message.category]
 
-    def _verified(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
+    def _verified(self, callback: Callback) -> list[dict[str, Any]]:
         """The callback's `value` objects, once its signature checks out."""
+        headers, body = callback.headers, callback.body
         given = headers.get("x-hub-signature-256", "")
         expected = signature(self.config.whatsapp_app_secret, body)
         if not self.config.whatsapp_app_secret or not hmac.compare_digest(given, expected):
@@ -130,10 +132,10 @@ class WhatsAppCloud(HttpProvider):
         except (ValueError, TypeError, AttributeError) as exc:
             raise SignatureInvalid("whatsapp: not a callback") from exc
 
-    def status_updates(self, headers: Mapping[str, str], body: bytes) -> list[StatusUpdate]:
+    def status_updates(self, callback: Callback) -> list[StatusUpdate]:
         try:
             updates: list[StatusUpdate] = []
-            for value in self._verified(headers, body):
+            for value in self._verified(callback):
                 for item in value.get("statuses", []):
                     state = _STATES.get(str(item.get("status")))
                     if state is None:
@@ -152,11 +154,11 @@ class WhatsAppCloud(HttpProvider):
             raise SignatureInvalid("whatsapp: not a status callback") from exc
         return updates
 
-    def stop_requests(self, headers: Mapping[str, str], body: bytes) -> list[str]:
+    def stop_requests(self, callback: Callback) -> list[str]:
         """The numbers (+91…) that wrote STOP (or UNSUBSCRIBE, रोकें) to the business."""
         stopped: list[str] = []
         try:
-            for value in self._verified(headers, body):
+            for value in self._verified(callback):
                 for item in value.get("messages", []):
                     text = str((item.get("text") or {}).get("body", ""))
                     if item.get("type") == "text" and is_stop(text):

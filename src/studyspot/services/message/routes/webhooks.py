@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from studyspot.kit.errors import (
@@ -18,8 +17,13 @@ from studyspot.kit.errors import (
     problem_responses,
 )
 from studyspot.kit.state import kit_state
-from studyspot.services.message.channels.base import ChannelProvider, SignatureInvalid
+from studyspot.services.message.channels.base import Callback, ChannelProvider, SignatureInvalid
 from studyspot.services.message.channels.msg91 import Msg91Sms
+from studyspot.services.message.channels.twilio import (
+    EMPTY_TWIML,
+    MAX_CALLBACK_BYTES,
+    TwilioSms,
+)
 from studyspot.services.message.dependencies import RuntimeDep
 from studyspot.services.message.webhooks import apply_updates
 
@@ -100,13 +104,167 @@ async def msg91_reports(
     return await _received(request, provider, refused)
 
 
+# Form fields Twilio posts to the two webhooks (it may add others; all are signed).
+_TWILIO_FORM: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "properties": {
+        "AccountSid": {"type": "string", "description": "The Twilio account (AC…)"},
+        "MessageSid": {"type": "string", "description": "The message (SM…)"},
+        "From": {"type": "string", "description": "Sender, E.164"},
+        "To": {"type": "string", "description": "Recipient, E.164"},
+    },
+}
+_TWILIO_STATUS_FORM = {
+    **_TWILIO_FORM,
+    "required": ["AccountSid", "MessageSid", "MessageStatus"],
+    "properties": {
+        **_TWILIO_FORM["properties"],
+        "MessageStatus": {
+            "type": "string",
+            "description": "queued, sending, sent, delivered, undelivered or failed",
+        },
+        "ErrorCode": {"type": "string", "description": "Twilio's error code of a failure"},
+    },
+}
+_TWILIO_INBOUND_FORM = {
+    **_TWILIO_FORM,
+    "required": ["AccountSid", "MessageSid", "From", "Body"],
+    "properties": {
+        **_TWILIO_FORM["properties"],
+        "Body": {"type": "string", "maxLength": 1600, "description": "The text of the reply"},
+    },
+}
+_SIGNATURE_HEADER = {
+    "name": "X-Twilio-Signature",
+    "in": "header",
+    "required": True,
+    "description": "Base64 HMAC-SHA1, under the account's auth token, of the URL called "
+    "followed by the form's fields sorted by name, each name then value",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def _twilio_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "parameters": [_SIGNATURE_HEADER],
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        },
+    }
+
+
+def _twilio(runtime: RuntimeDep) -> TwilioSms:
+    provider = runtime.dispatcher.channels.get("sms")
+    if not isinstance(provider, TwilioSms):
+        raise NotFound("Twilio is not the SMS provider", code="channel_not_configured")
+    return provider
+
+
+_TWILIO_REFUSED = Unauthorized(
+    "The callback's X-Twilio-Signature does not verify", code="invalid_signature"
+)
+
+
+@router.post(
+    "/twilio/status",
+    response_model=CallbackReceived,
+    responses=problem_responses(401, 404, 413),
+    summary="Twilio's status callbacks for our SMS (delivered, undelivered, failed), signed",
+    openapi_extra=_twilio_body(_TWILIO_STATUS_FORM),
+)
+async def twilio_status(
+    request: Request,
+    runtime: RuntimeDep,
+    ref: Annotated[
+        str, Query(max_length=64, description="The delivery, as our StatusCallback named it")
+    ] = "",
+) -> CallbackReceived:
+    """Every SMS sent through Twilio carries this URL as its StatusCallback. 401
+    `invalid_signature` unless X-Twilio-Signature verifies over this URL as we gave it
+    (MESSAGE_PUBLIC_URL, path and query) and the form; nothing is recorded then. A report
+    is recorded once per (delivery, state); undelivered or failed falls back to the next
+    channel."""
+    # `ref` is read by the provider from the signed URL; declared here for its limit.
+    provider = _twilio(runtime)
+    url = _called_url(request, provider.config.public_url)
+    return await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url)
+
+
+@router.post(
+    "/twilio/inbound",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/xml": {"schema": {"type": "string"}}},
+            "description": "An empty TwiML answer (no reply is sent)",
+        },
+        **problem_responses(401, 404, 413),
+    },
+    summary="Replies to our Twilio number, signed: STOP suppresses the number, START lifts it",
+    openapi_extra=_twilio_body(_TWILIO_INBOUND_FORM),
+)
+async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
+    """The number's incoming-message webhook. A body of STOP, STOPALL, UNSUBSCRIBE, CANCEL,
+    END or QUIT (any case, spaces trimmed) suppresses the sender's number for SMS, reason
+    `stop`, in every business that has sent it an SMS; START or UNSTOP lifts those (and
+    no other suppression); anything else changes nothing. Signature as for status."""
+    provider = _twilio(runtime)
+    url = _called_url(request, provider.config.public_url)
+    await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url)
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+async def _body(request: Request, limit: int | None) -> bytes:
+    """The raw body, refused with 413 past `limit` bytes before more of it is read."""
+    if limit is None:
+        return await request.body()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> AppError:
+    return AppError(
+        f"The callback is larger than {limit} bytes", status=413, code="payload_too_large"
+    )
+
+
+def _called_url(request: Request, public_url: str) -> str:
+    """The address the provider called, as the public sees it: behind the gateway this
+    service is reached under another host, so the base is ours (MESSAGE_PUBLIC_URL), then
+    the path and the query exactly as they came."""
+    url = public_url.rstrip("/") + request.url.path
+    if query := request.scope.get("query_string", b""):
+        url += "?" + query.decode("latin-1")
+    return url
+
+
 async def _received(
-    request: Request, provider: ChannelProvider, refused: AppError
+    request: Request,
+    provider: ChannelProvider,
+    refused: AppError,
+    limit: int | None = None,
+    url: str = "",
 ) -> CallbackReceived:
     """Apply the callback's reports; `refused` when the provider does not accept the body."""
-    body = await request.body()
+    body = await _body(request, limit)
+    callback = Callback(headers=request.headers, body=body, url=url)
     try:
-        applied = await apply_updates(kit_state(request.app), provider, request.headers, body)
+        applied = await apply_updates(kit_state(request.app), provider, callback)
     except SignatureInvalid as exc:
         raise refused from exc
-    return CallbackReceived(**dataclasses.asdict(applied))
+    return CallbackReceived(
+        recorded=applied.recorded,
+        duplicates=applied.duplicates,
+        unknown=applied.unknown,
+        stopped=applied.stopped,
+    )
