@@ -31,24 +31,14 @@ PUBLIC = "https://app.studyspot.test"
 STATUS = "/api/messages/webhooks/twilio/status"
 INBOUND = "/api/messages/webhooks/twilio/inbound"
 BROADCASTS = "/api/messages/broadcasts"
+SENDERS = "/api/messages/sender-accounts"
 
 
 @pytest.fixture
 async def twilio(apps: Apps) -> AsyncIterator[FakeTwilio]:
     """SMS through the fake Twilio (no WhatsApp: SMS first, then e-mail), our public
     address `PUBLIC`; Twilio's callbacks handed to the in-process app by path and query."""
-    fake = FakeTwilio()
-    await fake.start()
-    client = apps.client("message")
-
-    async def deliver(url: str, body: bytes, headers: dict[str, str]) -> int:
-        parts = urlsplit(url)
-        assert f"{parts.scheme}://{parts.netloc}" == PUBLIC
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return (await client.post(target, content=body, headers=headers)).status_code
-
-    fake.deliver = deliver
-    fake.inbound_url = PUBLIC + INBOUND
+    fake = await _started(apps)
     config = MessageSettings(
         public_url=PUBLIC,
         sms_provider="twilio",
@@ -65,6 +55,23 @@ async def twilio(apps: Apps) -> AsyncIterator[FakeTwilio]:
     await run.channels["sms"].close()
     run.channels = before
     await fake.stop()
+
+
+async def _started(apps: Apps) -> FakeTwilio:
+    """A fake Twilio whose callbacks reach the in-process app as the gateway passes them."""
+    fake = FakeTwilio()
+    await fake.start()
+    client = apps.client("message")
+
+    async def deliver(url: str, body: bytes, headers: dict[str, str]) -> int:
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == PUBLIC
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        return (await client.post(target, content=body, headers=headers)).status_code
+
+    fake.deliver = deliver
+    fake.inbound_url = PUBLIC + INBOUND
+    return fake
 
 
 def test_the_signature_is_twilios_documented_one() -> None:
@@ -327,3 +334,60 @@ def test_the_opt_out_and_opt_in_keywords_are_twilios() -> None:
 def headers_of(given: dict[str, str]) -> dict[str, str]:
     """Headers as the route hands them over: names in lower case."""
     return {k.lower(): v for k, v in given.items()}
+
+
+async def test_the_businesss_own_twilio_account_sends_and_its_token_verifies_its_callbacks(
+    apps: Apps, twilio: FakeTwilio
+) -> None:
+    own = await _started(apps)  # the business's account (Twilio's base URL is the platform's)
+    run = dispatcher(apps)
+    before = run.config
+    run.config = before.model_copy(update={"public_url": PUBLIC, "twilio_base_url": own.url})
+    try:
+        ready = await ready_library(apps, students=1)
+        await grant_credits(apps, ready.owner, 1_000)
+        phone = await _phone(apps, ready.owner, ready.students[0])
+        client = apps.client("message")
+        account = {"account_sid": own.account_sid, "sender": own.sender}
+        refused = await client.put(f"{SENDERS}/twilio", json=account, headers=ready.owner.headers)
+        assert refused.status_code == 422, refused.text  # a new account needs its token
+        saved = await client.put(
+            f"{SENDERS}/twilio",
+            json={**account, "auth_token": own.auth_token},
+            headers=ready.owner.headers,
+        )
+        assert saved.status_code == 200, saved.text
+        listed = await client.get(SENDERS, headers=ready.owner.headers)
+        for answer in (saved, listed):
+            assert own.auth_token not in answer.text
+        [read] = listed.json()
+        assert (read["channel"], read["provider"], read["has_secret"]) == ("sms", "twilio", True)
+        assert read["settings"] == account
+
+        await _texted(apps, ready, ready.students)
+        assert twilio.sent == [] and [m["to"] for m in own.sent] == [phone]
+        [sent] = own.sent
+        # Signed with the platform's token, the business's callback is refused.
+        url, body, _ = own.status_callback(sent["sid"], "delivered")
+        *_, platform_signed = own.status_callback(sent["sid"], "delivered", token=twilio.auth_token)
+        target = url.removeprefix(PUBLIC)
+        forged = await client.post(target, content=body, headers=platform_signed)
+        assert forged.status_code == 401, forged.text
+        assert await own.report(sent["sid"], "delivered") == 200
+        [delivery] = await _sms(apps, ready.owner)
+        assert delivery["status"] == "delivered"
+
+        # STOP to the business's own number (its webhook names the business).
+        own.inbound_url = f"{PUBLIC}{INBOUND}?tenant={ready.owner.tenant_id}"
+        _, body, platform_signed = own.incoming(phone, "STOP", token=twilio.auth_token)
+        forged = await client.post(
+            f"{INBOUND}?tenant={ready.owner.tenant_id}", content=body, headers=platform_signed
+        )
+        assert forged.status_code == 401, forged.text
+        assert await own.reply(phone, "STOP") == 200
+        assert await _suppressions(apps, ready.owner) == [("sms", phone, "stop")]
+        assert await own.reply(phone, "START") == 200
+        assert await _suppressions(apps, ready.owner) == []
+    finally:
+        run.config = before
+        await own.stop()

@@ -320,6 +320,26 @@ class Msg91AccountSave(WriteModel):
     )
 
 
+class TwilioAccountSave(WriteModel):
+    """The business's own Twilio account for its SMS. The auth token is write-only; it also
+    verifies Twilio's callbacks for the business's messages."""
+
+    account_sid: str = Field(pattern=r"^AC[0-9a-f]{32}$", description="The account SID (AC…)")
+    auth_token: str | None = Field(
+        default=None,
+        min_length=32,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9]+$",
+        description="Needed for a new account; left out, the stored one is kept. Never returned.",
+    )
+    sender: str = Field(
+        min_length=3,
+        max_length=32,
+        pattern=r"^(\+[1-9]\d{7,14}|[A-Za-z0-9]{3,11})$",
+        description="The number (E.164) or sender id registered with Twilio",
+    )
+
+
 class WhatsAppAccountSave(WriteModel):
     """The business's own WhatsApp Business number. The tokens are write-only."""
 
@@ -344,10 +364,10 @@ class SenderAccountRead(ReadModel):
     """A sender account of the business: its settings, and only whether secrets are stored."""
 
     channel: Literal["email", "sms", "whatsapp"]
-    provider: str = Field(description="smtp, msg91 or whatsapp_cloud")
+    provider: str = Field(description="smtp, msg91, twilio or whatsapp_cloud")
     settings: dict[str, str | int | None] = Field(
         description="What is not secret: host, port, security, username, from_address; "
-        "sender, entity_id, flow kinds; phone_number_id"
+        "sender, entity_id, flow kinds; account_sid, sender; phone_number_id"
     )
     has_secret: bool
     has_webhook_secret: bool

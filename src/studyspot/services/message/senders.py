@@ -1,8 +1,8 @@
-"""A tenant's own sender accounts: its SMTP relay, MSG91 account or WhatsApp number.
+"""A tenant's own sender accounts: its SMTP relay, MSG91 or Twilio account or WhatsApp number.
 
 When a tenant has one for a channel, its messages on that channel go through it
 instead of the platform's provider. The secret of each (SMTP password, MSG91 auth
-key, WhatsApp access token; the WhatsApp app secret) is stored only as ciphertext
+key, Twilio auth token, WhatsApp access token; the WhatsApp app secret) is stored only as ciphertext
 under the kit's `SecretBox`, as the payment service stores provider keys, bound to
 `message:<tenant>:<channel>:<field>`, so a ciphertext copied into another tenant's
 row does not open there. No response, log line or audit entry holds a secret:
@@ -27,14 +27,19 @@ from studyspot.kit.errors import NotFound, Unprocessable
 from studyspot.services.message.channels.base import ChannelProvider
 from studyspot.services.message.channels.email import SmtpEmail
 from studyspot.services.message.channels.msg91 import Msg91Sms
+from studyspot.services.message.channels.twilio import TwilioSms
 from studyspot.services.message.channels.whatsapp import WhatsAppCloud
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.models import SenderAccount, TenantMessageSettings
 
 log = structlog.get_logger("studyspot.message")
 
-# Channel → the provider a tenant may bring for it.
-PROVIDER_OF_CHANNEL = {"email": "smtp", "sms": "msg91", "whatsapp": "whatsapp_cloud"}
+# Channel → the providers a tenant may bring for it (one account per channel).
+PROVIDERS_OF_CHANNEL = {
+    "email": ("smtp",),
+    "sms": ("msg91", "twilio"),
+    "whatsapp": ("whatsapp_cloud",),
+}
 
 
 class SenderAccountNotFound(NotFound):
@@ -76,6 +81,11 @@ class SenderSave:
     # None keeps the stored one (so the owner may change the host without retyping).
     secret: str | None
     webhook_secret: str | None
+    provider: str = ""  # "": the channel's first (smtp, msg91, whatsapp_cloud)
+
+    @property
+    def provider_name(self) -> str:
+        return self.provider or PROVIDERS_OF_CHANNEL[self.channel][0]
 
 
 async def list_accounts(session: AsyncSession, tenant_id: uuid.UUID) -> list[SenderAccount]:
@@ -107,17 +117,19 @@ async def save_account(
 ) -> SenderAccount:
     """Create or replace the tenant's account for a channel. A new account needs its secret."""
     account = await _find(session, tenant_id, save.channel)
-    if account is None:
-        if save.secret is None:
-            raise Unprocessable(
-                "A new sender account needs its secret",
-                errors=[{"field": "body.secret", "message": "is required for a new account"}],
-            )
-        account = SenderAccount(
-            channel=save.channel, provider=PROVIDER_OF_CHANNEL[save.channel], settings={}
+    # Another provider's secret means nothing to this one (an MSG91 key is no Twilio token).
+    if save.secret is None and (account is None or account.provider != save.provider_name):
+        raise Unprocessable(
+            "A new sender account needs its secret",
+            errors=[{"field": "body.secret", "message": "is required for a new account"}],
         )
+    if account is None:
+        account = SenderAccount(channel=save.channel, provider=save.provider_name, settings={})
         account.tenant_id = tenant_id
         session.add(account)
+    elif account.provider != save.provider_name:
+        account.provider = save.provider_name
+        account.webhook_secret_ciphertext = None
     account.settings = dict(save.settings)
     if save.secret is not None:
         account.secret_ciphertext = box.encrypt(
@@ -196,8 +208,16 @@ def tenant_config(
             "smtp_password": secret,
             "email_from": s["from_address"],
         }
+    elif account.provider == "twilio":
+        update = {
+            "sms_provider": "twilio",
+            "twilio_account_sid": s["account_sid"],
+            "twilio_auth_token": secret,
+            "twilio_from": s["sender"],
+        }
     elif account.channel == "sms":
         update = {
+            "sms_provider": "msg91",
             "msg91_auth_key": secret,
             "msg91_sender": s["sender"],
             "msg91_entity_id": s["entity_id"],
@@ -218,7 +238,7 @@ def provider_for(config: MessageSettings, channel: str) -> ChannelProvider:
     if channel == "email":
         return SmtpEmail(config)
     if channel == "sms":
-        return Msg91Sms(config)
+        return TwilioSms(config) if config.sms_provider == "twilio" else Msg91Sms(config)
     return WhatsAppCloud(config)
 
 

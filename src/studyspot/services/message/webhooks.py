@@ -63,8 +63,11 @@ async def apply_updates(
     provider: ChannelProvider,
     callback: Callback,
     now: datetime | None = None,
+    *,
+    tenants: list[uuid.UUID] | None = None,
 ) -> Applied:
-    """Verify a callback and apply what it reports (SignatureInvalid propagates)."""
+    """Verify a callback and apply what it reports (SignatureInvalid propagates). Replies
+    (STOP, START) reach `tenants` only when given: those of a business's own number."""
     updates = provider.status_updates(callback)
     now = now or utcnow()
     applied = Applied()
@@ -105,12 +108,9 @@ async def apply_updates(
                 continue
             applied.recorded += 1
             await _move(session, row, item, now)
-    applied.stopped = await apply_replies(
-        kit, provider.channel, provider.stop_requests(callback), now, stop=True
-    )
-    applied.started = await apply_replies(
-        kit, provider.channel, provider.start_requests(callback), now, stop=False
-    )
+    stops, starts = provider.stop_requests(callback), provider.start_requests(callback)
+    applied.stopped = await apply_replies(kit, provider.channel, stops, now, True, tenants)
+    applied.started = await apply_replies(kit, provider.channel, starts, now, False, tenants)
     log.info(
         "message.status_callback",
         provider=provider.provider,
@@ -124,17 +124,25 @@ async def apply_updates(
 
 
 async def apply_replies(
-    kit: KitState, channel: str, numbers: list[str], now: datetime, *, stop: bool
+    kit: KitState,
+    channel: str,
+    numbers: list[str],
+    now: datetime,
+    stop: bool,
+    tenants: list[uuid.UUID] | None = None,
 ) -> int:
     """A STOP reply suppresses the number on that channel (reason `stop`) in every business
     that has messaged it there: the reply reached the number they wrote from, and a person
     who says stop is not asked which business they meant. A START reply (`stop=False`)
     lifts those `stop` suppressions again, and no other (a bounce, the owner's own).
+    A reply to a business's own number (`tenants`) concerns that business only.
     How many businesses it changed."""
     if not numbers:
         return 0
     changed = 0
     for home in await tenant_homes(kit.core):
+        if tenants is not None and home.tenant_id not in tenants:
+            continue
         db = await kit.tenants.get(home.database_key)
         async with unit_of_work(db, tenant_id=home.tenant_id) as session:
             known = await session.scalars(

@@ -23,6 +23,7 @@ from studyspot.services.message.schemas import (
     Msg91AccountSave,
     SenderAccountRead,
     SmtpAccountSave,
+    TwilioAccountSave,
     WhatsAppAccountSave,
 )
 from studyspot.services.message.templates import KINDS
@@ -127,6 +128,24 @@ async def save_msg91(
     return await _save(
         who, session, runtime, senders.SenderSave("sms", settings, body.auth_key, None)
     )
+
+
+@router.put(
+    "/twilio",
+    response_model=SenderAccountRead,
+    responses=problem_responses(403, 422),
+    summary="Send the business's SMS through its own Twilio account",
+)
+async def save_twilio(
+    body: TwilioAccountSave, who: MessagesManage, session: TenantSession, runtime: RuntimeDep
+) -> SenderAccountRead:
+    """Takes the place of an MSG91 account (one SMS account per business). 422 when a new
+    account, or one that was MSG91's, has no auth token. Twilio calls back on the
+    business's messages with its own token; set the number's incoming-message webhook to
+    `…/api/messages/webhooks/twilio/inbound?tenant=<the business's id>`."""
+    settings = {"account_sid": body.account_sid, "sender": body.sender}
+    save = senders.SenderSave("sms", settings, body.auth_token, None, provider="twilio")
+    return await _save(who, session, runtime, save)
 
 
 @router.put(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,7 +19,7 @@ from studyspot.kit.errors import (
 )
 from studyspot.kit.state import kit_state
 from studyspot.services.message.channels.base import Callback, ChannelProvider, SignatureInvalid
-from studyspot.services.message.channels.msg91 import Msg91Sms
+from studyspot.services.message.channels.msg91 import Msg91Sms, reference_of
 from studyspot.services.message.channels.twilio import (
     EMPTY_TWIML,
     MAX_CALLBACK_BYTES,
@@ -155,11 +156,30 @@ def _twilio_body(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _twilio(runtime: RuntimeDep) -> TwilioSms:
-    provider = runtime.dispatcher.channels.get("sms")
+async def _twilio(request: Request, runtime: RuntimeDep, tenant_id: uuid.UUID | None) -> TwilioSms:
+    """The Twilio account whose token signs this callback: the business's own when it has
+    one (the callback names the business), else the platform's."""
+    provider: ChannelProvider | None = runtime.dispatcher.channels.get("sms")
+    if tenant_id is not None:
+        kit = kit_state(request.app)
+        try:
+            db = await kit.tenants.for_tenant(kit.core, tenant_id)
+        except AppError:
+            provider = None  # no such business: nothing can verify
+        else:
+            provider = await runtime.dispatcher.tenant_channel(db, tenant_id, "sms")
     if not isinstance(provider, TwilioSms):
         raise NotFound("Twilio is not the SMS provider", code="channel_not_configured")
     return provider
+
+
+def _tenant_of(ref: str) -> uuid.UUID | None:
+    """The business a status callback's `ref` names (None: the platform, or nothing)."""
+    tenant, _, _ = reference_of(ref).partition(":")
+    try:
+        return uuid.UUID(tenant)
+    except ValueError:
+        return None
 
 
 _TWILIO_REFUSED = Unauthorized(
@@ -186,8 +206,8 @@ async def twilio_status(
     (MESSAGE_PUBLIC_URL, path and query) and the form; nothing is recorded then. A report
     is recorded once per (delivery, state); undelivered or failed falls back to the next
     channel."""
-    # `ref` is read by the provider from the signed URL; declared here for its limit.
-    provider = _twilio(runtime)
+    # The provider reads `ref` again from the signed URL; here it only picks the account.
+    provider = await _twilio(request, runtime, _tenant_of(ref))
     url = _called_url(request, provider.config.public_url)
     return await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url)
 
@@ -205,14 +225,24 @@ async def twilio_status(
     summary="Replies to our Twilio number, signed: STOP suppresses the number, START lifts it",
     openapi_extra=_twilio_body(_TWILIO_INBOUND_FORM),
 )
-async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
+async def twilio_inbound(
+    request: Request,
+    runtime: RuntimeDep,
+    tenant: Annotated[
+        uuid.UUID | None,
+        Query(description="The business whose own Twilio number this is (none: the platform's)"),
+    ] = None,
+) -> Response:
     """The number's incoming-message webhook. A body of STOP, STOPALL, UNSUBSCRIBE, CANCEL,
     END or QUIT (any case, spaces trimmed) suppresses the sender's number for SMS, reason
-    `stop`, in every business that has sent it an SMS; START or UNSTOP lifts those (and
-    no other suppression); anything else changes nothing. Signature as for status."""
-    provider = _twilio(runtime)
+    `stop`, in every business that has sent it an SMS (with `tenant`, the business's own
+    number: in that business only); START or UNSTOP lifts those (and no other
+    suppression); anything else changes nothing. Signature as for status, under the
+    business's own auth token with `tenant`."""
+    provider = await _twilio(request, runtime, tenant)
     url = _called_url(request, provider.config.public_url)
-    await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url)
+    scope = None if tenant is None else [tenant]
+    await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url, scope)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
@@ -254,12 +284,13 @@ async def _received(
     refused: AppError,
     limit: int | None = None,
     url: str = "",
+    tenants: list[uuid.UUID] | None = None,
 ) -> CallbackReceived:
     """Apply the callback's reports; `refused` when the provider does not accept the body."""
     body = await _body(request, limit)
     callback = Callback(headers=request.headers, body=body, url=url)
     try:
-        applied = await apply_updates(kit_state(request.app), provider, callback)
+        applied = await apply_updates(kit_state(request.app), provider, callback, tenants=tenants)
     except SignatureInvalid as exc:
         raise refused from exc
     return CallbackReceived(
