@@ -231,6 +231,23 @@ async def test_an_undelivered_sms_falls_back_to_email_once(apps: Apps, twilio: F
     assert len(log.json()["items"]) == 2  # one e-mail, however often the failure came
 
 
+async def test_a_stop_or_an_invalid_number_reported_later_suppresses_the_number(
+    apps: Apps, twilio: FakeTwilio
+) -> None:
+    ready = await ready_library(apps, students=2)
+    await grant_credits(apps, ready.owner, 1_000)
+    phones = [await _phone(apps, ready.owner, s) for s in ready.students]
+    await _texted(apps, ready, ready.students)
+    by_phone = {m["to"]: m["sid"] for m in twilio.sent}
+    assert await twilio.report(by_phone[phones[0]], "failed", error_code=21610) == 200
+    assert await twilio.report(by_phone[phones[1]], "undelivered", error_code=21211) == 200
+    assert await _suppressions(apps, ready.owner) == sorted(
+        [("sms", phones[0], "stop"), ("sms", phones[1], "bounce")]
+    )
+    errors = {d["recipient"]: d["last_error"] for d in await _sms(apps, ready.owner)}
+    assert errors == {phones[0]: "sms_recipient_stopped", phones[1]: "sms_invalid_number"}
+
+
 async def _suppressions(apps: Apps, owner: LoggedIn) -> list[tuple[str, str, str]]:
     listed = await apps.client("message").get("/api/messages/suppressions", headers=owner.headers)
     return sorted((s["channel"], s["address"], s["reason"]) for s in listed.json()["items"])

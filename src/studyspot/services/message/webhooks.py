@@ -26,6 +26,7 @@ from studyspot.kit.state import KitState
 from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.message.channels.base import Callback, ChannelProvider, StatusUpdate
 from studyspot.services.message.consent import lift_stop, suppress
+from studyspot.services.message.dispatch import SUPPRESSING_FAILURES
 from studyspot.services.message.fallback import fall_back
 from studyspot.services.message.models import Delivery, DeliveryEvent, DeliveryStatus
 from studyspot.services.message.repository import DeliveryRepository
@@ -192,3 +193,16 @@ async def _move(session: AsyncSession, row: Delivery, item: StatusUpdate, now: d
         if isinstance(fresh, Delivery):
             # Credits already captured stay spent: the provider counted the attempt.
             await fall_back(session, fresh, now)
+        reason = SUPPRESSING_FAILURES.get(item.code or "")
+        if reason is not None:
+            # Reported later rather than refused at sending (Twilio's 21610, 21211):
+            # the address is suppressed just the same.
+            await suppress(
+                session,
+                row.tenant_id,
+                channel=row.channel,
+                address=row.recipient,
+                reason=reason,
+                by=None,
+                now=now,
+            )
