@@ -5,6 +5,7 @@ calls as Twilio does; here they reach the in-process app as the gateway would pa
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,12 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from studyspot.kit.db import unit_of_work
+from studyspot.kit.models import audit_logs
 from studyspot.services.gateway.routes import RouteTable
 from studyspot.services.message.channels.base import Callback
 from studyspot.services.message.channels.msg91 import reference_of
 from studyspot.services.message.channels.twilio import TwilioSms, signature
 from studyspot.services.message.config import MessageSettings
-from studyspot.services.message.models import DeliveryEvent
+from studyspot.services.message.models import DeliveryEvent, SenderAccount
 from tests.conftest import Apps
 from tests.fakes.twilio import FakeTwilio, twilio_signature
 from tests.fixtures.bookings import ReadyLibrary, add_student, booking_body, paid, ready_library
@@ -354,7 +357,7 @@ def headers_of(given: dict[str, str]) -> dict[str, str]:
 
 
 async def test_the_businesss_own_twilio_account_sends_and_its_token_verifies_its_callbacks(
-    apps: Apps, twilio: FakeTwilio
+    apps: Apps, twilio: FakeTwilio, capfd: pytest.CaptureFixture[str]
 ) -> None:
     own = await _started(apps)  # the business's account (Twilio's base URL is the platform's)
     run = dispatcher(apps)
@@ -405,6 +408,22 @@ async def test_the_businesss_own_twilio_account_sends_and_its_token_verifies_its
         assert await _suppressions(apps, ready.owner) == [("sms", phone, "stop")]
         assert await own.reply(phone, "START") == 200
         assert await _suppressions(apps, ready.owner) == []
+
+        # The token is sealed in its row and in no log line, setting or audit entry.
+        out, err = capfd.readouterr()
+        assert own.auth_token not in out + err
+        db = apps.app("message").state.kit.tenants.shared
+        async with unit_of_work(db, tenant_id=ready.owner.tenant_id) as session:
+            [row] = await session.scalars(select(SenderAccount))
+            details = (
+                await session.scalars(
+                    select(audit_logs.c.details).where(
+                        audit_logs.c.resource_type == "message_sender_account"
+                    )
+                )
+            ).all()
+        stored = json.dumps([row.settings, details]) + (row.secret_ciphertext or "")
+        assert row.secret_ciphertext and own.auth_token not in stored
     finally:
         run.config = before
         await own.stop()
