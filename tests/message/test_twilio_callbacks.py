@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -427,3 +427,22 @@ async def test_the_businesss_own_twilio_account_sends_and_its_token_verifies_its
     finally:
         run.config = before
         await own.stop()
+
+
+def test_a_signed_status_with_an_odd_error_code_is_read_without_failing() -> None:
+    token, sid = "a" * 32, "AC" + "0" * 32
+    provider = TwilioSms(
+        MessageSettings(
+            public_url=PUBLIC, twilio_account_sid=sid, twilio_auth_token=token, twilio_from="X"
+        )
+    )
+    url = f"{PUBLIC}{STATUS}?ref=nothing"
+    codes = {"30007": "twilio_30007", "21610": "sms_recipient_stopped", "²": "sms_failed"}
+    codes["9" * 5000] = "sms_failed"
+    for error, code in codes.items():
+        fields = {"AccountSid": sid, "MessageSid": "SM1", "MessageStatus": "failed"}
+        fields["ErrorCode"] = error
+        headers = {"x-twilio-signature": twilio_signature(token, url, fields)}
+        callback = Callback(headers=headers, body=urlencode(fields).encode(), url=url)
+        [update] = provider.status_updates(callback)
+        assert (update.state, update.code, update.reference) == ("failed", code, "")

@@ -62,6 +62,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
 START_WORDS = frozenset({"start", "unstop"})
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_ERROR_CODE = re.compile(r"[0-9]{1,8}")
 
 _RECIPIENT_ERRORS = {
     21211: "sms_invalid_number",
@@ -145,8 +146,10 @@ class TwilioSms(HttpProvider):
         error = fields.get("ErrorCode", "")
         code = None
         if status != "delivered":
-            known = _RECIPIENT_ERRORS.get(int(error)) if error.isdigit() else None
-            code = known or (f"twilio_{error}" if error.isdigit() else f"sms_{status}")
+            # Twilio's codes are five digits; anything else is kept out of our short codes.
+            numeric = _ERROR_CODE.fullmatch(error) is not None
+            known = _RECIPIENT_ERRORS.get(int(error)) if numeric else None
+            code = known or (f"twilio_{error}" if numeric else f"sms_{status}")
         refs = parse_qs(urlsplit(callback.url).query).get("ref", [""])
         return [
             StatusUpdate(
