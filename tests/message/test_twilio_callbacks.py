@@ -200,6 +200,17 @@ async def test_callbacks_are_refused_when_twilio_is_not_the_sms_provider(apps: A
         assert resp.status_code == 404 and resp.json()["code"] == "channel_not_configured"
 
 
+async def test_a_businesss_inbound_webhook_needs_its_own_account(
+    apps: Apps, twilio: FakeTwilio
+) -> None:
+    """The platform's token does not speak for a business without its own Twilio account,
+    nor for one that does not exist."""
+    ready = await ready_library(apps, students=0)
+    for tenant in (ready.owner.tenant_id, uuid.uuid4()):
+        twilio.inbound_url = f"{PUBLIC}{INBOUND}?tenant={tenant}"
+        assert await twilio.reply("+919812345678", "STOP") == 404
+
+
 async def test_an_undelivered_sms_falls_back_to_email_once(apps: Apps, twilio: FakeTwilio) -> None:
     ready = await ready_library(apps, students=1)
     await grant_credits(apps, ready.owner, 10_000)

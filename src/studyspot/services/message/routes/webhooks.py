@@ -156,10 +156,14 @@ def _twilio_body(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _twilio(request: Request, runtime: RuntimeDep, tenant_id: uuid.UUID | None) -> TwilioSms:
+async def _twilio(
+    request: Request, runtime: RuntimeDep, tenant_id: uuid.UUID | None, *, own: bool = False
+) -> TwilioSms:
     """The Twilio account whose token signs this callback: the business's own when it has
-    one (the callback names the business), else the platform's."""
-    provider: ChannelProvider | None = runtime.dispatcher.channels.get("sms")
+    one (the callback names the business), else the platform's; with `own`, the business's
+    own only (its own number's webhook)."""
+    platform = runtime.dispatcher.channels.get("sms")
+    provider: ChannelProvider | None = platform
     if tenant_id is not None:
         kit = kit_state(request.app)
         try:
@@ -168,6 +172,8 @@ async def _twilio(request: Request, runtime: RuntimeDep, tenant_id: uuid.UUID | 
             provider = None  # no such business: nothing can verify
         else:
             provider = await runtime.dispatcher.tenant_channel(db, tenant_id, "sms")
+            if own and provider is platform:
+                provider = None
     if not isinstance(provider, TwilioSms):
         raise NotFound("Twilio is not the SMS provider", code="channel_not_configured")
     return provider
@@ -238,8 +244,9 @@ async def twilio_inbound(
     `stop`, in every business that has sent it an SMS (with `tenant`, the business's own
     number: in that business only); START or UNSTOP lifts those (and no other
     suppression); anything else changes nothing. Signature as for status, under the
-    business's own auth token with `tenant`."""
-    provider = await _twilio(request, runtime, tenant)
+    business's own auth token with `tenant` (404 `channel_not_configured` when the
+    business has no Twilio account of its own)."""
+    provider = await _twilio(request, runtime, tenant, own=True)
     url = _called_url(request, provider.config.public_url)
     scope = None if tenant is None else [tenant]
     await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url, scope)
