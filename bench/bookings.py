@@ -19,8 +19,9 @@ postgresql://postgres@127.0.0.1:5432/postgres):
 5. measures availability (a 30-day period, one shift and the full day) with
    wrk (or a built-in aiohttp loop) for `--duration` seconds per connection count:
    the same map asked again and again, as consoles showing it do (answered from the
-   booking process's kept map while nothing changed), and the morning map of 400
-   different periods in turn (made afresh every time: the cost of a change);
+   booking process's kept map while nothing changed), and 360 different maps in turn
+   (4 shifts x 90 periods from today, each over this month's full library: made afresh
+   every time, the cost of a map after a change);
 6. measures booking creation: `--creations` holds through the gateway, every
    one a distinct free seat-day, then the same number of *bare SQL*
    transactions doing what a creation does in the database (advisory lock,
@@ -582,11 +583,13 @@ async def main() -> None:
             for url in scenarios.values():
                 answer = await call(http, "GET", url, lib.token)
                 assert len(answer["seats"]) == len(lib.seats)
+            # 360 different maps (4 shifts x 90 periods from today), more than the booking
+            # process keeps, each over this month's full library: none answered from a kept one.
             fresh = [
-                f"{base}&start_date={(today + timedelta(days=i)).isoformat()}"
-                f"&end_date={(today + timedelta(days=i + 29)).isoformat()}"
-                f"&shift_id={lib.shifts[0]}"
-                for i in range(400)
+                f"{base}&start_date={today.isoformat()}"
+                f"&end_date={(today + timedelta(days=k)).isoformat()}&shift_id={shift}"
+                for k in range(90)
+                for shift in lib.shifts
             ]
         use_wrk = shutil.which("wrk") is not None
         print(
@@ -608,11 +611,11 @@ async def main() -> None:
                     f"{f['p99']:.1f} | {f['rps']:.0f} | {f['errors']:.0f} |",
                     flush=True,
                 )
-            # The same map made afresh on every request: 400 periods in turn, more than the
-            # booking process keeps (service/map_cache.py), so none is answered from a kept one.
+            # The map made afresh on every request: 360 maps in turn, more than the booking
+            # process keeps (service/map_cache.py), so none is answered from a kept one.
             f = await run_python(fresh, lib.token, connections, args.duration)
             print(
-                f"| availability, 30 days, morning shift, made afresh each time | {connections} | "
+                f"| availability, 1-90 days from today, 4 shifts, made afresh each time | {connections} | "
                 f"{f['p50']:.1f} | {f['p90']:.1f} | {f['p99']:.1f} | {f['rps']:.0f} | "
                 f"{f['errors']:.0f} |",
                 flush=True,
@@ -665,7 +668,8 @@ async def main() -> None:
                     rate, lat, failed = await create_through_gateway(
                         url, lib, args.creations, connections, first
                     )
-                    first += timedelta(days=args.creations // STUDENTS + 2)
+                    # The anchor's bookings last 30 days: the next run starts after them.
+                    first += timedelta(days=args.creations // STUDENTS + 32)
                     rates[name] = rate
                     print(
                         f"| through the {name} | {connections} | {rate:.0f} | "
