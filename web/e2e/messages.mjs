@@ -18,6 +18,7 @@
 //           send → the balance is down by the cost → a template previewed, reworded,
 //           saved (own wording), then back to the built-in wording → the business's own
 //           SMTP account saved with a password (SMTP_SECRET) that is never shown again,
+//           and a Twilio SMS account read back as Twilio's with its token never shown,
 //           then removed → the profile of the student without consent (STUDENT_ID):
 //           SMS promotions switched on and read back.
 //   buy:    Messages → Buy credits: the ₹1,000 pack → Razorpay Checkout (the local fake's
@@ -242,6 +243,30 @@ async function owner(page, run) {
   await run.shot(page, 'sender-smtp');
   await smtp.getByRole('button', { name: "Use StudySpot's instead" }).click();
   await smtp.getByText("StudySpot's", { exact: true }).waitFor();
+
+  // The business's own Twilio account for SMS: chosen, saved, read back as Twilio's (not
+  // shown in MSG91's form), its token never again in the page; then StudySpot's again.
+  const twilioToken = 'TwilioToken' + '7'.repeat(24);
+  const inUse = page.getByTestId('sms-in-use');
+  await inUse.getByText("In use for SMS: StudySpot's").waitFor();
+  await page.getByText('Twilio', { exact: true }).click();
+  const smsAccount = page.getByTestId('sender-sms');
+  await smsAccount.getByLabel(/^Account SID/).fill('AC' + 'a1'.repeat(16));
+  await smsAccount.getByLabel('Auth token', { exact: true }).fill(twilioToken);
+  await smsAccount.getByLabel(/^Sender/).fill('+919812345678');
+  await smsAccount.getByRole('button', { name: 'Save' }).click();
+  await inUse.getByText('In use for SMS: your Twilio account').waitFor();
+  await smsAccount.getByTestId('secret-sms').getByText('Secret stored').waitFor();
+  await page.reload();
+  await inUse.getByText('In use for SMS: your Twilio account').waitFor();
+  check((await smsAccount.getByLabel(/^Account SID/).inputValue()) === 'AC' + 'a1'.repeat(16), 'the account SID is read back in the Twilio form');
+  check(!(await page.content()).includes(twilioToken), 'the auth token is nowhere in the page');
+  await run.shot(page, 'sender-twilio');
+  await page.getByText('MSG91', { exact: true }).click();
+  check((await smsAccount.getByTestId('secret-sms').count()) === 0, "MSG91's form does not show the Twilio account as its own");
+  await page.getByText('Twilio', { exact: true }).click();
+  await smsAccount.getByRole('button', { name: "Use StudySpot's instead" }).click();
+  await inUse.getByText("In use for SMS: StudySpot's").waitFor();
 
   // Consent recorded at the desk, on the profile of the student who had given none.
   await page.goto(base + `/students/${studentId}`);

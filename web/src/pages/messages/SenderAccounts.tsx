@@ -1,8 +1,8 @@
-// The business's own sender accounts, for owners: its SMTP relay, its MSG91 (DLT)
-// account and its WhatsApp number. Secrets are write-only: a field left empty keeps
+// The business's own sender accounts, for owners: its SMTP relay, its SMS account (MSG91
+// with DLT, or Twilio) and its WhatsApp number. Secrets are write-only: a field left empty keeps
 // the stored secret, and the page never shows one (the API answers only whether one is
 // stored). "Use StudySpot's" removes the account: the platform's provider serves again.
-import { Badge, Button, Group, NumberInput, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Badge, Button, Group, NumberInput, Paper, PasswordInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { api, unwrap } from '../../api/client';
@@ -38,7 +38,7 @@ export function SenderAccounts() {
           return (
             <Stack>
               <SmtpForm account={of('email')} />
-              <Msg91Form account={of('sms')} />
+              <SmsForms account={of('sms')} />
               <WhatsAppForm account={of('whatsapp')} />
             </Stack>
           );
@@ -83,11 +83,12 @@ function AccountBox({ channel, account, title, children, onSave, saving, error }
       <Group justify="space-between" mb="xs">
         <Text fw={600}>{title}</Text>
         <Group gap="xs">
-          <Badge variant="light" color={account ? 'teal.9' : 'gray'}>
+          {/* Filled: a light badge in teal.9 draws its text in the colour of its own background. */}
+          <Badge variant={account ? 'filled' : 'light'} color={account ? 'teal.9' : 'gray'}>
             {t(account ? 'snd_own' : 'snd_platform')}
           </Badge>
           {account && (
-            <Badge variant="light" color={account.has_secret ? 'teal.9' : 'red'} data-testid={`secret-${channel}`}>
+            <Badge variant={account.has_secret ? 'filled' : 'light'} color={account.has_secret ? 'teal.9' : 'red'} data-testid={`secret-${channel}`}>
               {t(account.has_secret ? 'snd_secret_stored' : 'snd_secret_missing')}
             </Badge>
           )}
@@ -171,6 +172,62 @@ function SmtpForm({ account }: { account: Account | undefined }) {
         <TextInput label={t('snd_username')} autoComplete="off" value={f.username} onChange={(e) => setF({ ...f, username: e.currentTarget.value })} />
         <SecretInput label={t('snd_password')} value={f.password} stored={!!account?.has_secret} onChange={(v) => setF({ ...f, password: v })} />
         <TextInput label={t('snd_from')} required placeholder="Lakshya Library <hello@lakshya.in>" value={f.from_address} onChange={(e) => setF({ ...f, from_address: e.currentTarget.value })} />
+      </SimpleGrid>
+    </AccountBox>
+  );
+}
+
+type SmsProvider = 'msg91' | 'twilio';
+
+/** One SMS account per business, MSG91's or Twilio's: the form of the provider in use opens
+ * first, and the other's form never shows the stored account as its own. */
+function SmsForms({ account }: { account: Account | undefined }) {
+  const { t } = useI18n();
+  const inUse: SmsProvider | null = account ? (account.provider === 'twilio' ? 'twilio' : 'msg91') : null;
+  const [provider, setProvider] = useState<SmsProvider>(inUse ?? 'msg91');
+  const mine = (p: SmsProvider) => (inUse === p ? account : undefined);
+  return (
+    <Stack gap={4}>
+      <Group gap="sm">
+        <SegmentedControl
+          size="xs"
+          aria-label={t('snd_sms_provider')}
+          value={provider}
+          onChange={(v) => setProvider(v as SmsProvider)}
+          data={[
+            { value: 'msg91', label: 'MSG91' },
+            { value: 'twilio', label: 'Twilio' },
+          ]}
+        />
+        <Text size="sm" c="dimmed" data-testid="sms-in-use">
+          {inUse ? t('snd_sms_in_use', { provider: inUse === 'twilio' ? 'Twilio' : 'MSG91' }) : t('snd_sms_platform')}
+        </Text>
+      </Group>
+      {provider === 'twilio' ? <TwilioForm account={mine('twilio')} /> : <Msg91Form account={mine('msg91')} />}
+    </Stack>
+  );
+}
+
+function TwilioForm({ account }: { account: Account | undefined }) {
+  const { t } = useI18n();
+  const [f, setF] = useState({ account_sid: text(account, 'account_sid'), auth_token: '', sender: text(account, 'sender') });
+  const save = useAccountSave(
+    (body: components['schemas']['TwilioAccountSave']) => unwrap(api.PUT('/api/messages/sender-accounts/twilio', { body })),
+    () => setF((x) => ({ ...x, auth_token: '' })),
+  );
+  return (
+    <AccountBox
+      channel="sms"
+      account={account}
+      title={t('snd_twilio')}
+      saving={save.isPending}
+      error={save.error}
+      onSave={() => save.mutate({ account_sid: f.account_sid.trim(), auth_token: secret(f.auth_token), sender: f.sender.trim() })}
+    >
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <TextInput label={t('snd_account_sid')} required placeholder="AC…" value={f.account_sid} onChange={(e) => setF({ ...f, account_sid: e.currentTarget.value })} />
+        <SecretInput label={t('snd_auth_token')} value={f.auth_token} stored={!!account?.has_secret} onChange={(v) => setF({ ...f, auth_token: v })} />
+        <TextInput label={t('snd_twilio_sender')} required value={f.sender} onChange={(e) => setF({ ...f, sender: e.currentTarget.value })} />
       </SimpleGrid>
     </AccountBox>
   );
