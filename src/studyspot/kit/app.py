@@ -123,7 +123,10 @@ def install_problem_openapi(app: FastAPI) -> None:
                 if op.get("parameters") or op.get("requestBody"):
                     responses.setdefault("422", {"description": "Validation error"})
                 if op.get("requestBody"):
-                    responses.setdefault("400", {"description": "Body is not valid JSON"})
+                    # Only a JSON body can fail to parse as JSON: form and multipart bodies
+                    # (webhooks, uploads) answer their own problems, documented by the route.
+                    if "application/json" in op["requestBody"].get("content", {}):
+                        responses.setdefault("400", {"description": "Body is not valid JSON"})
                     responses.setdefault("413", {"description": "Body too large"})
                 responses.setdefault("500", {"description": "Unexpected error"})
                 responses.setdefault("503", {"description": "Busy: retry after Retry-After"})
