@@ -83,6 +83,9 @@ class ProcessSpec:
     env: dict[str, str]
     port: int | None = None
     cwd: Path | None = None
+    # What its /health must name: a port taken by another process (another copy of the
+    # system) answers 200 too, for another service, while this one fails to bind.
+    service: str | None = None
 
     @property
     def url(self) -> str:
@@ -153,12 +156,21 @@ class ManagedProcess:
                     return False
                 try:
                     async with http.get(self.spec.url + "/health") as resp:
-                        if resp.status == 200:
+                        if resp.status == 200 and await self._is_ours(resp):
                             return True
                 except (aiohttp.ClientError, TimeoutError):
                     pass
                 await asyncio.sleep(0.1)
         return False
+
+    async def _is_ours(self, resp: aiohttp.ClientResponse) -> bool:
+        if self.spec.service is None:
+            return True
+        try:
+            body = await resp.json(content_type=None)
+        except ValueError:
+            return False
+        return isinstance(body, dict) and body.get("service") == self.spec.service
 
     def signal_group(self, sig: int) -> None:
         if self.proc is None or self.proc.returncode is not None:
@@ -226,6 +238,7 @@ class Plan:
                         # in X-StudySpot-Client-IP; auth throttles logins per that address.
                         {"AUTH_BEHIND_GATEWAY": "true", **self.env, **for_services},
                         port,
+                        service=name,
                     )
                 )
         worker = (
@@ -238,6 +251,7 @@ class Plan:
             studyspot_argv("serve", "gateway", "--port", str(self.gateway_port)),
             {**self.env, **urls},
             self.gateway_port,
+            service="gateway",
         )
         return services, worker, gateway
 

@@ -205,7 +205,16 @@ async def test_search_filters_sorting_and_pagination(apps: Apps) -> None:
     assert await names_for("q=sharma&sort=name") == ["Diya Sharma", "Kabir Sharma"]
     assert await names_for("q=SHAR&sort=-name") == ["Kabir Sharma", "Diya Sharma"]
     assert await names_for(f"q={made[3]['phone'][-10:]}") == ["Meera Nair"]
-    assert await names_for(f"q={made[3]['phone'][-4:]}") == ["Meera Nair"]
+    # Digits find numbers that start or end with them (search_terms.py); the phones are
+    # random, so another may share Meera's last four: expect exactly those that do.
+    tail = made[3]["phone"][-4:]
+    sharing = {
+        s["name"]
+        for s in made
+        if s["phone"].removeprefix("+91").startswith(tail) or s["phone"].endswith(tail)
+    }
+    assert "Meera Nair" in sharing
+    assert set(await names_for(f"q={tail}")) == sharing
     assert await names_for(f"q={made[1]['enrollment_number'].lower()}") == ["Diya Sharma"]
     assert await names_for(f"library_id={world.library_b}&sort=name") == [
         "Diya Sharma",

@@ -36,6 +36,7 @@ export async function runScenario(scenario, body) {
     },
     /** axe-core on the current page: no serious or critical violation. */
     async axe(page, name) {
+      await settled(page);
       // evaluate, not a script tag: the console's CSP (script-src 'self') stays in force.
       await page.evaluate(AXE);
       const found = await page.evaluate(async () => {
@@ -77,6 +78,18 @@ export async function runScenario(scenario, body) {
     await browser.close();
   }
   process.exit(code);
+}
+
+/** Until the page's finite CSS transitions and animations have ended (3 s at most): axe
+ * measures colours as drawn, and a dialog fading out is drawn at part of its opacity. */
+export async function settled(page) {
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+      undefined,
+      { timeout: 3_000 },
+    )
+    .catch(() => {});
 }
 
 /** Chooses `text` in the Mantine Select labelled `label`. */

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { settled } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -41,6 +42,7 @@ async function shot(page, name) {
 }
 
 async function axe(page, name) {
+  await settled(page);
   await page.evaluate(AXE);
   const found = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
