@@ -52,6 +52,19 @@ class MessageSettings(BaseSettings):
     # inside the platform's network.
     tenant_smtp_private_hosts: bool = False
     email_from: str = Field(default="StudySpot <no-reply@studyspot.local>", max_length=320)
+    # Bounces and complaints that arrive after sending (email_reports.py). With a domain, every
+    # e-mail of a business sent through the platform's relay carries the envelope sender
+    # (Return-Path) `<local part>+<token of the delivery>@<domain>`; mail to it must reach
+    # POST /api/messages/webhooks/email/inbound?token=<bounce webhook token> as the raw
+    # message (a relay's inbound route). No domain (the default, and the development
+    # mailbox's case): the envelope sender is the From address and no report is matched.
+    bounce_domain: str = Field(
+        default="",
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+)?$",
+    )
+    # Short, so that the local part with its 54-character token stays within 64 octets.
+    bounce_local_part: str = Field(default="bounces", pattern=r"^[a-z0-9][a-z0-9._-]{0,8}$")
+    bounce_webhook_token: str = Field(default="", pattern=r"^([A-Za-z0-9_\-]{24,200})?$")
 
     # How often each instance looks for deliveries that are due (0: never; tests drive it).
     dispatch_seconds: float = Field(default=2.0, ge=0, le=3_600)

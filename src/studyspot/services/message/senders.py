@@ -207,6 +207,9 @@ def tenant_config(
             "smtp_username": s.get("username") or "",
             "smtp_password": secret,
             "email_from": s["from_address"],
+            # The business's relay sends under its own domain: our bounce address as its
+            # envelope sender would fail its SPF and DMARC, so its bounces stay its own.
+            "bounce_domain": "",
         }
     elif account.provider == "twilio":
         update = {

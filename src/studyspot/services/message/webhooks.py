@@ -24,7 +24,12 @@ from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.kit.tenancy import tenant_homes
-from studyspot.services.message.channels.base import Callback, ChannelProvider, StatusUpdate
+from studyspot.services.message.channels.base import (
+    Callback,
+    ChannelProvider,
+    DeliveryState,
+    StatusUpdate,
+)
 from studyspot.services.message.consent import lift_stop, suppress
 from studyspot.services.message.dispatch import SUPPRESSING_FAILURES
 from studyspot.services.message.fallback import fall_back
@@ -89,26 +94,20 @@ async def apply_updates(
             if not isinstance(row, Delivery) or row.provider_message_id != item.provider_message_id:
                 applied.unknown += 1
                 continue
-            first = await insert_once(
+            first = await record_event(
                 session,
-                DeliveryEvent,
-                {
-                    "id": uuid.uuid4(),
-                    "tenant_id": tenant_id,
-                    "delivery_id": delivery_id,
-                    "state": item.state,
-                    "provider_message_id": item.provider_message_id,
-                    "code": item.code,
-                    "occurred_at": item.at,
-                    "received_at": now,
-                },
-                ("tenant_id", "delivery_id", "state"),
+                row,
+                item.state,
+                item.provider_message_id,
+                item.code,
+                occurred_at=item.at,
+                received_at=now,
             )
             if not first:
                 applied.duplicates += 1
                 continue
             applied.recorded += 1
-            await _move(session, row, item, now)
+            await move_delivery(session, row, item, now)
     stops, starts = provider.stop_requests(callback), provider.start_requests(callback)
     applied.stopped = await apply_replies(kit, provider.channel, stops, now, True, tenants)
     applied.started = await apply_replies(kit, provider.channel, starts, now, False, tenants)
@@ -172,7 +171,40 @@ async def apply_replies(
     return changed
 
 
-async def _move(session: AsyncSession, row: Delivery, item: StatusUpdate, now: datetime) -> None:
+async def record_event(
+    session: AsyncSession,
+    row: Delivery,
+    state: DeliveryState,
+    provider_message_id: str,
+    code: str | None,
+    *,
+    occurred_at: datetime,
+    received_at: datetime,
+) -> bool:
+    """Append what was reported about a delivery, once per (delivery, state): whether this
+    call recorded it (False: the same report came before)."""
+    return await insert_once(
+        session,
+        DeliveryEvent,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": row.tenant_id,
+            "delivery_id": row.id,
+            "state": state,
+            "provider_message_id": provider_message_id,
+            "code": code,
+            "occurred_at": occurred_at,
+            "received_at": received_at,
+        },
+        ("tenant_id", "delivery_id", "state"),
+    )
+
+
+async def move_delivery(
+    session: AsyncSession, row: Delivery, item: StatusUpdate, now: datetime
+) -> None:
+    """Move the delivery forwards to what `item` reports (delivered, read or failed); a
+    failure falls back to the next channel and suppresses the address when its code says so."""
     new_status = DeliveryStatus(item.state)
     moved = await session.execute(
         update(Delivery)

@@ -8,6 +8,7 @@ dispatcher records the outcome.
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class StatusCallbacksNotSupported(Exception):
     """This provider reports no delivery status over HTTP."""
 
 
-DeliveryState = Literal["delivered", "read", "failed", "bounced", "complained"]
+DeliveryState = Literal["delivered", "read", "failed", "bounced", "complained", "delayed"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ class Callback:
     # The public address the provider called (scheme, host, path and query, exactly as we
     # gave it to the provider): Twilio signs it; providers that sign the body ignore it.
     url: str = ""
+
+
+def token_matches(given: str, expected: str) -> bool:
+    """Whether `given` is the secret token of a webhook URL (never, when none is set), compared
+    in constant time: for providers that sign nothing and call a URL we gave them."""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def reply_word(text: str) -> str:

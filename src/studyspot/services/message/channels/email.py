@@ -8,7 +8,12 @@ overwrites the file.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import ssl
+import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -25,6 +30,51 @@ from studyspot.services.message.channels.base import (
 from studyspot.services.message.config import MessageSettings
 
 MAILBOX_DIR = "mailbox"
+# The envelope sender of each business's e-mail (VERP, email_reports.py): a version-tagged
+# key derived from AUTH_LINK_ENCRYPTION_KEY, and a MAC short enough for a 64-octet local part.
+_VERP_DOMAIN = b"studyspot-verp-v1\x00"
+_MAC_BYTES = 8
+
+
+def _mac(secret: str, ids: bytes) -> bytes:
+    return hmac.new(_VERP_DOMAIN + secret.encode(), ids, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def return_path(config: MessageSettings, reference: str) -> str | None:
+    """The envelope sender of a business's e-mail (`<tenant id>:<delivery id>`), or None:
+    no bounce domain set, or a platform user's delivery (there is no suppression list)."""
+    if not config.bounce_domain:
+        return None
+    tenant, _, delivery = reference.partition(":")
+    try:
+        ids = uuid.UUID(tenant).bytes + uuid.UUID(delivery).bytes
+    except ValueError:
+        return None
+    token = base64.urlsafe_b64encode(ids + _mac(config.link_encryption_key, ids)).rstrip(b"=")
+    return f"{config.bounce_local_part}+{token.decode()}@{config.bounce_domain}"
+
+
+def delivery_of(config: MessageSettings, address: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(tenant id, delivery id) of a bounce address of ours whose token verifies, else None."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    prefix, plus, token = local.partition("+")
+    if (
+        not config.bounce_domain
+        or not plus
+        or domain.lower() != config.bounce_domain
+        or prefix.lower() != config.bounce_local_part
+    ):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    ids, mac = raw[:32], raw[32:]
+    if len(raw) != 32 + _MAC_BYTES or not hmac.compare_digest(
+        mac, _mac(config.link_encryption_key, ids)
+    ):
+        return None
+    return uuid.UUID(bytes=ids[:16]), uuid.UUID(bytes=ids[16:])
 
 
 def build_email(message: Outgoing, sender: str) -> EmailMessage:
@@ -88,6 +138,8 @@ class SmtpEmail(ChannelProvider):
         try:
             await aiosmtplib.send(
                 mail,
+                # None: the From address, as aiosmtplib takes it from the headers.
+                sender=return_path(c, message.reference),
                 hostname=c.smtp_host,
                 port=c.smtp_port,
                 username=c.smtp_username or None,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -41,6 +40,7 @@ from studyspot.services.message.channels.base import (
     SendFailed,
     SignatureInvalid,
     StatusUpdate,
+    token_matches,
 )
 from studyspot.services.message.channels.http import HttpProvider, failure_of
 from studyspot.services.message.consent import IST
@@ -165,8 +165,7 @@ class Msg91Sms(HttpProvider):
 
     def accepts_token(self, token: str) -> bool:
         """Whether `token` is the secret of our MSG91 webhook URL (never, when none is set)."""
-        expected = self.config.msg91_webhook_token
-        return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+        return token_matches(token, self.config.msg91_webhook_token)
 
     def status_updates(self, callback: Callback) -> list[StatusUpdate]:
         """The reports of a callback whose token the route has checked (accepts_token)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -18,7 +19,12 @@ from studyspot.kit.errors import (
     problem_responses,
 )
 from studyspot.kit.state import kit_state
-from studyspot.services.message.channels.base import Callback, ChannelProvider, SignatureInvalid
+from studyspot.services.message.channels.base import (
+    Callback,
+    ChannelProvider,
+    SignatureInvalid,
+    token_matches,
+)
 from studyspot.services.message.channels.msg91 import Msg91Sms, reference_of
 from studyspot.services.message.channels.twilio import (
     EMPTY_TWIML,
@@ -26,6 +32,7 @@ from studyspot.services.message.channels.twilio import (
     TwilioSms,
 )
 from studyspot.services.message.dependencies import RuntimeDep
+from studyspot.services.message.email_reports import MAX_REPORT_BYTES, MalformedReport, apply_report
 from studyspot.services.message.webhooks import apply_updates
 
 router = APIRouter(prefix="/api/messages/webhooks", tags=["webhooks"])
@@ -251,6 +258,84 @@ async def twilio_inbound(
     scope = None if tenant is None else [tenant]
     await _received(request, provider, _TWILIO_REFUSED, MAX_CALLBACK_BYTES, url, scope)
     return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+class EmailReportReceived(BaseModel):
+    report: Literal["bounced", "delayed", "complained", "none"] = Field(
+        description="What the message reports: a hard bounce (5.x.x), a delay or soft "
+        "failure (4.x.x, recorded only), a complaint (feedback type abuse), or nothing we "
+        "act on (an out-of-office reply, another feedback type)"
+    )
+    recorded: int = Field(ge=0, description="Reports recorded for the first time")
+    duplicates: int = Field(ge=0, description="Reports already recorded (counted once)")
+    unknown: int = Field(
+        ge=0,
+        description="Reports naming no delivery of ours: no bounce address whose token "
+        "verifies, or another recipient than that delivery's (nothing changed)",
+    )
+
+
+_RAW_MESSAGE = {
+    "requestBody": {
+        "required": True,
+        "description": f"The raw RFC 5322 message as it reached the bounce address, at most "
+        f"{MAX_REPORT_BYTES} bytes (larger: 413 before the rest is read)",
+        "content": {
+            "message/rfc822": {
+                "schema": {"type": "string", "format": "binary", "maxLength": MAX_REPORT_BYTES}
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/email/inbound",
+    status_code=202,
+    response_model=EmailReportReceived,
+    responses={
+        202: {"description": "Taken: recorded, counted once, or ignored as no report of ours"},
+        **problem_responses(401, 404, 413, 415, 422),
+    },
+    summary="Bounces and complaints e-mailed to our bounce address (RFC 3464 DSN, RFC 5965 ARF), "
+    "posted raw by the relay's inbound route with the URL's token",
+    openapi_extra=_RAW_MESSAGE,
+)
+async def email_inbound(
+    request: Request,
+    runtime: RuntimeDep,
+    token: Annotated[str, Query(max_length=200, description="The secret of the webhook URL")] = "",
+) -> EmailReportReceived:
+    """Every business e-mail sent through the platform's relay has the envelope sender
+    `<MESSAGE_BOUNCE_LOCAL_PART>+<token>@<MESSAGE_BOUNCE_DOMAIN>`, naming its delivery under
+    an HMAC. A hard bounce fails that delivery (it falls back to the next channel) and
+    suppresses the address for e-mail (reason `bounce`); a complaint suppresses it (reason
+    `complaint`); a delay is recorded only. Each once per (delivery, state). A message that
+    is no report, or names no delivery of ours, is accepted and changes nothing (202), so
+    the relay does not send it again. 401 `invalid_signature` for a wrong token (404
+    `channel_not_configured` while MESSAGE_BOUNCE_WEBHOOK_TOKEN is not set), 415 for
+    another content type, 413 `payload_too_large`, 422 `malformed_report` for a report
+    that cannot be read; nothing is recorded then."""
+    config = runtime.config
+    if not config.bounce_webhook_token:
+        raise NotFound("E-mail reports are not set up", code="channel_not_configured")
+    if not token_matches(token, config.bounce_webhook_token):
+        raise Unauthorized("The report's token does not match", code="invalid_signature")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "message/rfc822":
+        raise AppError(
+            "The body must be the raw message (message/rfc822)",
+            status=415,
+            code="unsupported_media_type",
+        )
+    body = await _body(request, MAX_REPORT_BYTES)
+    try:
+        applied = await apply_report(kit_state(request.app), config, body)
+    except MalformedReport as exc:
+        raise Unprocessable(
+            "The body is not a readable e-mail report", code="malformed_report"
+        ) from exc
+    return EmailReportReceived(**asdict(applied))
 
 
 async def _body(request: Request, limit: int | None) -> bytes:
