@@ -9,6 +9,7 @@ import secrets
 import uuid
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from studyspot.services.message.channels.email import delivery_of, return_path
@@ -16,11 +17,13 @@ from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.email_reports import MAX_REPORT_BYTES, read_report
 from studyspot.services.message.models import DeliveryEvent
 from tests.conftest import Apps
+from tests.fakes.sendgrid import FakeSendGrid
 from tests.fixtures.messages import deliver_messages, use_smtp
 from tests.fixtures.smtp import Inbox, smtp_server
 from tests.fixtures.users import LoggedIn, register_owner
 
 INBOUND = "/api/messages/webhooks/email/inbound"
+SENDGRID = "/api/messages/webhooks/sendgrid/events"
 DOMAIN = "bounces.studyspot.test"
 TOKEN = secrets.token_urlsafe(24)
 RFC822 = {"Content-Type": "message/rfc822"}
@@ -281,3 +284,41 @@ async def test_the_inbound_route_needs_its_token_and_a_readable_report_within_th
         assert (refused.status_code, refused.json()["code"]) == (422, "malformed_report"), broken
     auto_reply = b"From: a@example.com\r\nTo: bounces@x\r\nSubject: Away\r\n\r\nBack Monday."
     assert (await _report(apps, auto_reply))["report"] == "none"
+
+
+async def test_sendgrid_s_signed_events_suppress_once_and_forged_ones_nothing(apps: Apps) -> None:
+    owner, sendgrid = await register_owner(apps), FakeSendGrid()
+    address = owner.email.lower()
+    runtime = apps.app("message").state.message
+    runtime.config = runtime.config.model_copy(
+        update={"sendgrid_event_public_key": sendgrid.public_key}
+    )
+    with smtp_server() as relay:
+        use_smtp(apps, relay, sendgrid_event_public_key=sendgrid.public_key)
+        await _reset_sent(apps, owner)
+    [sent], [mail] = await _deliveries(apps, owner), relay.messages
+    client = apps.client("message")
+
+    async def post(body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return await client.post(SENDGRID, content=body, headers=headers)
+
+    bounce = sendgrid.event(mail, "bounce", type="bounce", status="5.1.1")
+    body, headers = sendgrid.signed([bounce, sendgrid.event(mail, "delivered")])
+    forged = await post(*FakeSendGrid().signed([bounce]))  # another account's key
+    assert (forged.status_code, forged.json()["code"]) == (401, "invalid_signature")
+    unsigned = await post(body, {"Content-Type": "application/json"})
+    assert unsigned.status_code == 401
+    altered = await post(body.replace(b"5.1.1", b"5.1.2"), headers)
+    assert altered.status_code == 401
+    other = sendgrid.event(mail, "spamreport", email="someone.else@example.com")
+    assert (await post(*sendgrid.signed([other]))).json()["unknown"] == 1
+    assert await _suppressions(apps, owner) == []
+
+    first, again = await post(body, headers), await post(body, headers)
+    assert (first.json()["recorded"], again.json()["duplicates"]) == (1, 1)
+    complaint = await post(*sendgrid.signed([sendgrid.event(mail, "spamreport")]))
+    assert complaint.json()["recorded"] == 1
+    assert await _suppressions(apps, owner) == [("email", address, "bounce")]
+    assert await _events(apps, sent["id"]) == [("bounced", "5.1.1"), ("complained", "spamreport")]
+    broken = await post(*sendgrid.signed({"event": "bounce"}))  # type: ignore[arg-type]
+    assert (broken.status_code, broken.json()["code"]) == (422, "malformed_report")

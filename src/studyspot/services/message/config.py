@@ -65,6 +65,11 @@ class MessageSettings(BaseSettings):
     # Short, so that the local part with its 54-character token stays within 64 octets.
     bounce_local_part: str = Field(default="bounces", pattern=r"^[a-z0-9][a-z0-9._-]{0,8}$")
     bounce_webhook_token: str = Field(default="", pattern=r"^([A-Za-z0-9_\-]{24,200})?$")
+    # SendGrid's signed Event Webhook (the relay is smtp.sendgrid.net): the verification key
+    # its Mail Settings show (base64 DER of an ECDSA P-256 public key). Set: each business
+    # e-mail names its delivery in X-SMTPAPI unique_args, and bounce, dropped and
+    # spamreport events posted to /api/messages/webhooks/sendgrid/events suppress.
+    sendgrid_event_public_key: str = Field(default="", pattern=r"^[A-Za-z0-9+/=]{0,400}$")
 
     # How often each instance looks for deliveries that are due (0: never; tests drive it).
     dispatch_seconds: float = Field(default=2.0, ge=0, le=3_600)

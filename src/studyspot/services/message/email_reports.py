@@ -28,10 +28,19 @@ Original-Recipient of a DSN, Original-Rcpt-To or the enclosed message's To of a 
 a token seen by its recipient cannot be used against anyone else's address. Each report is
 recorded once per (delivery, state) in `message_delivery_events`, like a provider's status
 callback.
+
+When the relay is SendGrid (which sends under its own envelope sender), its signed Event
+Webhook says the same: each e-mail names its delivery in X-SMTPAPI `unique_args` (the same
+token), SendGrid echoes it in every event, and the events are verified with the ECDSA P-256
+key SendGrid shows (over the timestamp header followed by the raw body) before `bounce`,
+`dropped` and `spamreport` events are applied exactly as the reports above.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 import uuid
 from dataclasses import asdict, dataclass
@@ -43,13 +52,16 @@ from email.utils import getaddresses
 from typing import Literal
 
 import structlog
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import AppError
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.services.message.channels.base import StatusUpdate
-from studyspot.services.message.channels.email import delivery_of
+from studyspot.services.message.channels.email import SENDGRID_REF, delivery_of, token_delivery
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.consent import suppress
 from studyspot.services.message.models import Delivery
@@ -226,6 +238,80 @@ async def apply_report(
     else:
         await _apply(kit, ref, report.findings, applied, now)
     log.info("message.email_report", **asdict(applied))  # counts only, never an address
+    return applied
+
+
+def sendgrid_verified(public_key: str, signature: str, timestamp: str, body: bytes) -> bool:
+    """Whether SendGrid signed `timestamp` followed by the raw body (ECDSA P-256, SHA-256;
+    the key as SendGrid shows it: base64 DER; the signature base64 DER)."""
+    try:
+        key = serialization.load_der_public_key(base64.b64decode(public_key, validate=True))
+        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+            return False
+        key.verify(
+            base64.b64decode(signature, validate=True),
+            timestamp.encode() + body,
+            ec.ECDSA(hashes.SHA256()),
+        )
+    except (ValueError, binascii.Error, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
+SENDGRID_TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
+# SendGrid posts events in batches; the gateway passes at most 1 MiB.
+MAX_SENDGRID_BYTES = 1024 * 1024
+
+
+# SendGrid's `dropped` reasons that say something about the address.
+_DROPPED: dict[str, ReportKind] = {
+    "bounced address": "bounced",
+    "invalid": "bounced",
+    "spam reporting address": "complained",
+}
+
+
+def _sendgrid_finding(event: dict[str, object]) -> Finding | None:
+    name, email = str(event.get("event") or ""), str(event.get("email") or "").lower()
+    kind: ReportKind | None = None
+    code = name
+    if name == "bounce":
+        # `blocked`: the receiver refused for now (a soft bounce); `bounce`: for good.
+        kind = "delayed" if event.get("type") == "blocked" else "bounced"
+        status = str(event.get("status") or "")
+        code = status if _STATUS.match(status) else name
+    elif name == "dropped":
+        kind = _DROPPED.get(str(event.get("reason") or "").strip().lower())
+    elif name == "spamreport":
+        kind = "complained"
+    return None if kind is None else Finding(kind, frozenset({email}), code)
+
+
+async def apply_sendgrid_events(
+    kit: KitState, config: MessageSettings, body: bytes, now: datetime | None = None
+) -> ReportApplied:
+    """Apply a verified Event Webhook post (a JSON array of events) as reports; events of
+    other kinds (delivered, open…) are passed over. MalformedReport if it is no array of
+    objects."""
+    try:
+        events = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedReport("not JSON") from exc
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        raise MalformedReport("not an array of events")
+    now = now or utcnow()
+    applied = ReportApplied()
+    for event in events:
+        finding = _sendgrid_finding(event)
+        if finding is None:
+            continue
+        ref = token_delivery(config, str(event.get(SENDGRID_REF) or ""))
+        if ref is None:
+            applied.unknown += 1
+        else:
+            await _apply(kit, ref, (finding,), applied, now)
+    log.info("message.sendgrid_events", events=len(events), **asdict(applied))
     return applied
 
 

@@ -208,8 +208,10 @@ def tenant_config(
             "smtp_password": secret,
             "email_from": s["from_address"],
             # The business's relay sends under its own domain: our bounce address as its
-            # envelope sender would fail its SPF and DMARC, so its bounces stay its own.
+            # envelope sender would fail its SPF and DMARC, so its bounces (and its relay's
+            # events) stay its own.
             "bounce_domain": "",
+            "sendgrid_event_public_key": "",
         }
     elif account.provider == "twilio":
         update = {

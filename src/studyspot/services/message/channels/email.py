@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import ssl
 import uuid
 from email.message import EmailMessage
@@ -40,18 +41,39 @@ def _mac(secret: str, ids: bytes) -> bytes:
     return hmac.new(_VERP_DOMAIN + secret.encode(), ids, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
-def return_path(config: MessageSettings, reference: str) -> str | None:
-    """The envelope sender of a business's e-mail (`<tenant id>:<delivery id>`), or None:
-    no bounce domain set, or a platform user's delivery (there is no suppression list)."""
-    if not config.bounce_domain:
-        return None
+def delivery_token(config: MessageSettings, reference: str) -> str | None:
+    """The token naming a business's delivery (`<tenant id>:<delivery id>`): 54 URL-safe
+    characters; None for a platform user's delivery (there is no suppression list)."""
     tenant, _, delivery = reference.partition(":")
     try:
         ids = uuid.UUID(tenant).bytes + uuid.UUID(delivery).bytes
     except ValueError:
         return None
     token = base64.urlsafe_b64encode(ids + _mac(config.link_encryption_key, ids)).rstrip(b"=")
-    return f"{config.bounce_local_part}+{token.decode()}@{config.bounce_domain}"
+    return token.decode()
+
+
+def token_delivery(config: MessageSettings, token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(tenant id, delivery id) of a token of ours whose MAC verifies, else None."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    ids, mac = raw[:32], raw[32:]
+    if len(raw) != 32 + _MAC_BYTES or not hmac.compare_digest(
+        mac, _mac(config.link_encryption_key, ids)
+    ):
+        return None
+    return uuid.UUID(bytes=ids[:16]), uuid.UUID(bytes=ids[16:])
+
+
+def return_path(config: MessageSettings, reference: str) -> str | None:
+    """The envelope sender of a business's e-mail, or None: no bounce domain set, or a
+    platform user's delivery."""
+    token = delivery_token(config, reference) if config.bounce_domain else None
+    if token is None:
+        return None
+    return f"{config.bounce_local_part}+{token}@{config.bounce_domain}"
 
 
 def delivery_of(config: MessageSettings, address: str) -> tuple[uuid.UUID, uuid.UUID] | None:
@@ -65,16 +87,20 @@ def delivery_of(config: MessageSettings, address: str) -> tuple[uuid.UUID, uuid.
         or prefix.lower() != config.bounce_local_part
     ):
         return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (ValueError, binascii.Error):
+    return token_delivery(config, token)
+
+
+# SendGrid's SMTP relay reads this header (and strips it): its unique_args come back in
+# every event of the message, so a signed event names its delivery.
+SENDGRID_REF = "studyspot_ref"
+
+
+def sendgrid_header(config: MessageSettings, reference: str) -> str | None:
+    """The X-SMTPAPI header of a business's e-mail when SendGrid's events are read."""
+    token = delivery_token(config, reference) if config.sendgrid_event_public_key else None
+    if token is None:
         return None
-    ids, mac = raw[:32], raw[32:]
-    if len(raw) != 32 + _MAC_BYTES or not hmac.compare_digest(
-        mac, _mac(config.link_encryption_key, ids)
-    ):
-        return None
-    return uuid.UUID(bytes=ids[:16]), uuid.UUID(bytes=ids[16:])
+    return json.dumps({"unique_args": {SENDGRID_REF: token}}, separators=(",", ":"))
 
 
 def build_email(message: Outgoing, sender: str) -> EmailMessage:
@@ -135,6 +161,8 @@ class SmtpEmail(ChannelProvider):
     async def send(self, message: Outgoing) -> Accepted:
         c = self.config
         mail = build_email(message, c.email_from)
+        if (smtpapi := sendgrid_header(c, message.reference)) is not None:
+            mail["X-SMTPAPI"] = smtpapi
         try:
             await aiosmtplib.send(
                 mail,

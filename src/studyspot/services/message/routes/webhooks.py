@@ -25,6 +25,7 @@ from studyspot.services.message.channels.base import (
     SignatureInvalid,
     token_matches,
 )
+from studyspot.services.message.channels.email import SENDGRID_REF
 from studyspot.services.message.channels.msg91 import Msg91Sms, reference_of
 from studyspot.services.message.channels.twilio import (
     EMPTY_TWIML,
@@ -32,7 +33,16 @@ from studyspot.services.message.channels.twilio import (
     TwilioSms,
 )
 from studyspot.services.message.dependencies import RuntimeDep
-from studyspot.services.message.email_reports import MAX_REPORT_BYTES, MalformedReport, apply_report
+from studyspot.services.message.email_reports import (
+    MAX_REPORT_BYTES,
+    MAX_SENDGRID_BYTES,
+    SENDGRID_SIGNATURE,
+    SENDGRID_TIMESTAMP,
+    MalformedReport,
+    apply_report,
+    apply_sendgrid_events,
+    sendgrid_verified,
+)
 from studyspot.services.message.webhooks import apply_updates
 
 router = APIRouter(prefix="/api/messages/webhooks", tags=["webhooks"])
@@ -336,6 +346,86 @@ async def email_inbound(
             "The body is not a readable e-mail report", code="malformed_report"
         ) from exc
     return EmailReportReceived(**asdict(applied))
+
+
+# One event as SendGrid posts it (it may add fields; only these are read).
+_SENDGRID_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["email", "event"],
+    "properties": {
+        "email": {"type": "string", "description": "The recipient"},
+        "event": {
+            "type": "string",
+            "description": "bounce, dropped and spamreport are read; others are passed over",
+        },
+        "type": {"type": "string", "description": "Of a bounce: bounce or blocked"},
+        "status": {"type": "string", "description": "Of a bounce: the SMTP status (5.1.1)"},
+        "reason": {"type": "string", "description": "Of a drop: why SendGrid did not send"},
+        SENDGRID_REF: {
+            "type": "string",
+            "description": "The delivery, as our X-SMTPAPI unique_args named it",
+        },
+    },
+}
+_SENDGRID_BODY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "description": description,
+            "schema": {"type": "string", "maxLength": 200},
+        }
+        for name, description in (
+            (
+                SENDGRID_SIGNATURE,
+                "Base64 DER ECDSA P-256 (SHA-256) signature of the timestamp header followed "
+                "by the raw body, under SendGrid's key for this account",
+            ),
+            (SENDGRID_TIMESTAMP, "When SendGrid signed the post (Unix seconds)"),
+        )
+    ],
+    "requestBody": {
+        "required": True,
+        "description": f"At most {MAX_SENDGRID_BYTES} bytes (larger: 413)",
+        "content": {"application/json": {"schema": {"type": "array", "items": _SENDGRID_EVENT}}},
+    },
+}
+
+
+@router.post(
+    "/sendgrid/events",
+    response_model=CallbackReceived,
+    responses=problem_responses(401, 404, 413, 422),
+    summary="SendGrid's signed Event Webhook: bounce, dropped and spamreport suppress the address",
+    openapi_extra=_SENDGRID_BODY,
+)
+async def sendgrid_events(request: Request, runtime: RuntimeDep) -> CallbackReceived:
+    """Verified with MESSAGE_SENDGRID_EVENT_PUBLIC_KEY (401 `invalid_signature` otherwise,
+    nothing recorded; 404 `channel_not_configured` while it is not set). Each event names
+    its delivery by the token our X-SMTPAPI `unique_args` gave it, and must name that
+    delivery's recipient: `bounce` (type bounce) and `dropped` for a bounced or invalid
+    address are hard bounces (the delivery fails, the address is suppressed, reason
+    `bounce`), `bounce` of type blocked is recorded only, `spamreport` and `dropped` for a
+    spam-reporting address are complaints (reason `complaint`); each once per (delivery,
+    state). 422 `malformed_report` for a body that is no array of events."""
+    public_key = runtime.config.sendgrid_event_public_key
+    if not public_key:
+        raise NotFound("SendGrid events are not set up", code="channel_not_configured")
+    body = await _body(request, MAX_SENDGRID_BYTES)
+    signature = request.headers.get(SENDGRID_SIGNATURE, "")
+    timestamp = request.headers.get(SENDGRID_TIMESTAMP, "")
+    if not sendgrid_verified(public_key, signature, timestamp, body):
+        raise Unauthorized("The events' signature does not verify", code="invalid_signature")
+    try:
+        applied = await apply_sendgrid_events(kit_state(request.app), runtime.config, body)
+    except MalformedReport as exc:
+        raise Unprocessable(
+            "The body is not an array of SendGrid events", code="malformed_report"
+        ) from exc
+    return CallbackReceived(
+        recorded=applied.recorded, duplicates=applied.duplicates, unknown=applied.unknown
+    )
 
 
 async def _body(request: Request, limit: int | None) -> bytes:
