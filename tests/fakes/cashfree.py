@@ -17,6 +17,14 @@ CANCELLED); `GET /pg/links/{link_id}/orders`. The link URL is a page of this fak
 the "student" pays: an order `CFPay_…` is made and paid, the link turns PAID and, when
 `webhook_url` is set, the signed `PAYMENT_LINK_EVENT` is posted there.
 
+Checkout in a browser: `GET /js/v3/cashfree.js` defines `Cashfree` as Cashfree's JS SDK v3
+documents it (`Cashfree({mode}).checkout({paymentSessionId, redirectTarget: "_modal"})`,
+a promise of `{paymentDetails}` once paid or `{error}` when closed); the checkout is this
+server's page in a frame (`/checkout/modal?payment_session_id=…`), whose Pay button pays
+the order (and, when `webhook_url` is set, posts the signed `PAYMENT_SUCCESS_WEBHOOK`
+there) and answers the SDK by `postMessage`. `sdk_modes` keeps the mode each checkout
+was opened in.
+
 Webhooks (`webhook()`): the 2023-08-01 payloads (`PAYMENT_SUCCESS_WEBHOOK`,
 `PAYMENT_FAILED_WEBHOOK`, `REFUND_STATUS_WEBHOOK`) with
 `x-webhook-signature` = Base64(HMAC-SHA256(`x-webhook-timestamp` + raw body,
@@ -72,7 +80,11 @@ class FakeCashfree:
         self.link_by_code: dict[str, str] = {}
         self.webhook_url: str | None = None
         self.deliveries: list[int] = []
+        self.sdk_modes: list[str] = []
         app = web.Application()
+        app.router.add_get("/js/v3/cashfree.js", self._sdk_script)
+        app.router.add_get("/checkout/modal", self._checkout_page)
+        app.router.add_post("/checkout/modal/pay", self._checkout_pay)
         app.router.add_post("/pg/links", self._create_link)
         app.router.add_get("/pg/links/{link_id}", self._get_link)
         app.router.add_post("/pg/links/{link_id}/cancel", self._cancel_link)
@@ -365,6 +377,51 @@ class FakeCashfree:
             )
         return web.Response(text="<h1>Payment successful</h1>", content_type="text/html")
 
+    # --- Checkout in the browser (JS SDK v3) -----------------------------------------------
+
+    async def _sdk_script(self, request: web.Request) -> web.Response:
+        origin = json.dumps(f"{request.scheme}://{request.host}")
+        return web.Response(
+            text=_SDK_JS.replace("__ORIGIN__", origin), content_type="text/javascript"
+        )
+
+    def _by_session(self, session_id: str) -> dict[str, Any] | None:
+        found = [o for o in self.orders.values() if o["payment_session_id"] == session_id]
+        return found[0] if session_id and found else None
+
+    async def _checkout_page(self, request: web.Request) -> web.Response:
+        order = self._by_session(request.query.get("payment_session_id", ""))
+        if order is None:
+            return web.Response(status=400, text="No such payment session")
+        self.sdk_modes.append(request.query.get("mode", "")[:20])
+        rupees = f"{order['order_amount']:.2f}"
+        body = (
+            "<!doctype html><html lang=en><head><title>Cashfree Checkout</title></head><body>"
+            f"<h1>Pay ₹{rupees}</h1><p>Order {order['order_id']}</p>"
+            "<form method=post action='/checkout/modal/pay'>"
+            f"<input type=hidden name=payment_session_id value='{order['payment_session_id']}'>"
+            f"<button>Pay ₹{rupees}</button></form>"
+            "<button onclick=\"parent.postMessage({closed: true}, '*')\">Close</button>"
+            "</body></html>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def _checkout_pay(self, request: web.Request) -> web.Response:
+        order = self._by_session(str((await request.post()).get("payment_session_id", "")))
+        if order is None or order["order_status"] != "ACTIVE":
+            return web.Response(status=409, text="This order cannot be paid")
+        payment = self.pay(order["order_id"])
+        if self.webhook_url:
+            raw, headers = self.webhook(
+                "PAYMENT_SUCCESS_WEBHOOK", order_id=order["order_id"], payment=payment
+            )
+            self.deliveries.append(await post_webhook(self.webhook_url, raw, headers))
+        answer = json.dumps({"paid": True, "message": payment["payment_message"]})
+        return web.Response(
+            text=f"<!doctype html><p>Paid</p><script>parent.postMessage({answer}, '*')</script>",
+            content_type="text/html",
+        )
+
     # --- test controls -------------------------------------------------------------------
 
     def pay_link(self, link_id: str) -> dict[str, Any]:
@@ -561,3 +618,39 @@ class FakeCashfree:
             "x-webhook-version": "2023-08-01",
             "x-webhook-attempt": "1",
         }
+
+
+_SDK_JS = """(function () {
+  var origin = __ORIGIN__;
+  function Cashfree(options) {
+    var mode = (options && options.mode) || '';
+    return {
+      checkout: function (o) {
+        return new Promise(function (resolve) {
+          if (o.redirectTarget !== '_modal') {
+            window.location.href = origin + '/checkout/modal?payment_session_id=' + encodeURIComponent(o.paymentSessionId);
+            resolve({ redirect: true });
+            return;
+          }
+          var frame = document.createElement('iframe');
+          frame.title = 'Cashfree Checkout';
+          frame.setAttribute('data-testid', 'cashfree-checkout');
+          frame.style.cssText = 'position:fixed;inset:10%;width:80%;height:80%;z-index:9999;background:#fff';
+          frame.src = origin + '/checkout/modal?payment_session_id=' + encodeURIComponent(o.paymentSessionId) +
+            '&mode=' + encodeURIComponent(mode);
+          function answer(event) {
+            if (event.origin !== origin || event.source !== frame.contentWindow) return;
+            window.removeEventListener('message', answer);
+            frame.remove();
+            if (event.data && event.data.paid) resolve({ paymentDetails: { paymentMessage: event.data.message } });
+            else resolve({ error: { code: 'payment_closed', message: 'The checkout was closed' } });
+          }
+          window.addEventListener('message', answer);
+          document.body.appendChild(frame);
+        });
+      },
+    };
+  }
+  window.Cashfree = Cashfree;
+})();
+"""

@@ -53,19 +53,36 @@ async def test_root_serves_index_uncached_with_a_content_security_policy(dist: P
     assert resp.headers["x-request-id"]
 
 
-async def test_the_one_foreign_script_and_frame_are_razorpay_checkouts(dist: Path) -> None:
-    """The console pays a platform upgrade through Razorpay Checkout: its script's origin
-    (configurable, a local fake in tests) and Checkout's payment frames, nothing else."""
+async def test_the_foreign_scripts_and_frames_are_razorpay_and_cashfree_checkouts(
+    dist: Path,
+) -> None:
+    """The console pays the platform through Razorpay Checkout or Cashfree's JS SDK: their
+    scripts' origins (configurable, local fakes in tests) and their payment frames, nothing
+    else."""
     async with _client(dist) as http:
         real = (await http.get("/", headers=HTML)).headers["content-security-policy"]
-    async with _client(dist, razorpay_checkout_url="http://127.0.0.1:9/v1/checkout.js") as http:
+    async with _client(
+        dist,
+        razorpay_checkout_url="http://127.0.0.1:9/v1/checkout.js",
+        cashfree_checkout_url="http://127.0.0.1:10/js/v3/cashfree.js",
+    ) as http:
         local = (await http.get("/", headers=HTML)).headers["content-security-policy"]
     rules = {r.split()[0]: r.split()[1:] for r in real.split("; ")}
-    assert rules["script-src"] == ["'self'", "https://checkout.razorpay.com"]
-    assert rules["frame-src"] == ["https://checkout.razorpay.com", "https://api.razorpay.com"]
+    assert rules["script-src"] == [
+        "'self'",
+        "https://checkout.razorpay.com",
+        "https://sdk.cashfree.com",
+    ]
+    assert rules["frame-src"] == [
+        "https://checkout.razorpay.com",
+        "https://api.razorpay.com",
+        "https://sdk.cashfree.com",
+        "https://payments.cashfree.com",
+        "https://sandbox.cashfree.com",
+    ]
     assert rules["connect-src"] == ["'self'"] and rules["frame-ancestors"] == ["'none'"]
-    assert "script-src 'self' http://127.0.0.1:9;" in local
-    assert "checkout.razorpay.com" not in local
+    assert "script-src 'self' http://127.0.0.1:9 http://127.0.0.1:10;" in local
+    assert "checkout.razorpay.com" not in local and "sdk.cashfree.com" not in local
 
 
 async def test_hashed_assets_are_cached_for_a_year_and_gzipped_when_asked(dist: Path) -> None:

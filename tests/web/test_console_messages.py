@@ -19,7 +19,7 @@ import json
 import shutil
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,11 +27,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from studyspot.kit.db import unit_of_work
-from studyspot.services.message import notifications
+from studyspot.services.message import credit_purchases, notifications
 from studyspot.services.message.mailbox import MailboxEntry, read_mailbox
+from studyspot.services.subscription.runtime import runtime_of
 from tests.conftest import Apps
+from tests.fakes.cashfree import FakeCashfree
+from tests.fakes.cashfree import credentials as cashfree_credentials
 from tests.fakes.msg91 import FakeMsg91
-from tests.fakes.razorpay import FakeRazorpay
+from tests.fakes.razorpay import FakeRazorpay, key_pair
 from tests.fixtures.databases import DbSet
 from tests.fixtures.library import (
     STAFF,
@@ -40,14 +43,17 @@ from tests.fixtures.library import (
     owner_with_limits,
     unique_mobile,
 )
-from tests.fixtures.messages import grant_credits, link_in, register_through_gateway
+from tests.fixtures.messages import Clock, grant_credits, link_in, register_through_gateway
 from tests.fixtures.students import admit
 from tests.fixtures.system import System
 from tests.fixtures.users import DEFAULT_PASSWORD, LoggedIn, register_owner
-from tests.web.test_console_flow import ARTEFACTS, WEB, _browser, _require_tools
-from tests.web.test_console_subscription import billed_system
-
-__all__ = ["billed_system"]
+from tests.web.test_console_flow import (
+    ARTEFACTS,
+    WEB,
+    _browser,
+    _require_tools,
+    started_console_system,
+)
 
 PASSWORD = "correct-horse-1"
 NEW_PASSWORD = "a-new-horse-42"
@@ -305,21 +311,87 @@ async def test_the_owner_reads_the_bell_and_quotes_sends_a_broadcast_and_edits_a
     assert accounts.json() == []
 
 
-async def test_the_owner_buys_credits_in_razorpay_checkout_and_sees_them_at_once(
-    billed_system: tuple[System, FakeRazorpay], apps: Apps
+@pytest.fixture
+async def credits_system(
+    dbs: DbSet, tmp_path: Path, apps: Apps
+) -> AsyncIterator[tuple[System, FakeRazorpay, FakeCashfree]]:
+    """The system with StudySpot's own Razorpay and Cashfree accounts on local fakes, whose
+    checkout.js and cashfree.js the console loads (`RAZORPAY_CHECKOUT_URL`,
+    `CASHFREE_CHECKOUT_URL`, allowed by the console's CSP; never the internet). The
+    in-process apps (`apps`, the same databases) know the Cashfree account too."""
+    razorpay, cashfree = FakeRazorpay(), FakeCashfree()
+    await razorpay.start()
+    await cashfree.start()
+    key_id, secret = key_pair()
+    razorpay.add_account(key_id, secret, "whsec-platform")
+    client_id, client_secret = cashfree_credentials()
+    cashfree.add_account(client_id, client_secret)
+    config = runtime_of(apps.app("subscription")).config
+    config.cashfree_client_id, config.cashfree_client_secret = client_id, client_secret
+    config.cashfree_base_url = cashfree.url
+    env = {
+        "SUBSCRIPTION_RAZORPAY_KEY_ID": key_id,
+        "SUBSCRIPTION_RAZORPAY_KEY_SECRET": secret,
+        "SUBSCRIPTION_RAZORPAY_WEBHOOK_SECRET": "whsec-platform",
+        "SUBSCRIPTION_RAZORPAY_BASE_URL": razorpay.url,
+        "RAZORPAY_CHECKOUT_URL": f"{razorpay.url}/v1/checkout.js",
+        "SUBSCRIPTION_CASHFREE_CLIENT_ID": client_id,
+        "SUBSCRIPTION_CASHFREE_CLIENT_SECRET": client_secret,
+        "SUBSCRIPTION_CASHFREE_BASE_URL": cashfree.url,
+        "SUBSCRIPTION_CASHFREE_MODE": "sandbox",
+        "CASHFREE_CHECKOUT_URL": f"{cashfree.server.url}/js/v3/cashfree.js",
+    }
+    try:
+        async with started_console_system(dbs, tmp_path, env) as system:
+            yield system, razorpay, cashfree
+    finally:
+        await razorpay.stop()
+        await cashfree.stop()
+
+
+async def test_the_owner_buys_credits_in_razorpay_and_cashfree_checkouts_and_sees_them_at_once(
+    credits_system: tuple[System, FakeRazorpay, FakeCashfree], apps: Apps
 ) -> None:
-    """Messages → Buy credits: the ₹1,000 pack paid in Razorpay Checkout on StudySpot's
-    account (the local fake); the page shows StudySpot's invoice, the balance and the
-    ledger's purchase; the order was the platform's, and one invoice was issued."""
-    system, razorpay = billed_system
+    """Messages → Buy credits: the ₹1,000 pack paid in Razorpay Checkout and the ₹500 pack
+    in Cashfree's checkout (its JS SDK in sandbox mode), both on StudySpot's accounts (the
+    local fakes); the page shows StudySpot's invoices, the balance and the ledger's
+    purchases, and the purchases list names each provider and status, an abandoned one
+    too (made here and marked by the sweep with the clock moved a day on)."""
+    system, razorpay, cashfree = credits_system
     owner = await register_owner(apps)
-    out = await _browser(system, "buy", owner.email, DEFAULT_PASSWORD, script="e2e/messages.mjs")
+    made = await apps.client("message").post(
+        "/api/messages/credits/purchases",
+        json={"amount_paise": 250_000, "provider": "cashfree"},
+        headers=owner.headers,
+    )
+    assert made.status_code == 201, made.text
+    Clock(apps, datetime.now(UTC) + timedelta(hours=25))
+    runtime = apps.app("message").state.message
+    marked = await credit_purchases.sweep_abandoned(
+        apps.app("message").state.kit, runtime.config, runtime.dispatcher.clock
+    )
+    assert marked == 1
+    out = await _browser(
+        system,
+        "buy",
+        owner.email,
+        DEFAULT_PASSWORD,
+        script="e2e/messages.mjs",
+        extra_env={"ABANDONED_ID": made.json()["id"]},
+    )
     assert "buy: passed" in out
     results = json.loads((ARTEFACTS / "buy-results.json").read_text())
     [order] = razorpay.orders.values()
     assert (order["amount"], order["notes"]["purpose"]) == (100_000, "message_credits")
+    paid_cashfree = [o for o in cashfree.orders.values() if o["order_status"] == "PAID"]
+    assert [(o["order_amount"], o["order_tags"]["purpose"]) for o in paid_cashfree] == [
+        (500, "message_credits")
+    ]
+    assert cashfree.sdk_modes == ["sandbox"]
     async with system.client() as http:
         balance = await http.get("/api/messages/credits", headers=owner.headers)
-        assert balance.json()["balance_paise"] == 100_000
+        assert balance.json()["balance_paise"] == 150_000
         invoices = await http.get("/api/v1/subscriptions/current/invoices", headers=owner.headers)
-    assert [i["invoice_number"] for i in invoices.json()["items"]] == [results["invoice"]]
+    assert sorted(i["invoice_number"] for i in invoices.json()["items"]) == sorted(
+        [results["invoice"], results["cashfree_invoice"]]
+    )

@@ -21,10 +21,15 @@
 //           and a Twilio SMS account read back as Twilio's with its token never shown,
 //           then removed → the profile of the student without consent (STUDENT_ID):
 //           SMS promotions switched on and read back.
-//   buy:    Messages → Buy credits: the ₹1,000 pack → Razorpay Checkout (the local fake's
-//           checkout.js and payment frame, StudySpot's account) → paid → the API checks the
-//           payment and the page says so with StudySpot's invoice number → the balance is
-//           ₹1,000.00 and the ledger has "Credits bought".
+//   buy:    Messages → Buy credits: the purchases list names the one left unpaid (ABANDONED_ID)
+//           as Cashfree's and abandoned → the ₹1,000 pack through Razorpay (the default of
+//           the two providers offered) → Razorpay Checkout (the local fake's checkout.js and
+//           payment frame, StudySpot's account) → paid → the API checks the payment and the
+//           page says so with StudySpot's invoice number → the balance is ₹1,000.00 and the
+//           ledger has "Credits bought" → Cashfree chosen, the ₹500 pack → Cashfree's
+//           checkout (the local fake's cashfree.js, its modal frame) → paid → the API asks
+//           Cashfree and the page names the second invoice → ₹1,500.00, and the purchases
+//           list shows both paid, each with its provider.
 import { check, env, runScenario } from './harness.mjs';
 
 const { base, email, password } = env;
@@ -285,6 +290,15 @@ async function buy(page, run) {
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
   await page.goto(base + '/messages');
   await page.getByTestId('credit-balance').getByText('₹0.00').waitFor();
+  // The purchase left unpaid past the expiry: listed as Cashfree's, abandoned.
+  const abandoned = process.env.ABANDONED_ID;
+  const left = page.getByTestId(`purchase-${abandoned}`);
+  await left.getByText('Abandoned (not paid)', { exact: true }).waitFor();
+  check((await left.innerText()).includes('Cashfree'), 'the abandoned purchase names Cashfree');
+  // Both of StudySpot's accounts are offered; Razorpay, the default, is chosen.
+  const via = page.getByTestId('buy-provider');
+  await via.getByText('Razorpay').waitFor();
+  await via.getByText('Cashfree').waitFor();
   await page.getByTestId('credit-pack-100000').click();
   await page.getByTestId('buy-credits').click();
   const frame = page.frameLocator('[data-testid="razorpay-checkout"]');
@@ -303,6 +317,37 @@ async function buy(page, run) {
   await page.getByTestId('ledger').getByText('Credits bought').waitFor();
   await run.axe(page, 'buy-credits');
   await run.shot(page, 'buy-done');
+
+  // Cashfree, StudySpot's other account: its JS SDK opens the checkout in a modal frame.
+  await page.getByTestId('buy-provider').getByText('Cashfree').click();
+  await page.getByTestId('credit-pack-50000').click();
+  await page.getByTestId('buy-credits').click();
+  const cashfree = page.frameLocator('[data-testid="cashfree-checkout"]');
+  const cashfreePay = cashfree.getByRole('button', { name: 'Pay ₹500.00' });
+  await cashfreePay.waitFor();
+  await run.shot(page, 'buy-cashfree-checkout');
+  const [confirmed] = await Promise.all([
+    page.waitForResponse((r) => /\/api\/messages\/credits\/purchases\/[^/]+\/verify$/.test(r.url()) && r.request().method() === 'POST'),
+    cashfreePay.click(),
+  ]);
+  check(confirmed.status() === 200, `the Cashfree confirmation answered ${confirmed.status()}`);
+  const second = await confirmed.json();
+  check(second.status === 'paid' && second.provider === 'cashfree', 'the Cashfree purchase is paid');
+  run.results.cashfree_invoice = second.invoice_number;
+  await page.getByTestId('buy-done').getByText(`invoice ${second.invoice_number}`).waitFor();
+  await page.getByTestId('credit-balance').getByText('₹1,500.00').waitFor();
+  const bought = page.getByTestId('credit-purchases');
+  for (const [id, provider, status] of [
+    [purchase.id, 'Razorpay', 'Paid'],
+    [second.id, 'Cashfree', 'Paid'],
+    [abandoned, 'Cashfree', 'Abandoned (not paid)'],
+  ]) {
+    const row = bought.getByTestId(`purchase-${id}`);
+    await row.getByText(status, { exact: true }).waitFor();
+    check((await row.innerText()).includes(provider), `purchase ${id} names ${provider}`);
+  }
+  await run.axe(page, 'buy-credits-cashfree');
+  await run.shot(page, 'buy-cashfree-done');
 }
 
 const SCENARIOS = { forgot, reset, invite, owner, buy };

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         pattern=r"^https?://[A-Za-z0-9.:\[\]-]+/[!-~]*$",
         max_length=500,
     )
+    # Cashfree's JS SDK (v3), which the console loads to pay for message credits on the
+    # platform's Cashfree account: handed out and allowed by the CSP the same way.
+    cashfree_checkout_url: str = Field(
+        default="https://sdk.cashfree.com/js/v3/cashfree.js",
+        pattern=r"^https?://[A-Za-z0-9.:\[\]-]+/[!-~]*$",
+        max_length=500,
+    )
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     # kid:<base64 of 32 bytes>; new ciphertexts name the kid. Older keys decrypt only:
     # ENCRYPTION_PREVIOUS_KEYS ("kid:key,..."), and ENCRYPTION_LEGACY_KEY, the unversioned

@@ -28,21 +28,26 @@ declare global {
   }
 }
 
-const loading = new Map<string, Promise<RazorpayConstructor>>();
+const loading = new Map<string, Promise<unknown>>();
 
-/** checkout.js, loaded once per URL; a failed load may be tried again. */
-export function loadCheckout(scriptUrl: string): Promise<RazorpayConstructor> {
+/** A provider's checkout script, loaded once per URL; a failed load may be tried again.
+ * `found` reads what the script defines once it ran. */
+export function loadScript<T>(scriptUrl: string, found: () => T | undefined, name: string): Promise<T> {
   const known = loading.get(scriptUrl);
-  if (known) return known;
-  const loaded = new Promise<RazorpayConstructor>((resolve, reject) => {
+  if (known) return known as Promise<T>;
+  const loaded = new Promise<T>((resolve, reject) => {
     const script = document.createElement('script');
     script.src = scriptUrl;
     script.async = true;
-    script.onload = () => (window.Razorpay ? resolve(window.Razorpay) : reject(new Error('Razorpay Checkout did not load')));
+    script.onload = () => {
+      const value = found();
+      if (value) resolve(value);
+      else reject(new Error(`${name} did not load`));
+    };
     script.onerror = () => {
       loading.delete(scriptUrl);
       script.remove();
-      reject(new Error('Razorpay Checkout could not be loaded'));
+      reject(new Error(`${name} could not be loaded`));
     };
     document.head.appendChild(script);
   });
@@ -50,19 +55,26 @@ export function loadCheckout(scriptUrl: string): Promise<RazorpayConstructor> {
   return loaded;
 }
 
+/** checkout.js, loaded once per URL; a failed load may be tried again. */
+export function loadCheckout(scriptUrl: string): Promise<RazorpayConstructor> {
+  return loadScript(scriptUrl, () => window.Razorpay, 'Razorpay Checkout');
+}
+
 export interface CheckoutOrder {
   checkout_script_url: string;
-  key_id: string;
+  key_id: string | null;
   provider_order_id: string;
   amount_paise: number;
 }
 
 /** Checkout on `order`: its signed answer once paid, null when the person closed it. */
 export async function payInCheckout(order: CheckoutOrder, description: string): Promise<CheckoutAnswer | null> {
+  if (!order.key_id) throw new Error('Razorpay gave no key for Checkout');
+  const key = order.key_id;
   const Razorpay = await loadCheckout(order.checkout_script_url);
   return new Promise((resolve) => {
     new Razorpay({
-      key: order.key_id,
+      key,
       order_id: order.provider_order_id,
       amount: order.amount_paise,
       currency: 'INR',

@@ -98,6 +98,7 @@ class Gateway:
         self.console = Console(
             Path(console_dir) if console_dir else None,
             checkout_script_url=settings.razorpay_checkout_url,
+            cashfree_script_url=settings.cashfree_checkout_url,
         )
 
     # -- lifecycle -----------------------------------------------------------------------

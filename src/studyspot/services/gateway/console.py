@@ -35,17 +35,26 @@ NO_CACHE = b"no-cache"
 SHORT = b"public, max-age=3600"
 # Razorpay Checkout's payment frames (its documented web integration).
 RAZORPAY_FRAMES = "https://api.razorpay.com"
+# Cashfree's checkout pages, which its JS SDK opens in a frame (production and sandbox).
+CASHFREE_FRAMES = ("https://payments.cashfree.com", "https://sandbox.cashfree.com")
 
 
-def content_security_policy(checkout_script_url: str) -> bytes:
-    """The console calls only its own origin; Mantine sets inline style attributes. The one
-    foreign script is Razorpay Checkout's (a platform upgrade's payment), and the one
-    foreign frame its payment form."""
+def content_security_policy(checkout_script_url: str, cashfree_script_url: str = "") -> bytes:
+    """The console calls only its own origin; Mantine sets inline style attributes. The
+    foreign scripts are Razorpay Checkout's and Cashfree's JS SDK (paying the platform for
+    an upgrade or message credits), and the foreign frames their payment forms."""
     checkout = _origin(checkout_script_url)
-    frames = " ".join(dict.fromkeys((checkout, RAZORPAY_FRAMES)))
+    scripts = [checkout]
+    frames = [checkout, RAZORPAY_FRAMES]
+    if cashfree_script_url:
+        cashfree = _origin(cashfree_script_url)
+        scripts.append(cashfree)
+        frames += [cashfree, *CASHFREE_FRAMES]
+    script_src = " ".join(dict.fromkeys(scripts))
+    frame_src = " ".join(dict.fromkeys(frames))
     return (
-        f"default-src 'self'; script-src 'self' {checkout}; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob:; connect-src 'self'; frame-src {frames}; "
+        f"default-src 'self'; script-src 'self' {script_src}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:; connect-src 'self'; frame-src {frame_src}; "
         "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
     ).encode()
 
@@ -83,9 +92,11 @@ class _File:
 
 
 class Console:
-    def __init__(self, dist: Path | None, *, checkout_script_url: str) -> None:
+    def __init__(
+        self, dist: Path | None, *, checkout_script_url: str, cashfree_script_url: str = ""
+    ) -> None:
         self.dist = (dist or default_dist()).resolve()
-        self.csp = content_security_policy(checkout_script_url)
+        self.csp = content_security_policy(checkout_script_url, cashfree_script_url)
         self._files: LRUCache[Path, _File] = LRUCache(maxsize=_MAX_CACHED)
 
     def claims(self, method: str, path: str, accept: str) -> bool:

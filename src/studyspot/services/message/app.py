@@ -6,9 +6,11 @@ import asyncio
 
 from fastapi import FastAPI
 
+from studyspot.kit import periodic
 from studyspot.kit.app import create_service_app
 from studyspot.kit.crypto import SecretBox
 from studyspot.kit.settings import Settings, get_settings
+from studyspot.services.message import credit_purchases
 from studyspot.services.message.channels.email import MAILBOX_DIR
 from studyspot.services.message.channels.registry import providers
 from studyspot.services.message.config import MessageSettings
@@ -57,17 +59,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def start_dispatcher(app: FastAPI) -> None:
         stop.clear()
+        runtime: Runtime = app.state.message
         if config.dispatch_seconds:
-            runtime: Runtime = app.state.message
             tasks.append(
                 asyncio.create_task(
                     run_forever(runtime.dispatcher, config.dispatch_seconds, stop),
                     name="message_dispatcher",
                 )
             )
+        if config.credit_sweep_seconds:
+            # Unpaid credit purchases marked abandoned: one instance per period.
+            tasks.append(
+                periodic.start(
+                    lambda: credit_purchases.sweep_abandoned(
+                        app.state.kit, runtime.config, runtime.dispatcher.clock
+                    ),
+                    config.credit_sweep_seconds,
+                    credit_purchases.SWEEP_JOB,
+                    core=app.state.kit.core,
+                )
+            )
 
     async def stop_dispatcher(_: FastAPI) -> None:
         stop.set()
+        for task in tasks:
+            if task.get_name() == credit_purchases.SWEEP_JOB:
+                task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
             tasks.clear()

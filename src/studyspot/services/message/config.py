@@ -122,11 +122,16 @@ class MessageSettings(BaseSettings):
         default="", max_length=32, description="The registered sender id or number"
     )
 
-    # Credits bought from StudySpot (paid on its Razorpay account, GST included): the packs
+    # Credits bought from StudySpot (paid on its Razorpay or Cashfree account, GST included): the packs
     # the console offers, and the range (whole rupees) of an amount of the owner's choosing.
     credit_packs_paise: tuple[int, ...] = (50_000, 100_000, 250_000, 500_000)
     credit_purchase_min_paise: int = Field(default=10_000, ge=100, le=10_000_000)
     credit_purchase_max_paise: int = Field(default=2_000_000, ge=100, le=10_000_000)
+    # A purchase still `ordered` this long after it was made is marked `abandoned` (paid
+    # later after all, it is still credited), by a job each instance offers to run every
+    # `credit_sweep_seconds` and one runs per period (0: never; tests drive it).
+    credit_purchase_expiry_hours: float = Field(default=24.0, ge=1, le=720)
+    credit_sweep_seconds: float = Field(default=900.0, ge=0, le=86_400)
 
     def channel_order(self) -> list[str]:
         return [c for c in (part.strip() for part in self.fallback_order.split(",")) if c]

@@ -1,27 +1,31 @@
 """Credits bought from StudySpot: the purchase here, the money through the platform's merchant.
 
 StudySpot sells the credits, as it sells its plans, so the payment goes to the platform's
-own Razorpay account and is invoiced with the platform's GST invoices, both of which the
-subscription service holds (its `credit_sales.py`); the tenant's own student-payment
-accounts are never involved. This service keeps the purchase and the wallet:
+own Razorpay or Cashfree account and is invoiced with the platform's GST invoices, all of
+which the subscription service holds (its `credit_sales.py`); the tenant's own
+student-payment accounts are never involved. This service keeps the purchase and the wallet:
 
 1. `start`: the amount is checked against the packs and limits (`MESSAGE_CREDIT_*`), the
-   subscription service makes the Razorpay order (no transaction open), and the purchase
-   is stored `ordered` with the order's id;
-2. the payment is known captured either by Checkout's signed answer (`verify`: the
-   subscription service checks the signature, the order and the captured payment, and
-   invoices it) or by the signed `order.paid` webhook at the subscription service, which
-   announces `subscription.credits_purchased` (the consumer below);
-3. `settle`, from either: one conditional UPDATE moves the purchase from `ordered` to
-   `paid`, and only the call that moved it adds the `purchase` entry to the ledger, which
-   is itself unique per purchase. Replays, the second of the two paths, and redelivered
-   events add nothing; a failed or abandoned payment never settles.
+   subscription service makes the order with the chosen provider (no transaction open),
+   and the purchase is stored `ordered` with the order's id and the provider;
+2. the payment is known captured either when the browser's checkout ends (`verify`:
+   Razorpay's signed answer, or for Cashfree the order asked of Cashfree; the subscription
+   service checks it and invoices it) or by the provider's signed webhook at the
+   subscription service, which announces `subscription.credits_purchased` (the consumer);
+3. `settle`, from either: one conditional UPDATE moves the purchase from `ordered` (or
+   `abandoned`: money received wins) to `paid`, and only the call that moved it adds the
+   `purchase` entry to the ledger, which is itself unique per purchase. Replays, the
+   second of the two paths, and redelivered events add nothing; a failed payment never
+   settles.
+4. `abandon`: a purchase still `ordered` past `MESSAGE_CREDIT_PURCHASE_EXPIRY_HOURS` is
+   marked `abandoned` by `sweep_abandoned`, a periodic job one instance runs per period.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select, update
@@ -32,19 +36,25 @@ from studyspot.kit.db import Database, unit_of_work
 from studyspot.kit.errors import Unprocessable
 from studyspot.kit.pagination import PageParams, paginate
 from studyspot.kit.scope import Actor
+from studyspot.kit.state import KitState
+from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.message import credits
 from studyspot.services.message.config import MessageSettings
 from studyspot.services.message.errors import PurchaseNotFound
 from studyspot.services.message.models import CreditPurchase
 from studyspot.services.message.upstream import (
+    CreditOrder,
+    CreditOrderCheck,
     CreditOrderRequest,
     CreditPaymentCheck,
+    CreditProvider,
     CreditsPurchased,
     SubscriptionClient,
 )
 
-PROVIDER = "razorpay"
 log = structlog.get_logger("studyspot.message")
+# The name of the periodic job (kit.periodic) that marks unpaid purchases abandoned.
+SWEEP_JOB = "message_credit_purchases_abandon"
 
 
 def check_amount(config: MessageSettings, amount: int) -> None:
@@ -68,8 +78,10 @@ async def start(
     amount: int,
     actor: Actor,
     now: datetime,
-) -> tuple[CreditPurchase, str, str]:
-    """The purchase and its Razorpay order: (purchase, key id, Checkout's script URL).
+    provider: CreditProvider | None = None,
+) -> tuple[CreditPurchase, CreditOrder]:
+    """The purchase and its order with `provider` (None: the platform's default), with
+    what the provider's checkout opens with.
 
     The order is asked for before `session` runs a statement (no transaction is open while
     the subscription service works); the purchase is written in `session`, the request's
@@ -77,14 +89,16 @@ async def start(
     check_amount(config, amount)
     purchase_id = uuid.uuid4()
     made = await subscriptions.credit_order(
-        CreditOrderRequest(tenant_id=tenant_id, purchase_id=purchase_id, amount_paise=amount)
+        CreditOrderRequest(
+            tenant_id=tenant_id, purchase_id=purchase_id, amount_paise=amount, provider=provider
+        )
     )
     purchase = CreditPurchase(
         id=purchase_id,
         tenant_id=tenant_id,
         amount_paise=amount,
         status="ordered",
-        provider=PROVIDER,
+        provider=made.provider,
         provider_order_id=made.provider_order_id,
         created_by=actor.id,
         created_at=now,
@@ -98,10 +112,14 @@ async def start(
         tenant_id=tenant_id,
         actor_id=actor.id,
         actor_type=actor.type,
-        details={"amount_paise": amount, "provider_order_id": made.provider_order_id},
+        details={
+            "amount_paise": amount,
+            "provider": made.provider,
+            "provider_order_id": made.provider_order_id,
+        },
     )
     await session.flush()
-    return purchase, made.key_id, made.checkout_script_url
+    return purchase, made
 
 
 async def get(
@@ -122,40 +140,55 @@ async def verify(
     subscriptions: SubscriptionClient,
     tenant_id: uuid.UUID,
     purchase_id: uuid.UUID,
-    order_id: str,
-    payment_id: str,
-    signature: str,
+    answer: tuple[str, str, str] | None,
     now: datetime,
 ) -> CreditPurchase:
-    """Checkout's signed answer for one of this tenant's purchases (404 for another's):
-    checked and invoiced by the platform's merchant, then settled here."""
+    """The browser's checkout ended, for one of this tenant's purchases (404 for another's):
+    Razorpay's signed `answer` (order, payment, signature), or for Cashfree nothing (its
+    order is asked of Cashfree); checked and invoiced by the platform's merchant, then
+    settled here."""
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         purchase = await get(session, tenant_id, purchase_id)
-        ours = purchase.provider_order_id
-    if ours != order_id:
-        raise Unprocessable(
-            "Checkout answered for another order",
-            code="validation_error",
-            errors=[{"field": "razorpay_order_id", "message": "not this purchase's order"}],
+        ours, provider = purchase.provider_order_id, purchase.provider
+    if provider == "cashfree":
+        if answer is not None:
+            raise _unexpected("body", "a Cashfree purchase is confirmed without a body")
+        sale = await subscriptions.credit_confirmed(
+            CreditOrderCheck(tenant_id=tenant_id, purchase_id=purchase_id, provider_order_id=ours)
         )
-    sale = await subscriptions.credit_paid(
-        CreditPaymentCheck(
-            tenant_id=tenant_id,
-            purchase_id=purchase_id,
-            provider_order_id=order_id,
-            provider_payment_id=payment_id,
-            signature=signature,
+    else:
+        if answer is None:
+            raise _unexpected("body", "Razorpay Checkout's signed answer is required")
+        order_id, payment_id, signature = answer
+        if ours != order_id:
+            raise _unexpected("razorpay_order_id", "not this purchase's order")
+        sale = await subscriptions.credit_paid(
+            CreditPaymentCheck(
+                tenant_id=tenant_id,
+                purchase_id=purchase_id,
+                provider_order_id=order_id,
+                provider_payment_id=payment_id,
+                signature=signature,
+            )
         )
-    )
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         await settle(session, tenant_id, sale, now)
         return await get(session, tenant_id, purchase_id)
 
 
+def _unexpected(field: str, message: str) -> Unprocessable:
+    return Unprocessable(
+        "The checkout's answer does not fit this purchase",
+        code="validation_error",
+        errors=[{"field": field, "message": message}],
+    )
+
+
 async def settle(
     session: AsyncSession, tenant_id: uuid.UUID, sale: CreditsPurchased, now: datetime
 ) -> bool:
-    """The paid purchase's credits into the wallet, once; True if this call added them."""
+    """The paid purchase's credits into the wallet, once; True if this call added them.
+    An abandoned purchase is paid too: the money was received."""
     moved = await session.execute(
         update(CreditPurchase)
         .where(
@@ -163,7 +196,7 @@ async def settle(
             CreditPurchase.id == sale.purchase_id,
             CreditPurchase.provider_order_id == sale.provider_order_id,
             CreditPurchase.amount_paise == sale.amount_paise,
-            CreditPurchase.status == "ordered",
+            CreditPurchase.status.in_(("ordered", "abandoned")),
         )
         .values(
             status="paid",
@@ -201,6 +234,46 @@ async def settle(
         },
     )
     return True
+
+
+async def abandon(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime, config: MessageSettings
+) -> int:
+    """The tenant's purchases still `ordered` past the expiry, marked `abandoned` by one
+    conditional UPDATE (a payment settling meanwhile keeps its `paid`); how many."""
+    before = now - timedelta(hours=config.credit_purchase_expiry_hours)
+    moved = await session.execute(
+        update(CreditPurchase)
+        .where(
+            CreditPurchase.tenant_id == tenant_id,
+            CreditPurchase.status == "ordered",
+            CreditPurchase.created_at < before,
+        )
+        .values(status="abandoned")
+        .execution_options(synchronize_session=False)
+    )
+    count: int = moved.rowcount  # type: ignore[attr-defined]
+    return count
+
+
+async def sweep_abandoned(
+    kit: KitState, config: MessageSettings, clock: Callable[[], datetime]
+) -> int:
+    """One round of the periodic job over every tenant, each in its own unit of work (one
+    tenant's trouble does not stop the others); how many purchases it marked."""
+    total = 0
+    for home in await tenant_homes(kit.core):
+        try:
+            db = await kit.tenants.get(home.database_key)
+            async with unit_of_work(db, tenant_id=home.tenant_id) as session:
+                total += await abandon(session, home.tenant_id, clock(), config)
+        except Exception as exc:
+            log.warning(
+                "message.abandon_failed", tenant_id=str(home.tenant_id), error=type(exc).__name__
+            )
+    if total:
+        log.info("message.credit_purchases_abandoned", count=total)
+    return total
 
 
 async def listed(

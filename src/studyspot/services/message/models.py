@@ -341,11 +341,13 @@ class TenantMessageSettings(IdMixin, TenantMixin, TenantBase):
 
 
 class CreditPurchase(IdMixin, TenantMixin, TenantBase):
-    """Credits a tenant buys from StudySpot: a Razorpay order on the platform's account
-    (the subscription service is the platform's merchant), `ordered` until the payment is
-    known captured, then `paid` with the platform GST invoice's number. The wallet's
-    `purchase` entry names the purchase (`delivery_id`), so it is written once.
-    A payment that failed or was abandoned leaves it `ordered`: nothing was added."""
+    """Credits a tenant buys from StudySpot: a Razorpay or Cashfree order on the platform's
+    account (the subscription service is the platform's merchant), `ordered` until the
+    payment is known captured, then `paid` with the platform GST invoice's number. The
+    wallet's `purchase` entry names the purchase (`delivery_id`), so it is written once.
+    A payment that failed leaves it `ordered`: nothing was added. Still `ordered` past
+    `MESSAGE_CREDIT_PURCHASE_EXPIRY_HOURS`, it is `abandoned`; a payment received for it
+    after all still makes it `paid`."""
 
     __tablename__ = "message_credit_purchases"
     __table_args__ = (

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.services.message.audience import MAX_AUDIENCE, MAX_AUDIENCE_DAYS, MAX_EXPIRING_DAYS
+from studyspot.services.message.upstream import CreditProvider
 
 Language = Literal["en", "hi"]
 
@@ -402,12 +403,18 @@ class MessageSettingsRead(BaseModel):
 
 
 class CreditPacks(BaseModel):
-    """What may be bought: a pack, or whole rupees within the limits (GST included)."""
+    """What may be bought: a pack, or whole rupees within the limits (GST included), and
+    through which of StudySpot's payment accounts."""
 
     packs_paise: list[int] = Field(description="The packs offered, in paise")
     min_paise: int = Field(ge=100, description="The least amount of the buyer's choosing")
     max_paise: int = Field(ge=100, description="The most amount of the buyer's choosing")
     currency: Literal["INR"] = "INR"
+    providers: list[CreditProvider] = Field(
+        max_length=2,
+        description="The providers StudySpot has an account with, the default first (empty: "
+        "credits cannot be bought online now)",
+    )
 
 
 class CreditPurchaseCreate(WriteModel):
@@ -417,16 +424,23 @@ class CreditPurchaseCreate(WriteModel):
         description="A pack of `GET /credits/packs`, or whole rupees within its limits; "
         "the wallet gets this much, and the platform's GST invoice shows the tax within it",
     )
+    provider: CreditProvider | None = Field(
+        default=None,
+        description="Pay through StudySpot's Razorpay or Cashfree account (one of "
+        "`GET /credits/packs` `providers`); left out: the first of those",
+    )
 
 
 class CreditPurchaseRead(ReadModel):
     id: uuid.UUID
     amount_paise: int = Field(ge=1)
-    status: Literal["ordered", "paid"] = Field(
-        description="ordered: waiting for the payment (a failed or abandoned one stays so, "
-        "adding nothing); paid: the credits are in the wallet"
+    status: Literal["ordered", "paid", "abandoned"] = Field(
+        description="ordered: waiting for the payment (a failed one stays so, adding "
+        "nothing); paid: the credits are in the wallet; abandoned: still unpaid "
+        "`MESSAGE_CREDIT_PURCHASE_EXPIRY_HOURS` after it was made (a payment that arrives "
+        "after all still makes it paid)"
     )
-    provider: Literal["razorpay"]
+    provider: CreditProvider
     provider_order_id: str
     provider_payment_id: str | None
     invoice_number: str | None = Field(description="StudySpot's GST invoice, once paid")
@@ -435,10 +449,18 @@ class CreditPurchaseRead(ReadModel):
 
 
 class CreditCheckout(CreditPurchaseRead):
-    """The purchase and what Razorpay Checkout opens with (StudySpot's key, the order)."""
+    """The purchase and what the provider's checkout opens with: Razorpay Checkout
+    (StudySpot's `key_id`, the order) or Cashfree's JS SDK (`cashfree_mode`, the order's
+    `payment_session_id`), loaded from `checkout_script_url`."""
 
-    key_id: str = Field(max_length=64)
     checkout_script_url: str = Field(max_length=500)
+    key_id: str | None = Field(max_length=64, description="Razorpay: StudySpot's key id")
+    payment_session_id: str | None = Field(
+        max_length=500, description="Cashfree: the order's session, for `checkout()`"
+    )
+    cashfree_mode: Literal["production", "sandbox"] | None = Field(
+        description="Cashfree: what its JS SDK is started with"
+    )
 
 
 class CreditCheckoutAnswer(WriteModel):

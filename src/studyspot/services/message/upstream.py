@@ -20,7 +20,10 @@ from studyspot.services.student.client import InternalStudent as InternalStudent
 from studyspot.services.student.client import StudentClient as StudentClient
 from studyspot.services.student.client import StudentConsentRecorded as StudentConsentRecorded
 from studyspot.services.subscription.client import CREDITS_PURCHASED as CREDITS_PURCHASED
+from studyspot.services.subscription.client import CreditOrder as CreditOrder
+from studyspot.services.subscription.client import CreditOrderCheck as CreditOrderCheck
 from studyspot.services.subscription.client import CreditOrderRequest as CreditOrderRequest
 from studyspot.services.subscription.client import CreditPaymentCheck as CreditPaymentCheck
+from studyspot.services.subscription.client import CreditProvider as CreditProvider
 from studyspot.services.subscription.client import CreditsPurchased as CreditsPurchased
 from studyspot.services.subscription.client import SubscriptionClient as SubscriptionClient

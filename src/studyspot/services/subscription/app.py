@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from studyspot.kit.app import create_service_app
 from studyspot.kit.settings import Settings, get_settings
 from studyspot.services.subscription.billing import RazorpayBilling
+from studyspot.services.subscription.cashfree import CashfreeBilling
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.routes import (
     billing,
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.gather(*jobs, return_exceptions=True)
         jobs.clear()
         runtime_of(app).billing.close()
+        await runtime_of(app).cashfree.close()
 
     app = create_service_app(
         "subscription",
@@ -59,7 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[stop],
     )
     runtime = Runtime(
-        app.state.kit, config, Lifecycle(app.state.kit.core, config), RazorpayBilling(config)
+        app.state.kit,
+        config,
+        Lifecycle(app.state.kit.core, config),
+        RazorpayBilling(config),
+        CashfreeBilling(config),
     )
     runtime.lifecycle.clock = runtime.now
     app.state.subscription = runtime

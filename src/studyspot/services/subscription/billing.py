@@ -71,6 +71,8 @@ class Notice:
     # The order's notes as signed (`purpose` tells a credit pack's order from an upgrade's).
     order_notes: Mapping[str, str] | None = None
     order_amount_paise: int | None = None
+    # Whose webhook it was: Razorpay's, or Cashfree's (`cashfree.py`, credit orders only).
+    provider: str = "razorpay"
 
 
 def _entity(body: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,3 +45,15 @@ class SubscriptionSettings(BaseSettings):
     razorpay_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # How many cycles a Razorpay subscription runs before it must be renewed by hand.
     razorpay_total_count: int = Field(default=120, ge=1, le=1200)
+    # StudySpot's own Cashfree account, for message credits as the Razorpay one (either or
+    # both; with both, Razorpay is the default). Its webhooks are signed with the secret.
+    cashfree_client_id: str = Field(default="", max_length=100)
+    cashfree_client_secret: str = Field(default="", max_length=200, repr=False)
+    cashfree_base_url: str = "https://api.cashfree.com/pg"
+    cashfree_api_version: str = Field(default="2023-08-01", pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    # What the console's Cashfree JS SDK is started with: `production`, or `sandbox` for
+    # Cashfree's test environment (https://sandbox.cashfree.com/pg).
+    cashfree_mode: Literal["production", "sandbox"] = "production"
+    cashfree_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # A webhook whose `x-webhook-timestamp` is further than this from our clock is refused.
+    cashfree_webhook_tolerance_seconds: float = Field(default=300.0, ge=30, le=3600)

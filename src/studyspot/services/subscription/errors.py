@@ -69,5 +69,18 @@ class InvoiceNotPayable(Conflict):
 class PaymentNotCaptured(Conflict):
     code = "payment_not_captured"
 
-    def __init__(self) -> None:
-        super().__init__("Razorpay has not captured this payment for this order")
+    def __init__(self, provider: str = "Razorpay") -> None:
+        super().__init__(f"{provider} has not captured this payment for this order")
+
+
+class CreditProviderNotConfigured(Conflict):
+    """The platform has no account set up with the provider chosen for buying credits."""
+
+    code = "credit_provider_not_configured"
+
+    def __init__(self, provider: str, configured: list[str]) -> None:
+        others = ", ".join(configured) or "none"
+        super().__init__(
+            f"Credits cannot be paid through {provider}: StudySpot has no {provider} "
+            f"account set up (configured: {others})"
+        )

@@ -126,8 +126,10 @@ async def handle(
 async def _apply(
     session: AsyncSession, notice: Notice, now: datetime, config: SubscriptionSettings
 ) -> str:
-    if notice.event == "order.paid" and credit_sales.is_credit_order(notice):
+    if credit_sales.credit_paid_notice(notice):
         return await credit_sales.paid_by_webhook(session, notice, now, config)
+    if notice.provider != "razorpay":
+        return "ignored"  # the platform's Cashfree account sells credits only
     if notice.event == "order.paid" and notice.order_id and not notice.provider_subscription_id:
         return await _upgrade_paid(session, notice, now, config)
     if not notice.provider_subscription_id:

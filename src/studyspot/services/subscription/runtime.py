@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from studyspot.kit.models import utcnow
 from studyspot.kit.state import KitState
 from studyspot.services.subscription.billing import RazorpayBilling
+from studyspot.services.subscription.cashfree import CashfreeBilling
 from studyspot.services.subscription.config import SubscriptionSettings
 from studyspot.services.subscription.tasks import Lifecycle
 
@@ -21,6 +22,8 @@ class Runtime:
     config: SubscriptionSettings
     lifecycle: Lifecycle
     billing: RazorpayBilling
+    # The platform's Cashfree account (message credits only).
+    cashfree: CashfreeBilling
     # Replaceable so that tests move time (tests/fixtures/subscriptions.py), never sleep.
     clock: Callable[[], datetime] = field(default=utcnow)
 

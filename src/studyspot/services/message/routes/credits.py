@@ -1,5 +1,6 @@
 """Credits for the paid channels: the tenant's balance and ledger, purchases (paid to
-StudySpot through its Razorpay account, `credit_purchases.py`); grants by platform admins."""
+StudySpot through its Razorpay or Cashfree account, `credit_purchases.py`); grants by
+platform admins."""
 
 from __future__ import annotations
 
@@ -92,15 +93,18 @@ async def grant_credits(
 @router.get(
     "/packs",
     response_model=CreditPacks,
-    responses=problem_responses(401, 403),
-    summary="What credits may be bought: the packs and the range of an amount (managers, owners)",
+    responses=problem_responses(401, 403, 503),
+    summary="What credits may be bought, and through which providers (managers, owners)",
 )
 async def get_packs(who: Buyer, runtime: RuntimeDep) -> CreditPacks:
+    """The packs, the range of an amount of one's choosing and StudySpot's payment accounts
+    (asked of the subscription service: 503 `service_unavailable` when it cannot answer)."""
     config = runtime.config
     return CreditPacks(
         packs_paise=list(config.credit_packs_paise),
         min_paise=config.credit_purchase_min_paise,
         max_paise=config.credit_purchase_max_paise,
+        providers=await runtime.subscriptions.credit_providers(who.require_tenant()),
     )
 
 
@@ -109,7 +113,8 @@ async def get_packs(who: Buyer, runtime: RuntimeDep) -> CreditPacks:
     status_code=201,
     response_model=CreditCheckout,
     responses=problem_responses(401, 403, 409, 422, 502, 503),
-    summary="Buy credits from StudySpot: a Razorpay order for Checkout (managers, owners)",
+    summary="Buy credits from StudySpot: a Razorpay or Cashfree order for its checkout "
+    "(managers, owners)",
 )
 async def buy_credits(
     body: CreditPurchaseCreate,
@@ -119,16 +124,18 @@ async def buy_credits(
     session: TenantSession,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """The purchase `ordered`, with the order Razorpay Checkout opens (`key_id`,
-    `provider_order_id`, `checkout_script_url`): StudySpot's own account, not the
-    library's. Paid, the wallet gets `amount_paise` once, with StudySpot's GST invoice,
-    whether Checkout's answer (`POST /purchases/{id}/verify`) or Razorpay's webhook tells
-    first. 422 `invalid_credit_amount` for an amount that is neither a pack nor whole
-    rupees within the limits; 503 `billing_not_configured` when the platform has no
-    Razorpay account set up."""
+    """The purchase `ordered` on StudySpot's own account (not the library's) with
+    `provider` (left out: the default, the first of `GET /credits/packs` `providers`), and
+    what its checkout opens with, loaded from `checkout_script_url`: Razorpay Checkout with
+    `key_id` and `provider_order_id`; Cashfree's JS SDK in `cashfree_mode` with
+    `payment_session_id`. Paid, the wallet gets `amount_paise` once, with StudySpot's GST
+    invoice, whether the checkout's end (`POST /purchases/{id}/verify`) or the provider's
+    webhook tells first. 422 `invalid_credit_amount` for an amount that is neither a pack
+    nor whole rupees within the limits; 409 `credit_provider_not_configured` when StudySpot
+    has no account with the provider chosen; 503 when it has none at all."""
 
     async def order() -> CreditCheckout:
-        purchase, key_id, script = await credit_purchases.start(
+        purchase, made = await credit_purchases.start(
             session,
             runtime.subscriptions,
             runtime.config,
@@ -136,9 +143,16 @@ async def buy_credits(
             body.amount_paise,
             Actor.of(who),
             utcnow(),
+            body.provider,
         )
         read = CreditPurchaseRead.model_validate(purchase)
-        return CreditCheckout(**read.model_dump(), key_id=key_id, checkout_script_url=script)
+        return CreditCheckout(
+            **read.model_dump(),
+            checkout_script_url=made.checkout_script_url,
+            key_id=made.key_id,
+            payment_session_id=made.payment_session_id,
+            cashfree_mode=made.cashfree_mode,
+        )
 
     return await run_idempotent(
         request,
@@ -155,28 +169,30 @@ async def buy_credits(
     "/purchases/{purchase_id}/verify",
     response_model=CreditPurchaseRead,
     responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
-    summary="Checkout's signed answer: the credits in the wallet once paid (managers, owners)",
+    summary="The checkout ended: the credits in the wallet once paid (managers, owners)",
 )
 async def verify_purchase(
     purchase_id: uuid.UUID,
-    body: CreditCheckoutAnswer,
     who: Buyer,
     runtime: RuntimeDep,
     db: TenantDatabase,
+    body: CreditCheckoutAnswer | None = None,
 ) -> CreditPurchaseRead:
-    """400 `signature_invalid` when the signature does not verify (nothing added), 409
-    `payment_not_captured` when Razorpay has not captured the payment for this order, 404
-    `credit_purchase_not_found` for another tenant's purchase. Again, or after the webhook,
-    the purchase answers `paid` and nothing more is added."""
+    """A Razorpay purchase: Checkout's signed answer as the body (required), checked with
+    Razorpay. A Cashfree purchase: no body; the order and its payments are asked of
+    Cashfree (its checkout hands the browser nothing signed). 400 `signature_invalid` when
+    the signature does not verify (nothing added), 409 `payment_not_captured` when the
+    provider has not captured a payment for this order's amount, 422 `validation_error` for
+    a body that does not fit the purchase's provider, 404 `credit_purchase_not_found` for
+    another tenant's purchase. Again, or after the webhook, the purchase answers `paid` and
+    nothing more is added."""
+    answer = (
+        (body.razorpay_order_id, body.razorpay_payment_id, body.razorpay_signature)
+        if body is not None
+        else None
+    )
     purchase = await credit_purchases.verify(
-        db,
-        runtime.subscriptions,
-        who.require_tenant(),
-        purchase_id,
-        body.razorpay_order_id,
-        body.razorpay_payment_id,
-        body.razorpay_signature,
-        utcnow(),
+        db, runtime.subscriptions, who.require_tenant(), purchase_id, answer, utcnow()
     )
     return CreditPurchaseRead.model_validate(purchase)
 

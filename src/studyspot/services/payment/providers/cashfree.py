@@ -2,28 +2,31 @@
 
 The official Python SDK hard-codes its hosts and keeps credentials on the
 class (shared by every tenant), so this module speaks the HTTP API with one
-pooled aiohttp session instead. Orders are in rupees; our payment id is the
-`order_id`. Webhooks are verified as documented:
+pooled aiohttp session instead (`studyspot.kit.cashfree`, which the platform's own
+Cashfree account uses too). Orders are in rupees; our payment id is the
+`order_id`. Webhooks are verified as documented (`kit.cashfree.signature_problem`:
 `x-webhook-signature` = Base64(HMAC-SHA256(`x-webhook-timestamp` + raw body,
-client secret)), timestamps outside the tolerance refused, and deduplicated
+client secret)), timestamps outside the tolerance refused), and deduplicated
 by `cf_payment_id` (`cf_refund_id` for refunds).
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
 import hashlib
-import hmac
 import uuid
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-import aiohttp
 import orjson
 
+from studyspot.kit.cashfree import (
+    Account,
+    CashfreeApi,
+    CashfreeFailed,
+    signature_problem,
+    to_paise,
+    to_rupees,
+)
 from studyspot.services.payment.providers.base import (
     Created,
     Credentials,
@@ -37,18 +40,6 @@ from studyspot.services.payment.providers.base import (
     WebhookEvent,
     WebhookLocator,
 )
-
-
-def to_rupees(paise: int) -> float:
-    return float(Decimal(paise) / 100)
-
-
-def to_paise(amount: Any) -> int | None:
-    try:
-        value = Decimal(str(amount)) * 100
-    except (InvalidOperation, ValueError):
-        return None
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def order_id_for(payment_id: uuid.UUID) -> str:
@@ -134,17 +125,7 @@ class CashfreeProvider(PaymentProvider):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self._session: aiohttp.ClientSession | None = None
-        self._lock = asyncio.Lock()
-
-    async def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            async with self._lock:
-                if self._session is None or self._session.closed:
-                    self._session = aiohttp.ClientSession(
-                        timeout=aiohttp.ClientTimeout(total=self.settings.provider_timeout_seconds)
-                    )
-        return self._session
+        self._api = CashfreeApi(settings.provider_timeout_seconds)
 
     async def _request(
         self,
@@ -157,32 +138,18 @@ class CashfreeProvider(PaymentProvider):
     ) -> Any:
         if not credentials.secret:
             raise ProviderError("Cashfree keys are incomplete", code="provider_not_configured")
-        headers = {
-            "x-client-id": credentials.public_id,
-            "x-client-secret": credentials.secret,
-            "x-api-version": self.settings.cashfree_api_version,
-            "accept": "application/json",
-        }
-        if idempotency_key:
-            headers["x-idempotency-key"] = idempotency_key
-        data = None
-        if body is not None:
-            data = orjson.dumps(body)
-            headers["content-type"] = "application/json"
-        url = self.settings.cashfree_base_url.rstrip("/") + path
+        account = Account(
+            self.settings.cashfree_base_url,
+            self.settings.cashfree_api_version,
+            credentials.public_id,
+            credentials.secret,
+        )
         try:
-            session = await self._http()
-            async with session.request(method, url, headers=headers, data=data) as resp:
-                raw = await resp.read()
-                status = resp.status
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise ProviderError("Cashfree is unreachable") from exc
-        if status >= 400:
-            code = ""
-            with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
-                code = str(orjson.loads(raw).get("code", ""))[:64]
-            raise ProviderError(f"Cashfree refused the request ({status} {code})".strip())
-        return orjson.loads(raw) if raw else None
+            return await self._api.request(
+                account, method, path, body=body, idempotency_key=idempotency_key
+            )
+        except CashfreeFailed as exc:
+            raise ProviderError(str(exc)) from exc
 
     async def create(self, credentials: Credentials | None, order: OrderRequest) -> Created:
         assert credentials is not None
@@ -241,18 +208,11 @@ class CashfreeProvider(PaymentProvider):
     def verify_webhook(
         self, credentials: Credentials, headers: Mapping[str, str], raw_body: bytes, now: float
     ) -> WebhookEvent:
-        signature = headers.get("x-webhook-signature", "")
-        timestamp = headers.get("x-webhook-timestamp", "")
-        if not credentials.secret or not signature or not timestamp.isdigit():
-            raise SignatureInvalid("missing signature, timestamp or secret")
-        digest = hmac.new(
-            credentials.secret.encode(), timestamp.encode() + raw_body, hashlib.sha256
-        ).digest()
-        if not hmac.compare_digest(base64.b64encode(digest).decode(), signature):
-            raise SignatureInvalid("webhook signature")
-        # Cashfree's timestamp is in milliseconds; a replay outside the window is refused.
-        if abs(now - int(timestamp) / 1000) > self.settings.webhook_tolerance_seconds:
-            raise SignatureInvalid("stale webhook timestamp")
+        problem = signature_problem(
+            credentials.secret, headers, raw_body, now, self.settings.webhook_tolerance_seconds
+        )
+        if problem:
+            raise SignatureInvalid(problem)
         body = orjson.loads(raw_body)
         event_type = str(body.get("type", ""))[:64]
         data = body.get("data") or {}
@@ -407,5 +367,4 @@ class CashfreeProvider(PaymentProvider):
         return _link_settlement(await self._request(credentials, "GET", f"/links/{link_id}") or {})
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._api.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import structlog
@@ -13,7 +14,9 @@ from studyspot.kit.errors import problem_responses
 from studyspot.kit.schemas import ReadModel, WriteModel
 from studyspot.kit.scope import Actor
 from studyspot.services.subscription import payments
+from studyspot.services.subscription.billing import Notice
 from studyspot.services.subscription.dependencies import OwnerWrite, RuntimeDep
+from studyspot.services.subscription.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["billing"])
 log = structlog.get_logger("studyspot.subscription")
@@ -142,10 +145,28 @@ async def razorpay_webhook(request: Request, runtime: RuntimeDep) -> WebhookAck:
     """Razorpay Subscriptions events (`subscription.activated`, `.charged`, `.pending`,
     `.halted`, `.cancelled`), verified with `X-Razorpay-Signature` over the raw body and
     handled once per signed content (a replay answers `duplicate`)."""
+    return await _webhook(request, runtime, runtime.billing.verify)
+
+
+@router.post("/cashfree/webhook", response_model=WebhookAck, responses=problem_responses(400, 409))
+async def cashfree_webhook(request: Request, runtime: RuntimeDep) -> WebhookAck:
+    """Cashfree's webhooks on StudySpot's own Cashfree account (API version 2023-08-01):
+    `PAYMENT_SUCCESS_WEBHOOK` of a message-credit order invoices the sale once
+    (`credits_purchased`; a replay answers `duplicate`), other events are `ignored`.
+    Verified with `x-webhook-signature` (Base64 HMAC-SHA256 of `x-webhook-timestamp` and
+    the raw body, under the client secret) and a timestamp within
+    `SUBSCRIPTION_CASHFREE_WEBHOOK_TOLERANCE_SECONDS`; else 400 `signature_invalid` and
+    nothing is recorded."""
+    return await _webhook(request, runtime, runtime.cashfree.verify)
+
+
+async def _webhook(
+    request: Request, runtime: Runtime, verify: Callable[[Mapping[str, str], bytes], Notice]
+) -> WebhookAck:
     raw = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        notice = runtime.billing.verify(headers, raw)
+        notice = verify(headers, raw)
     except Exception:
         log.warning("subscription_webhook_refused", reason="signature")
         raise

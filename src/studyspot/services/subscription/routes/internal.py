@@ -1,7 +1,9 @@
 """Internal API of the subscription service (docs/internal-api.md): service tokens only.
 
 The message service sells its credits through StudySpot's merchant code here
-(`credit_sales.py`): the Razorpay order, and Checkout's answer checked and invoiced.
+(`credit_sales.py`): which of the platform's accounts are set up, the Razorpay or Cashfree
+order, and the checkout's end (Razorpay's signed answer, or Cashfree's order asked of
+Cashfree) checked and invoiced.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from studyspot.kit.service_auth import InternalCaller, TenantMismatch, accept_ca
 from studyspot.services.subscription import credit_sales
 from studyspot.services.subscription.client import (
     CreditOrder,
+    CreditOrderCheck,
     CreditOrderRequest,
     CreditPaymentCheck,
+    CreditProviders,
     CreditsPurchased,
 )
 from studyspot.services.subscription.dependencies import RuntimeDep
@@ -35,11 +39,36 @@ def _same_tenant(caller: InternalCaller, tenant_id: object) -> None:
 async def credit_order(
     body: CreditOrderRequest, caller: InternalCaller, runtime: RuntimeDep
 ) -> CreditOrder:
-    """A Razorpay order on StudySpot's account for a credit pack (503
-    `billing_not_configured` without the platform's Razorpay keys)."""
+    """An order on StudySpot's Razorpay or Cashfree account for a credit pack (409
+    `credit_provider_not_configured` for a provider chosen but not set up, 503
+    `billing_not_configured` when neither is)."""
     _same_tenant(caller, body.tenant_id)
-    return await credit_sales.order(
-        runtime.billing, body, runtime.kit.settings.razorpay_checkout_url
+    return await credit_sales.order(runtime.billing, runtime.cashfree, body, runtime.kit.settings)
+
+
+@router.get(
+    "/credit-providers",
+    responses=problem_responses(403),
+    dependencies=[accept_callers("message")],
+)
+async def credit_providers(caller: InternalCaller, runtime: RuntimeDep) -> CreditProviders:
+    """The platform's accounts credits can be paid through, the default first."""
+    return CreditProviders(providers=credit_sales.providers(runtime.billing, runtime.cashfree))
+
+
+@router.post(
+    "/credit-orders/confirm",
+    responses=problem_responses(403, 409, 422, 502, 503),
+    dependencies=[accept_callers("message")],
+)
+async def credit_confirmed(
+    body: CreditOrderCheck, caller: InternalCaller, runtime: RuntimeDep
+) -> CreditsPurchased:
+    """A Cashfree checkout ended: 409 when the order is not this purchase or has no
+    successful payment for its amount; else the sale, invoiced once."""
+    _same_tenant(caller, body.tenant_id)
+    return await credit_sales.paid_by_cashfree(
+        runtime.kit.core, runtime.cashfree, body, runtime.now()
     )
 
 
