@@ -7,6 +7,7 @@ left unpaid past the expiry is abandoned but still credited when the money comes
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -231,6 +232,9 @@ async def test_a_cashfree_pack_is_credited_once_across_ten_webhook_replays(
     assert order["payment_session_id"] == made["payment_session_id"]
     assert order["cashfree_mode"] == "production"
     assert order["checkout_script_url"].endswith("/js/v3/cashfree.js")
+    # The platform's client secret is in no answer the buyer sees.
+    secret = runtime_of(apps.app("subscription")).config.cashfree_client_secret
+    assert secret not in first.text and secret not in json.dumps(packs)
 
     payment = cashfree.pay(order["provider_order_id"])
     oid = order["provider_order_id"]
