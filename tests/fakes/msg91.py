@@ -7,6 +7,9 @@ answers `{"type": "success", "message": <request id>}`; a bad key or body
 6-letter sender header, the entity id, and a flow it knows with its template id.
 `report` writes the delivery report MSG91 pushes to a webhook URL (v2: a form field
 `data` holding a JSON array; v3: one JSON object), echoing the recipient's CRQID.
+`inbound` writes the forward of a text a person sent to the virtual number (`sender`,
+`content` with the keyword it starts with, `keyword`, `inNumber`). MSG91 signs neither:
+the URL we gave it carries our token.
 """
 
 from __future__ import annotations
@@ -83,3 +86,19 @@ class FakeMsg91(ServedFake):
         entry = {"senderId": sent["sender"], "requestId": sent["request_id"], "report": [fields]}
         form = urlencode({"data": json.dumps([entry])})
         return form.encode(), {"content-type": "application/x-www-form-urlencoded"}
+
+    def inbound(
+        self, sender: str, text: str, *, keyword: str = "", as_json: bool = False
+    ) -> tuple[bytes, dict[str, str]]:
+        """A text from `sender` (+91…) to our virtual number as MSG91 forwards it: the
+        person types the keyword first when the number is shared ("LAKSHYA STOP")."""
+        fields = {
+            "inNumber": "919220092200",
+            "sender": sender.lstrip("+"),
+            "keyword": keyword,
+            "content": f"{keyword} {text}" if keyword else text,
+            "rcvd": "2026-12-07 10:06:20",
+        }
+        if as_json:
+            return json.dumps(fields).encode(), {"content-type": "application/json"}
+        return urlencode(fields).encode(), {"content-type": "application/x-www-form-urlencoded"}

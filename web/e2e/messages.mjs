@@ -19,7 +19,8 @@
 //           saved (own wording), then back to the built-in wording → the business's own
 //           SMTP account saved with a password (SMTP_SECRET) that is never shown again,
 //           and a Twilio SMS account read back as Twilio's with its token never shown,
-//           then removed → the profile of the student without consent (STUDENT_ID):
+//           then removed → a WhatsApp number of its own: its callback URL and verify
+//           token shown to paste into Meta's dashboard, then removed → the profile of the student without consent (STUDENT_ID):
 //           SMS promotions switched on and read back.
 //   buy:    Messages → Buy credits: the purchases list names the one left unpaid (ABANDONED_ID)
 //           as Cashfree's and abandoned → the ₹1,000 pack through Razorpay (the default of
@@ -272,6 +273,24 @@ async function owner(page, run) {
   await page.getByText('Twilio', { exact: true }).click();
   await smsAccount.getByRole('button', { name: "Use StudySpot's instead" }).click();
   await inUse.getByText("In use for SMS: StudySpot's").waitFor();
+
+  // The business's own WhatsApp number: once saved, the page shows the callback URL (an
+  // opaque id, no tenant in it) and the verify token to paste into Meta's dashboard.
+  const wa = page.getByTestId('sender-whatsapp');
+  await wa.getByLabel(/^Phone number id/).fill('109876543210987');
+  await wa.getByLabel('Access token', { exact: true }).fill('EAAG' + '9'.repeat(30));
+  await wa.getByLabel('App secret', { exact: true }).fill('a1b2c3d4e5f6a7b8');
+  await wa.getByRole('button', { name: 'Save' }).click();
+  const callback = wa.getByTestId('hook-callback_url');
+  await callback.waitFor();
+  const callbackUrl = await callback.inputValue();
+  check(/\/api\/messages\/webhooks\/whatsapp\/[A-Za-z0-9_-]{22}$/.test(callbackUrl), `the callback URL is shown: ${callbackUrl}`);
+  check((await wa.getByTestId('hook-verify_token').inputValue()).length >= 32, 'the verify token is shown');
+  await wa.getByRole('button', { name: /^Copy Callback URL/ }).waitFor();
+  await run.axe(page, 'sender-webhooks');
+  await run.shot(page, 'sender-whatsapp-webhook');
+  await wa.getByRole('button', { name: "Use StudySpot's instead" }).click();
+  await wa.getByTestId('hook-callback_url').waitFor({ state: 'detached' });
 
   // Consent recorded at the desk, on the profile of the student who had given none.
   await page.goto(base + `/students/${studentId}`);

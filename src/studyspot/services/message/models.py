@@ -327,6 +327,26 @@ class SenderAccount(IdMixin, TenantMixin, TimestampMixin, TenantBase):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     secret_ciphertext: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     webhook_secret_ciphertext: Mapped[str | None] = mapped_column(String(600), nullable=True)
+    # The account's own webhook address (WhatsApp, MSG91): an opaque random id in the URL
+    # (`message_webhook_routes` in the core database says whose it is) and the token we
+    # made for it (WhatsApp's verify token, MSG91's URL token), sealed like the secrets.
+    webhook_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    webhook_token_ciphertext: Mapped[str | None] = mapped_column(String(600), nullable=True)
+
+
+class WebhookRoute(CoreBase):
+    """Whose sender account a webhook address names: provider callbacks carry no tenant
+    and no user token, only the opaque id of the URL we gave the business to paste into
+    the provider's dashboard. Kept in the core database so that it finds a tenant wherever
+    its database is; it holds ids only, and the callback is then checked against the
+    tenant's own account (the same id, its own secret or token)."""
+
+    __tablename__ = "message_webhook_routes"
+
+    webhook_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class TenantMessageSettings(IdMixin, TenantMixin, TenantBase):

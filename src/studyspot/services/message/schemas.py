@@ -361,6 +361,29 @@ class WhatsAppAccountSave(WriteModel):
     )
 
 
+class SenderWebhooks(ReadModel):
+    """Where the provider calls back for this account: what the owner pastes into Meta's,
+    MSG91's or Twilio's dashboard. The addresses name the account by an opaque random id;
+    MSG91's carry the token made for the account, WhatsApp's verify token is beside it
+    (made once with the account, shown only to those who manage its sender accounts)."""
+
+    callback_url: str | None = Field(
+        default=None,
+        description="WhatsApp: the callback URL of the app's webhook (Meta's dashboard)",
+    )
+    verify_token: str | None = Field(
+        default=None, description="WhatsApp: the verify token to enter beside the callback URL"
+    )
+    delivery_report_url: str | None = Field(
+        default=None, description="MSG91: the SMS delivery-report webhook URL (v2 or v3)"
+    )
+    inbound_url: str | None = Field(
+        default=None,
+        description="MSG91: the inbound SMS forwarding URL of the virtual number; Twilio: "
+        "the number's incoming-message webhook (HTTP POST)",
+    )
+
+
 class SenderAccountRead(ReadModel):
     """A sender account of the business: its settings, and only whether secrets are stored."""
 
@@ -372,6 +395,10 @@ class SenderAccountRead(ReadModel):
     )
     has_secret: bool
     has_webhook_secret: bool
+    webhooks: SenderWebhooks | None = Field(
+        description="The addresses to set on the provider's side; null for SMTP, and for a "
+        "WhatsApp or MSG91 account saved before they existed (save it again)"
+    )
     updated_at: datetime
 
 

@@ -12,6 +12,8 @@ the owner sees only whether one is stored.
 from __future__ import annotations
 
 import ipaddress
+import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,14 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
 from studyspot.kit.crypto import DecryptionError, SecretBox
-from studyspot.kit.errors import NotFound, Unprocessable
+from studyspot.kit.db import Database, TenantDatabases, unit_of_work
+from studyspot.kit.errors import AppError, NotFound, Unprocessable
+from studyspot.kit.models import utcnow
 from studyspot.services.message.channels.base import ChannelProvider
 from studyspot.services.message.channels.email import SmtpEmail
 from studyspot.services.message.channels.msg91 import Msg91Sms
 from studyspot.services.message.channels.twilio import TwilioSms
 from studyspot.services.message.channels.whatsapp import WhatsAppCloud
 from studyspot.services.message.config import MessageSettings
-from studyspot.services.message.models import SenderAccount, TenantMessageSettings
+from studyspot.services.message.models import (
+    SenderAccount,
+    TenantMessageSettings,
+    WebhookRoute,
+)
 
 log = structlog.get_logger("studyspot.message")
 
@@ -40,6 +48,11 @@ PROVIDERS_OF_CHANNEL = {
     "sms": ("msg91", "twilio"),
     "whatsapp": ("whatsapp_cloud",),
 }
+# Providers whose callbacks come to a webhook address of the account's own (Twilio's name
+# the business in the URL each message or number carries; SMTP has none).
+OWN_WEBHOOK_PROVIDERS = frozenset({"whatsapp_cloud", "msg91"})
+# 16 random bytes, URL-safe base64: what a webhook address's id looks like.
+WEBHOOK_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
 class SenderAccountNotFound(NotFound):
@@ -48,6 +61,13 @@ class SenderAccountNotFound(NotFound):
 
 class SmtpHostRefused(Unprocessable):
     code = "smtp_host_refused"
+
+
+class WebhookNotFound(NotFound):
+    """The same answer for an id that never existed, one of a removed account and one of
+    another channel: the address says nothing about which accounts exist."""
+
+    code = "webhook_not_found"
 
 
 def _context(tenant_id: uuid.UUID, channel: str, field: str) -> str:
@@ -130,7 +150,15 @@ async def save_account(
     elif account.provider != save.provider_name:
         account.provider = save.provider_name
         account.webhook_secret_ciphertext = None
+        # Another provider's address and token mean nothing to this one.
+        account.webhook_id = account.webhook_token_ciphertext = None
     account.settings = dict(save.settings)
+    if account.webhook_id is None and account.provider in OWN_WEBHOOK_PROVIDERS:
+        # Made once, here, and never changed while the account stays this provider's.
+        account.webhook_id = secrets.token_urlsafe(16)
+        account.webhook_token_ciphertext = box.encrypt(
+            secrets.token_urlsafe(32), context=_context(tenant_id, save.channel, "webhook_token")
+        )
     if save.secret is not None:
         account.secret_ciphertext = box.encrypt(
             save.secret, context=_context(tenant_id, save.channel, "secret")
@@ -188,6 +216,61 @@ def _opened(box: SecretBox, account: SenderAccount, field: str, sealed: str | No
     return box.decrypt(sealed, context=_context(account.tenant_id, account.channel, field))
 
 
+def webhook_token(box: SecretBox, account: SenderAccount) -> str:
+    """The token made for the account's webhook address ("" before it has one)."""
+    return _opened(box, account, "webhook_token", account.webhook_token_ciphertext)
+
+
+async def add_webhook_route(core: Database, account: SenderAccount) -> None:
+    """Record whose account the webhook address names, in the core database and in its own
+    transaction, before the account's own is committed: if that one fails, the route names
+    an id no account holds, which answers 404 like any other."""
+    if account.webhook_id is None:
+        return
+    async with unit_of_work(core) as session:
+        found = await session.get(WebhookRoute, account.webhook_id)
+        if found is None:
+            session.add(
+                WebhookRoute(
+                    webhook_id=account.webhook_id,
+                    tenant_id=account.tenant_id,
+                    channel=account.channel,
+                    created_at=utcnow(),
+                )
+            )
+
+
+@dataclass(frozen=True)
+class Hooked:
+    """The business whose account a webhook address names."""
+
+    tenant_id: uuid.UUID
+    db: Database
+
+
+async def hooked_account(
+    core: Database, tenants: TenantDatabases, webhook_id: str, channel: str, provider: str
+) -> Hooked:
+    """The business whose `provider` account holds `webhook_id` now (WebhookNotFound for
+    anything else: no such id, another channel's, an account removed or replaced)."""
+    missing = WebhookNotFound("No such webhook address")
+    if not WEBHOOK_ID.fullmatch(webhook_id):
+        raise missing
+    async with unit_of_work(core, read_only=True) as session:
+        route = await session.get(WebhookRoute, webhook_id)
+    if route is None or route.channel != channel:
+        raise missing
+    try:
+        db = await tenants.for_tenant(core, route.tenant_id)
+    except AppError as exc:
+        raise missing from exc
+    async with unit_of_work(db, tenant_id=route.tenant_id, read_only=True) as session:
+        account = await _find(session, route.tenant_id, channel)
+    if account is None or account.provider != provider or account.webhook_id != webhook_id:
+        raise missing
+    return Hooked(route.tenant_id, db)
+
+
 def tenant_config(
     box: SecretBox, platform: MessageSettings, account: SenderAccount
 ) -> MessageSettings:
@@ -227,6 +310,8 @@ def tenant_config(
             "msg91_sender": s["sender"],
             "msg91_entity_id": s["entity_id"],
             "msg91_flows_json": s["flows_json"],
+            # The account's own URL token, never the platform's ("": reports refused).
+            "msg91_webhook_token": webhook_token(box, account),
         }
     else:
         update = {
@@ -235,6 +320,7 @@ def tenant_config(
             "whatsapp_app_secret": _opened(
                 box, account, "webhook_secret", account.webhook_secret_ciphertext
             ),
+            "whatsapp_verify_token": webhook_token(box, account),
         }
     return platform.model_copy(update=update)
 

@@ -72,8 +72,10 @@ async def apply_updates(
     *,
     tenants: list[uuid.UUID] | None = None,
 ) -> Applied:
-    """Verify a callback and apply what it reports (SignatureInvalid propagates). Replies
-    (STOP, START) reach `tenants` only when given: those of a business's own number."""
+    """Verify a callback and apply what it reports (SignatureInvalid propagates). With
+    `tenants` (a callback to a business's own number or webhook address) it speaks for
+    those businesses only: a report naming another's delivery is unknown, and replies
+    (STOP, START) reach only them."""
     updates = provider.status_updates(callback)
     now = now or utcnow()
     applied = Applied()
@@ -83,6 +85,9 @@ async def apply_updates(
             applied.unknown += 1
             continue
         tenant_id, delivery_id = ref
+        if tenants is not None and tenant_id not in tenants:
+            applied.unknown += 1
+            continue
         try:
             db = await kit.tenants.for_tenant(kit.core, tenant_id)
         except AppError:

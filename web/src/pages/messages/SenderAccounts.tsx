@@ -2,7 +2,9 @@
 // with DLT, or Twilio) and its WhatsApp number. Secrets are write-only: a field left empty keeps
 // the stored secret, and the page never shows one (the API answers only whether one is
 // stored). "Use StudySpot's" removes the account: the platform's provider serves again.
-import { Badge, Button, Group, NumberInput, Paper, PasswordInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+// Each WhatsApp, MSG91 or Twilio account shows the addresses (and WhatsApp's verify token)
+// the owner pastes into the provider's dashboard, with copy buttons.
+import { Badge, Button, CopyButton, Group, NumberInput, Paper, PasswordInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { api, unwrap } from '../../api/client';
@@ -10,7 +12,7 @@ import type { components } from '../../api/schema';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
-import { parseFlows, secret, type SmtpSave } from './senders';
+import { parseFlows, secret, webhookFields, type SmtpSave } from './senders';
 
 type Account = components['schemas']['SenderAccountRead'];
 type Channel = Account['channel'];
@@ -96,6 +98,7 @@ function AccountBox({ channel, account, title, children, onSave, saving, error }
       </Group>
       <Stack gap="xs">
         {children}
+        {account && <WebhookAddresses account={account} />}
         {error ? <ProblemAlert error={error} /> : null}
         {remove.error && <ProblemAlert error={remove.error} />}
         <Group>
@@ -110,6 +113,46 @@ function AccountBox({ channel, account, title, children, onSave, saving, error }
         </Group>
       </Stack>
     </Paper>
+  );
+}
+
+/** Where the provider calls back for this account, to paste into its dashboard. */
+function WebhookAddresses({ account }: { account: Account }) {
+  const { t } = useI18n();
+  const fields = webhookFields(account);
+  if (fields === null) return null;
+  if (fields.length === 0) {
+    return (
+      <Text size="sm" c="dimmed" data-testid={`hooks-${account.channel}`}>
+        {t('snd_hooks_missing')}
+      </Text>
+    );
+  }
+  return (
+    <Stack gap={4} data-testid={`hooks-${account.channel}`}>
+      <Text size="sm" fw={600}>
+        {t('snd_hooks_title')}
+      </Text>
+      {fields.map(({ key, value }) => (
+        <Group key={key} gap="xs" align="flex-end" wrap="nowrap">
+          <TextInput
+            label={t(`snd_hook_${key}`)}
+            value={value}
+            readOnly
+            style={{ flex: 1 }}
+            styles={{ input: { fontFamily: 'monospace' } }}
+            data-testid={`hook-${key}`}
+          />
+          <CopyButton value={value}>
+            {({ copied, copy }) => (
+              <Button size="xs" variant="default" onClick={copy} aria-label={t('snd_hook_copy', { what: t(`snd_hook_${key}`) })}>
+                {copied ? t('snd_copied') : t('snd_copy')}
+              </Button>
+            )}
+          </CopyButton>
+        </Group>
+      ))}
+    </Stack>
   );
 }
 

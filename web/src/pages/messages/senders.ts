@@ -29,3 +29,23 @@ export function parseFlows(text: string): { flows: Flows } | { badLine: number }
   }
   return { flows };
 }
+
+type Account = components['schemas']['SenderAccountRead'];
+export type WebhookKey = 'callback_url' | 'verify_token' | 'delivery_report_url' | 'inbound_url' | 'twilio_inbound_url';
+export type WebhookField = { key: WebhookKey; value: string };
+
+/** The addresses an account's provider calls back at, in the order its dashboard asks for
+ * them: null for an account that has none (SMTP), [] for a WhatsApp or MSG91 account saved
+ * before they existed (saving it again makes them). */
+export function webhookFields(account: Account): WebhookField[] | null {
+  const hooks = account.webhooks;
+  if (account.provider === 'smtp') return null;
+  if (!hooks) return [];
+  const order: [WebhookKey, string | null | undefined][] = [
+    ['callback_url', hooks.callback_url],
+    ['verify_token', hooks.verify_token],
+    ['delivery_report_url', hooks.delivery_report_url],
+    [account.provider === 'twilio' ? 'twilio_inbound_url' : 'inbound_url', hooks.inbound_url],
+  ];
+  return order.filter((e): e is [WebhookKey, string] => !!e[1]).map(([key, value]) => ({ key, value }));
+}

@@ -91,6 +91,15 @@ class Callback:
     # The public address the provider called (scheme, host, path and query, exactly as we
     # gave it to the provider): Twilio signs it; providers that sign the body ignore it.
     url: str = ""
+    # A message a person sent to our number (MSG91's inbound SMS), not a status report:
+    # providers whose two kinds arrive at different addresses read it accordingly.
+    inbound: bool = False
+
+
+# The standard SMS opt-out and opt-in keywords (Twilio's, which it also acts on itself):
+# the whole reply, any case, spaces trimmed.
+SMS_STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
+SMS_START_WORDS = frozenset({"start", "unstop"})
 
 
 def token_matches(given: str, expected: str) -> bool:

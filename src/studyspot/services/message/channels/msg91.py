@@ -15,8 +15,16 @@ v2 as a form field `data` holding a JSON array of `{"requestId", "report": [{"da
 Status 1 is delivered; 2 failed; 9 NDNC; 16 and 25 rejected; 17 a blocked number.
 Each recipient we send carries a `CRQID` (letters, digits, `-` and `_`), which MSG91
 returns in every report: ours packs the tenant and delivery ids. MSG91 signs nothing,
-so the URL carries a secret token (`MESSAGE_MSG91_WEBHOOK_TOKEN`), checked before the
-body is read, and each report must also name the request id our send recorded.
+so the URL carries a secret token (`MESSAGE_MSG91_WEBHOOK_TOKEN`, or the token made for
+a business's own account), checked before the body is read, and each report must also
+name the request id our send recorded.
+
+Inbound SMS: MSG91 receives texts on a virtual number (a long code), each starting with
+the keyword the account chose unless the number is the account's alone, and forwards
+them to the callback URL set for it. We read the person's number from `sender` and the
+text from `content`; `keyword` is taken off the start of the text, so "LAKSHYA STOP" is
+STOP. The forward is unsigned too, so its URL carries the same token. The fields come as
+a query string, a form or a JSON object.
 """
 
 from __future__ import annotations
@@ -28,11 +36,14 @@ import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 import aiohttp
 
+from studyspot.kit.india import normalise_mobile
 from studyspot.services.message.channels.base import (
+    SMS_START_WORDS,
+    SMS_STOP_WORDS,
     Accepted,
     Callback,
     DeliveryState,
@@ -40,6 +51,7 @@ from studyspot.services.message.channels.base import (
     SendFailed,
     SignatureInvalid,
     StatusUpdate,
+    reply_word,
     token_matches,
 )
 from studyspot.services.message.channels.http import HttpProvider, failure_of
@@ -100,6 +112,29 @@ def _reports(headers: Mapping[str, str], body: bytes) -> Iterator[tuple[str, dic
     for entry in payload:
         for report in entry["report"]:
             yield str(entry["requestId"]), {"CRQID": entry.get("CRQID"), **report}
+
+
+def inbound_reply(callback: Callback) -> tuple[str, str] | None:
+    """(the sender as +91…, the reply without the keyword) of an inbound SMS forward, or
+    None when it is not from an Indian mobile number. SignatureInvalid when the body is no
+    forward at all (no sender or no content)."""
+    kind = callback.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            fields: Any = json.loads(callback.body)
+        else:
+            fields = dict(parse_qsl(callback.body.decode(), keep_blank_values=True))
+        sender, text = str(fields["sender"]), str(fields["content"])
+        keyword = str(fields.get("keyword") or "")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise SignatureInvalid("msg91: not an inbound SMS") from exc
+    first, _, rest = text.strip().partition(" ")
+    if keyword and first.casefold() == keyword.strip().casefold():
+        text = rest
+    try:
+        return normalise_mobile(sender), text
+    except ValueError:
+        return None
 
 
 def _reported_at(value: object) -> datetime:
@@ -170,6 +205,8 @@ class Msg91Sms(HttpProvider):
     def status_updates(self, callback: Callback) -> list[StatusUpdate]:
         """The reports of a callback whose token the route has checked (accepts_token)."""
         updates: list[StatusUpdate] = []
+        if callback.inbound:
+            return updates  # a person's text reports nothing about our messages
         try:
             for request_id, report in _reports(callback.headers, callback.body):
                 meaning = _REPORTED.get(str(report.get("status")))
@@ -188,3 +225,17 @@ class Msg91Sms(HttpProvider):
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise SignatureInvalid("msg91: not a delivery report") from exc
         return updates
+
+    def _replies(self, callback: Callback, words: frozenset[str]) -> list[str]:
+        """The sender of an inbound SMS (token checked by the route) whose text, without
+        the keyword, is one of `words`; a delivery report is no reply."""
+        if not callback.inbound:
+            return []
+        reply = inbound_reply(callback)
+        return [reply[0]] if reply is not None and reply_word(reply[1]) in words else []
+
+    def stop_requests(self, callback: Callback) -> list[str]:
+        return self._replies(callback, SMS_STOP_WORDS)
+
+    def start_requests(self, callback: Callback) -> list[str]:
+        return self._replies(callback, SMS_START_WORDS)

@@ -37,6 +37,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import aiohttp
 
 from studyspot.services.message.channels.base import (
+    SMS_START_WORDS,
+    SMS_STOP_WORDS,
     Accepted,
     Callback,
     Outgoing,
@@ -57,10 +59,6 @@ _MAX_FIELDS = 100
 # What the inbound webhook answers: TwiML that sends no reply (Twilio answers STOP and
 # START itself).
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-# Twilio's standard opt-out and opt-in keywords for a long code or sender: the whole body,
-# any case, spaces trimmed. Twilio itself stops (and resumes) sending on them.
-STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
-START_WORDS = frozenset({"start", "unstop"})
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _ERROR_CODE = re.compile(r"[0-9]{1,8}")
 
@@ -172,10 +170,10 @@ class TwilioSms(HttpProvider):
         return [sender] if reply_word(fields["Body"]) in words else []
 
     def stop_requests(self, callback: Callback) -> list[str]:
-        return self._replies(callback, STOP_WORDS)
+        return self._replies(callback, SMS_STOP_WORDS)
 
     def start_requests(self, callback: Callback) -> list[str]:
-        return self._replies(callback, START_WORDS)
+        return self._replies(callback, SMS_START_WORDS)
 
 
 def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> str:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from studyspot.kit.auth import TenantSession
+from studyspot.kit.crypto import DecryptionError, SecretBox
 from studyspot.kit.errors import Unprocessable, problem_responses
 from studyspot.kit.models import utcnow
+from studyspot.kit.state import kit_state
 from studyspot.services.message import senders
 from studyspot.services.message.dependencies import MessagesManage, RuntimeDep
 from studyspot.services.message.models import SenderAccount
@@ -22,6 +25,7 @@ from studyspot.services.message.schemas import (
     MessageSettingsWrite,
     Msg91AccountSave,
     SenderAccountRead,
+    SenderWebhooks,
     SmtpAccountSave,
     TwilioAccountSave,
     WhatsAppAccountSave,
@@ -29,21 +33,48 @@ from studyspot.services.message.schemas import (
 from studyspot.services.message.templates import KINDS
 
 router = APIRouter(prefix="/api/messages/sender-accounts", tags=["sender accounts"])
+WEBHOOKS = "/api/messages/webhooks"
 CHANNELS = ("whatsapp", "sms", "email")
 
 
-def _read(account: SenderAccount) -> SenderAccountRead:
+def _webhooks(
+    account: SenderAccount, box: SecretBox | None, public_url: str
+) -> SenderWebhooks | None:
+    """The addresses the owner sets on the provider's side for this account."""
+    hooks = public_url.rstrip("/") + WEBHOOKS
+    if account.provider == "twilio":
+        return SenderWebhooks(inbound_url=f"{hooks}/twilio/inbound?tenant={account.tenant_id}")
+    if account.webhook_id is None or box is None:
+        return None
+    try:
+        token = senders.webhook_token(box, account)
+    except DecryptionError:
+        return None  # logged when the provider is built; nothing to show
+    if account.provider == "whatsapp_cloud":
+        return SenderWebhooks(
+            callback_url=f"{hooks}/whatsapp/{account.webhook_id}", verify_token=token
+        )
+    own = f"{hooks}/msg91/{account.webhook_id}"
+    query = urlencode({"token": token})
+    return SenderWebhooks(
+        delivery_report_url=f"{own}?{query}", inbound_url=f"{own}/inbound?{query}"
+    )
+
+
+def _read(account: SenderAccount, runtime: RuntimeDep) -> SenderAccountRead:
     settings: dict[str, str | int | None] = {
         k: v for k, v in account.settings.items() if k != "flows_json"
     }
     if "flows_json" in account.settings:
         settings["flow_kinds"] = ",".join(sorted(json.loads(account.settings["flows_json"])))
+    box = runtime.dispatcher.tenant_channels.box
     return SenderAccountRead(
         channel=account.channel,
         provider=account.provider,
         settings=settings,
         has_secret=account.secret_ciphertext is not None,
         has_webhook_secret=account.webhook_secret_ciphertext is not None,
+        webhooks=_webhooks(account, box, runtime.config.public_url),
         updated_at=account.updated_at,
     )
 
@@ -53,6 +84,7 @@ async def _save(
     session: TenantSession,
     runtime: RuntimeDep,
     save: senders.SenderSave,
+    request: Request,
 ) -> SenderAccountRead:
     box = runtime.dispatcher.tenant_channels.box
     if box is None:
@@ -65,7 +97,10 @@ async def _save(
         actor_id=who.user_id,
         actor_type=who.user_type,
     )
-    return _read(account)
+    # The address's route is committed first (a failure after it leaves an id no account
+    # holds, which answers 404 like any other).
+    await senders.add_webhook_route(kit_state(request.app).core, account)
+    return _read(account, runtime)
 
 
 @router.get(
@@ -75,9 +110,11 @@ async def _save(
     summary="The business's own sender accounts (channels without one use the platform's)",
 )
 async def list_sender_accounts(
-    who: MessagesManage, session: TenantSession
+    who: MessagesManage, session: TenantSession, runtime: RuntimeDep
 ) -> list[SenderAccountRead]:
-    return [_read(a) for a in await senders.list_accounts(session, who.require_tenant())]
+    """With each account, the addresses to set on the provider's side (`webhooks`)."""
+    accounts = await senders.list_accounts(session, who.require_tenant())
+    return [_read(a, runtime) for a in accounts]
 
 
 @router.put(
@@ -87,7 +124,11 @@ async def list_sender_accounts(
     summary="Send the business's e-mail through its own SMTP relay",
 )
 async def save_smtp(
-    body: SmtpAccountSave, who: MessagesManage, session: TenantSession, runtime: RuntimeDep
+    body: SmtpAccountSave,
+    who: MessagesManage,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> SenderAccountRead:
     """422 `smtp_host_refused` for a local name or a loopback, private or reserved
     address; 422 when a new account has no password."""
@@ -100,7 +141,7 @@ async def save_smtp(
         "from_address": body.from_address,
     }
     return await _save(
-        who, session, runtime, senders.SenderSave("email", settings, body.password, None)
+        who, session, runtime, senders.SenderSave("email", settings, body.password, None), request
     )
 
 
@@ -111,7 +152,11 @@ async def save_smtp(
     summary="Send the business's SMS through its own MSG91 account and DLT registration",
 )
 async def save_msg91(
-    body: Msg91AccountSave, who: MessagesManage, session: TenantSession, runtime: RuntimeDep
+    body: Msg91AccountSave,
+    who: MessagesManage,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> SenderAccountRead:
     """422 for a flow of a message kind that does not exist, or a new account without
     its auth key."""
@@ -126,7 +171,7 @@ async def save_msg91(
     flows = {k: v.model_dump() for k, v in body.flows.items()}
     settings = {"sender": body.sender, "entity_id": body.entity_id, "flows_json": json.dumps(flows)}
     return await _save(
-        who, session, runtime, senders.SenderSave("sms", settings, body.auth_key, None)
+        who, session, runtime, senders.SenderSave("sms", settings, body.auth_key, None), request
     )
 
 
@@ -137,7 +182,11 @@ async def save_msg91(
     summary="Send the business's SMS through its own Twilio account",
 )
 async def save_twilio(
-    body: TwilioAccountSave, who: MessagesManage, session: TenantSession, runtime: RuntimeDep
+    body: TwilioAccountSave,
+    who: MessagesManage,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> SenderAccountRead:
     """Takes the place of an MSG91 account (one SMS account per business). 422 when a new
     account, or one that was MSG91's, has no auth token. Twilio calls back on the
@@ -145,7 +194,7 @@ async def save_twilio(
     `…/api/messages/webhooks/twilio/inbound?tenant=<the business's id>`."""
     settings = {"account_sid": body.account_sid, "sender": body.sender}
     save = senders.SenderSave("sms", settings, body.auth_token, None, provider="twilio")
-    return await _save(who, session, runtime, save)
+    return await _save(who, session, runtime, save, request)
 
 
 @router.put(
@@ -155,12 +204,16 @@ async def save_twilio(
     summary="Send the business's WhatsApp messages from its own WhatsApp Business number",
 )
 async def save_whatsapp(
-    body: WhatsAppAccountSave, who: MessagesManage, session: TenantSession, runtime: RuntimeDep
+    body: WhatsAppAccountSave,
+    who: MessagesManage,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> SenderAccountRead:
     """422 when a new account has no access token."""
     settings = {"phone_number_id": body.phone_number_id}
     save = senders.SenderSave("whatsapp", settings, body.access_token, body.app_secret)
-    return await _save(who, session, runtime, save)
+    return await _save(who, session, runtime, save, request)
 
 
 @router.delete(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -19,6 +21,7 @@ from studyspot.kit.errors import (
     problem_responses,
 )
 from studyspot.kit.state import kit_state
+from studyspot.services.message import senders
 from studyspot.services.message.channels.base import (
     Callback,
     ChannelProvider,
@@ -32,6 +35,7 @@ from studyspot.services.message.channels.twilio import (
     MAX_CALLBACK_BYTES,
     TwilioSms,
 )
+from studyspot.services.message.channels.whatsapp import WhatsAppCloud
 from studyspot.services.message.dependencies import RuntimeDep
 from studyspot.services.message.email_reports import (
     MAX_REPORT_BYTES,
@@ -77,7 +81,12 @@ async def verify_whatsapp(
     expected = runtime.config.whatsapp_verify_token
     if not expected:
         raise NotFound("WhatsApp is not set up", code="channel_not_configured")
-    if mode != "subscribe" or token != expected:
+    return _challenge(expected, mode, token, challenge)
+
+
+def _challenge(expected: str, mode: str, token: str, challenge: str) -> PlainTextResponse:
+    """Meta's subscription check: the challenge echoed when the verify token is ours."""
+    if mode != "subscribe" or not hmac.compare_digest(token.encode(), expected.encode()):
         raise Forbidden("The verify token does not match", code="invalid_verify_token")
     return PlainTextResponse(challenge)
 
@@ -113,13 +122,210 @@ async def msg91_reports(
     and a report counts only if it names a delivery of ours by its CRQID and the request
     id our send recorded. A wrong token is 401 `invalid_signature`, a body that is no
     report 422 `malformed_report`; nothing is recorded then."""
+    provider = _platform_msg91(runtime, token)
+    return await _received(request, provider, _MALFORMED_REPORT)
+
+
+# What MSG91 forwards of a text to a virtual number (a query string, a form or JSON).
+_MSG91_INBOUND: dict[str, Any] = {
+    "type": "object",
+    "required": ["sender", "content"],
+    "additionalProperties": {"type": "string"},
+    "properties": {
+        "sender": {"type": "string", "description": "The person's mobile number (91…)"},
+        "content": {"type": "string", "description": "The text, keyword included"},
+        "keyword": {"type": "string", "description": "The keyword it was routed by"},
+        "inNumber": {"type": "string", "description": "The virtual number it was sent to"},
+    },
+}
+_MSG91_INBOUND_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _MSG91_INBOUND},
+            "application/json": {"schema": _MSG91_INBOUND},
+        },
+    }
+}
+_MSG91_INBOUND_QUERY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in _MSG91_INBOUND["required"],
+            "description": field["description"],
+            "schema": {"type": "string", "maxLength": 1600},
+        }
+        for name, field in _MSG91_INBOUND["properties"].items()
+    ]
+}
+_MSG91_INBOUND_DOC = """A text to the MSG91 virtual number, forwarded by MSG91 (unsigned: the URL
+carries the token, as for delivery reports). Its text without the keyword being STOP,
+STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT (any case, spaces trimmed) suppresses the sender
+for SMS, reason `stop`, in every business that has sent it an SMS (for a business's own
+account: in that business only); START or UNSTOP lifts exactly those; anything else
+changes nothing. 401 `invalid_signature` for a wrong token, 422 `malformed_report` without
+`sender` and `content`."""
+_MALFORMED_REPORT = Unprocessable(
+    "The body is not an MSG91 delivery report", code="malformed_report"
+)
+_MALFORMED_INBOUND = Unprocessable("The body is not an MSG91 inbound SMS", code="malformed_report")
+_TOKEN_REFUSED = Unauthorized("The callback's token does not match", code="invalid_signature")
+Token = Annotated[str, Query(max_length=200, description="The secret of the webhook URL")]
+
+
+def _platform_msg91(runtime: RuntimeDep, token: str) -> Msg91Sms:
     provider = runtime.dispatcher.channels.get("sms")
     if not isinstance(provider, Msg91Sms) or not provider.config.msg91_webhook_token:
-        raise NotFound("MSG91 delivery reports are not set up", code="channel_not_configured")
+        raise NotFound("MSG91 callbacks are not set up", code="channel_not_configured")
     if not provider.accepts_token(token):
-        raise Unauthorized("The report's token does not match", code="invalid_signature")
-    refused = Unprocessable("The body is not an MSG91 delivery report", code="malformed_report")
-    return await _received(request, provider, refused)
+        raise _TOKEN_REFUSED
+    return provider
+
+
+async def msg91_inbound(
+    request: Request, runtime: RuntimeDep, token: Token = ""
+) -> CallbackReceived:
+    provider = _platform_msg91(runtime, token)
+    return await _received(request, provider, _MALFORMED_INBOUND, MAX_CALLBACK_BYTES, inbound=True)
+
+
+def _inbound_routes(path: str, endpoint: Any, whose: str, doc: str) -> None:
+    """One endpoint for MSG91's forward of a text, whether it comes as a POST (a form or
+    JSON) or as a GET (a query string)."""
+    for method, extra, kind, refusals in (
+        ("POST", _MSG91_INBOUND_BODY, "form or JSON", (401, 404, 413, 422)),
+        ("GET", _MSG91_INBOUND_QUERY, "query string", (401, 404, 422)),
+    ):
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            operation_id=f"{endpoint.__name__}_{method.lower()}",
+            response_model=CallbackReceived,
+            responses=problem_responses(*refusals),
+            summary=f"Texts to {whose} MSG91 virtual number ({kind}): STOP, START",
+            description=doc,
+            openapi_extra=extra,
+        )
+
+
+_inbound_routes("/msg91/inbound", msg91_inbound, "the platform's", _MSG91_INBOUND_DOC)
+
+
+# A business's own account: the address names the account by an opaque random id (its
+# sender account shows the address), never by the tenant.
+AccountWebhook = Annotated[
+    str,
+    Path(
+        max_length=64,
+        description="The account's webhook id, as the business's sender account shows it",
+    ),
+]
+_OWN = "A business's own account, named by its webhook id (404 `webhook_not_found` for an "
+_OWN += "id that names no current account of that provider, whoever's it may be)."
+
+
+async def _own(
+    request: Request, runtime: RuntimeDep, webhook_id: str, channel: str, provider_name: str
+) -> tuple[uuid.UUID, ChannelProvider]:
+    """The business whose account the address names, and that account's provider (its
+    own secrets and tokens, never the platform's)."""
+    kit = kit_state(request.app)
+    hooked = await senders.hooked_account(kit.core, kit.tenants, webhook_id, channel, provider_name)
+    provider = await runtime.dispatcher.tenant_channel(hooked.db, hooked.tenant_id, channel)
+    kind = WhatsAppCloud if channel == "whatsapp" else Msg91Sms
+    if not isinstance(provider, kind) or provider is runtime.dispatcher.channels.get(channel):
+        # Its secret no longer opens (logged where it is built): nothing can verify.
+        raise senders.WebhookNotFound("No such webhook address")
+    return hooked.tenant_id, provider
+
+
+async def _own_msg91(
+    request: Request, runtime: RuntimeDep, webhook_id: str, token: str
+) -> tuple[uuid.UUID, Msg91Sms]:
+    tenant_id, provider = await _own(request, runtime, webhook_id, "sms", "msg91")
+    assert isinstance(provider, Msg91Sms)
+    if not provider.accepts_token(token):
+        raise _TOKEN_REFUSED
+    return tenant_id, provider
+
+
+@router.post(
+    "/msg91/{webhook_id}",
+    response_model=CallbackReceived,
+    responses=problem_responses(401, 404, 422),
+    summary="Delivery reports of a business's own MSG91 account, by the URL's token",
+    description="As `POST /api/messages/webhooks/msg91`, with the token made for the "
+    "account; only that business's deliveries are moved. " + _OWN,
+)
+async def own_msg91_reports(
+    request: Request, runtime: RuntimeDep, webhook_id: AccountWebhook, token: Token = ""
+) -> CallbackReceived:
+    tenant_id, provider = await _own_msg91(request, runtime, webhook_id, token)
+    return await _received(request, provider, _MALFORMED_REPORT, tenants=[tenant_id])
+
+
+async def own_msg91_inbound(
+    request: Request, runtime: RuntimeDep, webhook_id: AccountWebhook, token: Token = ""
+) -> CallbackReceived:
+    tenant_id, provider = await _own_msg91(request, runtime, webhook_id, token)
+    return await _received(
+        request, provider, _MALFORMED_INBOUND, MAX_CALLBACK_BYTES, tenants=[tenant_id], inbound=True
+    )
+
+
+_inbound_routes(
+    "/msg91/{webhook_id}/inbound",
+    own_msg91_inbound,
+    "a business's own",
+    _MSG91_INBOUND_DOC + " " + _OWN,
+)
+
+
+@router.get(
+    "/whatsapp/{webhook_id}",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The challenge, echoed"},
+        **problem_responses(403, 404),
+    },
+    summary="Meta's subscription check of a business's own WhatsApp number's webhook",
+    description="The challenge is echoed when `hub.verify_token` is the one made for the "
+    "account (its sender account shows it to the owner). " + _OWN,
+)
+async def verify_own_whatsapp(
+    request: Request,
+    runtime: RuntimeDep,
+    webhook_id: AccountWebhook,
+    mode: Annotated[str, Query(alias="hub.mode", max_length=32)],
+    token: Annotated[str, Query(alias="hub.verify_token", max_length=200)],
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=200)],
+) -> PlainTextResponse:
+    _, provider = await _own(request, runtime, webhook_id, "whatsapp", "whatsapp_cloud")
+    assert isinstance(provider, WhatsAppCloud)
+    expected = provider.config.whatsapp_verify_token
+    if not expected:
+        raise senders.WebhookNotFound("No such webhook address")
+    return _challenge(expected, mode, token, challenge)
+
+
+@router.post(
+    "/whatsapp/{webhook_id}",
+    response_model=CallbackReceived,
+    responses=problem_responses(401, 404),
+    summary="Callbacks of a business's own WhatsApp number, signed with its own app secret",
+    description="As `POST /api/messages/webhooks/whatsapp`, but X-Hub-Signature-256 must "
+    "verify under the business's own app secret (401 `invalid_signature` under any other, "
+    "the platform's too, and nothing is recorded); reports move only that business's "
+    "deliveries, and STOP suppresses the number in that business only. " + _OWN,
+)
+async def own_whatsapp_status(
+    request: Request, runtime: RuntimeDep, webhook_id: AccountWebhook
+) -> CallbackReceived:
+    tenant_id, provider = await _own(request, runtime, webhook_id, "whatsapp", "whatsapp_cloud")
+    refused = Unauthorized("The callback's signature does not verify", code="invalid_signature")
+    return await _received(request, provider, refused, tenants=[tenant_id])
 
 
 # Form fields Twilio posts to the two webhooks (it may add others; all are signed).
@@ -467,10 +673,17 @@ async def _received(
     limit: int | None = None,
     url: str = "",
     tenants: list[uuid.UUID] | None = None,
+    *,
+    inbound: bool = False,
 ) -> CallbackReceived:
-    """Apply the callback's reports; `refused` when the provider does not accept the body."""
-    body = await _body(request, limit)
-    callback = Callback(headers=request.headers, body=body, url=url)
+    """Apply the callback's reports; `refused` when the provider does not accept the body.
+    A GET's callback is its query string (the token left out), read as a form."""
+    if request.method == "GET":
+        fields = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+        body = urlencode(fields).encode()
+    else:
+        body = await _body(request, limit)
+    callback = Callback(headers=request.headers, body=body, url=url, inbound=inbound)
     try:
         applied = await apply_updates(kit_state(request.app), provider, callback, tenants=tenants)
     except SignatureInvalid as exc:
