@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import lean_anchor  # noqa: E402
+from students import cpu_seconds  # type: ignore[import-not-found]  # noqa: E402
 
 from studyspot.kit import migrate  # noqa: E402
 from studyspot.runner import ManagedProcess, Plan  # noqa: E402
@@ -550,6 +551,83 @@ async def create_bare_sql(
     return await on_pool(tenant_db, n, connections, one)
 
 
+async def create_against_anchor(
+    env: dict[str, str],
+    logs: Path,
+    tenant_db: str,
+    gateway: str,
+    lib: Library,
+    args: argparse.Namespace,
+    first: date,
+    procs: list[ManagedProcess],
+) -> None:
+    """Issue 16's anchor: the same create in a lean FastAPI + asyncpg app (two lookups over
+    pooled HTTP, lock, conflict query, three inserts; bench/lean_anchor.py) beside ours,
+    with the CPU each of our processes spent per create."""
+    conn = await asyncpg.connect(pg_url(tenant_db))
+    try:
+        await conn.execute(lean_anchor.anchor_policies())
+    finally:
+        await conn.close()
+    port = GATEWAY_PORT + 50  # clear of the services' ports (from 14000)
+    anchor = lean_anchor.start(env, logs, port)
+    pids = {p.spec.name: p.pid for p in procs if p.pid is not None}
+    try:
+        anchor_url = f"http://127.0.0.1:{port}"
+        await lean_anchor.wait_up(f"{anchor_url}/api/users/me", lib.token)
+        print("\n| booking creation | connections | holds/s | p50 ms | p99 ms | failed |")
+        print("|---|---:|---:|---:|---:|---:|")
+        cpu_lines = []
+        for connections in [int(c) for c in args.create_connections.split(",")]:
+            rates = {}
+            for name, url in (
+                ("lean anchor (two HTTP hops)", anchor_url),
+                ("gateway", gateway),
+            ):
+                before = {n: cpu_seconds(pid) for n, pid in pids.items()}
+                anchor_before = cpu_seconds(anchor.pid)
+                rate, lat, failed = await create_through_gateway(
+                    url, lib, args.creations, connections, first
+                )
+                if name == "gateway":
+                    spent = {
+                        n: (cpu_seconds(pid) - before[n]) * 1000 / args.creations
+                        for n, pid in pids.items()
+                    }
+                    busy = ", ".join(
+                        f"{n} {ms:.1f}"
+                        for n, ms in sorted(spent.items(), key=lambda kv: -kv[1])
+                        if ms >= 0.05
+                    )
+                    cpu_lines.append(
+                        f"CPU ms per create at {connections}: {sum(spent.values()):.1f} in all; "
+                        f"{busy}"
+                    )
+                else:
+                    anchor_ms = (cpu_seconds(anchor.pid) - anchor_before) * 1000 / args.creations
+                    cpu_lines.append(
+                        f"CPU ms per create at {connections}, lean anchor process: {anchor_ms:.1f}"
+                    )
+                # The anchor's bookings last 30 days: the next run starts after them.
+                first += timedelta(days=args.creations // STUDENTS + 32)
+                rates[name] = rate
+                print(
+                    f"| through the {name} | {connections} | {rate:.0f} | "
+                    f"{percentile(lat, 0.5):.1f} | {percentile(lat, 0.99):.1f} | {failed} |",
+                    flush=True,
+                )
+            print(
+                f"| gateway / anchor at {connections} | | "
+                f"{rates['gateway'] / rates['lean anchor (two HTTP hops)']:.0%} | | | |"
+            )
+        print()
+        for line in cpu_lines:
+            print(line)
+    finally:
+        anchor.terminate()
+        anchor.wait(10)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seats", type=int, default=500)
@@ -559,6 +637,11 @@ async def main() -> None:
     parser.add_argument("--creations", type=int, default=400)
     parser.add_argument("--create-connections", default="1,8")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--create-only",
+        action="store_true",
+        help="measure booking creation only (against the lean anchor, CPU per process)",
+    )
     args = parser.parse_args()
 
     core_db, tenant_db, logs, env = await fresh_databases(
@@ -591,6 +674,9 @@ async def main() -> None:
                 for k in range(90)
                 for shift in lib.shifts
             ]
+        if args.create_only:
+            await create_against_anchor(env, logs, tenant_db, gateway, lib, args, today, procs)
+            return
         use_wrk = shutil.which("wrk") is not None
         print(
             f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, {os.cpu_count()} cores, "
@@ -645,44 +731,7 @@ async def main() -> None:
             ratios.append((connections, api_rate / sql_rate))
         for connections, ratio in ratios:
             print(f"\nratio at {connections} connection(s): {ratio:.1%} of the bare SQL rate")
-        # Issue 16's anchor: the same create in a lean FastAPI + asyncpg app, with its two
-        # lookups over pooled HTTP, lock, conflict query and three inserts (bench/lean_anchor.py).
-        conn = await asyncpg.connect(pg_url(tenant_db))
-        try:
-            await conn.execute(lean_anchor.anchor_policies())
-        finally:
-            await conn.close()
-        port = GATEWAY_PORT + 50  # clear of the services' ports (from 14000)
-        anchor = lean_anchor.start(env, logs, port)
-        try:
-            anchor_url = f"http://127.0.0.1:{port}"
-            await lean_anchor.wait_up(f"{anchor_url}/api/users/me", lib.token)
-            print("\n| booking creation | connections | holds/s | p50 ms | p99 ms | failed |")
-            print("|---|---:|---:|---:|---:|---:|")
-            for connections in [int(c) for c in args.create_connections.split(",")]:
-                rates = {}
-                for name, url in (
-                    ("lean anchor (two HTTP hops)", anchor_url),
-                    ("gateway", gateway),
-                ):
-                    rate, lat, failed = await create_through_gateway(
-                        url, lib, args.creations, connections, first
-                    )
-                    # The anchor's bookings last 30 days: the next run starts after them.
-                    first += timedelta(days=args.creations // STUDENTS + 32)
-                    rates[name] = rate
-                    print(
-                        f"| through the {name} | {connections} | {rate:.0f} | "
-                        f"{percentile(lat, 0.5):.1f} | {percentile(lat, 0.99):.1f} | {failed} |",
-                        flush=True,
-                    )
-                print(
-                    f"| gateway / anchor at {connections} | | "
-                    f"{rates['gateway'] / rates['lean anchor (two HTTP hops)']:.0%} | | | |"
-                )
-        finally:
-            anchor.terminate()
-            anchor.wait(10)
+        await create_against_anchor(env, logs, tenant_db, gateway, lib, args, first, procs)
     finally:
         for proc in reversed(procs):
             await proc.stop(grace=5)

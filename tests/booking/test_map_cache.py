@@ -23,6 +23,7 @@ from tests.conftest import Apps
 from tests.fixtures.bookings import (
     Clock,
     ReadyLibrary,
+    add_plan,
     add_seats,
     booked,
     booking_body,
@@ -149,6 +150,22 @@ async def test_the_catalog_is_kept_and_asked_again_with_its_etag(apps: Apps) -> 
         changed = await client.get_catalog(ready.tenant_id, ready.library_id)
         assert changed is not None and changed is not first
         assert changed.seats[0].status == "maintenance"
+        # The catalog carries the plans offered there; a plan's change moves it too.
+        plan_id = uuid.UUID(ready.plans["full"]["id"])
+        assert changed.fee_plan(plan_id) is not None
+        assert changed.fee_plan(plan_id).price_paise == 250_000  # type: ignore[union-attr]
+        repriced = await apps.client("library").patch(
+            f"/api/fee-plans/{plan_id}", json={"price_paise": 260_000}, headers=ready.owner.headers
+        )
+        assert repriced.status_code == 200, repriced.text
+        after_plan = await client.get_catalog(ready.tenant_id, ready.library_id)
+        assert after_plan is not None and after_plan is not changed
+        assert after_plan.fee_plan(plan_id).price_paise == 260_000  # type: ignore[union-attr]
+        # A plan offered at every library (none named) is in every library's catalog.
+        everywhere = await add_plan(apps, ready.owner, None, name="Anywhere day")
+        with_it = await client.get_catalog(ready.tenant_id, ready.library_id)
+        assert with_it is not None
+        assert with_it.fee_plan(uuid.UUID(everywhere["id"])) is not None
         # Another tenant's client asking for this library's id finds nothing.
         assert await client.get_catalog(uuid.uuid4(), ready.library_id) is None
     finally:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from studyspot.kit import auth as kit_auth
+from studyspot.kit.errors import AppError
 from studyspot.services.auth.app import create_app
 from tests.conftest import Apps
 from tests.fixtures.databases import DbSet
@@ -143,3 +144,33 @@ async def test_the_listener_comes_back_after_its_connection_is_killed(
     await _core_sql(clean_dbs, _owner_sql(owner, "is_active = false"))
     await _until(lambda: not any(k[1] == owner.user_id for k in kit_auth._cache))
     assert await _me(caching_auth, owner) == (401, "account_inactive")
+
+
+async def test_an_internal_calls_tenant_route_is_kept_only_while_changes_are_heard(
+    apps: Apps, caching_auth: FastAPI, clean_dbs: DbSet
+) -> None:
+    """Service-to-service calls find the tenant's database without asking the core
+    database each time, and a tenant set moving is refused at the next call."""
+    owner = await register_owner(apps)
+    assert owner.tenant_id is not None
+    tenant_id = uuid.UUID(str(owner.tenant_id))
+    state = caching_auth.state.kit
+    found = await state.tenants.for_tenant(state.core, tenant_id)
+    # Kept: a change nobody is told of goes unseen.
+    moving = f"UPDATE tenants SET status = 'migrating' WHERE id = '{tenant_id}'"
+    await _core_sql(clean_dbs, moving, quietly=True)
+    assert await state.tenants.for_tenant(state.core, tenant_id) is found
+    # Told: refused at once.
+    await _core_sql(clean_dbs, f"UPDATE tenants SET status = 'active' WHERE id = '{tenant_id}'")
+    await _until(lambda: not state.tenants._routes)
+    await _core_sql(clean_dbs, moving)
+    with pytest.raises(AppError) as refused:
+        await state.tenants.for_tenant(state.core, tenant_id)
+    assert refused.value.status == 503
+    # Unheard (the listener down): read every time.
+    await _core_sql(clean_dbs, f"UPDATE tenants SET status = 'active' WHERE id = '{tenant_id}'")
+    await state.identity_changes.stop()
+    await state.tenants.for_tenant(state.core, tenant_id)
+    await _core_sql(clean_dbs, moving, quietly=True)
+    with pytest.raises(AppError):
+        await state.tenants.for_tenant(state.core, tenant_id)

@@ -46,7 +46,13 @@ def create_service_app(
     )
     tenants = TenantDatabases(settings)
     state = KitState(service, settings, core, tenants, metrics)
-    state.identity_changes = IdentityChanges(forget_identity, forget_all_identities)
+
+    def forget_all() -> None:
+        forget_all_identities()
+        tenants.forget_routes()
+
+    state.identity_changes = IdentityChanges(forget_identity, forget_all)
+    tenants.routes_heard = lambda: state.identity_changes.listening
     state.checks["core_db"] = core.ping
     if uses_tenant_db:
         state.checks["tenant_db"] = tenants.shared.ping

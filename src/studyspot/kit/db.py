@@ -18,13 +18,14 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import Uuid, bindparam, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -230,6 +231,13 @@ class TenantDatabases:
         )
         self._dedicated: OrderedDict[str, Database] = OrderedDict()
         self._lock = asyncio.Lock()
+        # Tenant -> (database key, when read), for tenants that were serving. Used only
+        # while `routes_heard()` says this process hears every change of a tenant's status
+        # or database (kit/identity_changes.py; kit/app.py wires both), as the identity
+        # cache is: a move or suspension is then seen at the next call, not after a TTL.
+        self._routes: LRUCache[uuid.UUID, tuple[str | None, float]] = LRUCache(maxsize=10_000)
+        self._routes_generation = 0
+        self.routes_heard: Callable[[], bool] = lambda: False
 
     async def get(self, key: str | None) -> Database:
         if not key:
@@ -260,6 +268,12 @@ class TenantDatabases:
         Reads the tenant row like the identity check does; a tenant being moved
         answers 503 so that nothing is written to the database it is leaving.
         """
+        ttl = self.settings.identity_cache_seconds if self.routes_heard() else 0
+        kept = self._routes.get(tenant_id)
+        if ttl and kept is not None and time.monotonic() - kept[1] < ttl:
+            return await self.get(kept[0])
+        generation = self._routes_generation
+        read_at = time.monotonic()
         async with core.reader.connect() as conn:
             row = (
                 await conn.execute(
@@ -278,7 +292,15 @@ class TenantDatabases:
                 code="tenant_migrating",
                 headers={"Retry-After": "5"},
             )
+        # Not kept when a change was heard while reading: the row may predate it.
+        if ttl and generation == self._routes_generation:
+            self._routes[tenant_id] = (row[1], read_at)
         return await self.get(row[1])
+
+    def forget_routes(self) -> None:
+        """A tenant's status or database changed, or the notifications stopped or resumed."""
+        self._routes_generation += 1
+        self._routes.clear()
 
     def open_keys(self) -> list[str]:
         return list(self._dedicated)

@@ -74,7 +74,9 @@ async def offer_library(
         return []
     plans: dict[uuid.UUID, FeePlanRecord | None] = {}
     for plan_id in plan_ids:
-        plans[plan_id] = await up.library.get_fee_plan(tenant_id, plan_id)
+        plans[plan_id] = catalog.fee_plan(plan_id) or await up.library.get_fee_plan(
+            tenant_id, plan_id
+        )
     async with unit_of_work(db, tenant_id=tenant_id) as session:
         return await offer_places(session, tenant_id, catalog, plans, runtime.now(), runtime.config)
 

@@ -44,15 +44,23 @@ class Upstream:
         await self.library.close()
         await self.students.close()
 
-    async def catalog(
-        self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, seat_id: uuid.UUID | None = None
-    ) -> LibraryCatalog:
-        found = await self.library.get_catalog(tenant_id, library_id, seat_id=seat_id)
+    async def catalog(self, tenant_id: uuid.UUID, library_id: uuid.UUID) -> LibraryCatalog:
+        found = await self.library.get_catalog(tenant_id, library_id)
         if found is None:
             raise LibraryNotFound()
         return found
 
-    async def fee_plan(self, tenant_id: uuid.UUID, fee_plan_id: uuid.UUID) -> FeePlanRecord:
+    async def fee_plan(
+        self,
+        tenant_id: uuid.UUID,
+        fee_plan_id: uuid.UUID,
+        catalog: LibraryCatalog | None = None,
+    ) -> FeePlanRecord:
+        """The plan as `catalog` carries it (the plans offered at its library); asked of
+        the library service when it is another library's, so that the caller can say so."""
+        offered = catalog.fee_plan(fee_plan_id) if catalog is not None else None
+        if offered is not None:
+            return offered
         found = await self.library.get_fee_plan(tenant_id, fee_plan_id)
         if found is None:
             raise FeePlanNotFound()

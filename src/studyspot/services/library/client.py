@@ -134,14 +134,19 @@ class LibraryCatalog(BaseModel):
     status: Literal["active", "closed"]
     timezone: str = Field(max_length=64)
     state: str = Field(max_length=64)
-    seats: list[CatalogSeat] = Field(
-        description="Every seat (map order), or only the one asked for with ?seat_id="
-    )
+    seats: list[CatalogSeat] = Field(description="Every seat, in map order")
     shifts: list[CatalogShift]
     seat_counts: list[SeatTypeCount] = Field(description="Always over every seat of the library")
+    fee_plans: list[FeePlanRecord] = Field(
+        default_factory=list,
+        description="The plans of this library and of every library, active or not",
+    )
 
     def seat(self, seat_id: uuid.UUID) -> CatalogSeat | None:
         return next((s for s in self.seats if s.id == seat_id), None)
+
+    def fee_plan(self, fee_plan_id: uuid.UUID) -> FeePlanRecord | None:
+        return next((p for p in self.fee_plans if p.id == fee_plan_id), None)
 
     def shift(self, shift_id: uuid.UUID) -> CatalogShift | None:
         return next((s for s in self.shifts if s.id == shift_id), None)
@@ -267,24 +272,22 @@ class LibraryClient(ServiceClient):
         return FeePlanRecord.model_validate(reply.json())
 
     async def get_catalog(
-        self, tenant_id: uuid.UUID, library_id: uuid.UUID, *, seat_id: uuid.UUID | None = None
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID
     ) -> LibraryCatalog | None:
-        """The library with its seats and shifts, or None when the tenant has no such library.
+        """The library with its seats, shifts and fee plans, or None when the tenant has no
+        such library.
 
-        A whole catalog is kept with its ETag and asked for again with `If-None-Match`:
-        while nothing of the library changed the library service answers 304 without
-        reading the seats, and the same (immutable) object is returned, which callers
-        may use as a key (the booking service's seat-map cache does).
+        A catalog is kept with its ETag and asked for again with `If-None-Match`: while
+        nothing of the library nor of the tenant's fee plans changed, the library service
+        answers 304 without reading them, and the same (immutable) object is returned,
+        which callers may use as a key (the booking service's seat-map cache does).
         """
-        params = {"tenant_id": str(tenant_id)}
-        if seat_id is not None:
-            params["seat_id"] = str(seat_id)
         key = (tenant_id, library_id)
-        kept = self._catalogs.get(key) if seat_id is None else None
+        kept = self._catalogs.get(key)
         reply = await self.call(
             "GET",
             f"/internal/libraries/{library_id}/catalog",
-            params=params,
+            params={"tenant_id": str(tenant_id)},
             tenant_id=tenant_id,
             headers={"if-none-match": kept[0]} if kept else None,
         )
@@ -296,6 +299,6 @@ class LibraryClient(ServiceClient):
         self.raise_for_problem(reply, self.service)
         catalog = LibraryCatalog.model_validate(reply.json())
         etag = reply.header("etag")
-        if seat_id is None and etag:
+        if etag:
             self._catalogs[key] = (etag, catalog)
         return catalog

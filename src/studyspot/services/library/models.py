@@ -183,3 +183,10 @@ class StaffAssignment(TenantMixin, TenantBase):
 # Bumped by triggers at every change of a library, its seats or its shifts (migration
 # tenant_library_0002): the catalog's ETag (routes/internal.py).
 catalog_versions = counter_table("library_catalog_versions")
+
+
+def fee_plan_counter_key(tenant_id: uuid.UUID) -> uuid.UUID:
+    """The row of `catalog_versions` the tenant's fee plans bump: plans may be offered at
+    every library, so their changes are counted once per tenant, under the tenant's id
+    (migration tenant_library_0003)."""
+    return tenant_id

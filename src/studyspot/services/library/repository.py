@@ -12,6 +12,7 @@ from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from studyspot.kit.repository import TenantRepository
+from studyspot.services.library.client import FeePlanRecord
 from studyspot.services.library.models import (
     FeePlan,
     FeePlanShift,
@@ -23,6 +24,8 @@ from studyspot.services.library.models import (
 )
 
 _NUMBER = re.compile(r"\d+")
+# The plan's columns another service reads (its shifts come from fee_plan_shifts).
+FEE_PLAN_RECORD_COLUMNS = frozenset(FeePlanRecord.model_fields) - {"shift_ids"}
 
 
 def seat_sort_key(label: str) -> str:
@@ -71,9 +74,10 @@ class LibraryRepository(TenantRepository[Library]):
         await self.session.delete(library)
         await self.session.flush()
 
-    async def catalog(self, library: Library, seat_id: uuid.UUID | None = None) -> dict[str, Any]:
-        """`library` with its seats (map order, or only `seat_id`), shifts and seat counts,
-        as `GET /internal/libraries/{id}/catalog` answers it (client.LibraryCatalog).
+    async def catalog(self, library: Library) -> dict[str, Any]:
+        """`library` with its seats (map order), shifts, seat counts and the fee plans
+        offered there, as `GET /internal/libraries/{id}/catalog` answers it
+        (client.LibraryCatalog).
 
         Plain rows, not ORM objects and models: a 500-seat map is read on every
         availability request, and the caller validates what it receives.
@@ -92,8 +96,6 @@ class LibraryRepository(TenantRepository[Library]):
             .where(Seat.tenant_id == self.tenant_id, Seat.library_id == library.id)
             .order_by(Seat.sort_key, Seat.id)
         )
-        if seat_id is not None:
-            seat_query = seat_query.where(Seat.id == seat_id)
         connection = await self.session.connection()
         seats = [
             {
@@ -108,23 +110,10 @@ class LibraryRepository(TenantRepository[Library]):
             }
             for r in await connection.execute(seat_query)
         ]
-        if seat_id is None:
-            tally: dict[str, list[int]] = {}
-            for seat in seats:
-                active_maint = tally.setdefault(str(seat["seat_type"]), [0, 0])
-                active_maint[seat["status"] == "maintenance"] += 1
-            counts = [(kind, a + m, m) for kind, (a, m) in sorted(tally.items())]
-        else:
-            maintenance = func.sum(case((Seat.status == "maintenance", 1), else_=0))
-            counts = [
-                (kind, int(total), int(maint or 0))
-                for kind, total, maint in await connection.execute(
-                    select(Seat.seat_type, func.count(), maintenance)
-                    .where(Seat.tenant_id == self.tenant_id, Seat.library_id == library.id)
-                    .group_by(Seat.seat_type)
-                    .order_by(Seat.seat_type)
-                )
-            ]
+        tally: dict[str, list[int]] = {}
+        for seat in seats:
+            active_maint = tally.setdefault(str(seat["seat_type"]), [0, 0])
+            active_maint[seat["status"] == "maintenance"] += 1
         shift_rows = await connection.execute(
             select(Shift.id, Shift.name, Shift.start_time, Shift.end_time, Shift.is_full_day)
             .where(Shift.tenant_id == self.tenant_id, Shift.library_id == library.id)
@@ -149,9 +138,12 @@ class LibraryRepository(TenantRepository[Library]):
                 for r in shift_rows
             ],
             "seat_counts": [
-                {"seat_type": kind, "active": total - maint, "maintenance": maint}
-                for kind, total, maint in counts
+                {"seat_type": kind, "active": active, "maintenance": maint}
+                for kind, (active, maint) in sorted(tally.items())
             ],
+            "fee_plans": await FeePlanRepository(self.session, self.tenant_id).offered_at(
+                library.id
+            ),
         }
 
 
@@ -313,6 +305,26 @@ class FeePlanRepository(TenantRepository[FeePlan]):
         for plan_id, shift_id in rows:
             found[plan_id].append(shift_id)
         return found
+
+    async def offered_at(self, library_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The plans of `library_id` and of every library, active or not, as plain
+        rows in `client.FeePlanRecord`'s shape (the catalog carries them)."""
+        columns = [c for c in FeePlan.__table__.c if c.name in FEE_PLAN_RECORD_COLUMNS]
+        rows = (
+            await self.session.execute(
+                select(*columns)
+                .where(
+                    FeePlan.tenant_id == self.tenant_id,
+                    (FeePlan.library_id == library_id) | FeePlan.library_id.is_(None),
+                )
+                .order_by(FeePlan.created_at, FeePlan.id)
+            )
+        ).mappings()
+        plans = [dict(row) for row in rows]
+        shifts = await self.shift_ids([p["id"] for p in plans])
+        for plan in plans:
+            plan["shift_ids"] = shifts[plan["id"]]
+        return plans
 
     async def set_shifts(self, plan_id: uuid.UUID, shift_ids: Iterable[uuid.UUID]) -> None:
         await self.session.execute(

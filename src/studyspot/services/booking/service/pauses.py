@@ -61,9 +61,7 @@ async def pause(
             "A pause starts today or later and lies within the booking",
             "body.start_date",
         )
-    catalog = await runtime.upstream.catalog(
-        viewer.tenant_id, before.library_id, seat_id=before.seat_id
-    )
+    catalog = await runtime.upstream.catalog(viewer.tenant_id, before.library_id)
 
     repo = BookingRepository(session, viewer.tenant_id)
     await lock_library(session, viewer.tenant_id, before.library_id)

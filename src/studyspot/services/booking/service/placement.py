@@ -13,7 +13,6 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import cast
 
 from studyspot.kit.errors import Unprocessable
 from studyspot.services.booking.access import Viewer
@@ -229,23 +228,25 @@ async def fetch(
     library_id: uuid.UUID,
     fee_plan_id: uuid.UUID,
     student_id: uuid.UUID,
-    seat_id: uuid.UUID | None = None,
 ) -> tuple[LibraryCatalog, FeePlanRecord, InternalStudent]:
-    """Catalog, plan and student, asked for at once; a branch the caller cannot see is a 404."""
+    """Catalog (with the library's plans) and student, asked for at once; a branch the
+    caller cannot see is a 404."""
     if not viewer.can_see_library(library_id):
         raise LibraryNotFound()
     up = runtime.upstream
     found = await asyncio.gather(
-        up.catalog(viewer.tenant_id, library_id, seat_id=seat_id),
-        up.fee_plan(viewer.tenant_id, fee_plan_id),
+        up.catalog(viewer.tenant_id, library_id),
         up.student(viewer.tenant_id, student_id),
         return_exceptions=True,
     )
     # The same request always gets the same answer: library, then plan, then student.
-    for outcome in found:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    catalog, plan, student = cast(tuple[LibraryCatalog, FeePlanRecord, InternalStudent], found)
+    if isinstance(found[0], BaseException):
+        raise found[0]
+    catalog = found[0]
+    plan = await up.fee_plan(viewer.tenant_id, fee_plan_id, catalog)
+    if isinstance(found[1], BaseException):
+        raise found[1]
+    student = found[1]
     if viewer.is_student and catalog.status != "active":
         raise LibraryNotFound()
     return catalog, plan, student
@@ -276,7 +277,6 @@ async def prepare(
         library_id=library_id,
         fee_plan_id=fee_plan_id,
         student_id=student_id,
-        seat_id=seat_id,
     )
     check_student(student, viewer)
     if catalog.status != "active":

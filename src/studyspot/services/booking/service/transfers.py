@@ -76,8 +76,8 @@ async def transfer(
         raise BookingStateConflict("booking_not_transferable", "This booking has ended")
     seat_id = body.seat_id or before.seat_id
     up = runtime.upstream
-    catalog = await up.catalog(viewer.tenant_id, before.library_id, seat_id=seat_id)
-    plan = await up.fee_plan(viewer.tenant_id, body.fee_plan_id or before.fee_plan_id)
+    catalog = await up.catalog(viewer.tenant_id, before.library_id)
+    plan = await up.fee_plan(viewer.tenant_id, body.fee_plan_id or before.fee_plan_id, catalog)
     if plan.id != before.fee_plan_id:
         check_plan(plan, before.library_id)
     if plan.duration_unit == "hour":

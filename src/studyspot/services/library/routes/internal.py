@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Response
 
-from studyspot.kit.change_counters import database_name, version_of
+from studyspot.kit.change_counters import database_name, versions_of
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.library import fee_plans, staff
@@ -21,7 +21,7 @@ from studyspot.services.library.client import (
 )
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.india import gst_state_code
-from studyspot.services.library.models import catalog_versions
+from studyspot.services.library.models import catalog_versions, fee_plan_counter_key
 from studyspot.services.library.repository import LibraryRepository
 from studyspot.services.library.schemas.staff import StaffSelfUpdate
 
@@ -143,25 +143,28 @@ async def get_catalog(
     tenant_id: InternalTenant,
     session: InternalSession,
     if_none_match: Annotated[str | None, Header()] = None,
-    seat_id: Annotated[uuid.UUID | None, Query(description="Only this seat in `seats`")] = None,
 ) -> Response:
-    """A library with its seats and shifts: what a booking or an availability map needs
-    from the library service, in one round trip (the booking service and analytics).
+    """A library with its seats, shifts and the fee plans offered there: what a booking or
+    an availability map needs from the library service, in one round trip (the booking
+    service and analytics).
 
-    With an `ETag`: the library's change counter (kit/change_counters.py) in its
-    database. A caller that kept the catalog sends it back in `If-None-Match` and is
-    answered 304 without the seats being read, as long as nothing of the library, its
-    seats or its shifts changed; a library deleted since moved the counter too (404).
+    With an `ETag`: the library's change counter and the tenant's fee-plan counter
+    (kit/change_counters.py) in its database. A caller that kept the catalog sends it
+    back in `If-None-Match` and is answered 304 without anything else being read, as
+    long as nothing of the library, its seats, its shifts or the tenant's fee plans
+    changed; a library deleted since moved the counter too (404).
     """
-    version = await version_of(session, catalog_versions, tenant_id, library_id)
-    etag = f'"{database_name(session)}.{version}"'
+    library_version, plans_version = await versions_of(
+        session, catalog_versions, tenant_id, [library_id, fee_plan_counter_key(tenant_id)]
+    )
+    etag = f'"{database_name(session)}.{library_version}.{plans_version}"'
     if if_none_match == etag:
         return Response(status_code=304, headers={"ETag": etag})
     repo = LibraryRepository(session, tenant_id)
     library = await repo.get(library_id)
     if library is None:
         raise LibraryNotFound()
-    body = await repo.catalog(library, seat_id)
+    body = await repo.catalog(library)
     # asyncpg hands back its own UUID type, which orjson does not know: written as text.
     return Response(
         orjson.dumps(body, default=str), media_type="application/json", headers={"ETag": etag}
