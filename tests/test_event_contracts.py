@@ -47,6 +47,8 @@ from studyspot.services.payment.events import (
 from studyspot.services.student.client import (
     ADMITTED_TOPIC,
     CONSENT_TOPIC,
+    GUARDIAN_CONSENT_TOPIC,
+    GuardianConsentNeeded,
     StudentAdmitted,
     StudentConsentRecorded,
 )
@@ -74,6 +76,7 @@ PRODUCED: dict[str, type[BaseModel]] = {
     **ATTENDANCE_PAYLOADS,
     CONSENT_TOPIC: StudentConsentRecorded,
     ADMITTED_TOPIC: StudentAdmitted,
+    GUARDIAN_CONSENT_TOPIC: GuardianConsentNeeded,
     CAPACITY_TOPIC: CapacityChanged,
     CREDITS_COUNTED: CreditsCounted,
     # Every subscription.<change> of a tenant's subscription (the plan catalog's
@@ -133,6 +136,7 @@ READERS: list[tuple[str, str, type[BaseModel]]] = [
     ("message_payment_outcomes", "payment.failed", message_consumers.PaymentFailedNotice),
     ("message_payment_outcomes", "refund.processed", message_consumers.RefundNotice),
     ("message_student_consents", CONSENT_TOPIC, StudentConsentRecorded),
+    ("message_guardian_consents", GUARDIAN_CONSENT_TOPIC, GuardianConsentNeeded),
     ("message_credit_purchases", CREDITS_PURCHASED, CreditsPurchased),
     ("message_library_notices", ADMITTED_TOPIC, library_notices._Admitted),
     ("message_library_notices", "payment.captured", library_notices._Paid),

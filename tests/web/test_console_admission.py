@@ -1,7 +1,8 @@
 """The desk's admission form in a real browser against the real system (web/e2e/admission.mjs):
 a minor is admitted with the guardian's name, mobile and e-mail, and the reminders the
 student agreed to per channel; the API then holds the guardian and the message service
-the consent. Screenshots in var/artefacts/web/admission-*.png."""
+the consent, and the student's page shows the consent request the message service sent to
+the guardian. Screenshots in var/artefacts/web/admission-*.png."""
 
 from __future__ import annotations
 
@@ -81,3 +82,10 @@ async def test_the_desk_admits_a_minor_with_the_guardian_and_the_reminders_agree
     )
     granted = {c["channel"]: c["granted"] for c in consents.json() if c["purpose"] == "reminders"}
     assert granted == {"whatsapp": True, "sms": True, "email": False}
+    # Reminders to this minor wait for the guardian, whom the message service asked.
+    guardian_state = await apps.client("message").get(
+        f"/api/messages/guardian-consents/{student['id']}", headers=owner.headers
+    )
+    asked = guardian_state.json()
+    assert (asked["minor"], asked["answers"]) == (True, [])
+    assert asked["request"]["contact"] == "sunita.mehta@example.in"

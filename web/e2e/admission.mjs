@@ -5,7 +5,9 @@
 //
 // A new mobile → name and a date of birth under 18 → the guardian's fields appear and
 // admitting waits for them (a wrong guardian mobile is named) → guardian filled, WhatsApp
-// and SMS reminders ticked, e-mail not → admitted; the test then reads what the API kept.
+// and SMS reminders ticked, e-mail not → admitted → the student's page shows the guardian's
+// consent as the message service asked it (to the guardian's e-mail, no answer yet); the
+// test then reads what the API kept.
 import { logIn } from './desk.mjs';
 import { check, env, runScenario } from './harness.mjs';
 
@@ -34,6 +36,25 @@ async function admission(page, run) {
   await admit.click();
   await page.getByTestId('desk-student').getByText('Aarav Mehta').waitFor();
   await run.shot(page, 'admitted');
+
+  await page.goto(env.base + '/students?q=' + process.env.PHONE);
+  await page.getByRole('link', { name: 'Aarav Mehta' }).click();
+  const request = page.getByTestId('guardian-request');
+  await request.waitFor();
+  // The worker asks the guardian shortly after the admission: reload until it shows.
+  for (let i = 0; i < 20 && !(await request.textContent()).includes('sunita.mehta@example.in'); i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+    await request.waitFor();
+  }
+  const said = await request.textContent();
+  check(said.includes('by E-mail to sunita.mehta@example.in'), `the guardian asked by e-mail: ${said}`);
+  check(said.includes('No answer yet'), 'no answer from the guardian yet');
+  check(
+    (await page.getByTestId('guardian-answers').textContent()).includes('—'),
+    'no channel allowed before the guardian answers',
+  );
+  await run.shot(page, 'guardian-consent');
 }
 
 await runScenario(process.argv[2] ?? 'admission', admission);

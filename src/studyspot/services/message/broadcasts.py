@@ -126,6 +126,7 @@ async def _plan(
             channel=request.channel,
             address=address,
             category=request.category,
+            minor=student.minor,
         )
         if why is not None:
             plan.skipped[why] += 1

@@ -5,6 +5,8 @@
 - **Reminders** and **promotional** messages need the person's consent for that
   purpose on that channel. Withdrawing it is one request, by the person or by
   the desk, and is recorded like the consent (who, when, which notice).
+- **A minor's** reminders need their guardian's answer (`message_guardian_consents`,
+  asked by `guardians.py`); the desk's answer recorded for the student does not count.
 - **Quiet hours** (IST): reminders 10:00 to 19:00, promotional 09:00 to 21:00. A
   message due outside them waits for the next opening instead of being dropped.
 """
@@ -16,14 +18,14 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
 from studyspot.kit.auth import Principal
 from studyspot.kit.errors import NotFound
 from studyspot.kit.pagination import PageParams, paginate
-from studyspot.services.message.models import Consent, Suppression
+from studyspot.services.message.models import Consent, GuardianConsent, Suppression
 from studyspot.services.message.upsert import insert_once, upsert
 from studyspot.services.message.upstream import StudentConsentRecorded
 
@@ -150,8 +152,10 @@ async def refusal(
     channel: str,
     address: str,
     category: str,
+    minor: bool | None = None,
 ) -> str | None:
-    """Why a message may not go to this address, or None if it may."""
+    """Why a message may not go to this address, or None if it may. `minor`: whether the
+    person is under 18 (None: not known here)."""
     suppressed = await session.scalar(
         select(Suppression.reason).where(
             Suppression.tenant_id == tenant_id,
@@ -163,17 +167,37 @@ async def refusal(
         return "suppressed"
     if category == "transactional":
         return None
-    granted = None
-    if user_id is not None:
-        granted = await session.scalar(
-            select(Consent.granted).where(
-                Consent.tenant_id == tenant_id,
-                Consent.user_id == user_id,
-                Consent.channel == channel,
-                Consent.purpose == category,
-            )
-        )
+    if user_id is None:
+        return "no_consent"
+    if minor is not False:
+        # A guardian's answer decides for a minor; when the caller does not know whether
+        # the person is one (the dispatcher's last check), an answer there still withdraws.
+        guardian = await _granted(session, GuardianConsent, tenant_id, user_id, channel, category)
+        if minor or guardian is not None:
+            return None if guardian else "no_consent"
+    granted = await _granted(session, Consent, tenant_id, user_id, channel, category)
     return None if granted else "no_consent"
+
+
+async def _granted(
+    session: AsyncSession,
+    model: type[Consent] | type[GuardianConsent],
+    tenant_id: uuid.UUID,
+    person: uuid.UUID,
+    channel: str,
+    purpose: str,
+) -> bool | None:
+    """The recorded answer of `model` (the person's, or their guardian's) or None."""
+    who = model.user_id if model is Consent else GuardianConsent.student_id
+    found: bool | None = await session.scalar(
+        select(model.granted).where(
+            model.tenant_id == tenant_id,
+            who == person,
+            model.channel == channel,
+            model.purpose == purpose,
+        )
+    )
+    return found
 
 
 async def suppress(
@@ -291,3 +315,106 @@ async def record_from_student_record(
             )
             written += 1
     return written
+
+
+GuardianVia = Literal["link", "unsubscribe", "stop"]
+
+
+async def record_guardian(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    student_id: uuid.UUID,
+    channel: str,
+    granted: bool,
+    contact: str,
+    via: GuardianVia,
+    notice_version: str,
+    request_id: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """A guardian's answer for a minor's reminders on one channel (the latest wins),
+    audited as given by the guardian through `contact`."""
+    await upsert(
+        session,
+        GuardianConsent,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "student_id": student_id,
+            "channel": channel,
+            "purpose": "reminders",
+            "granted": granted,
+            "contact": contact,
+            "via": via,
+            "notice_version": notice_version,
+            "recorded_at": now,
+            "request_id": request_id,
+        },
+        ("tenant_id", "student_id", "channel", "purpose"),
+    )
+    await audit.record(
+        session,
+        "message.consent_granted" if granted else "message.consent_withdrawn",
+        "message_consent",
+        student_id,
+        tenant_id=tenant_id,
+        actor_type="guardian",
+        details={
+            "channel": channel,
+            "purpose": "reminders",
+            "notice_version": notice_version,
+            "via": via,
+        },
+    )
+
+
+async def withdraw_guardian(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    student_ids: list[uuid.UUID],
+    *,
+    channel: str,
+    contact: str | None,
+    via: GuardianVia,
+    now: datetime,
+) -> int:
+    """Withdraw the guardians' consent these minors have on `channel` (an unsubscribe
+    link in a reminder, a STOP reply from the guardian's phone): how many were granted."""
+    if not student_ids:
+        return 0
+    granted = list(
+        await session.scalars(
+            select(GuardianConsent.student_id).where(
+                GuardianConsent.tenant_id == tenant_id,
+                GuardianConsent.student_id.in_(student_ids),
+                GuardianConsent.channel == channel,
+                GuardianConsent.purpose == "reminders",
+                GuardianConsent.granted.is_(True),
+            )
+        )
+    )
+    for student_id in granted:
+        values: dict[str, object] = {"granted": False, "via": via, "recorded_at": now}
+        if contact is not None:
+            values["contact"] = contact
+        await session.execute(
+            update(GuardianConsent)
+            .where(
+                GuardianConsent.tenant_id == tenant_id,
+                GuardianConsent.student_id == student_id,
+                GuardianConsent.channel == channel,
+                GuardianConsent.purpose == "reminders",
+            )
+            .values(**values)
+        )
+        await audit.record(
+            session,
+            "message.consent_withdrawn",
+            "message_consent",
+            student_id,
+            tenant_id=tenant_id,
+            actor_type="guardian",
+            details={"channel": channel, "purpose": "reminders", "via": via},
+        )
+    return len(granted)

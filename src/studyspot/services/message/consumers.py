@@ -24,7 +24,8 @@ platform's merchant with its GST invoice) go into the tenant's wallet, once per 
 (`credit_purchases.py`).
 
 The consent an admission form or an import gave (`student.consent_recorded`) becomes
-each student's `reminders` consent per channel (`consent.py`).
+each student's `reminders` consent per channel (`consent.py`); a minor's guardian is
+asked for theirs (`student.guardian_consent_needed`, `guardians.py`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from studyspot.kit.events import Consumer, Event
 from studyspot.kit.models import utcnow
 from studyspot.services.message.consent import record_from_student_record
 from studyspot.services.message.credit_purchases import settle
+from studyspot.services.message.guardians import request_consent
 from studyspot.services.message.library_notices import TOPICS as LIBRARY_TOPICS
 from studyspot.services.message.library_notices import note_for_team
 from studyspot.services.message.links import queue_link
@@ -50,8 +52,10 @@ from studyspot.services.message.templates import variables_for
 from studyspot.services.message.upstream import (
     CONSENT_TOPIC,
     CREDITS_PURCHASED,
+    GUARDIAN_CONSENT_TOPIC,
     LINK_TOPICS,
     CreditsPurchased,
+    GuardianConsentNeeded,
     StudentConsentRecorded,
 )
 
@@ -189,6 +193,15 @@ async def on_student_consent(event: Event, session: AsyncSession) -> None:
     )
 
 
+async def on_guardian_consent_needed(event: Event, session: AsyncSession) -> None:
+    """A minor admitted, their guardian's contact changed, or their consent recorded at the
+    desk: the guardian is sent a consent request, once per event."""
+    if event.tenant_id is None:
+        return
+    asked = GuardianConsentNeeded.model_validate(event.payload)
+    await request_consent(session, event.tenant_id, asked, event_id=event.id, now=utcnow())
+
+
 async def on_library_event(event: Event, session: AsyncSession) -> None:
     """An admission, a payment or a cancellation at a branch: one notice for its team, told
     to its owners and staff by the dispatcher (`library_notices.py`)."""
@@ -222,6 +235,7 @@ CONSUMERS = [
     # receipts' consumer keeps its topics.
     Consumer("message_payment_outcomes", ("payment.failed", "refund.processed"), on_payment_event),
     Consumer("message_student_consents", (CONSENT_TOPIC,), on_student_consent),
+    Consumer("message_guardian_consents", (GUARDIAN_CONSENT_TOPIC,), on_guardian_consent_needed),
     Consumer("message_credit_purchases", (CREDITS_PURCHASED,), on_credits_purchased),
     Consumer("message_library_notices", LIBRARY_TOPICS, on_library_event),
 ]

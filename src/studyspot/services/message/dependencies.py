@@ -20,6 +20,9 @@ RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 DeliveriesRead = Annotated[Principal, Depends(require_permission("messages:manage"))]
 # The tenant's templates and suppressions: owners.
 MessagesManage = Annotated[Principal, Depends(require_permission("messages:manage"))]
+# A student's guardian consent: read with messages:read, asked again with messages:create.
+MessagesRead = Annotated[Principal, Depends(require_permission("messages:read"))]
+MessagesCreate = Annotated[Principal, Depends(require_permission("messages:create"))]
 # What the tenant uses of its plan, beside its subscription: the owner's.
 SubscriptionReader = Annotated[Principal, Depends(require_permission("subscriptions:read"))]
 

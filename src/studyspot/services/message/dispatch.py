@@ -54,6 +54,7 @@ from studyspot.services.message.consent import (
 from studyspot.services.message.credits import PAID_CHANNELS
 from studyspot.services.message.fallback import REGISTERED_TEMPLATE_CHANNELS, fall_back
 from studyspot.services.message.fanout import fan_out, pending
+from studyspot.services.message.guardians import GUARDIAN_KIND, link_variables
 from studyspot.services.message.links import PAGE_OF_KIND
 from studyspot.services.message.models import Delivery, DeliveryStatus, PlatformDelivery
 from studyspot.services.message.overrides import override_for
@@ -368,6 +369,14 @@ class Dispatcher:
             variables["link"] = f"{base}{PAGE_OF_KIND[row.kind]}?token={secret}"
             if row.expires_at is not None:
                 variables["expires_at"] = row.expires_at.isoformat()
+        if row.kind == GUARDIAN_KIND and isinstance(row, Delivery):
+            # The consent link is made now from its request, never stored.
+            consent_link = await link_variables(
+                session, row, self.config.public_url, self.config.link_encryption_key
+            )
+            if consent_link is None:
+                return _Final(DeliveryStatus.failed, "guardian_request_missing")
+            variables.update(consent_link)
         # WhatsApp and SMS send the provider's registered template; ours gives the text
         # (logs, SMS segments) from the in-app or e-mail wording.
         channel = (

@@ -143,6 +143,7 @@ async def _delivery(
             channel=channel,
             address=address,
             category=kind.category,
+            minor=student.minor,
         )
         if why is None:
             allowed.append((channel, address))

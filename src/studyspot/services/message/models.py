@@ -384,3 +384,53 @@ class CreditPurchase(IdMixin, TenantMixin, TenantBase):
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class GuardianRequest(IdMixin, TenantMixin, TenantBase):
+    """A consent request sent to a minor's guardian (`guardians.py`): one per (tenant,
+    event, student), the event the student service announced or the desk's resend. The
+    link it carries names this row; the contact is where it went."""
+
+    __tablename__ = "message_guardian_requests"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "event_id", "student_id"),
+        Index(None, "tenant_id", "student_id", "requested_at"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # admitted, guardian_changed, consent_recorded, resend
+    reason: Mapped[str] = mapped_column(String(24), nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    contact: Mapped[str] = mapped_column(String(254), nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class GuardianConsent(IdMixin, TenantMixin, TenantBase):
+    """A guardian's answer about a minor's messages of one purpose on one channel: the
+    only consent that lets reminders reach a student under 18. Kept apart from
+    `message_consents`, where the desk's answer for the student stays as it was recorded."""
+
+    __tablename__ = "message_guardian_consents"
+    __table_args__ = (
+        # Named: the convention's name would pass PostgreSQL's 63 characters.
+        UniqueConstraint(
+            "tenant_id", "student_id", "channel", "purpose", name="uq_message_guardian_answer"
+        ),
+    )
+
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    granted: Mapped[bool] = mapped_column(nullable=False)
+    # The guardian's e-mail or phone the answer came through (the link's, or the number
+    # that replied STOP).
+    contact: Mapped[str] = mapped_column(String(254), nullable=False)
+    # link (the consent page), unsubscribe (the link in a reminder), stop (a STOP reply)
+    via: Mapped[str] = mapped_column(String(16), nullable=False)
+    notice_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)

@@ -113,6 +113,58 @@ class MessageConsentRead(ReadModel):
     recorded_by_type: str
 
 
+GuardianChannel = Literal["whatsapp", "sms", "email"]
+
+
+class GuardianRequestRead(ReadModel):
+    """A consent request sent to a minor's guardian. The link itself is never shown."""
+
+    id: uuid.UUID
+    reason: Literal["admitted", "guardian_changed", "consent_recorded", "resend"] = Field(
+        description="What asked: the admission, a new guardian contact, the desk recording "
+        "the student's consent, or a resend from the console"
+    )
+    channel: GuardianChannel = Field(description="The first channel it was sent on")
+    contact: str = Field(description="The guardian's e-mail or phone it went to")
+    requested_at: datetime
+    requested_by: uuid.UUID | None
+    expires_at: datetime = Field(description="The link works until then")
+    answered_at: datetime | None
+    delivery_status: str | None = Field(
+        description="Its latest delivery's status (queued, sent, failed, ...)"
+    )
+
+
+class GuardianAnswerRead(ReadModel):
+    """The guardian's answer for one channel (recorded by the guardian, never staff)."""
+
+    channel: GuardianChannel
+    purpose: Literal["reminders"]
+    granted: bool
+    contact: str = Field(description="The guardian's e-mail or phone the answer came through")
+    via: Literal["link", "unsubscribe", "stop"] = Field(
+        description="The consent page, the unsubscribe link of a reminder, or a STOP reply"
+    )
+    notice_version: str
+    recorded_at: datetime
+
+
+class GuardianConsentState(BaseModel):
+    """Whose consent lets a student's reminders go out, and what the guardian answered."""
+
+    student_id: uuid.UUID
+    minor: bool = Field(description="Under 18 today (India): the guardian's answer decides")
+    policy: Literal["guardian_only"] = Field(
+        description="A minor's reminders go out only on channels the guardian granted; the "
+        "desk's answer recorded for the student does not count"
+    )
+    request: GuardianRequestRead | None = Field(description="The latest request, if any")
+    answers: list[GuardianAnswerRead]
+    resend_available_at: datetime | None = Field(
+        description="When the request may be sent again (null: now)"
+    )
+
+
 class MessageConsentWrite(WriteModel):
     channel: Literal["email", "sms", "whatsapp"]
     purpose: Literal["reminders", "promotional"] = Field(

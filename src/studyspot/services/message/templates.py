@@ -151,6 +151,40 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "guardian_consent",
+            "transactional",
+            {"student_name": "text", "link": "link", "expires_at": "datetime"},
+            {
+                "en": {
+                    "email": Template(
+                        "May we send {{ student_name }}'s reminders to you?",
+                        "Hello,\n\n"
+                        "{{ student_name }} studies at our library and is under 18, so we ask "
+                        "you, as their guardian, before sending reminders (fees due, a seat "
+                        "running out). Choose WhatsApp, SMS or e-mail, or none, here:\n\n"
+                        "{{ link }}\n\n"
+                        "The link works until {{ expires_at | datetime }}. We never send "
+                        "promotional messages about a student under 18. You can change your "
+                        "answer with the link, or reply STOP to any of our messages.\n",
+                    ),
+                },
+                "hi": {
+                    "email": Template(
+                        "क्या हम {{ student_name }} के रिमाइंडर आपको भेजें?",
+                        "नमस्ते,\n\n"
+                        "{{ student_name }} हमारी लाइब्रेरी में पढ़ते हैं और 18 वर्ष से कम आयु "
+                        "के हैं, इसलिए रिमाइंडर (बकाया फीस, सीट की अवधि) भेजने से पहले हम "
+                        "अभिभावक के रूप में आपसे पूछते हैं। WhatsApp, SMS या ई-मेल चुनें, या "
+                        "कोई नहीं, यहाँ:\n\n{{ link }}\n\n"
+                        "यह लिंक {{ expires_at | datetime }} तक काम करेगा। 18 वर्ष से कम आयु "
+                        "के विद्यार्थी के बारे में हम कभी प्रचार संदेश नहीं भेजते। आप इसी लिंक "
+                        "से अपना उत्तर बदल सकते हैं, या हमारे किसी भी संदेश का उत्तर STOP दे "
+                        "सकते हैं।\n",
+                    ),
+                },
+            },
+        ),
+        Kind(
             "booking_confirmed",
             "transactional",
             {"name": "text", "start_date": "date", "end_date": "date", "total_paise": "paise"},

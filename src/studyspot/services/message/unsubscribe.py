@@ -22,7 +22,7 @@ from datetime import datetime
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import AppError
 from studyspot.kit.state import KitState
-from studyspot.services.message.consent import Purpose, record_consent
+from studyspot.services.message.consent import Purpose, record_consent, withdraw_guardian
 
 _DOMAIN = b"studyspot-unsubscribe-v1\x00"
 
@@ -39,30 +39,44 @@ class Unsubscribe:
     purpose: Purpose
 
 
-def _mac(secret: str, body: bytes) -> str:
-    return hmac.new(_DOMAIN + secret.encode(), body, hashlib.sha256).hexdigest()[:32]
+def _mac(domain: bytes, secret: str, body: bytes) -> str:
+    return hmac.new(domain + secret.encode(), body, hashlib.sha256).hexdigest()[:32]
 
 
-def token_for(secret: str, what: Unsubscribe) -> str:
-    body = json.dumps(
-        [str(what.tenant_id), str(what.user_id), what.channel, what.purpose],
-        separators=(",", ":"),
-    ).encode()
-    return base64.urlsafe_b64encode(body).decode().rstrip("=") + "." + _mac(secret, body)
+def sign(domain: bytes, secret: str, parts: list[str]) -> str:
+    """`parts` in a URL-safe token with an HMAC under `secret`, separated by `domain` from
+    every other use of the key (this link, a guardian's consent link)."""
+    body = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(body).decode().rstrip("=") + "." + _mac(domain, secret, body)
 
 
-def read_token(secret: str, token: str) -> Unsubscribe:
+def unsign(domain: bytes, secret: str, token: str) -> list[str] | None:
+    """The parts `sign` put in `token`, or None if it was altered or made for another use."""
     encoded, _, mac = token.partition(".")
     try:
         body = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    except ValueError as exc:
-        raise InvalidUnsubscribeToken("This unsubscribe link is not valid") from exc
-    if not hmac.compare_digest(mac, _mac(secret, body)):
+    except ValueError:
+        return None
+    if not hmac.compare_digest(mac, _mac(domain, secret, body)):
+        return None
+    parts = json.loads(body)
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+        return None
+    return parts
+
+
+def token_for(secret: str, what: Unsubscribe) -> str:
+    return sign(
+        _DOMAIN, secret, [str(what.tenant_id), str(what.user_id), what.channel, what.purpose]
+    )
+
+
+def read_token(secret: str, token: str) -> Unsubscribe:
+    parts = unsign(_DOMAIN, secret, token)
+    if parts is None or len(parts) != 4 or parts[3] not in ("reminders", "promotional"):
         raise InvalidUnsubscribeToken("This unsubscribe link is not valid")
-    tenant, user, channel, purpose = json.loads(body)
-    if purpose not in ("reminders", "promotional"):
-        raise InvalidUnsubscribeToken("This unsubscribe link is not valid")
-    return Unsubscribe(uuid.UUID(tenant), uuid.UUID(user), str(channel), purpose)
+    tenant, user, channel, purpose = parts
+    return Unsubscribe(uuid.UUID(tenant), uuid.UUID(user), channel, purpose)  # type: ignore[arg-type]
 
 
 def link_for(public_url: str, secret: str, what: Unsubscribe) -> str:
@@ -81,5 +95,15 @@ async def withdraw(kit: KitState, what: Unsubscribe, now: datetime) -> None:
             purpose=what.purpose,
             granted=False,
             notice_version="unsubscribe-link",
+            now=now,
+        )
+        # A minor's reminders went to the guardian: the guardian's answer is withdrawn too.
+        await withdraw_guardian(
+            session,
+            what.tenant_id,
+            [what.user_id],
+            channel=what.channel,
+            contact=None,
+            via="unsubscribe",
             now=now,
         )

@@ -16,6 +16,8 @@ from studyspot.services.library.client import LibraryClient as LibraryClient
 from studyspot.services.payment.client import PaymentClient as PaymentClient
 from studyspot.services.student.client import ADMITTED_TOPIC as ADMITTED_TOPIC
 from studyspot.services.student.client import CONSENT_TOPIC as CONSENT_TOPIC
+from studyspot.services.student.client import GUARDIAN_CONSENT_TOPIC as GUARDIAN_CONSENT_TOPIC
+from studyspot.services.student.client import GuardianConsentNeeded as GuardianConsentNeeded
 from studyspot.services.student.client import InternalStudent as InternalStudent
 from studyspot.services.student.client import StudentClient as StudentClient
 from studyspot.services.student.client import StudentConsentRecorded as StudentConsentRecorded

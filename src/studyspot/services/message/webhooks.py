@@ -30,7 +30,7 @@ from studyspot.services.message.channels.base import (
     DeliveryState,
     StatusUpdate,
 )
-from studyspot.services.message.consent import lift_stop, suppress
+from studyspot.services.message.consent import lift_stop, suppress, withdraw_guardian
 from studyspot.services.message.dispatch import SUPPRESSING_FAILURES
 from studyspot.services.message.fallback import fall_back
 from studyspot.services.message.models import Delivery, DeliveryEvent, DeliveryStatus
@@ -168,6 +168,27 @@ async def apply_replies(
                         address=number,
                         reason="stop",
                         by=None,
+                        now=now,
+                    )
+                    # From a guardian's phone: the minors it was asked for lose the
+                    # guardian's consent on this channel (START does not give it back).
+                    minors = await session.scalars(
+                        select(Delivery.recipient_user_id)
+                        .where(
+                            Delivery.tenant_id == home.tenant_id,
+                            Delivery.channel == channel,
+                            Delivery.recipient == number,
+                            Delivery.recipient_user_id.is_not(None),
+                        )
+                        .distinct()
+                    )
+                    await withdraw_guardian(
+                        session,
+                        home.tenant_id,
+                        [m for m in minors if m is not None],
+                        channel=channel,
+                        contact=number,
+                        via="stop",
                         now=now,
                     )
                     changed += 1

@@ -54,6 +54,29 @@ class StudentAdmitted(BaseModel):
     admitted_by: uuid.UUID | None
 
 
+# Event: a student under 18 whose message consent is the guardian's to give: admitted, the
+# guardian's phone or e-mail (or the date of birth) changed, or the desk recorded their
+# message consent. The message service sends the guardian a consent request.
+GUARDIAN_CONSENT_TOPIC = "student.guardian_consent_needed"
+GuardianConsentReason = Literal["admitted", "guardian_changed", "consent_recorded"]
+
+
+class GuardianConsentNeeded(BaseModel):
+    """The payload of `student.guardian_consent_needed`, written in the admitting (or
+    changing) transaction; at most one per student and transaction."""
+
+    student_id: uuid.UUID
+    student_name: str = Field(max_length=120)
+    guardian_name: str | None = Field(default=None, max_length=120)
+    guardian_phone: str | None = Field(
+        default=None, pattern=r"^\+91[6-9]\d{9}$", examples=["+919876543210"]
+    )
+    guardian_email: str | None = Field(default=None, max_length=254)
+    reason: GuardianConsentReason
+    requested_at: datetime
+    requested_by: uuid.UUID | None
+
+
 class InternalStudent(BaseModel):
     """A student as other services see it. Erased students keep their id and number only."""
 

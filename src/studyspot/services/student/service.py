@@ -21,7 +21,7 @@ from studyspot.kit.outbox import publish
 from studyspot.kit.pagination import Page, PageParams, sort_clause
 from studyspot.services.student.access import Viewer
 from studyspot.services.student.client import ADMITTED_TOPIC, StudentAdmitted
-from studyspot.services.student.consent import forward_consent
+from studyspot.services.student.consent import ask_guardian, forward_consent, guardian_reason
 from studyspot.services.student.errors import (
     PhoneTaken,
     SourceUnavailable,
@@ -174,6 +174,7 @@ async def create_student(
     await publish(
         session, ADMITTED_TOPIC, admitted.model_dump(mode="json"), tenant_id=viewer.tenant_id
     )
+    await ask_guardian(session, viewer, student, "admitted", now)
     return student
 
 
@@ -345,6 +346,9 @@ async def update_student(
         await upstream.sync_login(student)
     if consent is not None:
         await forward_consent(session, viewer, [(student.id, _channels(consent))], now)
+    reason = guardian_reason(changed, consent is not None)
+    if reason is not None:
+        await ask_guardian(session, viewer, student, reason, now)
     await _audit(session, viewer, "student.updated", student, {"fields": changed})
     return student
 

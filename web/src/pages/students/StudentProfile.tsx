@@ -15,7 +15,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { QueryState } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 import { CONSENT_CHANNELS, CONSENT_PURPOSES, DESK_NOTICE_VERSION, consentGrid, type ConsentChannel, type ConsentPurpose } from '../../lib/consent';
-import { indiaDate } from '../../lib/subscription';
+import { indiaDate, indiaDateTime } from '../../lib/subscription';
 import { usePermissions } from '../../lib/usePermissions';
 import { erasureConfirmed } from './erasure';
 import { StatusBadge } from './StatusBadge';
@@ -48,6 +48,7 @@ export default function StudentProfile() {
             {may('bookings:read') && <Bookings studentId={s.id} />}
             {may('payments:read') && <Payments studentId={s.id} />}
             {may('messages:read') && <MessageConsents studentId={s.id} />}
+            {may('messages:read') && <GuardianConsent studentId={s.id} />}
           </Stack>
         )}
       </QueryState>
@@ -334,6 +335,93 @@ function MessageConsents({ studentId }: { studentId: string }) {
               </Table>
               <Text size="xs" c="dimmed" mt="xs">{t('consent_messages_hint')}</Text>
               {save.error && <ProblemAlert error={save.error} />}
+            </Paper>
+          );
+        }}
+      </QueryState>
+    </section>
+  );
+}
+
+// A minor's reminders go out only on the channels the guardian allowed through the
+// consent link the message service sent (the switches above are the desk's record and do
+// not count for a minor). Staff see what was asked, when and how, and the guardian's
+// answers; with messages:create they ask again, once a day.
+function GuardianConsent({ studentId }: { studentId: string }) {
+  const { t } = useI18n();
+  const may = usePermissions();
+  const qc = useQueryClient();
+  const key = ['guardian-consent', studentId];
+  const state = useQuery({
+    queryKey: key,
+    queryFn: () =>
+      unwrap(api.GET('/api/messages/guardian-consents/{student_id}', { params: { path: { student_id: studentId } } })),
+  });
+  const resend = useMutation({
+    mutationFn: () =>
+      unwrap(api.POST('/api/messages/guardian-consents/{student_id}/resend', { params: { path: { student_id: studentId } } })),
+    onSettled: () => void qc.invalidateQueries({ queryKey: key }),
+  });
+  if (state.data && !state.data.minor) return null;
+  return (
+    <section aria-labelledby="guardian-consent-heading" data-testid="guardian-consent">
+      <Title order={2} size="h4" id="guardian-consent-heading" mb="xs">{t('guardian_consent_title')}</Title>
+      <QueryState query={state}>
+        {(g) => {
+          const answers = new Map(g.answers.map((a) => [a.channel, a]));
+          const waitUntil = g.resend_available_at;
+          return (
+            <Paper withBorder p="md">
+              <Text size="sm" mb="xs">{t('guardian_consent_policy')}</Text>
+              <Text size="sm" data-testid="guardian-request">
+                {g.request
+                  ? t('guardian_asked', {
+                      date: indiaDateTime(g.request.requested_at),
+                      channel: t(`msg_channel_${g.request.channel}`),
+                      contact: g.request.contact,
+                      status: g.request.delivery_status ?? '—',
+                    })
+                  : t('guardian_not_asked')}
+                {g.request && (g.request.answered_at ? ` ${t('guardian_answered', { date: indiaDateTime(g.request.answered_at) })}` : ` ${t('guardian_not_answered')}`)}
+              </Text>
+              <Table data-testid="guardian-answers" mt="xs">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('msg_channel')}</Table.Th>
+                    <Table.Th>{t('consent_purpose_reminders')}</Table.Th>
+                    <Table.Th>{t('guardian_answer_by')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {CONSENT_CHANNELS.map((c) => {
+                    const a = answers.get(c);
+                    return (
+                      <Table.Tr key={c}>
+                        <Table.Td>{t(`msg_channel_${c}`)}</Table.Td>
+                        <Table.Td>{a ? (a.granted ? t('guardian_granted') : t('guardian_refused')) : '—'}</Table.Td>
+                        <Table.Td>
+                          {a
+                            ? t('guardian_answer_detail', {
+                                contact: a.contact,
+                                via: t(`guardian_via_${a.via}`),
+                                date: indiaDateTime(a.recorded_at),
+                              })
+                            : '—'}
+                        </Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+              {may('messages:create') && (
+                <Group mt="sm">
+                  <Button variant="light" onClick={() => resend.mutate()} loading={resend.isPending}>
+                    {t('guardian_resend')}
+                  </Button>
+                  {waitUntil && <Text size="xs" c="dimmed">{t('guardian_resend_after', { date: indiaDateTime(waitUntil) })}</Text>}
+                </Group>
+              )}
+              {resend.error && <ProblemAlert error={resend.error} />}
             </Paper>
           );
         }}
