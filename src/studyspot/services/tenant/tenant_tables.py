@@ -83,6 +83,8 @@ MOVED_TABLES = frozenset(
         "message_credit_purchases",
         "message_deliveries",
         "message_delivery_events",
+        "message_guardian_consents",
+        "message_guardian_requests",
         "message_notifications",
         "message_preferences",
         "message_reminder_runs",
