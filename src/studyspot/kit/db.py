@@ -40,9 +40,10 @@ from studyspot.kit.errors import AppError, NotFound
 from studyspot.kit.settings import Settings, to_async_url
 
 SHARED = ""  # database key of the shared tenant database
-# How long a SQLite writer waits for the write lock, in its process's queue and then in
-# SQLite's busy handler, before the unit of work fails.
-SQLITE_LOCK_TIMEOUT_SECONDS = 30
+# How long a unit of work waits for a pooled connection, and a SQLite writer for the write
+# lock (in its process's queue and then in SQLite's busy handler), before it fails: the
+# default of settings.db_wait_seconds.
+DB_WAIT_SECONDS = 30.0
 # Reading connections per SQLite file and process (each is a thread of aiosqlite), kept
 # open: SQLAlchemy's overflow would close one on every return under load, and a new one
 # costs a thread, opening the file and its PRAGMAs.
@@ -59,7 +60,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 10, read_only: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    read_only: bool = False,
+    wait_seconds: float = DB_WAIT_SECONDS,
 ) -> AsyncEngine:
     """An engine with its own pool. On SQLite `read_only` makes the reading engine (below)."""
     if is_sqlite(url):
@@ -81,11 +87,11 @@ def make_engine(
         )
         engine = create_async_engine(
             url,
-            connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS},
-            pool_timeout=SQLITE_LOCK_TIMEOUT_SECONDS,
+            connect_args={"timeout": wait_seconds},
+            pool_timeout=wait_seconds,
             **sizes,
         )
-        _configure_sqlite(engine, read_only=read_only)
+        _configure_sqlite(engine, read_only=read_only, wait_seconds=wait_seconds)
         return engine
     # Every connection the pool opens stays in it: `max_overflow` adds to the size instead
     # of being SQLAlchemy's overflow, which closes a connection on its return whenever
@@ -96,13 +102,14 @@ def make_engine(
         url,
         pool_size=pool_size + max_overflow,
         max_overflow=0,
+        pool_timeout=wait_seconds,
         # No pre-ping: it costs a round trip per checkout; recycling bounds staleness.
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "studyspot"}},
     )
 
 
-def _configure_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, read_only: bool, wait_seconds: float) -> None:
     # SQLite allows one writer. Taking the write lock at BEGIN (IMMEDIATE) turns
     # racing writers into a queue instead of late "database is locked" failures,
     # which is what makes check-then-insert safe.
@@ -116,7 +123,7 @@ def _configure_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_TIMEOUT_SECONDS * 1000}")
+        cur.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         if read_only:
             # A write in a reading unit fails at once, every time. A deferred transaction
@@ -149,10 +156,18 @@ class Database:
 
     @classmethod
     def create(
-        cls, url: str, *, pool_size: int = 10, max_overflow: int = 10, app_url: str | None = None
+        cls,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        app_url: str | None = None,
+        wait_seconds: float = DB_WAIT_SECONDS,
     ) -> Database:
         """`app_url`: where tenant-scoped units of work log in (PostgreSQL tenant databases)."""
-        engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        engine = make_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, wait_seconds=wait_seconds
+        )
         if not is_sqlite(url):
             # A plain connection wraps every statement in BEGIN … ROLLBACK: two extra round
             # trips on the identity check that every request makes.
@@ -163,7 +178,7 @@ class Database:
             reader = read_engine = engine
         else:
             # Its own pool of DEFERRED, query-only connections to the same file.
-            reader = read_engine = make_engine(url, read_only=True)
+            reader = read_engine = make_engine(url, read_only=True, wait_seconds=wait_seconds)
         db = cls(
             url,
             engine,
@@ -172,7 +187,9 @@ class Database:
             async_sessionmaker(read_engine, expire_on_commit=False),
         )
         if app_url is not None and not is_sqlite(url):
-            db.tenant_engine = make_engine(app_url, pool_size=pool_size, max_overflow=max_overflow)
+            db.tenant_engine = make_engine(
+                app_url, pool_size=pool_size, max_overflow=max_overflow, wait_seconds=wait_seconds
+            )
             db.tenant_sessionmaker = async_sessionmaker(db.tenant_engine, expire_on_commit=False)
         return db
 
@@ -228,6 +245,7 @@ class TenantDatabases:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             app_url=app_url(settings, settings.tenant_db_url),
+            wait_seconds=settings.db_wait_seconds,
         )
         self._dedicated: OrderedDict[str, Database] = OrderedDict()
         self._lock = asyncio.Lock()
@@ -255,6 +273,7 @@ class TenantDatabases:
                     pool_size=self.settings.tenant_pool_size,
                     max_overflow=0,
                     app_url=app_url(self.settings, url),
+                    wait_seconds=self.settings.db_wait_seconds,
                 )
                 self._dedicated[key] = db
                 while len(self._dedicated) > self.settings.tenant_engine_cache:

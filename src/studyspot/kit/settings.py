@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     core_db_password: str = ""
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # How long a unit of work waits for a pooled connection (and on SQLite for the write
+    # lock) before the request is answered 503 database_busy.
+    db_wait_seconds: float = Field(default=30.0, gt=0, le=600)
     # Dedicated tenant databases each get a small pool; at most this many engines stay open.
     tenant_pool_size: int = Field(default=3, ge=1, le=50)
     tenant_engine_cache: int = Field(default=32, ge=1, le=10_000)
