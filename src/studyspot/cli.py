@@ -150,6 +150,13 @@ def up(
     ),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations."),
     with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Run `studyspot worker`."),
+    stop_grace: float = typer.Option(
+        10.0,
+        envvar="STUDYSPOT_STOP_GRACE_SECONDS",
+        min=1,
+        max=600,
+        help="On the first stop signal: seconds before what is still running gets SIGKILL.",
+    ),
 ) -> None:
     """Start every service as its own process, the event worker, and the gateway; Ctrl-C stops all."""
     import asyncio
@@ -178,7 +185,7 @@ def up(
         base = sup.gateway.spec.url
         sup.say(f"StudySpot is up: API {base}  docs {base}/docs  health {base}/health/detailed")
 
-    raise typer.Exit(asyncio.run(runner.Supervisor(plan).run(ready)))
+    raise typer.Exit(asyncio.run(runner.Supervisor(plan, stop_grace=stop_grace).run(ready)))
 
 
 def _command_name(command: typer.models.CommandInfo) -> str:

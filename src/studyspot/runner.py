@@ -8,7 +8,7 @@
   no service running.
 - Output is read line by line and printed prefixed with the process name.
 - Stopping (SIGINT, SIGTERM or SIGHUP) is bounded: every group gets SIGTERM
-  and, `STOP_GRACE_SECONDS` after the first signal, whatever is left of it
+  and, `stop_grace` seconds (`--stop-grace`, 10) after the first signal, whatever is left of it
   gets SIGKILL; a second signal while stopping kills at once. Services stop
   their own requests sooner (`kit/serving.py`), so SIGKILL is the backstop.
 - A process that exits on its own is restarted after 1, 2, 4 … 30 s; the delay
@@ -303,8 +303,11 @@ class Printer:
 
 
 class Supervisor:
-    def __init__(self, plan: Plan, output: Output | None = None) -> None:
+    def __init__(
+        self, plan: Plan, output: Output | None = None, *, stop_grace: float = STOP_GRACE_SECONDS
+    ) -> None:
         self.plan = plan
+        self.stop_grace = stop_grace
         self.output: Output = output or Printer()
         services, worker, gateway = plan.specs()
         self.services = [ManagedProcess(s, self.output) for s in services]
@@ -408,7 +411,7 @@ class Supervisor:
         finally:
             stop.set()
             try:
-                await self.stop_all()
+                await self.stop_all(self.stop_grace)
             finally:
                 for sig in STOP_SIGNALS:
                     loop.remove_signal_handler(sig)
