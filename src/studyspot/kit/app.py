@@ -42,7 +42,10 @@ def create_service_app(
     configure_logging(service, settings.log_level, settings.log_json)
     metrics = ServiceMetrics(service)
     core = Database.create(
-        settings.core_db_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        settings.core_db_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        wait_seconds=settings.db_wait_seconds,
     )
     tenants = TenantDatabases(settings)
     state = KitState(service, settings, core, tenants, metrics)
@@ -64,6 +67,10 @@ def create_service_app(
         internal_callers(app)
         for hook in on_startup:
             await hook(app)
+        # Built now, before the process says it is healthy: made on the first request, it took
+        # over the gateway's 3 s fetch on a loaded machine and left the service out of the
+        # merged document.
+        app.openapi()
         if settings.identity_cache_seconds:
             state.identity_changes.start(settings.core_db_url)
         freeze_startup_objects()
