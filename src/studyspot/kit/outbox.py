@@ -8,6 +8,7 @@ See studyspot.kit.events and docs/events.md.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -29,18 +30,33 @@ async def publish(
     The topic is `<service>.<event>` (lower snake_case tokens); a bad one is a
     programming error and raises ValueError before anything is written.
     """
+    return (await publish_many(session, topic, [payload], tenant_id=tenant_id))[0]
+
+
+async def publish_many(
+    session: AsyncSession,
+    topic: str,
+    payloads: Sequence[dict[str, Any]],
+    *,
+    tenant_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """`publish` for many events of one topic in one statement (a batch upload's events)."""
     check_topic(topic)
-    if not isinstance(payload, dict):
+    if not all(isinstance(payload, dict) for payload in payloads):
         raise TypeError("an event payload is a JSON object")
-    event_id = uuid.uuid4()
-    await session.execute(
-        insert(outbox_events).values(
-            id=event_id,
-            tenant_id=tenant_id,
-            topic=topic,
-            payload=payload,
-            created_at=utcnow(),
-            attempts=0,
-        )
-    )
-    return event_id
+    now = utcnow()
+    ids = [uuid.uuid4() for _ in payloads]
+    rows = [
+        {
+            "id": event_id,
+            "tenant_id": tenant_id,
+            "topic": topic,
+            "payload": payload,
+            "created_at": now,
+            "attempts": 0,
+        }
+        for event_id, payload in zip(ids, payloads, strict=True)
+    ]
+    if rows:
+        await session.execute(insert(outbox_events), rows)
+    return ids

@@ -31,7 +31,12 @@ from studyspot.services.attendance.errors import (
     SeatReleased,
 )
 from studyspot.services.attendance.models import AttendanceRecord
-from studyspot.services.attendance.presence import Occurrence, fetch_range, open_for
+from studyspot.services.attendance.presence import (
+    Occurrence,
+    fetch_range,
+    occurrence_row,
+    open_for,
+)
 from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 from studyspot.services.attendance.schemas import AttendanceRead, SettingsUpdate
@@ -107,6 +112,30 @@ async def student_bookings(
     )
 
 
+def record_values(
+    tenant_id: uuid.UUID,
+    occurrence: Occurrence,
+    at: datetime,
+    method: str,
+    settings: SettingsUpdate,
+) -> dict[str, Any]:
+    """The new record of a first check-in into `occurrence` at `at`."""
+    return {
+        **occurrence_row(tenant_id, occurrence),
+        "seat_label": occurrence.booking.seat_label,
+        "shift_ends_at": occurrence.ends_at,
+        "checked_in_at": at,
+        "visit_started_at": at,
+        "check_in_method": method,
+        "late": at > occurrence.starts_at + timedelta(minutes=settings.late_after_minutes),
+        "minutes_before": 0,
+        "open_until": occurrence.ends_at + timedelta(minutes=settings.checkout_grace_minutes),
+        "corrected": False,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
 async def enter(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -122,33 +151,12 @@ async def enter(
     booking = occurrence.booking
     if not allow_released and await repo.has_no_show(booking.id, occurrence.day):
         raise SeatReleased()
-    open_until = occurrence.ends_at + timedelta(minutes=settings.checkout_grace_minutes)
-    late = at > occurrence.starts_at + timedelta(minutes=settings.late_after_minutes)
+    values = record_values(tenant_id, occurrence, at, method, settings)
+    open_until = values["open_until"]
     inserted = await insert_ignored(
         session,
         AttendanceRecord.__table__,  # type: ignore[arg-type]
-        {
-            "id": uuid.uuid4(),
-            "tenant_id": tenant_id,
-            "library_id": booking.library_id,
-            "student_id": booking.student_id,
-            "booking_id": booking.id,
-            "shift_id": booking.shift_id,
-            "seat_id": booking.seat_id,
-            "seat_label": booking.seat_label,
-            "day": occurrence.day,
-            "shift_starts_at": occurrence.starts_at,
-            "shift_ends_at": occurrence.ends_at,
-            "checked_in_at": at,
-            "visit_started_at": at,
-            "check_in_method": method,
-            "late": late,
-            "minutes_before": 0,
-            "open_until": open_until,
-            "corrected": False,
-            "created_at": at,
-            "updated_at": at,
-        },
+        values,
     )
     record = await repo.record_for(booking.id, occurrence.day, for_update=not inserted)
     assert record is not None

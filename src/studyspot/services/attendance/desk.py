@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit import audit
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import AppError, Unprocessable
+from studyspot.kit.outbox import publish_many
 from studyspot.services.attendance.access import Display, Viewer
 from studyspot.services.attendance.check_ins import (
     bookings_by_student,
@@ -16,11 +20,24 @@ from studyspot.services.attendance.check_ins import (
     enter,
     library_settings,
     read_of,
+    record_values,
     verified,
 )
 from studyspot.services.attendance.codes import expires_at, step_of, step_start
-from studyspot.services.attendance.errors import LibraryNotFound, RecordNotFound
-from studyspot.services.attendance.presence import local, occurrence_of, open_for, paused_on
+from studyspot.services.attendance.errors import (
+    AlreadyCheckedIn,
+    LibraryNotFound,
+    RecordNotFound,
+    SeatReleased,
+)
+from studyspot.services.attendance.models import AttendanceRecord
+from studyspot.services.attendance.presence import (
+    Occurrence,
+    local,
+    occurrence_of,
+    open_for,
+    paused_on,
+)
 from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 from studyspot.services.attendance.schemas import (
@@ -33,6 +50,8 @@ from studyspot.services.attendance.schemas import (
     ScanBatch,
     ScanOutcome,
     ScanResult,
+    ScanStatus,
+    SettingsUpdate,
     ShiftSummary,
     StudentCode,
     Summary,
@@ -117,39 +136,7 @@ async def scan(runtime: Runtime, viewer: Viewer, batch: ScanBatch) -> ScanResult
         )
         mine = bookings_by_student(bookings)
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
-        repo = Repo(session, viewer.tenant_id)
-        for index, student_id, step, at in accepted:
-            if not await repo.use_step(student_id, "scan", step, at):
-                outcomes[index] = ScanOutcome(
-                    index=index,
-                    status="duplicate",
-                    code=None,
-                    attendance_id=None,
-                    student_id=student_id,
-                )
-                continue
-            try:
-                occurrence = open_for(
-                    mine.get(student_id, []), batch.library_id, at, settings.opens_before_minutes
-                )
-                # `enter` refuses before it writes anything: no savepoint needed.
-                record = await enter(session, viewer.tenant_id, occurrence, at, "scan", settings)
-            except AppError as exc:
-                outcomes[index] = ScanOutcome(
-                    index=index,
-                    status="refused",
-                    code=exc.code,
-                    attendance_id=None,
-                    student_id=student_id,
-                )
-                continue
-            outcomes[index] = ScanOutcome(
-                index=index,
-                status="checked_in",
-                code=None,
-                attendance_id=record.id,
-                student_id=student_id,
-            )
+        await _check_in_scans(session, viewer.tenant_id, batch, accepted, mine, settings, outcomes)
     done = [o for o in outcomes if o is not None]
     return ScanResult(
         checked_in=sum(o.status == "checked_in" for o in done),
@@ -157,6 +144,86 @@ async def scan(runtime: Runtime, viewer: Viewer, batch: ScanBatch) -> ScanResult
         refused=sum(o.status == "refused" for o in done),
         outcomes=done,
     )
+
+
+async def _check_in_scans(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    batch: ScanBatch,
+    accepted: list[tuple[int, uuid.UUID, int, datetime]],
+    mine: dict[uuid.UUID, list[AttendanceBooking]],
+    settings: SettingsUpdate,
+    outcomes: list[ScanOutcome | None],
+) -> None:
+    """The genuine scans of a batch, in a few statements whatever its size: one for the code
+    steps, one for the day's released seats, one for the new records, one for their events.
+    A scan whose record exists already (back after a check-out, or a racing door check-in)
+    goes through `enter` on its own."""
+    repo = Repo(session, tenant_id)
+
+    def outcome(
+        index: int,
+        student_id: uuid.UUID,
+        status: ScanStatus,
+        code: str | None,
+        attendance_id: uuid.UUID | None = None,
+    ) -> None:
+        outcomes[index] = ScanOutcome(
+            index=index,
+            status=status,
+            code=code,
+            attendance_id=attendance_id,
+            student_id=student_id,
+        )
+
+    used = await repo.use_steps("scan", [(student, step, at) for _, student, step, at in accepted])
+    taken: set[tuple[uuid.UUID, int]] = set()
+    found: list[tuple[int, Occurrence, datetime]] = []
+    for index, student_id, step, at in accepted:
+        if (student_id, step) not in used or (student_id, step) in taken:
+            outcome(index, student_id, "duplicate", None)
+            continue
+        taken.add((student_id, step))
+        try:
+            occurrence = open_for(
+                mine.get(student_id, []), batch.library_id, at, settings.opens_before_minutes
+            )
+        except AppError as exc:
+            outcome(index, student_id, "refused", exc.code)
+            continue
+        found.append((index, occurrence, at))
+    released = await repo.no_show_days([(o.booking.id, o.day) for _, o, _ in found])
+    fresh: dict[tuple[uuid.UUID, date], tuple[int, Occurrence, dict[str, Any]]] = {}
+    for index, occurrence, at in found:
+        key = (occurrence.booking.id, occurrence.day)
+        student_id = occurrence.booking.student_id
+        if key in released:
+            outcome(index, student_id, "refused", SeatReleased.code)
+        elif key in fresh:
+            # Scanned twice in one queue: the first scan checked the student in.
+            outcome(index, student_id, "refused", AlreadyCheckedIn.code)
+        else:
+            values = record_values(tenant_id, occurrence, at, "scan", settings)
+            fresh[key] = (index, occurrence, values)
+    inserted = await repo.insert_records([values for _, _, values in fresh.values()])
+    payloads = []
+    again: list[tuple[int, Occurrence, datetime]] = []
+    for key, (index, occurrence, values) in fresh.items():
+        if key not in inserted:
+            again.append((index, occurrence, values["checked_in_at"]))
+            continue
+        read = read_of(AttendanceRecord(**values))
+        payloads.append(read.model_dump(mode="json"))
+        outcome(index, read.student_id, "checked_in", None, read.id)
+    await publish_many(session, "attendance.checked_in", payloads, tenant_id=tenant_id)
+    for index, occurrence, at in again:
+        try:
+            # `enter` refuses before it writes anything: no savepoint needed.
+            record = await enter(session, tenant_id, occurrence, at, "scan", settings)
+        except AppError as exc:
+            outcome(index, occurrence.booking.student_id, "refused", exc.code)
+            continue
+        outcome(index, record.student_id, "checked_in", None, record.id)
 
 
 async def correct(

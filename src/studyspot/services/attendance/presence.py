@@ -15,6 +15,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from studyspot.kit.shift_windows import DailyWindow, open_occurrence
 from studyspot.services.attendance.errors import NoActiveBooking, OutsideShift
@@ -33,6 +34,22 @@ class Occurrence:
     @property
     def window(self) -> DailyWindow:
         return window_of(self.booking)
+
+
+def occurrence_row(tenant_id: uuid.UUID, occurrence: Occurrence) -> dict[str, Any]:
+    """The columns that name an occurrence, shared by its record and its no-show row."""
+    booking = occurrence.booking
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "library_id": booking.library_id,
+        "student_id": booking.student_id,
+        "booking_id": booking.id,
+        "shift_id": booking.shift_id,
+        "seat_id": booking.seat_id,
+        "day": occurrence.day,
+        "shift_starts_at": occurrence.starts_at,
+    }
 
 
 def window_of(booking: AttendanceBooking) -> DailyWindow:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from studyspot.kit.repository import insert_ignored
+from studyspot.kit.repository import insert_ignored, insert_ignored_many
 from studyspot.services.attendance.models import (
     AttendanceCodeUse,
     AttendanceNoShow,
@@ -45,6 +46,29 @@ class Repo:
                 "used_at": at,
             },
         )
+
+    async def use_steps(
+        self, purpose: str, uses: list[tuple[uuid.UUID, int, datetime]]
+    ) -> set[tuple[uuid.UUID, int]]:
+        """`use_step` for many (student, step, at): the (student, step) pairs this call used."""
+        table = AttendanceCodeUse.__table__
+        rows = [
+            {
+                "tenant_id": self.tenant_id,
+                "student_id": student_id,
+                "purpose": purpose,
+                "step": step,
+                "used_at": at,
+            }
+            for student_id, step, at in uses
+        ]
+        inserted = await insert_ignored_many(
+            self.session,
+            table,  # type: ignore[arg-type]
+            rows,
+            [table.c.student_id, table.c.step],
+        )
+        return {(row[0], row[1]) for row in inserted}
 
     async def settings_of(self, library_ids: list[uuid.UUID]) -> dict[uuid.UUID, SettingsUpdate]:
         """Each library's settings, the defaults where it has none."""
@@ -152,6 +176,33 @@ class Repo:
             )
         )
         return found is not None
+
+    async def no_show_days(
+        self, pairs: list[tuple[uuid.UUID, date]]
+    ) -> set[tuple[uuid.UUID, date]]:
+        """Which (booking, day) pairs had their seat released by a no-show."""
+        wanted = set(pairs)
+        if not wanted:
+            return set()
+        rows = await self.session.execute(
+            select(AttendanceNoShow.booking_id, AttendanceNoShow.day).where(
+                AttendanceNoShow.tenant_id == self.tenant_id,
+                AttendanceNoShow.booking_id.in_(sorted({b for b, _ in wanted})),
+                AttendanceNoShow.day.in_(sorted({d for _, d in wanted})),
+            )
+        )
+        return {(r[0], r[1]) for r in rows} & wanted
+
+    async def insert_records(self, rows: list[dict[str, Any]]) -> set[tuple[uuid.UUID, date]]:
+        """Insert new records; the (booking, day) pairs inserted (the others existed)."""
+        table = AttendanceRecord.__table__
+        inserted = await insert_ignored_many(
+            self.session,
+            table,  # type: ignore[arg-type]
+            rows,
+            [table.c.booking_id, table.c.day],
+        )
+        return {(row[0], row[1]) for row in inserted}
 
     async def recorded_days(
         self, pairs: list[tuple[uuid.UUID, date]]

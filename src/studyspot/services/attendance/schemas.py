@@ -90,9 +90,12 @@ class ScanBatch(WriteModel):
     scans: list[Scan] = Field(min_length=1, max_length=MAX_SCANS)
 
 
+ScanStatus = Literal["checked_in", "duplicate", "refused"]
+
+
 class ScanOutcome(ReadModel):
     index: int = Field(ge=0, description="Position in the uploaded list")
-    status: Literal["checked_in", "duplicate", "refused"]
+    status: ScanStatus
     code: str | None = Field(description="The problem code when refused")
     attendance_id: uuid.UUID | None
     student_id: uuid.UUID | None

@@ -25,7 +25,13 @@ from studyspot.kit.tenancy import tenant_homes
 from studyspot.services.attendance.check_ins import event_payload
 from studyspot.services.attendance.events import NO_SHOW, NoShow
 from studyspot.services.attendance.models import AttendanceNoShow
-from studyspot.services.attendance.presence import local, occurrence_of, paused_on, window_of
+from studyspot.services.attendance.presence import (
+    local,
+    occurrence_of,
+    occurrence_row,
+    paused_on,
+    window_of,
+)
 from studyspot.services.attendance.repository import Repo
 from studyspot.services.attendance.runtime import Runtime
 
@@ -70,18 +76,7 @@ async def release_no_shows(runtime: Runtime, db: Database, tenant_id: uuid.UUID)
             booking = occurrence.booking
             if (booking.id, occurrence.day) in present:
                 continue
-            row = {
-                "id": uuid.uuid4(),
-                "tenant_id": tenant_id,
-                "library_id": booking.library_id,
-                "student_id": booking.student_id,
-                "booking_id": booking.id,
-                "shift_id": booking.shift_id,
-                "seat_id": booking.seat_id,
-                "day": occurrence.day,
-                "shift_starts_at": occurrence.starts_at,
-                "recorded_at": now,
-            }
+            row = {**occurrence_row(tenant_id, occurrence), "recorded_at": now}
             if await insert_ignored(session, AttendanceNoShow.__table__, row):  # type: ignore[arg-type]
                 released += 1
                 event = NoShow(
