@@ -67,10 +67,6 @@ def create_service_app(
         internal_callers(app)
         for hook in on_startup:
             await hook(app)
-        # Built now, before the process says it is healthy: made on the first request, it took
-        # over the gateway's 3 s fetch on a loaded machine and left the service out of the
-        # merged document.
-        app.openapi()
         if settings.identity_cache_seconds:
             state.identity_changes.start(settings.core_db_url)
         freeze_startup_objects()

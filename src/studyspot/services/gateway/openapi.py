@@ -22,6 +22,11 @@ from studyspot.services.gateway.routes import RouteTable
 from studyspot.services.gateway.upstreams import ServicePool
 
 log = structlog.get_logger("studyspot.gateway.openapi")
+# A service builds its document on the first request for it (a quarter to half a second of
+# CPU, many times that on a loaded machine: 3 s once left library out of the merged
+# document). Documents are rarely asked for and cached, so waiting is cheaper than building
+# every document at every process start.
+FETCH_TIMEOUT_SECONDS = 15.0
 Doc = dict[str, Any]
 
 
@@ -119,7 +124,7 @@ class OpenApiMerger:
             if not inst.breaker.available():
                 continue
             try:
-                async with asyncio.timeout(3.0):
+                async with asyncio.timeout(FETCH_TIMEOUT_SECONDS):
                     async with inst.session.get(inst.url + "/openapi.json") as resp:
                         if resp.status == 200:
                             data = await resp.json(content_type=None)
