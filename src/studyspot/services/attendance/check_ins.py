@@ -158,9 +158,14 @@ async def enter(
         AttendanceRecord.__table__,  # type: ignore[arg-type]
         values,
     )
-    record = await repo.record_for(booking.id, occurrence.day, for_update=not inserted)
-    assert record is not None
-    if not inserted:
+    if inserted:
+        # The row is what was just written: no need to read it back (a rush's check-in
+        # saves a round trip).
+        record = AttendanceRecord(**values)
+    else:
+        found = await repo.record_for(booking.id, occurrence.day, for_update=True)
+        assert found is not None
+        record = found
         if record.checked_out_at is None:
             raise AlreadyCheckedIn()
         # Back after a check-out (lunch): one record, the earlier visit's minutes kept.
