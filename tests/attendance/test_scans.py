@@ -105,11 +105,12 @@ async def test_each_scan_of_a_queue_gets_its_own_outcome(apps: Apps) -> None:
 async def test_a_released_seat_is_refused_and_a_return_after_check_out_reopens(
     apps: Apps,
 ) -> None:
-    ready = await ready_library(apps, seats=2, students=2)
+    ready = await ready_library(apps, seats=3, students=3)
     clock = Clock(apps)
     day = tomorrow()
     absent = await booked_student(apps, ready, shift="morning", start=day, index=0)
     lunch = await booked_student(apps, ready, shift="morning", start=day, index=1)
+    inside = await booked_student(apps, ready, shift="morning", start=day, index=2)
 
     clock.set(local_moment(day, "06:05"))
     door = await display_code(apps, ready.owner.headers, ready.library_id)
@@ -117,6 +118,10 @@ async def test_a_released_seat_is_refused_and_a_return_after_check_out_reopens(
         f"{ATTENDANCE}/check-in", json={"code": door["code"]}, headers=lunch.student.headers
     )
     assert entered.status_code == 201, entered.text
+    stays = await apps.client("attendance").post(
+        f"{ATTENDANCE}/check-in", json={"code": door["code"]}, headers=inside.student.headers
+    )
+    assert stays.status_code == 201, stays.text
     clock.set(local_moment(day, "06:31"))
     assert (await sweep(apps))[0] == 1  # `absent` is a no-show: the seat is released today
     await deliver_no_shows(apps, ready)
@@ -131,6 +136,8 @@ async def test_a_released_seat_is_refused_and_a_return_after_check_out_reopens(
     scans = [
         {"code": await _my_code(apps, absent.student), "scanned_at": at.isoformat()},
         {"code": await _my_code(apps, lunch.student), "scanned_at": at.isoformat()},
+        # In since the morning by the door: scanned as well, still one visit.
+        {"code": await _my_code(apps, inside.student), "scanned_at": at.isoformat()},
     ]
     resp = await _upload(
         apps, ready.owner.headers, {"library_id": str(ready.library_id), "scans": scans}
@@ -141,6 +148,7 @@ async def test_a_released_seat_is_refused_and_a_return_after_check_out_reopens(
     # Back from lunch: the morning's record is open again, the first visit's minutes kept.
     assert outcomes[1]["status"] == "checked_in"
     assert outcomes[1]["attendance_id"] == entered.json()["id"]
+    assert (outcomes[2]["status"], outcomes[2]["code"]) == ("refused", "already_checked_in")
     record = await apps.client("attendance").get(
         f"{ATTENDANCE}/libraries/{ready.library_id}/register",
         params={"date": day.isoformat()},

@@ -156,9 +156,9 @@ async def _check_in_scans(
     outcomes: list[ScanOutcome | None],
 ) -> None:
     """The genuine scans of a batch, in a few statements whatever its size: one for the code
-    steps, one for the day's released seats, one for the new records, one for their events.
-    A scan whose record exists already (back after a check-out, or a racing door check-in)
-    goes through `enter` on its own."""
+    steps, one for the day's released seats, one for the new records, one for their events,
+    one for the records that existed. Only a return after a check-out goes through `enter`
+    on its own."""
     repo = Repo(session, tenant_id)
 
     def outcome(
@@ -216,7 +216,14 @@ async def _check_in_scans(
         payloads.append(read.model_dump(mode="json"))
         outcome(index, read.student_id, "checked_in", None, read.id)
     await publish_many(session, "attendance.checked_in", payloads, tenant_id=tenant_id)
+    # Most of these are in already (checked in at the door): refused from one read. Only a
+    # return after a check-out reopens its record through `enter`.
+    existing = await repo.records_of([(o.booking.id, o.day) for _, o, _ in again])
     for index, occurrence, at in again:
+        known = existing.get((occurrence.booking.id, occurrence.day))
+        if known is not None and known.checked_out_at is None:
+            outcome(index, occurrence.booking.student_id, "refused", AlreadyCheckedIn.code)
+            continue
         try:
             # `enter` refuses before it writes anything: no savepoint needed.
             record = await enter(session, tenant_id, occurrence, at, "scan", settings)

@@ -193,6 +193,24 @@ class Repo:
         )
         return {(r[0], r[1]) for r in rows} & wanted
 
+    async def records_of(
+        self, pairs: list[tuple[uuid.UUID, date]]
+    ) -> dict[tuple[uuid.UUID, date], AttendanceRecord]:
+        """The records of these (booking, day) pairs, locked for update."""
+        wanted = set(pairs)
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(
+            select(AttendanceRecord)
+            .where(
+                AttendanceRecord.tenant_id == self.tenant_id,
+                AttendanceRecord.booking_id.in_(sorted({b for b, _ in wanted})),
+                AttendanceRecord.day.in_(sorted({d for _, d in wanted})),
+            )
+            .with_for_update()
+        )
+        return {(r.booking_id, r.day): r for r in rows if (r.booking_id, r.day) in wanted}
+
     async def insert_records(self, rows: list[dict[str, Any]]) -> set[tuple[uuid.UUID, date]]:
         """Insert new records; the (booking, day) pairs inserted (the others existed)."""
         table = AttendanceRecord.__table__
