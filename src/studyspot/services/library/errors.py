@@ -56,6 +56,13 @@ class StaffSideOnly(Forbidden):
         super().__init__("Only the library's owner and staff can see this")
 
 
+class CountLimitReached(Conflict):
+    code = "count_limit_reached"
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"At most {limit} {what}: remove one before adding another")
+
+
 class LibraryNameTaken(Conflict):
     code = "library_name_taken"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.errors import Unprocessable
@@ -25,6 +25,7 @@ from studyspot.services.library.errors import (
     FeePlanNotFound,
     LibraryNotFound,
 )
+from studyspot.services.library.limits import MAX_FEE_PLANS_PER_TENANT, check_count
 from studyspot.services.library.models import FeePlan
 from studyspot.services.library.repository import (
     FeePlanRepository,
@@ -81,6 +82,13 @@ async def create_fee_plan(
             )
         viewer.check_library(library)
     await _check_shifts(session, viewer.tenant_id, body.library_id, body.shift_ids)
+    await check_count(
+        session,
+        viewer.tenant_id,
+        "fee_plans",
+        select(func.count()).select_from(FeePlan).where(FeePlan.tenant_id == viewer.tenant_id),
+        MAX_FEE_PLANS_PER_TENANT,
+    )
     values = body.model_dump(mode="json", exclude={"shift_ids", "library_id"})
     plan = FeePlan(
         **values,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +13,7 @@ from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.library.access import Viewer
 from studyspot.services.library.capacity import publish_capacity
 from studyspot.services.library.errors import ShiftInUse, ShiftNameTaken, ShiftNotFound
+from studyspot.services.library.limits import MAX_SHIFTS_PER_LIBRARY, check_count
 from studyspot.services.library.models import Library, Shift
 from studyspot.services.library.repository import LibraryRepository, ShiftRepository, violates
 from studyspot.services.library.schemas.shifts import ShiftCreate, ShiftUpdate, check_window
@@ -40,6 +42,15 @@ async def create_shift(
     repo = ShiftRepository(session, viewer.tenant_id)
     if await repo.name_taken(library.id, body.name):
         raise ShiftNameTaken()
+    await check_count(
+        session,
+        viewer.tenant_id,
+        f"shifts:{library.id}",
+        select(func.count())
+        .select_from(Shift)
+        .where(Shift.tenant_id == viewer.tenant_id, Shift.library_id == library.id),
+        MAX_SHIFTS_PER_LIBRARY,
+    )
     start, end = FULL_DAY if body.is_full_day else (body.start_time, body.end_time)
     assert start is not None and end is not None  # ShiftCreate checked the window
     shift = Shift(

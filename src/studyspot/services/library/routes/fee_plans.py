@@ -30,11 +30,12 @@ router = APIRouter(prefix="/api/fee-plans", tags=["fee plans"])
 FeePlanSort = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
 
 
-@router.post("", status_code=201, responses=problem_responses(400, 403))
+@router.post("", status_code=201, responses=problem_responses(400, 403, 409))
 async def create_fee_plan(
     body: FeePlanCreate, viewer: FeePlansCreator, session: TenantSession
 ) -> FeePlanRead:
-    """A plan for one library (`library_id`) or, by the owner, for every library (null)."""
+    """A plan for one library (`library_id`) or, by the owner, for every library (null).
+    At most 200 plans per business, active or not: 409 `count_limit_reached` beyond."""
     plan, shift_ids = await service.create_fee_plan(session, viewer, body)
     return FeePlanRead.of(plan, shift_ids)
 

@@ -28,7 +28,8 @@ ShiftSort = Literal["start_time", "-start_time", "name", "-name", "created_at", 
 async def create_shift(
     library_id: uuid.UUID, body: ShiftCreate, viewer: ShiftsCreator, session: TenantSession
 ) -> ShiftRead:
-    """A shift may cross midnight (22:00-06:00) or be the full day; shifts may overlap."""
+    """A shift may cross midnight (22:00-06:00) or be the full day; shifts may overlap.
+    At most 24 shifts per library: 409 `count_limit_reached` beyond."""
     return ShiftRead.of(await service.create_shift(session, viewer, library_id, body))
 
 
