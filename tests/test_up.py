@@ -11,6 +11,7 @@ import signal
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -120,6 +121,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
+async def _health_once_up(gateway: str, services: list[str], within: float = 30) -> dict[str, Any]:
+    """The gateway's detailed report once each of `services` answers its probe.
+
+    A probe waits 1 s; on a loaded machine a service that is up can miss that once,
+    so the report is read again until the deadline, and the last one is what fails.
+    """
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
+        while True:
+            report: dict[str, Any] = (await http.get("/health/detailed")).json()
+            down = [s for s in services if report["services"][s]["status"] != "up"]
+            if not down or time.monotonic() > deadline:
+                assert not down, report
+                return report
+            await asyncio.sleep(0.5)
+
+
 async def test_up_starts_everything_restarts_a_crashed_service_and_stops_cleanly(
     dbs: DbSet,
 ) -> None:
@@ -131,10 +149,8 @@ async def test_up_starts_everything_restarts_a_crashed_service_and_stops_cleanly
         await up.wait_for(r"StudySpot is up: API http://127\.0\.0\.1:(\d+)")
         gateway = f"http://127.0.0.1:{3000 + offset}"
         assert any(f"docs {gateway}/docs" in line for line in up.lines)
+        await _health_once_up(gateway, services)
         async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
-            report = (await http.get("/health/detailed")).json()
-            for service in services:
-                assert report["services"][service]["status"] == "up", report
             # The last service to arrive (community) is routed and answers for itself.
             assert (await http.get("/api/communities")).json()["code"] == "missing_token"
         pids = up.pids()
@@ -146,9 +162,7 @@ async def test_up_starts_everything_restarts_a_crashed_service_and_stops_cleanly
         os.kill(pids[victim], signal.SIGKILL)
         await up.wait_for(rf"{victim} exited with code -9; restarting in 1 s")
         await up.wait_for(rf"{victim} is back \(pid \d+\)")
-        async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
-            report = (await http.get("/health/detailed")).json()
-        assert report["services"][victim]["status"] == "up"
+        await _health_once_up(gateway, [victim])
     finally:
         code = await up.finish(signal.SIGTERM)
     assert code == 0
@@ -167,8 +181,7 @@ async def test_up_with_workers_and_a_killed_supervisor_leaves_no_process(dbs: Db
         await up.wait_for("StudySpot is up")
         ports = instance_ports(service, 2, offset)
         assert ports[1] == ports[0] + 1
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{3000 + offset}") as http:
-            report = (await http.get("/health/detailed")).json()
+        report = await _health_once_up(f"http://127.0.0.1:{3000 + offset}", [service])
         instances = report["services"][service]["instances"]
         assert [i["instance"] for i in instances] == [f"{service}-1", f"{service}-2"]
         assert all(i["status"] == "up" for i in instances)

@@ -109,6 +109,9 @@ async function adminTenant(page, run) {
   await page.getByTestId('limits-confirm').click();
   await page.getByTestId('limits-saved').waitFor();
   await page.getByTestId('tenant-history').filter({ hasText: 'limits overridden' }).waitFor();
+  // The page has reloaded the tenant (the new limits remount the form): the message stays.
+  await page.waitForLoadState('networkidle');
+  check(await page.getByTestId('limits-saved').isVisible(), 'the saved message outlives the reload');
   const history = await page.getByTestId('tenant-history').filter({ hasText: 'invoice paid' }).innerText();
   check(history.includes('UTR55501') && history.includes('platform_admin'), `the history names the payment: ${history}`);
   await run.shot(page, 'limits-history');

@@ -31,6 +31,9 @@ export default function TenantPage() {
   const path = { params: { path: { tenant_id: tenantId } } };
   const tenant = useQuery({ queryKey: ['admin', 'tenant', tenantId, 'row'], queryFn: () => unwrap(api.GET('/api/v1/tenants/{tenant_id}', path)) });
   const sub = useQuery({ queryKey: ['admin', 'tenant', tenantId, 'subscription'], queryFn: () => unwrap(api.GET('/api/v1/subscriptions/tenants/{tenant_id}', path)) });
+  // Kept here, not in the form: the save itself changes the limits and so the form's key,
+  // and a remounted form would forget that it had just saved.
+  const [savedKey, setSavedKey] = useState<string | null>(null);
   return (
     <Stack>
       <Anchor component={Link} to="/admin/tenants" size="sm">← {t('admin_tenants_title')}</Anchor>
@@ -42,7 +45,7 @@ export default function TenantPage() {
             <Overview sub={s} />
             {/* A new form whenever the limits change (a payment applied a plan): the form
                 starts from what the tenant has now, never from what it had. */}
-            <Limits key={limitsKey(s)} sub={s} />
+            <Limits key={limitsKey(s)} sub={s} saved={savedKey === limitsKey(s)} onSaved={setSavedKey} />
           </>
         )}
       </QueryState>
@@ -175,19 +178,18 @@ function PaymentForm({ tenantId, amount, invoice }: { tenantId: string; amount: 
   );
 }
 
-function Limits({ sub }: { sub: Subscription }) {
+function Limits({ sub, saved, onSaved }: { sub: Subscription; saved: boolean; onSaved: (key: string | null) => void }) {
   const { t } = useI18n();
   const may = usePermissions();
   const refresh = useRefresh(sub.tenant_id);
   const [form, setForm] = useState<LimitsForm>(() => limitsFormOf(sub));
   const [asked, setAsked] = useState<LimitsOverride | null>(null);
   const [errors, setErrors] = useState<Partial<Record<keyof LimitsForm, MessageKey>>>({});
-  const [saved, setSaved] = useState(false);
   const save = useMutation({
     mutationFn: (body: LimitsOverride) => unwrap(api.PATCH('/api/v1/subscriptions/tenants/{tenant_id}/limits', { params: { path: { tenant_id: sub.tenant_id } }, body })),
     onSuccess: (updated) => {
       setAsked(null);
-      setSaved(true);
+      onSaved(limitsKey(updated));
       setForm(limitsFormOf(updated));
       void refresh();
     },
@@ -197,7 +199,7 @@ function Limits({ sub }: { sub: Subscription }) {
     e.preventDefault();
     const { changes, errors: found } = limitsChanges(sub, form);
     setErrors(found);
-    setSaved(false);
+    onSaved(null);
     if (Object.keys(found).length === 0 && Object.keys(changes).length > 0) setAsked(changes);
   };
   const shown = (v: number | null | undefined) => (v === null || v === undefined ? t('unlimited') : String(v));
