@@ -111,8 +111,10 @@ def pdf_text(body: bytes) -> str:
     text = ""
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
         chunk = match.group(1)
+        # Inflated from where the stream starts, not from the match: compressed bytes may
+        # end in a CR that the pattern takes for the line's end (1 stream in 256).
         with contextlib.suppress(zlib.error):
-            chunk = zlib.decompress(chunk)
+            chunk = zlib.decompressobj().decompress(body[match.start(1) :])
         text += chunk.decode("latin-1")
     return text
 
