@@ -25,6 +25,7 @@ from tests.fixtures.bookings import (
     ReadyLibrary,
     add_plan,
     add_seats,
+    book,
     booked,
     booking_body,
     ready_library,
@@ -201,3 +202,54 @@ def test_a_kept_map_is_dropped_when_its_version_catalog_or_hold_no_longer_hold()
         cache.put(k, KeptMap(1, catalog, None, b"x"))
     assert cache.get(keys[0], 1, catalog, now) is None
     assert cache.get(keys[2], 1, catalog, now) == b"x"
+
+
+async def test_a_kept_catalog_is_checked_in_the_database_and_asked_for_only_when_changed(
+    apps: Apps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Booking create and the map read the catalog's counters themselves: no library
+    request while nothing changed, and a change is seen by the very next request."""
+    ready = await ready_library(apps, seats=3, students=3)
+    asked: list[uuid.UUID] = []
+    real = LibraryClient.get_catalog
+
+    async def counting(self: LibraryClient, tenant_id: uuid.UUID, library_id: uuid.UUID) -> Any:
+        asked.append(library_id)
+        return await real(self, tenant_id, library_id)
+
+    monkeypatch.setattr(LibraryClient, "get_catalog", counting)
+
+    await states(apps, ready)
+    # The plan's first sale marks it used in the library: that moves the catalog once.
+    await booked(apps, ready.owner, booking_body(ready))
+    await states(apps, ready)
+    first = len(asked)
+    assert first <= 3
+    await booked(
+        apps, ready.owner, booking_body(ready, student=ready.students[1], seat=ready.seats[1])
+    )
+    await states(apps, ready)
+    assert len(asked) == first  # bookings move no catalog counter
+
+    await set_seat_status(apps, ready.owner, ready.library_id, ready.seats[2], "maintenance")
+    refused = await book(
+        apps, ready.owner, booking_body(ready, student=ready.students[2], seat=ready.seats[2])
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "seat_under_maintenance"
+    assert len(asked) == first + 1
+    assert (await states(apps, ready))["A3"] == "maintenance"
+    assert len(asked) == first + 1  # asked once, then kept again
+
+    # A plan's price moves the tenant's plan counter: the next hold is priced anew.
+    plan_id = ready.plans["shifts"]["id"]
+    repriced = await apps.client("library").patch(
+        f"/api/fee-plans/{plan_id}", json={"price_paise": 123_400}, headers=ready.owner.headers
+    )
+    assert repriced.status_code == 200, repriced.text
+    await set_seat_status(apps, ready.owner, ready.library_id, ready.seats[2], "active")
+    hold = await booked(
+        apps, ready.owner, booking_body(ready, student=ready.students[2], seat=ready.seats[2])
+    )
+    assert hold["price_paise"] == 123_400
+    assert len(asked) == first + 2

@@ -363,6 +363,15 @@ async def unit_of_work(
                 raise
 
 
+async def end_reads(session: AsyncSession) -> None:
+    """End the transaction of a unit of work that has only read so far, so that a call to
+    another service may follow (kit.service_client refuses one made inside it); the unit
+    goes on in a new transaction, under the same scope, at its next statement."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_reads: the unit of work has changes it has not written")
+    await session.rollback()
+
+
 class _Unit:
     __slots__ = ("closed", "session")
 

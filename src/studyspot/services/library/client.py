@@ -13,9 +13,11 @@ from typing import Literal
 
 from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
+from studyspot.services.library.catalog_versions import catalog_etag
 
 LibraryStatus = Literal["active", "closed"]
 StaffRole = Literal["manager", "staff"]
@@ -270,6 +272,18 @@ class LibraryClient(ServiceClient):
         )
         self.raise_for_problem(reply, self.service)
         return FeePlanRecord.model_validate(reply.json())
+
+    async def catalog_if_current(
+        self, session: AsyncSession, tenant_id: uuid.UUID, library_id: uuid.UUID
+    ) -> LibraryCatalog | None:
+        """The kept catalog when it is still the library's, read in `session`'s transaction
+        (the tenant's database, where the library counts its changes), or None: then ask
+        with `get_catalog`, outside the transaction. No request at all while nothing of
+        the library changed, where a 304 costs the library service a request of its own."""
+        kept = self._catalogs.get((tenant_id, library_id))
+        if kept is None:
+            return None
+        return kept[1] if await catalog_etag(session, tenant_id, library_id) == kept[0] else None
 
     async def get_catalog(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID

@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from studyspot.kit.change_counters import counter_table
 from studyspot.kit.models import IdMixin, TenantBase, TenantMixin, TimestampMixin, UTCDateTime
 
 NAME_MAX = 120
@@ -178,15 +177,3 @@ class StaffAssignment(TenantMixin, TenantBase):
     library_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
     )
-
-
-# Bumped by triggers at every change of a library, its seats or its shifts (migration
-# tenant_library_0002): the catalog's ETag (routes/internal.py).
-catalog_versions = counter_table("library_catalog_versions")
-
-
-def fee_plan_counter_key(tenant_id: uuid.UUID) -> uuid.UUID:
-    """The row of `catalog_versions` the tenant's fee plans bump: plans may be offered at
-    every library, so their changes are counted once per tenant, under the tenant's id
-    (migration tenant_library_0003)."""
-    return tenant_id

@@ -53,8 +53,9 @@ async def create_booking(
         fee_plan_id=body.fee_plan_id,
         start_date=body.start_date,
         slot_start=body.slot_start,
+        session=session,
     )
-    await runtime.upstream.mark_plan_sold(placement.plan)
+    await runtime.upstream.mark_plan_sold(placement.plan, session)
     now = runtime.now()
     return await place_hold(
         session,

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.errors import Unprocessable
 from studyspot.services.booking.access import Viewer
@@ -41,6 +44,8 @@ from studyspot.services.booking.upstream import (
     InternalStudent,
     LibraryCatalog,
 )
+
+T = TypeVar("T")
 
 SEAT_TYPES = ("standard", "ac", "cabin", "laptop_friendly")
 
@@ -228,28 +233,44 @@ async def fetch(
     library_id: uuid.UUID,
     fee_plan_id: uuid.UUID,
     student_id: uuid.UUID,
+    session: AsyncSession | None = None,
 ) -> tuple[LibraryCatalog, FeePlanRecord, InternalStudent]:
-    """Catalog (with the library's plans) and student, asked for at once; a branch the
-    caller cannot see is a 404."""
+    """Catalog (with the library's plans) and student; a branch the caller cannot see is
+    a 404. Without `session`, both are asked for at once; with it, the student first and
+    then the kept catalog checked in the session (Upstream.catalog), which begins its
+    transaction: no service may be asked after that."""
     if not viewer.can_see_library(library_id):
         raise LibraryNotFound()
     up = runtime.upstream
-    found = await asyncio.gather(
-        up.catalog(viewer.tenant_id, library_id),
-        up.student(viewer.tenant_id, student_id),
-        return_exceptions=True,
-    )
+    found: Sequence[Any]
+    if session is None:
+        found = await asyncio.gather(
+            up.catalog(viewer.tenant_id, library_id),
+            up.student(viewer.tenant_id, student_id),
+            return_exceptions=True,
+        )
+    else:
+        asked = await _outcome(up.student(viewer.tenant_id, student_id))
+        found = [await _outcome(up.catalog(viewer.tenant_id, library_id, session)), asked]
     # The same request always gets the same answer: library, then plan, then student.
     if isinstance(found[0], BaseException):
         raise found[0]
     catalog = found[0]
-    plan = await up.fee_plan(viewer.tenant_id, fee_plan_id, catalog)
+    plan = await up.fee_plan(viewer.tenant_id, fee_plan_id, catalog, session)
     if isinstance(found[1], BaseException):
         raise found[1]
     student = found[1]
     if viewer.is_student and catalog.status != "active":
         raise LibraryNotFound()
     return catalog, plan, student
+
+
+async def _outcome(pending: Awaitable[T]) -> T | BaseException:
+    """What `asyncio.gather(..., return_exceptions=True)` would hold for it."""
+    try:
+        return await pending
+    except Exception as exc:
+        return exc
 
 
 async def prepare(
@@ -265,11 +286,12 @@ async def prepare(
     slot_start: str | None = None,
     start_field: str = "body.start_date",
     inherit_seat: bool = False,
+    session: AsyncSession | None = None,
 ) -> Placement:
     """Ask the library and student services and apply every rule that needs no other booking.
 
     `inherit_seat`: the seat comes from an earlier booking (a renewal), so a
-    floating plan simply drops it instead of refusing it.
+    floating plan simply drops it instead of refusing it. `session`: see `fetch`.
     """
     catalog, plan, student = await fetch(
         runtime,
@@ -277,6 +299,7 @@ async def prepare(
         library_id=library_id,
         fee_plan_id=fee_plan_id,
         student_id=student_id,
+        session=session,
     )
     check_student(student, viewer)
     if catalog.status != "active":

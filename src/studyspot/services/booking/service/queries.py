@@ -111,7 +111,7 @@ async def availability(
         )
     if not viewer.can_see_library(library_id):
         raise LibraryNotFound()
-    catalog = await runtime.upstream.catalog(viewer.tenant_id, library_id)
+    catalog = await runtime.upstream.catalog(viewer.tenant_id, library_id, session)
     if viewer.is_student and catalog.status != "active":
         raise LibraryNotFound()
     if shift_id is None:

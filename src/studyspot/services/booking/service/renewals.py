@@ -63,7 +63,7 @@ async def renew(
     )
     if placement.plan.duration_unit == "hour":
         raise BookingStateConflict("booking_not_renewable", "Hourly bookings are not renewed")
-    await runtime.upstream.mark_plan_sold(placement.plan)
+    await runtime.upstream.mark_plan_sold(placement.plan, session)
     repo = BookingRepository(session, viewer.tenant_id)
     await lock_library(session, viewer.tenant_id, before.library_id)
     current = await repo.reload(booking_id)

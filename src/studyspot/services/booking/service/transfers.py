@@ -85,7 +85,7 @@ async def transfer(
     window = window_for(plan, catalog, body.shift_id or before.shift_id, None)
     seat = seat_for(plan, catalog, seat_id if plan.seat_assignment == "reserved" else None)
     if plan.id != before.fee_plan_id:
-        await up.mark_plan_sold(plan)
+        await up.mark_plan_sold(plan, session)
 
     repo = BookingRepository(session, viewer.tenant_id)
     await lock_library(session, viewer.tenant_id, before.library_id)

@@ -8,10 +8,10 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Header, Response
 
-from studyspot.kit.change_counters import database_name, versions_of
 from studyspot.kit.errors import problem_responses
 from studyspot.kit.service_auth import InternalSession, InternalTenant, accept_callers
 from studyspot.services.library import fee_plans, staff
+from studyspot.services.library.catalog_versions import catalog_etag
 from studyspot.services.library.client import (
     BranchStaff,
     FeePlanRecord,
@@ -21,7 +21,6 @@ from studyspot.services.library.client import (
 )
 from studyspot.services.library.errors import LibraryNotFound
 from studyspot.services.library.india import gst_state_code
-from studyspot.services.library.models import catalog_versions, fee_plan_counter_key
 from studyspot.services.library.repository import LibraryRepository
 from studyspot.services.library.schemas.staff import StaffSelfUpdate
 
@@ -154,10 +153,7 @@ async def get_catalog(
     long as nothing of the library, its seats, its shifts or the tenant's fee plans
     changed; a library deleted since moved the counter too (404).
     """
-    library_version, plans_version = await versions_of(
-        session, catalog_versions, tenant_id, [library_id, fee_plan_counter_key(tenant_id)]
-    )
-    etag = f'"{database_name(session)}.{library_version}.{plans_version}"'
+    etag = await catalog_etag(session, tenant_id, library_id)
     if if_none_match == etag:
         return Response(status_code=304, headers={"ETag": etag})
     repo = LibraryRepository(session, tenant_id)

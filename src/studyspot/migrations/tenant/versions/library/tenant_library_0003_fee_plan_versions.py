@@ -3,7 +3,7 @@
 The catalog carries the fee plans offered at the library, which include the plans of
 every library (`library_id` NULL): a change of any plan or of its shifts bumps one row of
 `library_catalog_versions` per tenant, keyed by the tenant's own id
-(models.fee_plan_counter_key), and the catalog's ETag names both counters.
+(catalog_versions.fee_plan_counter_key), and the catalog's ETag names both counters.
 
 Revision ID: tenant_library_0003
 Revises: tenant_library_0002
