@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+from typing import Any
 
+import pytest
+
+from studyspot.services.booking.client import BookingClient
 from tests.conftest import Apps
 from tests.fixtures.attendance import (
     ATTENDANCE,
@@ -13,7 +18,7 @@ from tests.fixtures.attendance import (
     display_code,
 )
 from tests.fixtures.bookings import (
-    add_plan,
+    add_pausable_plan,
     local_moment,
     ready_library,
     student_login,
@@ -113,15 +118,7 @@ async def test_the_shift_window_decides(apps: Apps) -> None:
 
 async def test_no_booking_and_a_paused_booking_cannot_check_in(apps: Apps) -> None:
     ready = await ready_library(apps, students=2)
-    ready.plans["pausable"] = await add_plan(
-        apps,
-        ready.owner,
-        ready.library_id,
-        shift_ids=[ready.shifts["morning"]],
-        max_pause_days=10,
-        max_pauses_per_year=1,
-        keep_seat_on_pause=True,
-    )
+    await add_pausable_plan(apps, ready)
     clock = Clock(apps)
     day = tomorrow()
     paused = await booked_student(apps, ready, shift="morning", start=day, plan="pausable")
@@ -139,3 +136,49 @@ async def test_no_booking_and_a_paused_booking_cannot_check_in(apps: Apps) -> No
     nobody = await student_login(apps, ready, ready.students[1])
     resp = await check_in(apps, nobody, code)
     assert (resp.status_code, resp.json()["code"]) == (403, "no_active_booking")
+
+
+async def test_door_check_ins_share_the_librarys_kept_bookings_until_one_changes(
+    apps: Apps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library's bookings are asked for once and kept while its booking counter,
+    read in the check-in's own transaction, says nothing changed; a booking made or
+    paused since is seen by the very next check-in."""
+    ready = await ready_library(apps, students=3)
+    await add_pausable_plan(apps, ready)
+    clock = Clock(apps)
+    day = tomorrow()
+    first = await booked_student(apps, ready, start=day, index=0)
+    second = await booked_student(apps, ready, start=day, index=1, plan="pausable")
+    fetched: list[uuid.UUID] = []
+    real = BookingClient.library_bookings
+
+    async def counting(self: BookingClient, *args: Any) -> Any:
+        fetched.append(args[1])
+        return await real(self, *args)
+
+    monkeypatch.setattr(BookingClient, "library_bookings", counting)
+    clock.set(local_moment(day, "06:05"))
+    code = (await display_code(apps, ready.owner.headers, ready.library_id))["code"]
+    assert (await check_in(apps, first.student, code)).status_code == 201
+    assert fetched == [ready.library_id]
+
+    # A new booking moves the counter: the third student is found at once.
+    third = await booked_student(apps, ready, start=day, index=2)
+    assert (await check_in(apps, third.student, code)).status_code == 201
+    assert len(fetched) == 2
+
+    # The second student's booking paused from today: refused by the very next check-in.
+    paused = await apps.client("booking").post(
+        f"/api/v1/bookings/{second.booking['id']}/pause",
+        json={"start_date": day.isoformat(), "days": 3},
+        headers=ready.owner.headers,
+    )
+    assert paused.status_code in (200, 201), paused.text
+    denied = await check_in(apps, second.student, code)
+    assert (denied.status_code, denied.json()["code"]) == (403, "no_active_booking")
+    assert len(fetched) == 3
+
+    # Nothing changed since: the replay is answered from the kept list.
+    assert (await check_in(apps, first.student, code)).json()["code"] == "code_replayed"
+    assert len(fetched) == 3

@@ -9,6 +9,7 @@ from tests.conftest import Apps
 from tests.fixtures.bookings import (
     Clock,
     ReadyLibrary,
+    add_pausable_plan,
     add_plan,
     book,
     booked,
@@ -146,15 +147,7 @@ async def pausable(
     apps: Apps, ready: ReadyLibrary, *, keep_seat: bool, other: bool = False
 ) -> dict[str, Any]:
     """A paid booking on a plan allowing one pause of up to 10 days a year (seat A1, or A2)."""
-    ready.plans["pausable"] = await add_plan(
-        apps,
-        ready.owner,
-        ready.library_id,
-        shift_ids=[ready.shifts["morning"]],
-        max_pause_days=10,
-        max_pauses_per_year=1,
-        keep_seat_on_pause=keep_seat,
-    )
+    await add_pausable_plan(apps, ready, keep_seat=keep_seat)
     ready.plans["daily"] = await add_plan(
         apps,
         ready.owner,

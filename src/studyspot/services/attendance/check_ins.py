@@ -198,10 +198,12 @@ async def check_in_at_door(runtime: Runtime, viewer: Viewer, text: str) -> Atten
     code = verified(runtime, text, "d", viewer.tenant_id, now)
     library_id = code.subject_id
     db = await database(runtime, viewer)
-    # The booking service first (no transaction may be open across a call), then the
-    # settings in the one transaction that writes: the 06:00 rush pays for one, not two.
-    bookings = await student_bookings(runtime, viewer.tenant_id, library_id, student_id, now)
+    first, last = fetch_range(now)
+    # Everything in the one transaction that writes: the 06:00 rush pays for one, not two.
     async with unit_of_work(db, tenant_id=viewer.tenant_id) as session:
+        bookings = await runtime.upstream.student_bookings_in(
+            session, viewer.tenant_id, library_id, student_id, first, last
+        )
         repo = Repo(session, viewer.tenant_id)
         settings = (await repo.settings_of([library_id]))[library_id]
         occurrence = open_for(bookings, library_id, now, settings.opens_before_minutes)

@@ -2,20 +2,25 @@
 
 It holds the contract types of the internal API (docs/internal-api.md), so
 caller and callee validate the same shapes, and it imports nothing else of
-the booking service.
+the booking service but its booking counter (map_versions.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 import zoneinfo
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal, Self
 
+from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.service_client import ServiceClient
+from studyspot.kit.settings import Settings
+from studyspot.services.booking.map_versions import bookings_etag
 
 InternalBookingStatus = Literal[
     "pending_payment", "confirmed", "active", "completed", "cancelled", "expired"
@@ -217,8 +222,23 @@ class AttendanceBookings(BaseModel):
     next_after: uuid.UUID | None = Field(description="Ask again with `after=` this for more")
 
 
+# Libraries' attendance bookings kept per process (a 500-seat library's is ~2,000 records).
+LIBRARY_LISTS_KEPT = 16
+
+LibraryDays = tuple[uuid.UUID, uuid.UUID, date, date]
+
+
 class BookingClient(ServiceClient):
     service = "booking"
+
+    def __init__(self, settings: Settings, caller: str) -> None:
+        super().__init__(settings, caller)
+        self._library_bookings: LRUCache[LibraryDays, tuple[str, list[AttendanceBooking]]] = (
+            LRUCache(LIBRARY_LISTS_KEPT)
+        )
+        self._fetching: dict[
+            LibraryDays, asyncio.Future[tuple[str | None, list[AttendanceBooking]]]
+        ] = {}
 
     async def get_booking(
         self, tenant_id: uuid.UUID, booking_id: uuid.UUID
@@ -285,19 +305,68 @@ class BookingClient(ServiceClient):
             params["library_id"] = str(library_id)
         if student_id is not None:
             params["student_id"] = str(student_id)
+        return (await self._attendance_pages(tenant_id, params))[1]
+
+    async def _attendance_pages(
+        self, tenant_id: uuid.UUID, params: dict[str, str]
+    ) -> tuple[str | None, list[AttendanceBooking]]:
+        """Every page, and their ETag when all of them named the same one."""
         found: list[AttendanceBooking] = []
         after: uuid.UUID | None = None
+        etags: set[str | None] = set()
         while True:
             page = dict(params, after=str(after)) if after else params
             reply = await self.call(
                 "GET", "/internal/bookings/attendance", params=page, tenant_id=tenant_id
             )
             self.raise_for_problem(reply, self.service)
+            etags.add(reply.header("etag"))
             answer = AttendanceBookings.model_validate(reply.json())
             found.extend(answer.items)
             if answer.next_after is None:
-                return found
+                return (etags.pop() if len(etags) == 1 else None), found
             after = answer.next_after
+
+    async def library_bookings_if_current(
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        library_id: uuid.UUID,
+        first: date,
+        last: date,
+    ) -> list[AttendanceBooking] | None:
+        """The library's kept attendance bookings of [first, last] when still true, read in
+        `session`'s transaction (the tenant's database, where the booking counter is), or
+        None: then `library_bookings`, outside the transaction."""
+        kept = self._library_bookings.get((tenant_id, library_id, first, last))
+        if kept is None:
+            return None
+        return kept[1] if await bookings_etag(session, tenant_id, library_id) == kept[0] else None
+
+    async def library_bookings(
+        self, tenant_id: uuid.UUID, library_id: uuid.UUID, first: date, last: date
+    ) -> list[AttendanceBooking]:
+        """Every attendance booking of the library in [first, last], asked for and kept.
+
+        Requests that miss together share one fetch: at the 06:00 rush the first check-ins
+        all find the list gone (a booking changed overnight) at the same moment.
+        """
+        key = (tenant_id, library_id, first, last)
+        pending = self._fetching.get(key)
+        if pending is None:
+            params = {
+                "tenant_id": str(tenant_id),
+                "library_id": str(library_id),
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+            }
+            pending = asyncio.ensure_future(self._attendance_pages(tenant_id, params))
+            self._fetching[key] = pending
+            pending.add_done_callback(lambda _done: self._fetching.pop(key, None))
+        etag, found = await asyncio.shield(pending)
+        if etag is not None:
+            self._library_bookings[key] = (etag, found)
+        return found
 
     async def expiring_students(
         self, tenant_id: uuid.UUID, within_days: int, *, library_id: uuid.UUID | None = None

@@ -25,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from studyspot.kit.change_counters import counter_table
 from studyspot.kit.models import IdMixin, TenantBase, TenantMixin, TimestampMixin, UTCDateTime
 
 
@@ -229,8 +228,3 @@ class BookingDayRelease(IdMixin, TenantMixin, TenantBase):
     # The event that released it (at-least-once delivery: a redelivery finds this row).
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-
-
-# Bumped by triggers at every change of a booking, its pauses or its given-back days
-# (migration tenant_booking_0003): the seat map cache's key (service/map_cache.py).
-map_versions = counter_table("booking_map_versions")

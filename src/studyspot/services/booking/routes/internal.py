@@ -12,7 +12,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from studyspot.kit.errors import Unprocessable, problem_responses
 from studyspot.kit.scope import Actor
@@ -30,6 +30,7 @@ from studyspot.services.booking.client import (
 )
 from studyspot.services.booking.dependencies import RuntimeDep
 from studyspot.services.booking.errors import BookingNotFound
+from studyspot.services.booking.map_versions import bookings_etag
 from studyspot.services.booking.models import Booking
 from studyspot.services.booking.repository import BookingRepository
 from studyspot.services.booking.runtime import Runtime
@@ -89,6 +90,7 @@ async def occupancy_now(
 )
 async def attendance_bookings(
     request: Request,
+    response: Response,
     caller: InternalCaller,
     tenant_id: Annotated[uuid.UUID, Query()],
     first: Annotated[date, Query(alias="from")],
@@ -98,13 +100,19 @@ async def attendance_bookings(
     after: Annotated[uuid.UUID | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ATTENDANCE_PAGE)] = MAX_ATTENDANCE_PAGE,
 ) -> AttendanceBookings:
-    """Confirmed and active bookings holding a place on a day of [from, to] (<= 7 days)."""
+    """Confirmed and active bookings holding a place on a day of [from, to] (<= 7 days).
+
+    With `library_id`, the page carries an `ETag` naming the library's booking counter,
+    read before the bookings in the same transaction (a change committed after it moves
+    the counter past what the caller keeps: map_versions.py)."""
     if not first <= last <= first + timedelta(days=MAX_ATTENDANCE_DAYS - 1):
         raise Unprocessable(
             f"`to` is on or after `from`, at most {MAX_ATTENDANCE_DAYS} days on",
             errors=[{"field": "query.to", "message": "out of range"}],
         )
     async with internal_unit(request, caller, tenant_id) as session:
+        if library_id is not None:
+            response.headers["ETag"] = await bookings_etag(session, tenant_id, library_id)
         return await reports.attendance_bookings(
             session,
             tenant_id,

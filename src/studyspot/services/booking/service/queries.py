@@ -14,7 +14,8 @@ from studyspot.kit.errors import Unprocessable
 from studyspot.kit.pagination import PageParams, paginate, sort_clause
 from studyspot.services.booking.access import Viewer
 from studyspot.services.booking.errors import LibraryNotFound, ShiftNotFound
-from studyspot.services.booking.models import HOLDING, Booking, WaitlistEntry, map_versions
+from studyspot.services.booking.map_versions import map_versions
+from studyspot.services.booking.models import HOLDING, Booking, WaitlistEntry
 from studyspot.services.booking.repository import (
     SORTABLE,
     BookingFilter,
