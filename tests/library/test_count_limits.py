@@ -68,6 +68,7 @@ async def test_the_200th_fee_plan_is_made_and_the_201st_refused(apps: Apps) -> N
     assert more.status_code == 409, more.text
     assert more.headers["content-type"].startswith("application/problem+json")
     assert more.json()["code"] == "count_limit_reached"
+    assert more.json()["detail"].startswith("At most 200 fee plans in a business")
     assert "200" in more.json()["detail"]
     assert await _plans_of(apps, owner) == MAX_FEE_PLANS_PER_TENANT
 
@@ -102,6 +103,7 @@ async def test_the_25th_shift_of_a_library_is_refused(apps: Apps) -> None:
     )
     assert more.status_code == 409, more.text
     assert more.json()["code"] == "count_limit_reached"
+    assert more.json()["detail"].startswith("At most 24 shifts in a library")
     listed = await apps.client("library").get(
         f"{LIBRARIES}/{library['id']}/shifts", params={"page_size": 100}, headers=owner.headers
     )

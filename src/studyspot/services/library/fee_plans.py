@@ -88,6 +88,7 @@ async def create_fee_plan(
         "fee_plans",
         select(func.count()).select_from(FeePlan).where(FeePlan.tenant_id == viewer.tenant_id),
         MAX_FEE_PLANS_PER_TENANT,
+        "fee plans in a business",
     )
     values = body.model_dump(mode="json", exclude={"shift_ids", "library_id"})
     plan = FeePlan(

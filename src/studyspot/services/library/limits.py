@@ -46,12 +46,14 @@ def check_quota(what: LimitName, used: int, adding: int, entitlements: Entitleme
 async def check_count(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    what: str,
+    lock: str,
     counted: Select[int],
     limit: int,
+    label: str,
 ) -> None:
-    """409 `count_limit_reached` when `counted` already reaches `limit`; taken under the
-    tenant's lock for `what`, so two creations at once cannot pass it together."""
-    await lock_quota(session, tenant_id, what)
+    """409 `count_limit_reached` ("At most `limit` `label`") when `counted` already reaches
+    `limit`; counted under the tenant's lock named `lock`, so two creations at once cannot
+    pass it together."""
+    await lock_quota(session, tenant_id, lock)
     if (await session.scalar(counted) or 0) >= limit:
-        raise CountLimitReached(what.split(":", 1)[0].replace("_", " "), limit)
+        raise CountLimitReached(label, limit)

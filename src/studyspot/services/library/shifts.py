@@ -50,6 +50,7 @@ async def create_shift(
         .select_from(Shift)
         .where(Shift.tenant_id == viewer.tenant_id, Shift.library_id == library.id),
         MAX_SHIFTS_PER_LIBRARY,
+        "shifts in a library",
     )
     start, end = FULL_DAY if body.is_full_day else (body.start_time, body.end_time)
     assert start is not None and end is not None  # ShiftCreate checked the window
