@@ -82,7 +82,7 @@ REFUSALS: dict[Verdict, tuple[int, str, str]] = {
 }
 
 
-def require_operator(request: Request) -> None:
+async def require_operator(request: Request) -> None:
     """FastAPI dependency of a service's `/metrics` and `/health/detailed`."""
     access: OperatorAccess = request.app.state.operator_access
     peer = request.client.host if request.client else None

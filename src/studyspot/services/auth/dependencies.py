@@ -30,14 +30,14 @@ async def auth_session(request: Request) -> AsyncIterator[AsyncSession]:
 AuthSession = Annotated[AsyncSession, Depends(auth_session, scope="function")]
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     return kit_state(request.app).settings
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
-def auth_settings(request: Request) -> AuthSettings:
+async def auth_settings(request: Request) -> AuthSettings:
     settings: AuthSettings = request.app.state.auth_settings
     return settings
 
@@ -45,7 +45,7 @@ def auth_settings(request: Request) -> AuthSettings:
 AuthConfig = Annotated[AuthSettings, Depends(auth_settings)]
 
 
-def now(request: Request) -> datetime:
+async def now(request: Request) -> datetime:
     """This request's moment on the auth clock (tests move it instead of sleeping)."""
     clock: Callable[[], datetime] = request.app.state.auth_clock
     return clock()
@@ -54,7 +54,7 @@ def now(request: Request) -> datetime:
 Now = Annotated[datetime, Depends(now)]
 
 
-def link_box(request: Request) -> LinkBox:
+async def link_box(request: Request) -> LinkBox:
     box: LinkBox = request.app.state.auth_link_box
     return box
 
@@ -63,7 +63,7 @@ def link_box(request: Request) -> LinkBox:
 LinkBoxDep = Annotated[LinkBox, Depends(link_box)]
 
 
-def upstream(request: Request) -> Upstream:
+async def upstream(request: Request) -> Upstream:
     found: Upstream = request.app.state.auth_upstream
     return found
 
@@ -71,7 +71,7 @@ def upstream(request: Request) -> Upstream:
 UpstreamDep = Annotated[Upstream, Depends(upstream)]
 
 
-def client_ip(request: Request, config: AuthConfig) -> str | None:
+async def client_ip(request: Request, config: AuthConfig) -> str | None:
     """The client's address: the peer, or behind the gateway the address the gateway resolved.
 
     Behind the gateway the peer is the gateway itself, and X-Forwarded-For holds

@@ -35,6 +35,7 @@ from studyspot.services.auth.schemas import (
     ResetPasswordRequest,
     TokenResponse,
 )
+from studyspot.services.auth.transactions import auth_unit_of_work
 
 auth_router = APIRouter(prefix="/api/auth", tags=["auth"])
 users_router = APIRouter(prefix="/api/users", tags=["users"])
@@ -162,16 +163,19 @@ async def reset_password(
     summary="The caller's profile, from the table its token names",
 )
 async def read_me(
-    request: Request, principal: CurrentPrincipal, session: AuthSession, upstream: UpstreamDep
+    request: Request, principal: CurrentPrincipal, upstream: UpstreamDep
 ) -> profiles.MeAnswer | Response:
+    core = kit_state(request.app).core
     if principal.user_type == UserType.library_owner.value:
         # The documented shape is OwnerMe (tests/auth compare it with the model's answer).
-        answer = await profiles.owner_me(kit_state(request.app).core.reader, principal)
+        answer = await profiles.owner_me(core.reader, principal)
         return Response(
             orjson.dumps(answer, default=str, option=orjson.OPT_UTC_Z),
             media_type="application/json",
         )
-    return await profiles.read_me(session, principal, upstream)
+    # A unit of work only where one is used: the owner's answer is one driver read.
+    async with auth_unit_of_work(core) as session:
+        return await profiles.read_me(session, principal, upstream)
 
 
 @users_router.patch(

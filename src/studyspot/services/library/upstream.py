@@ -61,5 +61,5 @@ def upstream_of(app: FastAPI) -> Upstream:
     return found
 
 
-def request_upstream(request: Request) -> Upstream:
+async def request_upstream(request: Request) -> Upstream:
     return upstream_of(request.app)

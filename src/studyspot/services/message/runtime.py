@@ -27,6 +27,6 @@ class Runtime:
     subscriptions: SubscriptionClient
 
 
-def request_runtime(request: Request) -> Runtime:
+async def request_runtime(request: Request) -> Runtime:
     found: Runtime = request.app.state.message
     return found

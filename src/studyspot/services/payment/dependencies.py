@@ -14,7 +14,7 @@ from studyspot.services.payment.access import Caller
 from studyspot.services.payment.context import PaymentContext
 
 
-def get_context(request: Request) -> PaymentContext:
+async def get_context(request: Request) -> PaymentContext:
     ctx: PaymentContext = request.app.state.payment
     return ctx
 

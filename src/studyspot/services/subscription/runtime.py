@@ -36,5 +36,5 @@ def runtime_of(app: FastAPI) -> Runtime:
     return found
 
 
-def request_runtime(request: Request) -> Runtime:
+async def request_runtime(request: Request) -> Runtime:
     return runtime_of(request.app)
