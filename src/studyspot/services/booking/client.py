@@ -327,6 +327,17 @@ class BookingClient(ServiceClient):
                 return (etags.pop() if len(etags) == 1 else None), found
             after = answer.next_after
 
+    def _forget_fetch(
+        self,
+        key: LibraryDays,
+        done: asyncio.Future[tuple[str | None, list[AttendanceBooking]]],
+    ) -> None:
+        self._fetching.pop(key, None)
+        # Retrieved here: every waiter may have been cancelled while the fetch failed, and
+        # asyncio would then log the failure as never retrieved.
+        if not done.cancelled():
+            done.exception()
+
     async def library_bookings_if_current(
         self,
         session: AsyncSession,
@@ -362,7 +373,7 @@ class BookingClient(ServiceClient):
             }
             pending = asyncio.ensure_future(self._attendance_pages(tenant_id, params))
             self._fetching[key] = pending
-            pending.add_done_callback(lambda _done: self._fetching.pop(key, None))
+            pending.add_done_callback(lambda done: self._forget_fetch(key, done))
         etag, found = await asyncio.shield(pending)
         if etag is not None:
             self._library_bookings[key] = (etag, found)
