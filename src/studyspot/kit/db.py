@@ -409,6 +409,15 @@ def transaction_open() -> bool:
 
 
 _TENANT_SCOPE = "studyspot.tenant_scope"
+
+
+def tenant_scope(session: AsyncSession) -> dict[str, str] | None:
+    """The row-level-security scope a tenant unit of work sets at the start of each of its
+    transactions (`tid`, `role`); None for units without one (core, SQLite)."""
+    scope: dict[str, str] | None = session.sync_session.info.get(_TENANT_SCOPE)
+    return scope
+
+
 _SCOPE_SQL = text("SELECT set_config('app.tenant_id', :tid, true), set_config('role', :role, true)")
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 
-from studyspot.kit.driver_reads import fetch_mappings, fetch_value
+from studyspot.kit.driver_reads import reads
 from studyspot.kit.pagination import sort_clause
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.student.models import (
@@ -187,8 +187,9 @@ class StudentRepository(TenantRepository[Student]):
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         """A page of an unsearched list and its total (from the kept counts), as mappings.
 
-        The register's first screen: run on the driver (kit/driver_reads.py), which costs
-        about half the CPU of the same SQL through the ORM session.
+        The register's first screen: both reads run on the driver in one read-only
+        transaction of their own (kit/driver_reads.py `reads`), which costs about half the
+        CPU of the same SQL through the ORM session.
         """
         dialect = self.session.get_bind().dialect.name
         by_library, by_status = library_ids is not None, flt.status is not None
@@ -197,10 +198,9 @@ class StudentRepository(TenantRepository[Student]):
             params["libs"] = sorted(library_ids)
         if flt.status is not None:
             params["status"] = flt.status
-        rows = await fetch_mappings(
-            self.session, _plain_page(dialect, by_library, by_status, sort), params
-        )
-        total = await fetch_value(self.session, _kept_count(dialect, by_library, by_status), params)
+        async with reads(self.session) as read:
+            rows = await read.fetch(_plain_page(dialect, by_library, by_status, sort), params)
+            total = await read.value(_kept_count(dialect, by_library, by_status), params)
         return rows, int(total or 0)
 
     async def page(
