@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import httpx
+import pytest
 from fastapi import APIRouter
 from pydantic import Field
 
@@ -16,7 +20,7 @@ class Thing(WriteModel):
     name: str = Field(min_length=1, max_length=10)
 
 
-def make_app(dbs: DbSet):
+def make_app(dbs: DbSet, **settings: object):
     router = APIRouter()
 
     @router.post("/things", status_code=201, responses=problem_responses(409))
@@ -29,7 +33,7 @@ def make_app(dbs: DbSet):
     async def boom() -> None:
         raise RuntimeError("secret internal hostname db-7.internal")
 
-    return create_service_app("demo", [router], settings=dbs.settings())
+    return create_service_app("demo", [router], settings=dbs.settings(**settings))
 
 
 async def call(app, method: str, path: str, **kw):
@@ -120,3 +124,29 @@ async def test_openapi_documents_problems(dbs: DbSet) -> None:
         assert "application/problem+json" in post["responses"][status]["content"]
     assert "Problem" in doc["components"]["schemas"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
+
+
+async def test_each_request_leaves_one_access_line(
+    dbs: DbSet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(dbs, log_level="INFO")
+    resp = await call(
+        app,
+        "POST",
+        "/things?token=kept-out-of-logs",
+        json={"name": "taken"},
+        headers={"X-Request-ID": "line-1"},
+    )
+    assert resp.status_code == 409
+    await asyncio.sleep(0.2)  # lines go out in batches, at most 50 ms apart
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    [line] = [x for x in lines if x["event"] == "request" and x.get("request_id") == "line-1"]
+    assert (line["method"], line["path"], line["route"], line["status"]) == (
+        "POST",
+        "/things",
+        "/things",
+        409,
+    )
+    assert line["level"] == "info" and line["duration_ms"] >= 0 and line["timestamp"]
+    assert "kept-out-of-logs" not in out

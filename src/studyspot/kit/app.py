@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from studyspot.kit.access_log import AccessLog
 from studyspot.kit.auth import forget_all_identities, forget_identity
 from studyspot.kit.db import Database, TenantDatabases
 from studyspot.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
@@ -41,6 +42,7 @@ def create_service_app(
     settings = settings or get_settings()
     configure_logging(service, settings.log_level, settings.log_json)
     metrics = ServiceMetrics(service)
+    access_log = AccessLog(settings.log_level)
     core = Database.create(
         settings.core_db_url,
         pool_size=settings.db_pool_size,
@@ -79,6 +81,7 @@ def create_service_app(
                 await hook(app)
             await tenants.dispose()
             await core.dispose()
+            access_log.flush()
 
     app = FastAPI(
         title=title or f"StudySpot {service} service",
@@ -100,7 +103,7 @@ def create_service_app(
     )
     for router in routers:
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
     install_problem_openapi(app)
     return app
 

@@ -26,7 +26,8 @@ _SECRET_KEYS = {
 }
 
 
-def _add_context(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def add_context(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The request's id, tenant and user, from the context variables the middleware sets."""
     if rid := request_id_var.get():
         event.setdefault("request_id", rid)
     if tid := tenant_id_var.get():
@@ -43,6 +44,17 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     return event
 
 
+def line_head() -> list[Any]:
+    """The processors every log line starts with: bound context (the service's name),
+    level, UTC timestamp, the request's context."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_context,
+    ]
+
+
 _configured = False
 
 
@@ -55,10 +67,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _add_context,
+            *line_head(),
             _redact,
             # Tracebacks without frame locals: locals hold passwords, bearer tokens and
             # database URLs with credentials, none of which may reach a log line.

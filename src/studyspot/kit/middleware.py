@@ -9,18 +9,18 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studyspot.kit import deadline
+from studyspot.kit.access_log import AccessLog
 from studyspot.kit.context import request_id_var, sane_request_id, tenant_id_var, user_id_var
 from studyspot.kit.entitlements import plan_warnings_var
 from studyspot.kit.errors import problem_body
 from studyspot.kit.metrics import ServiceMetrics
 
-access_log = structlog.get_logger("studyspot.access")
-
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics, access_log: AccessLog) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +67,7 @@ class RequestContextMiddleware:
                 "status": status,
                 "duration_ms": round(duration * 1000, 2),
             }
-            access_log.info("request", **fields)
+            self.access_log.request(**fields)
             for var, tok in zip((request_id_var, tenant_id_var, user_id_var), tokens, strict=True):
                 var.reset(tok)
             plan_warnings_var.reset(warnings_token)

@@ -20,12 +20,12 @@ from urllib.parse import quote
 import structlog
 from starlette.types import Receive, Scope, Send
 
+from studyspot.kit.access_log import AccessLog
 from studyspot.kit.context import request_id_var, tenant_id_var, user_id_var
 from studyspot.kit.heap import freeze_startup_objects, release_startup_objects
 from studyspot.kit.logging import configure_logging
 from studyspot.kit.operator import OperatorAccess
 from studyspot.kit.settings import Settings, get_settings
-from studyspot.services.gateway.access_log import AccessLog
 from studyspot.services.gateway.admission import Admission
 from studyspot.services.gateway.breaker import BreakerState
 from studyspot.services.gateway.config import GatewaySettings, routed_services, upstream_urls
