@@ -530,7 +530,22 @@ async def test_internal_routes_refuse_user_tokens_and_other_tenants_service_toke
     own = issue_service_token(settings, "auth", world.tenant_id)
     ok = await client.get(url, headers={"Authorization": f"Bearer {own}"})
     assert ok.status_code == 200
-    assert ok.json()["enrollment_number"] == me["enrollment_number"]
+    told = ok.json()
+    assert told["enrollment_number"] == me["enrollment_number"]
+    assert (told["id"], told["name"], told["phone"], told["status"]) == (
+        me["id"],
+        me["name"],
+        me["phone"],
+        me["status"],
+    )
+    assert (told["tenant_id"], told["erased"], told["minor"]) == (
+        str(world.tenant_id),
+        False,
+        False,
+    )
+    unknown = f"/internal/students/{uuid.uuid4()}?tenant_id={world.tenant_id}"
+    missing = await client.get(unknown, headers={"Authorization": f"Bearer {own}"})
+    assert missing.status_code == 404
     openapi = (await client.get("/openapi.json")).json()
     assert not any(path.startswith("/internal") for path in openapi["paths"])
 

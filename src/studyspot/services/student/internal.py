@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -27,20 +30,25 @@ from studyspot.services.student.service import flush_or_phone_taken
 INDIA = ZoneInfo("Asia/Kolkata")
 
 
-def internal_view(student: Student) -> InternalStudent:
+def internal_view(student: Student | Mapping[str, Any]) -> InternalStudent:
+    """What another service is told of a student, from the entity or from the repository's
+    `internal_row`."""
+    get: Callable[[str], Any] = (
+        partial(getattr, student) if isinstance(student, Student) else student.__getitem__
+    )
     return InternalStudent(
-        id=student.id,
-        tenant_id=student.tenant_id,
-        name=student.name,
-        email=student.email,
-        phone=student.phone,
-        status=StudentStatus(student.status).value,
-        enrollment_number=student.enrollment_number,
-        home_library_id=student.home_library_id,
-        erased=student.erased_at is not None,
-        minor=is_minor(student.date_of_birth, india_today()),
-        guardian_phone=student.guardian_phone,
-        guardian_email=student.guardian_email,
+        id=get("id"),
+        tenant_id=get("tenant_id"),
+        name=get("name"),
+        email=get("email"),
+        phone=get("phone"),
+        status=StudentStatus(get("status")).value,
+        enrollment_number=get("enrollment_number"),
+        home_library_id=get("home_library_id"),
+        erased=get("erased_at") is not None,
+        minor=is_minor(get("date_of_birth"), india_today()),
+        guardian_phone=get("guardian_phone"),
+        guardian_email=get("guardian_email"),
     )
 
 
@@ -78,10 +86,10 @@ async def get_student(
     session: AsyncSession, tenant_id: uuid.UUID, student_id: uuid.UUID
 ) -> InternalStudent:
     # Erased students are answered too: receipts and invoices still name them by number.
-    student = await StudentRepository(session, tenant_id).get(student_id)
-    if student is None:
+    row = await StudentRepository(session, tenant_id).internal_row(student_id)
+    if row is None:
         raise StudentNotFound()
-    return internal_view(student)
+    return internal_view(row)
 
 
 async def update_student(

@@ -74,6 +74,26 @@ def _plain_page(dialect: str, by_library: bool, by_status: bool, sort: str | Non
     return query.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
+# What another service is told of a student (student/internal.py `internal_view`).
+_INTERNAL_COLUMNS = (
+    "id",
+    "tenant_id",
+    "name",
+    "email",
+    "phone",
+    "status",
+    "enrollment_number",
+    "home_library_id",
+    "erased_at",
+    "date_of_birth",
+    "guardian_phone",
+    "guardian_email",
+)
+_INTERNAL_ROW = select(*(Student.__table__.c[name] for name in _INTERNAL_COLUMNS)).where(
+    Student.tenant_id == bindparam("tid", type_=Uuid), Student.id == bindparam("sid", type_=Uuid)
+)
+
+
 @functools.cache
 def _kept_count(dialect: str, by_library: bool, by_status: bool) -> Select[Any]:
     query = select(func.coalesce(func.sum(StudentCount.n), 0)).where(
@@ -116,6 +136,13 @@ class StudentRepository(TenantRepository[Student]):
     def live(self) -> Select[Any]:
         """Students of this tenant that were not erased."""
         return self.select().where(Student.erased_at.is_(None))
+
+    async def internal_row(self, student_id: uuid.UUID) -> Mapping[str, Any] | None:
+        """The columns other services are told of, erased students included: one read on
+        the driver (every booking asks it), not an ORM entity."""
+        async with reads(self.session) as read:
+            rows = await read.fetch(_INTERNAL_ROW, {"tid": self.tenant_id, "sid": student_id})
+        return rows[0] if rows else None
 
     async def get_live(self, student_id: uuid.UUID, *, for_update: bool = False) -> Student | None:
         query = self.live().where(Student.id == student_id)
