@@ -14,10 +14,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal, Self
 
-from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.kept_answers import KeptAnswers
 from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
 from studyspot.services.booking.map_versions import bookings_etag
@@ -233,8 +233,8 @@ class BookingClient(ServiceClient):
 
     def __init__(self, settings: Settings, caller: str) -> None:
         super().__init__(settings, caller)
-        self._library_bookings: LRUCache[LibraryDays, tuple[str, list[AttendanceBooking]]] = (
-            LRUCache(LIBRARY_LISTS_KEPT)
+        self._library_bookings: KeptAnswers[LibraryDays, list[AttendanceBooking]] = KeptAnswers(
+            LIBRARY_LISTS_KEPT
         )
         self._fetching: dict[
             LibraryDays, asyncio.Future[tuple[str | None, list[AttendanceBooking]]]
@@ -349,10 +349,10 @@ class BookingClient(ServiceClient):
         """The library's kept attendance bookings of [first, last] when still true, read in
         `session`'s transaction (the tenant's database, where the booking counter is), or
         None: then `library_bookings`, outside the transaction."""
-        kept = self._library_bookings.get((tenant_id, library_id, first, last))
-        if kept is None:
-            return None
-        return kept[1] if await bookings_etag(session, tenant_id, library_id) == kept[0] else None
+        return await self._library_bookings.if_current(
+            (tenant_id, library_id, first, last),
+            lambda: bookings_etag(session, tenant_id, library_id),
+        )
 
     async def library_bookings(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID, first: date, last: date
@@ -375,8 +375,7 @@ class BookingClient(ServiceClient):
             self._fetching[key] = pending
             pending.add_done_callback(lambda done: self._forget_fetch(key, done))
         etag, found = await asyncio.shield(pending)
-        if etag is not None:
-            self._library_bookings[key] = (etag, found)
+        self._library_bookings.keep(key, etag, found)
         return found
 
     async def expiring_students(

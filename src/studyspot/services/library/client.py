@@ -11,10 +11,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyspot.kit.kept_answers import KeptAnswers
 from studyspot.kit.service_client import ServiceClient
 from studyspot.kit.settings import Settings
 from studyspot.services.library.catalog_versions import catalog_etag
@@ -167,8 +167,8 @@ class LibraryClient(ServiceClient):
 
     def __init__(self, settings: Settings, caller: str) -> None:
         super().__init__(settings, caller)
-        self._catalogs: LRUCache[tuple[uuid.UUID, uuid.UUID], tuple[str, LibraryCatalog]] = (
-            LRUCache(CATALOGS_KEPT)
+        self._catalogs: KeptAnswers[tuple[uuid.UUID, uuid.UUID], LibraryCatalog] = KeptAnswers(
+            CATALOGS_KEPT
         )
 
     async def get_library(
@@ -280,10 +280,9 @@ class LibraryClient(ServiceClient):
         (the tenant's database, where the library counts its changes), or None: then ask
         with `get_catalog`, outside the transaction. No request at all while nothing of
         the library changed, where a 304 costs the library service a request of its own."""
-        kept = self._catalogs.get((tenant_id, library_id))
-        if kept is None:
-            return None
-        return kept[1] if await catalog_etag(session, tenant_id, library_id) == kept[0] else None
+        return await self._catalogs.if_current(
+            (tenant_id, library_id), lambda: catalog_etag(session, tenant_id, library_id)
+        )
 
     async def get_catalog(
         self, tenant_id: uuid.UUID, library_id: uuid.UUID
@@ -308,11 +307,9 @@ class LibraryClient(ServiceClient):
         if reply.status == 304 and kept:
             return kept[1]
         if reply.status == 404:
-            self._catalogs.pop(key, None)
+            self._catalogs.forget(key)
             return None
         self.raise_for_problem(reply, self.service)
         catalog = LibraryCatalog.model_validate(reply.json())
-        etag = reply.header("etag")
-        if etag:
-            self._catalogs[key] = (etag, catalog)
+        self._catalogs.keep(key, reply.header("etag"), catalog)
         return catalog
