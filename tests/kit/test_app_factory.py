@@ -150,3 +150,15 @@ async def test_each_request_leaves_one_access_line(
     )
     assert line["level"] == "info" and line["duration_ms"] >= 0 and line["timestamp"]
     assert "kept-out-of-logs" not in out
+
+
+async def test_access_lines_follow_log_json(dbs: DbSet, capsys: pytest.CaptureFixture[str]) -> None:
+    """LOG_JSON=false (a developer's terminal): access lines in the console shape of the
+    kit's other lines, not JSON among them."""
+    app = make_app(dbs, log_level="INFO", log_json=False)
+    resp = await call(app, "POST", "/things", json={"name": "ok"}, headers={"X-Request-ID": "c-1"})
+    assert resp.status_code == 201
+    await asyncio.sleep(0.2)
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "c-1" in x]
+    assert not line.lstrip().startswith("{")
+    assert "request" in line and "/things" in line and "201" in line

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy as sa
 
-from studyspot.kit.db import TenantDatabases, unit_of_work
+from studyspot.kit.db import TenantDatabases, transaction_open, unit_of_work
 from studyspot.kit.driver_reads import fetch_mappings, fetch_value, reads
 from studyspot.services.student.models import StudentCount
 from tests.fixtures.databases import DbSet
@@ -82,6 +82,19 @@ async def test_an_expanding_parameter_is_refused_on_postgres(
     async with unit_of_work(tenants.shared, tenant_id=uuid.uuid4(), read_only=True) as session:
         with pytest.raises(ValueError, match="expanding"):
             await fetch_mappings(session, expanding, {"statuses": ["active"]})
+
+
+async def test_reads_count_as_the_units_open_transaction(tenants: TenantDatabases) -> None:
+    """A call to another service inside `reads` would hold their transaction (and on
+    PostgreSQL a pooled connection) for as long as the callee takes: the service client's
+    check (`transaction_open`) sees it, and no longer after."""
+    async with unit_of_work(tenants.shared, tenant_id=uuid.uuid4(), read_only=True) as session:
+        assert not transaction_open()
+        async with reads(session) as read:
+            await read.value(_TOTAL, {"tid": uuid.uuid4()})
+            assert transaction_open()
+        # On PostgreSQL the reads ran apart and the unit has not begun; SQLite's ran in it.
+        assert transaction_open() == session.in_transaction()
 
 
 async def _left_in_a_transaction(dbs: TenantDatabases) -> int:

@@ -1,5 +1,5 @@
-"""The access log of the gateway and of every service: one JSON line per request, in the
-kit's log shape, batched.
+"""The access log of the gateway and of every service: one line per request, in the
+kit's log shape (JSON, or the console's with LOG_JSON=false), batched.
 
 The kit's structlog chain (redaction, tracebacks, stdlib json, a flushed print
 per line) costs about 40-50 µs per line, a third of what proxying a request costs
@@ -72,7 +72,7 @@ class BatchedLines:
 
 
 class AccessLog:
-    def __init__(self, level: str, stream: TextIO | None = None) -> None:
+    def __init__(self, level: str, stream: TextIO | None = None, *, json: bool = True) -> None:
         self.enabled = (
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO) <= logging.INFO
         )
@@ -82,7 +82,8 @@ class AccessLog:
             # Its own level: the process's structlog configuration is made once, and a
             # stricter one made first (another app in the process) would drop every line.
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-            processors=[*line_head(), _render],
+            # LOG_JSON=false (a developer's terminal): the kit's other lines' console shape.
+            processors=[*line_head(), _render if json else structlog.dev.ConsoleRenderer()],
         )
 
     def request(self, **fields: Any) -> None:

@@ -42,7 +42,7 @@ def create_service_app(
     settings = settings or get_settings()
     configure_logging(service, settings.log_level, settings.log_json)
     metrics = ServiceMetrics(service)
-    access_log = AccessLog(settings.log_level)
+    access_log = AccessLog(settings.log_level, json=settings.log_json)
     core = Database.create(
         settings.core_db_url,
         pool_size=settings.db_pool_size,

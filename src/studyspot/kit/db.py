@@ -373,11 +373,13 @@ async def end_reads(session: AsyncSession) -> None:
 
 
 class _Unit:
-    __slots__ = ("closed", "session")
+    __slots__ = ("closed", "elsewhere", "session")
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.closed = False
+        # Transactions of this unit on connections of their own (kit.driver_reads).
+        self.elsewhere = 0
 
 
 # The units of work of the running task (a request, a job's round), whether or not they
@@ -405,7 +407,23 @@ def transaction_open() -> bool:
     which the callee, writing the same file, would wait for; on PostgreSQL it holds
     a connection and row locks for as long as the other service takes.
     """
-    return any(not u.closed and u.session.in_transaction() for u in _units.get())
+    return any(
+        not u.closed and (u.elsewhere > 0 or u.session.in_transaction()) for u in _units.get()
+    )
+
+
+@contextmanager
+def transaction_elsewhere(session: AsyncSession) -> Iterator[None]:
+    """Count a transaction that `session`'s unit runs on a connection of its own as the
+    unit's open transaction while it lasts (`transaction_open`)."""
+    units = [u for u in _units.get() if u.session is session and not u.closed]
+    for unit in units:
+        unit.elsewhere += 1
+    try:
+        yield
+    finally:
+        for unit in units:
+            unit.elsewhere -= 1
 
 
 _TENANT_SCOPE = "studyspot.tenant_scope"

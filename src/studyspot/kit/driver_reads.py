@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from studyspot.kit.db import RLS_ROLE, tenant_scope
+from studyspot.kit.db import RLS_ROLE, tenant_scope, transaction_elsewhere
 
 # A select of any columns.
 AnySelect = Select[*tuple[Any, ...]]
@@ -44,50 +44,51 @@ async def fetch_mappings(
     `statement` should be built once per shape (with `bindparam`s for the values) and
     reused: building a 30-column select costs more than running it.
     """
-    conn = await on.connection() if isinstance(on, AsyncSession) else on
-    if conn.dialect.name != "postgresql":
-        return [dict(m) for m in (await on.execute(statement, dict(params))).mappings()]
-    sql, args = _compiled_with_args(statement, conn.dialect, params)
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None
-    return await driver.fetch(sql, *args)  # type: ignore[no-any-return]
+    return await (await _reads_on(on)).fetch(statement, params)
 
 
 async def fetch_value(
     on: AsyncSession | AsyncConnection, statement: AnySelect, params: Mapping[str, Any]
 ) -> Any:
     """The first column of the first row of `statement` (None without rows)."""
-    conn = await on.connection() if isinstance(on, AsyncSession) else on
-    if conn.dialect.name != "postgresql":
-        return await on.scalar(statement, dict(params))
-    sql, args = _compiled_with_args(statement, conn.dialect, params)
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None
-    return await driver.fetchval(sql, *args)
+    return await (await _reads_on(on)).value(statement, params)
 
 
 class Reads:
-    """Reads of one transaction (`reads`), on the driver as `fetch_mappings` runs them."""
+    """Reads on one connection: on its driver (PostgreSQL), or through SQLAlchemy as usual."""
 
-    __slots__ = ("_driver", "_session")
+    __slots__ = ("_dialect", "_driver", "_on")
 
-    def __init__(self, session: AsyncSession, driver: Any = None) -> None:
-        self._session = session
+    def __init__(
+        self, on: AsyncSession | AsyncConnection, dialect: Any = None, driver: Any = None
+    ) -> None:
+        self._on = on
+        self._dialect = dialect
         self._driver = driver
 
     async def fetch(
         self, statement: AnySelect, params: Mapping[str, Any]
     ) -> Sequence[Mapping[str, Any]]:
         if self._driver is None:
-            return await fetch_mappings(self._session, statement, params)
-        sql, args = _compiled_with_args(statement, self._session.get_bind().dialect, params)
+            return [dict(m) for m in (await self._on.execute(statement, dict(params))).mappings()]
+        sql, args = _compiled_with_args(statement, self._dialect, params)
         return await self._driver.fetch(sql, *args)  # type: ignore[no-any-return]
 
     async def value(self, statement: AnySelect, params: Mapping[str, Any]) -> Any:
         if self._driver is None:
-            return await fetch_value(self._session, statement, params)
-        sql, args = _compiled_with_args(statement, self._session.get_bind().dialect, params)
+            return await self._on.scalar(statement, dict(params))
+        sql, args = _compiled_with_args(statement, self._dialect, params)
         return await self._driver.fetchval(sql, *args)
+
+
+async def _reads_on(on: AsyncSession | AsyncConnection) -> Reads:
+    """Reads in the session's transaction (begun here if it has not) or on the connection."""
+    conn = await on.connection() if isinstance(on, AsyncSession) else on
+    if conn.dialect.name != "postgresql":
+        return Reads(on)
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    return Reads(on, conn.dialect, driver)
 
 
 @asynccontextmanager
@@ -103,8 +104,8 @@ async def reads(session: AsyncSession) -> AsyncIterator[Reads]:
     begun) they run in the unit's own transaction.
     """
     scope = tenant_scope(session)
-    if scope is None or session.in_transaction():
-        yield Reads(session)
+    if scope is None or scope["role"] != RLS_ROLE or session.in_transaction():
+        yield await _reads_on(session)
         return
     # Only values the unit itself set go into the statement: a UUID's text and our role.
     begin = (
@@ -113,23 +114,24 @@ async def reads(session: AsyncSession) -> AsyncIterator[Reads]:
     ).format(uuid.UUID(scope["tid"]), RLS_ROLE)
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
-    async with engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        try:
-            await driver.execute(begin)
-            yield Reads(session, driver)
-            await driver.execute("COMMIT")
-        except BaseException:
-            if not driver.is_closed() and driver.is_in_transaction():
-                with suppress(Exception):  # the connection is dropped below if this fails
-                    await driver.execute("ROLLBACK")
-            raise
-        finally:
-            if driver.is_in_transaction():
-                # Failed or cancelled inside: a transaction still carrying this tenant's
-                # scope must never go back to the pool, so the connection is dropped.
-                await conn.invalidate()
+    with transaction_elsewhere(session):
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            try:
+                await driver.execute(begin)
+                yield Reads(conn, engine.dialect, driver)
+                await driver.execute("COMMIT")
+            except BaseException:
+                if not driver.is_closed() and driver.is_in_transaction():
+                    with suppress(Exception):  # the connection is dropped below if this fails
+                        await driver.execute("ROLLBACK")
+                raise
+            finally:
+                if driver.is_in_transaction():
+                    # Failed or cancelled inside: a transaction still carrying this tenant's
+                    # scope must never go back to the pool, so the connection is dropped.
+                    await conn.invalidate()
 
 
 def _compiled_with_args(

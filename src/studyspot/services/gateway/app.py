@@ -58,7 +58,7 @@ class Gateway:
     ) -> None:
         self.settings = settings
         self.gw = gateway_settings
-        self.access_log = AccessLog(settings.log_level)
+        self.access_log = AccessLog(settings.log_level, json=settings.log_json)
         self.metrics = GatewayMetrics()
         self.table = RouteTable(gateway_settings.auth_actions, gateway_settings.upload_suffixes)
         self.cors = Cors(settings.cors_origins)
