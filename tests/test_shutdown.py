@@ -21,7 +21,7 @@ import httpx
 
 from studyspot.runner import ManagedProcess, Plan, ProcessSpec, Supervisor, studyspot_argv
 from tests.fixtures.databases import DbSet
-from tests.fixtures.processes import alive, descendants
+from tests.fixtures.processes import alive, descendants, free_port_offset
 from tests.fixtures.system import ROOT, Logs, base_env, free_port, start_process
 
 
@@ -194,23 +194,7 @@ async def test_a_second_signal_while_up_is_stopping_kills_everything_at_once(
 
 
 def _free_offset() -> int:
-    import random
-
-    for _ in range(200):
-        offset = random.randrange(20_000, 55_000, 100)
-        ports = [3000 + offset, 3004 + offset]
-        if all(_port_free(p) for p in ports):
-            return offset
-    raise RuntimeError("no free port range")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+    return free_port_offset(lambda offset: [3000 + offset, 3004 + offset])
 
 
 async def test_an_idle_service_still_stops_gracefully_not_by_the_hard_exit(dbs: DbSet) -> None:

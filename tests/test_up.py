@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import re
 import signal
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -18,27 +16,18 @@ import httpx
 from studyspot.cli import available_services
 from studyspot.runner import instance_ports, studyspot_argv
 from tests.fixtures.databases import DbSet
+from tests.fixtures.processes import free_port_offset
 from tests.fixtures.system import ROOT, base_env
 
 STARTED = re.compile(r"started (\S+) \(pid (\d+)\)")
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _free_offset(services: list[str], workers: int) -> int:
-    for _ in range(200):
-        offset = random.randrange(20_000, 55_000, 100)
-        ports = [3000 + offset] + [p for s in services for p in instance_ports(s, workers, offset)]
-        if all(_port_free(p) for p in ports):
-            return offset
-    raise RuntimeError("no free port range")
+    return free_port_offset(
+        lambda offset: (
+            [3000 + offset] + [p for s in services for p in instance_ports(s, workers, offset)]
+        )
+    )
 
 
 def _orphans(supervisor_pid: int) -> list[int]:
@@ -121,11 +110,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def _health_once_up(gateway: str, services: list[str], within: float = 30) -> dict[str, Any]:
+async def _health_once_up(
+    gateway: str, services: list[str], lines: list[str], within: float = 30
+) -> dict[str, Any]:
     """The gateway's detailed report once each of `services` answers its probe.
 
     A probe waits 1 s; on a loaded machine a service that is up can miss that once,
-    so the report is read again until the deadline, and the last one is what fails.
+    so the report is read again until the deadline, and the last one is what fails,
+    with what `up` said about the services still down (`lines`).
     """
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
@@ -133,7 +125,11 @@ async def _health_once_up(gateway: str, services: list[str], within: float = 30)
             report: dict[str, Any] = (await http.get("/health/detailed")).json()
             down = [s for s in services if report["services"][s]["status"] != "up"]
             if not down or time.monotonic() > deadline:
-                assert not down, report
+                told = [x for x in lines if any(s in x for s in down)]
+                assert not down, (
+                    {s: report["services"][s] for s in down},
+                    "\n".join(told[-40:]),
+                )
                 return report
             await asyncio.sleep(0.5)
 
@@ -149,7 +145,7 @@ async def test_up_starts_everything_restarts_a_crashed_service_and_stops_cleanly
         await up.wait_for(r"StudySpot is up: API http://127\.0\.0\.1:(\d+)")
         gateway = f"http://127.0.0.1:{3000 + offset}"
         assert any(f"docs {gateway}/docs" in line for line in up.lines)
-        await _health_once_up(gateway, services)
+        await _health_once_up(gateway, services, up.lines)
         async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
             # The last service to arrive (community) is routed and answers for itself.
             assert (await http.get("/api/communities")).json()["code"] == "missing_token"
@@ -162,7 +158,7 @@ async def test_up_starts_everything_restarts_a_crashed_service_and_stops_cleanly
         os.kill(pids[victim], signal.SIGKILL)
         await up.wait_for(rf"{victim} exited with code -9; restarting in 1 s")
         await up.wait_for(rf"{victim} is back \(pid \d+\)")
-        await _health_once_up(gateway, [victim])
+        await _health_once_up(gateway, [victim], up.lines)
     finally:
         code = await up.finish(signal.SIGTERM)
     assert code == 0
@@ -181,7 +177,7 @@ async def test_up_with_workers_and_a_killed_supervisor_leaves_no_process(dbs: Db
         await up.wait_for("StudySpot is up")
         ports = instance_ports(service, 2, offset)
         assert ports[1] == ports[0] + 1
-        report = await _health_once_up(f"http://127.0.0.1:{3000 + offset}", [service])
+        report = await _health_once_up(f"http://127.0.0.1:{3000 + offset}", [service], up.lines)
         instances = report["services"][service]["instances"]
         assert [i["instance"] for i in instances] == [f"{service}-1", f"{service}-2"]
         assert all(i["status"] == "up" for i in instances)

@@ -100,9 +100,15 @@ async def _browser(
         await proc.wait()
         raise
     text = stdout.decode(errors="replace")
+    # Warnings and errors of the processes a scenario leans on most (the event worker
+    # confirms bookings and payments; LOG_LEVEL is WARNING in tests).
+    logs = "".join(
+        f"--- {name} log\n{system.logs_of(name)[-3000:]}\n"
+        for name in ("gateway", "worker", "booking", "payment")
+        if name in system.processes
+    )
     assert proc.returncode == 0, (
-        f"browser scenario {scenario} failed (screenshots in {out}):\n{text}\n"
-        f"--- gateway log\n{system.logs_of('gateway')[-3000:]}"
+        f"browser scenario {scenario} failed (screenshots in {out}):\n{text}\n{logs}"
     )
     return text
 
