@@ -8,12 +8,10 @@ import uuid
 import typer
 from pydantic import ValidationError
 
-from studyspot.kit.db import Database
-from studyspot.kit.errors import AppError
 from studyspot.kit.settings import Settings, get_settings
-from studyspot.services.auth.platform_users import PlatformUserCreate
-from studyspot.services.auth.platform_users import create_platform_user as create_user
-from studyspot.services.auth.transactions import auth_unit_of_work
+
+# Mounted by studyspot.cli, which every service process imports: the service's own
+# modules are imported when the command runs, not then.
 
 COMMAND_NAME = "admin"
 cli = typer.Typer(help="Platform administrators and staff.", no_args_is_help=True)
@@ -23,6 +21,11 @@ async def create_platform_user(
     settings: Settings, *, email: str, name: str, password: str, staff: bool = False
 ) -> uuid.UUID:
     """Validate and store a platform user; raises ValidationError or AppError (email taken)."""
+    from studyspot.kit.db import Database
+    from studyspot.services.auth.platform_users import PlatformUserCreate
+    from studyspot.services.auth.platform_users import create_platform_user as create_user
+    from studyspot.services.auth.transactions import auth_unit_of_work
+
     data = PlatformUserCreate(email=email, name=name, password=password, staff=staff)
     db = Database.create(settings.core_db_url, pool_size=1, max_overflow=0)
     try:
@@ -44,6 +47,8 @@ def create(
     ),
 ) -> None:
     """Create a platform admin (or, with --staff, a platform staff member)."""
+    from studyspot.kit.errors import AppError
+
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:

@@ -15,9 +15,8 @@ from typing import Any
 import orjson
 import typer
 
-from studyspot.services.gateway.config import GatewaySettings, routed_services
-from studyspot.services.gateway.openapi import merge_documents
-from studyspot.services.gateway.routes import RouteTable
+# Mounted by studyspot.cli, which every service process imports: the gateway's modules
+# are imported when the command runs, not then.
 
 cli = typer.Typer(help="Gateway: the merged API description.", no_args_is_help=True)
 
@@ -29,6 +28,9 @@ def offline_document() -> dict[str, Any]:
     running gateway leaves out services that are not running.
     """
     from studyspot.cli import available_services
+    from studyspot.services.gateway.config import GatewaySettings, routed_services
+    from studyspot.services.gateway.openapi import merge_documents
+    from studyspot.services.gateway.routes import RouteTable
 
     present = set(available_services())
     gw = GatewaySettings()
