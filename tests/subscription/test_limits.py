@@ -104,7 +104,11 @@ async def test_a_plan_change_reaches_the_library_within_a_second(apps: Apps) -> 
     assert up.status_code == 200, up.text
     done = await apps.client("subscription").post(
         f"{CURRENT}/upgrade",
-        json={"plan_code": "starter", "expected_amount_paise": up.json()["amount_due_paise"]},
+        json={
+            "plan_code": "starter",
+            "expected_amount_paise": up.json()["amount_due_paise"],
+            "quoted_at": up.json()["quoted_at"],
+        },
         headers=owner.headers,
     )
     assert done.status_code == 200, done.text

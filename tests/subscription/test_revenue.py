@@ -43,6 +43,7 @@ async def test_mrr_movements_by_month(apps: Apps) -> None:
         json={
             "plan_code": "professional",
             "expected_amount_paise": quote.json()["amount_due_paise"],
+            "quoted_at": quote.json()["quoted_at"],
         },
         headers=a.headers,
     )

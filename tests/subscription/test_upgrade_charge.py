@@ -46,7 +46,13 @@ async def upgraded(apps: Apps, owner: LoggedIn, code: str) -> dict[str, Any]:
     assert quote.status_code == 200, quote.text
     done = await api.post(
         f"{CURRENT}/upgrade",
-        json={"plan_code": code, "expected_amount_paise": quote.json()["amount_due_paise"]},
+        # As the console confirms: with the quote's moment, so the seconds between the
+        # two calls on a loaded machine cannot move the amount by a paisa (409).
+        json={
+            "plan_code": code,
+            "expected_amount_paise": quote.json()["amount_due_paise"],
+            "quoted_at": quote.json()["quoted_at"],
+        },
         headers=owner.headers,
     )
     assert done.status_code == 200, done.text
