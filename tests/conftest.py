@@ -18,7 +18,10 @@ from studyspot.kit.service_client import Reply, Transport, use_transport
 from studyspot.kit.settings import to_sync_url
 from tests.fixtures import databases as dbfx
 from tests.fixtures.databases import DbSet
+from tests.fixtures.route_state import share_route_state
 from tests.fixtures.transports import asgi_transport
+
+share_route_state()
 
 # Modules that start processes (the system, browsers, `studyspot up`) or run 50-request
 # storms take 30 s to 2 min each. xdist's loadfile hands files out in collection order,
