@@ -6,6 +6,7 @@ easily."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -417,3 +418,46 @@ async def test_adults_are_not_asked_and_the_desk_resends_once_a_day(apps: Apps) 
     for method, path in (("GET", _state_url(minor)), ("POST", f"{_state_url(minor)}/resend")):
         hidden = await client.request(method, path, headers=other.headers)
         assert (hidden.status_code, hidden.json()["code"]) == (404, "student_not_found")
+
+
+async def test_two_resends_at_once_ask_the_guardian_once(apps: Apps) -> None:
+    """The second resend waits for the first's transaction and then finds its request
+    (429), instead of both finding the last request old enough and both sending."""
+    ready = await _branch(apps)
+    minor = await _minor(apps, ready)
+    await run_consumers(apps)
+    kit = apps.app("message").state.kit
+    db = kit.tenants.shared
+    async with unit_of_work(db, tenant_id=ready.tenant_id) as session:
+        await session.execute(
+            update(GuardianRequest)
+            .where(GuardianRequest.student_id == minor)
+            .values(requested_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    students = apps.app("message").state.message.dispatcher.students
+    student = await students.get_student(ready.tenant_id, minor)
+    first_asked, let_first_commit = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with unit_of_work(db, tenant_id=ready.tenant_id) as session:
+            await guardians.resend(session, ready.tenant_id, student, None, datetime.now(UTC))
+            first_asked.set()
+            await let_first_commit.wait()  # still uncommitted while the second one runs
+
+    async def second() -> str:
+        await first_asked.wait()
+        try:
+            async with unit_of_work(db, tenant_id=ready.tenant_id) as session:
+                await guardians.resend(session, ready.tenant_id, student, None, datetime.now(UTC))
+        except guardians.ResendTooSoon:
+            return "too soon"
+        return "sent"
+
+    one = asyncio.create_task(first())
+    other = asyncio.create_task(second())
+    await first_asked.wait()
+    await asyncio.sleep(0.5)  # the second is waiting for the lock now, or already done
+    let_first_commit.set()
+    await one
+    assert await other == "too soon"
+    assert len(await _requests(apps, ready, minor)) == 2

@@ -29,10 +29,11 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.events import Event
+from studyspot.kit.locks import lock_until_commit
 from studyspot.kit.models import utcnow
 from studyspot.kit.repository import insert_ignored
 from studyspot.services.analytics.models import (
@@ -457,11 +458,9 @@ def fold(events: Sequence[tuple[str, dict[str, Any], datetime]]) -> _Fold:
 async def refold_booking(
     session: AsyncSession, tenant_id: uuid.UUID, booking_id: uuid.UUID
 ) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        # Two workers applying two events of one booking at once: the second waits here
-        # until the first commits, then reads both events (SQLite writers are serial).
-        key = int.from_bytes(booking_id.bytes[:8], "big", signed=True)
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    # Two workers applying two events of one booking at once: the second waits here
+    # until the first commits, then reads both events.
+    await lock_until_commit(session, "analytics", booking_id)
     rows = (
         await session.execute(
             select(AnalyticsEvent.topic, AnalyticsEvent.payload, AnalyticsEvent.occurred_at)

@@ -17,7 +17,6 @@ Releasing a place (cancel, expiry) needs no lock: it can only make room.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -25,10 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from studyspot.kit.locks import lock_until_commit
 from studyspot.kit.repository import TenantRepository
 from studyspot.services.booking.models import (
     HOLDING,
@@ -44,20 +44,9 @@ from studyspot.services.booking.rules import DailyWindow, Occupancy, minus_range
 ONE_DAY = timedelta(days=1)
 
 
-def lock_key(*parts: object) -> int:
-    """A stable signed 64-bit key for pg_advisory_xact_lock."""
-    digest = hashlib.blake2b(":".join(str(p) for p in parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 async def lock_library(session: AsyncSession, tenant_id: uuid.UUID, library_id: uuid.UUID) -> None:
     """Serialise occupancy changes of one library until the transaction ends (see module doc)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:key)"),
-        {"key": lock_key("booking", tenant_id, library_id)},
-    )
+    await lock_until_commit(session, "booking", tenant_id, library_id)
 
 
 def touching(wanted: Occupancy) -> ColumnElement[bool]:

@@ -8,13 +8,13 @@ the last allowed seat at once cannot both succeed.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
-from sqlalchemy import Select, text
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.entitlements import Entitlements, LimitName, check_limit
+from studyspot.kit.locks import lock_until_commit
 from studyspot.services.library.errors import CountLimitReached
 
 # What an owner makes by hand, bounded whatever the platform plan: every booking reads the
@@ -25,17 +25,8 @@ MAX_SHIFTS_PER_LIBRARY = 24
 
 
 async def lock_quota(session: AsyncSession, tenant_id: uuid.UUID, what: str) -> None:
-    """Serialise quota checks of one tenant until the transaction ends.
-
-    PostgreSQL: a transaction-level advisory lock keyed by tenant and quota.
-    SQLite: nothing to do, the unit of work already holds the single write lock
-    (BEGIN IMMEDIATE) from its first statement.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.blake2b(f"library:{what}:{tenant_id}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    """Serialise quota checks of one tenant until the transaction ends (kit/locks.py)."""
+    await lock_until_commit(session, "library", what, tenant_id)
 
 
 def check_quota(what: LimitName, used: int, adding: int, entitlements: Entitlements) -> None:

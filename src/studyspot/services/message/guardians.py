@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyspot.kit.db import unit_of_work
 from studyspot.kit.errors import AppError, Conflict
+from studyspot.kit.locks import lock_until_commit
 from studyspot.kit.state import KitState
 from studyspot.services.message.consent import record_guardian
 from studyspot.services.message.models import (
@@ -303,6 +304,9 @@ async def resend(
     Retry-After within RESEND_AFTER of the last request."""
     if not student.minor:
         raise NotAMinor("The student is not under 18: their consent is their own")
+    # Two resends at once (a double tap, two staff) would both find the last request old
+    # enough and both message the guardian: the second waits and then finds the first's.
+    await lock_until_commit(session, "guardian_resend", tenant_id, student.id)
     last, _ = await latest_request(session, tenant_id, student.id)
     if last is not None and last.requested_at + RESEND_AFTER > now:
         wait = last.requested_at + RESEND_AFTER - now
