@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from tests.fixtures.events import (
     outbox_state,
     running,
 )
+from tests.fixtures.system import free_port
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,16 +35,9 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class PrivateNats:
     def __init__(self, store: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.store = store
         self.proc: asyncio.subprocess.Process | None = None
 

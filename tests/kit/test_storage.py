@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -23,20 +22,15 @@ from studyspot.kit.storage import (
     StorageSettings,
     create_storage,
 )
+from tests.fixtures.system import free_port
 
 SECRET = "fake-secret-key-never-logged"
 BUCKET = "studyspot-test"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
